@@ -1,0 +1,151 @@
+// quantlab-cli inspect MODEL [--json]
+#include "CliCommon.h"
+#include "Commands.h"
+
+#include "model/ModelJson.h"
+#include "model/ModelStats.h"
+#include "tflite/ModelReader.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+namespace ql::cli {
+namespace {
+
+std::string humanBytes(uint64_t b) {
+    char tmp[32];
+    if (b >= (uint64_t(1) << 20)) std::snprintf(tmp, sizeof tmp, "%.2f MiB", double(b) / double(1 << 20));
+    else if (b >= 1024) std::snprintf(tmp, sizeof tmp, "%.1f KiB", double(b) / 1024.0);
+    else std::snprintf(tmp, sizeof tmp, "%llu B", static_cast<unsigned long long>(b));
+    return tmp;
+}
+
+std::string humanCount(uint64_t n) {
+    char tmp[32];
+    if (n >= 1'000'000'000) std::snprintf(tmp, sizeof tmp, "%.2f G", double(n) / 1e9);
+    else if (n >= 1'000'000) std::snprintf(tmp, sizeof tmp, "%.2f M", double(n) / 1e6);
+    else if (n >= 1'000) std::snprintf(tmp, sizeof tmp, "%.1f k", double(n) / 1e3);
+    else std::snprintf(tmp, sizeof tmp, "%llu", static_cast<unsigned long long>(n));
+    return tmp;
+}
+
+// A plain text table: columns padded to their widest cell.
+class Table {
+public:
+    explicit Table(std::vector<std::string> header) { m_rows.push_back(std::move(header)); }
+    void add(std::vector<std::string> row) { m_rows.push_back(std::move(row)); }
+    void print(std::ostream& os, const std::string& indent = "  ") const {
+        std::vector<size_t> w;
+        for (const auto& r : m_rows)
+            for (size_t c = 0; c < r.size(); ++c) {
+                if (w.size() <= c) w.push_back(0);
+                w[c] = std::max(w[c], r[c].size());
+            }
+        for (size_t i = 0; i < m_rows.size(); ++i) {
+            std::string line = indent;
+            for (size_t c = 0; c < m_rows[i].size(); ++c) {
+                line += m_rows[i][c];
+                if (c + 1 < m_rows[i].size()) line += std::string(w[c] - m_rows[i][c].size() + 2, ' ');
+            }
+            os << line << "\n";
+            if (i == 0) {
+                size_t total = 0;
+                for (size_t c = 0; c < w.size(); ++c) total += w[c] + (c + 1 < w.size() ? 2 : 0);
+                os << indent << std::string(total, '-') << "\n";
+            }
+        }
+    }
+
+private:
+    std::vector<std::vector<std::string>> m_rows;
+};
+
+void printTensors(std::ostream& os, const Subgraph& sg, const std::vector<TensorIndex>& list) {
+    Table t({"#", "tensor", "name", "shape", "dtype", "quantization"});
+    for (size_t i = 0; i < list.size(); ++i) {
+        const Tensor& x = sg.tensor(list[i]);
+        const std::string q = quantSummary(x.quant);
+        t.add({std::to_string(i), std::to_string(list[i].value), x.name, shapeString(x.shape), std::string(typeName(x.type)),
+               q.empty() ? "-" : q});
+    }
+    t.print(os);
+}
+
+void printHuman(std::ostream& os, const Model& m) {
+    const ModelStats s = computeStats(m);
+    os << "Model        " << m.sourcePath << " (" << humanBytes(m.sourceBytes) << ", schema version " << m.version << ")\n";
+    if (!m.description.empty()) os << "Description  " << m.description << "\n";
+    os << "Contents     " << m.subgraphs.size() << " subgraph" << (m.subgraphs.size() == 1 ? "" : "s") << ", "
+       << s.operatorCount << " operators, " << s.tensorCount << " tensors, " << humanCount(s.parameterCount)
+       << " parameters (" << humanBytes(s.parameterBytes) << "), " << humanCount(s.macs) << " MACs\n";
+    const auto rt = m.metadataBytes("min_runtime_version");
+    if (!rt.empty())
+        os << "Min runtime  " << std::string(rt.begin(), std::find(rt.begin(), rt.end(), uint8_t(0))) << "\n";
+    if (!m.metadata.empty()) {
+        os << "Metadata     ";
+        for (size_t i = 0; i < m.metadata.size(); ++i)
+            os << (i ? ", " : "") << m.metadata[i].name << " (" << humanBytes(m.buffer(m.metadata[i].buffer).size) << ")";
+        os << "\n";
+    }
+    for (const SignatureDef& sig : m.signatures) {
+        os << "Signature    '" << sig.key << "' (subgraph " << sig.subgraph.value << "): ";
+        for (size_t i = 0; i < sig.inputs.size(); ++i) os << (i ? ", " : "") << sig.inputs[i].name;
+        os << " -> ";
+        for (size_t i = 0; i < sig.outputs.size(); ++i) os << (i ? ", " : "") << sig.outputs[i].name;
+        os << "\n";
+    }
+    for (size_t si = 0; si < m.subgraphs.size(); ++si) {
+        const Subgraph& sg = m.subgraphs[si];
+        os << "\nSubgraph " << si << (sg.name.empty() ? "" : " '" + sg.name + "'") << ": " << sg.operators.size()
+           << " operators, " << sg.tensors.size() << " tensors\n";
+        os << " Inputs\n";
+        printTensors(os, sg, sg.inputs);
+        os << " Outputs\n";
+        printTensors(os, sg, sg.outputs);
+    }
+    os << "\nOperators by type\n";
+    std::vector<std::pair<std::string, int>> ops(s.operatorsByType.begin(), s.operatorsByType.end());
+    std::stable_sort(ops.begin(), ops.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    Table ot({"operator", "count"});
+    for (const auto& [name, count] : ops) ot.add({name, std::to_string(count)});
+    ot.print(os);
+    os << "\nParameters by dtype\n";
+    Table pt({"dtype", "elements", "bytes"});
+    for (const auto& [name, d] : s.constantsByType) pt.add({name, humanCount(d.elements), humanBytes(d.bytes)});
+    pt.print(os);
+    if (s.macs > 0) {
+        os << "\nMultiply-accumulates\n";
+        std::map<std::string, uint64_t> byType;
+        for (const Subgraph& sg : m.subgraphs)
+            for (const Operator& op : sg.operators) byType[op.typeName()] += operatorMacs(sg, op);
+        Table mt({"operator", "MACs", "share"});
+        for (const auto& [name, macs] : byType) {
+            if (macs == 0) continue;
+            char share[16];
+            std::snprintf(share, sizeof share, "%.1f%%", 100.0 * double(macs) / double(s.macs));
+            mt.add({name, humanCount(macs), share});
+        }
+        mt.print(os);
+    }
+    os << "\nDiagnostics\n";
+    if (m.diagnostics.empty()) os << "  none\n";
+    for (const Diagnostic& d : m.diagnostics)
+        os << "  " << (d.severity == Severity::Error ? "error: " : d.severity == Severity::Warning ? "warning: " : "note: ")
+           << d.message << "\n";
+}
+
+} // namespace
+
+int inspectCommand(const Argv& argv) {
+    const Args args("inspect", argv, {{"--json", false}});
+    const std::string path = args.requirePositional(1, 0, "MODEL (the .tflite file to inspect)");
+    auto model = readModelFile(path);
+    if (!model) throw UsageError(model.message());
+    if (args.flag("--json")) std::cout << modelToJson(**model);
+    else printHuman(std::cout, **model);
+    return 0;
+}
+
+} // namespace ql::cli

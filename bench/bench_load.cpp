@@ -1,0 +1,94 @@
+// Load + verify + build the graph of a model, repeated; prints median milliseconds and peak RSS.
+//   bench_load MODEL [--runs N]
+//   bench_load --synthetic N   (a generated model with N operators, written to a temp file)
+#include "model/ModelBuilder.h"
+#include "tflite/ModelReader.h"
+#include "tflite/ModelWriter.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <sys/resource.h>
+#include <vector>
+
+namespace {
+
+long peakRssKiB() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_maxrss;
+}
+
+// A chain of N operators cycling through ADD, MUL, FULLY_CONNECTED, each with a constant.
+ql::Model syntheticModel(int n) {
+    using namespace ql;
+    ModelBuilder b;
+    TensorIndex x = b.addTensor("input", TensorType::FLOAT32, {1, 16});
+    b.setInputs({x});
+    for (int i = 0; i < n; ++i) {
+        const std::string p = "block" + std::to_string(i / 100) + "/op" + std::to_string(i);
+        const TensorIndex y = b.addTensor(p + "/out", TensorType::FLOAT32, {1, 16});
+        if (i % 3 == 2) {
+            const auto w = b.addConstant(p + "/w", TensorType::FLOAT32, {16, 16}, std::vector<float>(256, 0.01f));
+            b.addOperator(BuiltinOp::FULLY_CONNECTED, {x, w, TensorIndex{-1}}, {y}, fullyConnectedOptions(Activation::RELU));
+        } else {
+            const auto c = b.addConstant(p + "/c", TensorType::FLOAT32, {16}, std::vector<float>(16, 0.5f));
+            b.addOperator(i % 3 ? BuiltinOp::MUL : BuiltinOp::ADD, {x, c}, {y}, i % 3 ? mulOptions() : addOptions());
+        }
+        x = y;
+    }
+    b.setOutputs({x});
+    return b.build();
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::string path;
+    int runs = 20;
+    int synthetic = 0;
+    for (int i = 1; i < argc; ++i) {
+        if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) runs = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--synthetic") && i + 1 < argc) synthetic = std::atoi(argv[++i]);
+        else path = argv[i];
+    }
+    std::string tmp;
+    if (synthetic > 0) {
+        tmp = (std::filesystem::temp_directory_path() / ("quantlab-bench-" + std::to_string(synthetic) + ".tflite")).string();
+        if (auto s = ql::writeModelFile(syntheticModel(synthetic), tmp); !s) {
+            std::fprintf(stderr, "%s\n", s.message().c_str());
+            return 1;
+        }
+        path = tmp;
+    }
+    if (path.empty()) {
+        std::fprintf(stderr, "usage: bench_load MODEL [--runs N] | --synthetic N\n");
+        return 2;
+    }
+    const long rssBefore = peakRssKiB();
+    std::vector<double> ms;
+    size_t ops = 0;
+    for (int r = 0; r < runs; ++r) {
+        const auto t0 = std::chrono::steady_clock::now();
+        auto model = ql::readModelFile(path);
+        const auto t1 = std::chrono::steady_clock::now();
+        if (!model) {
+            std::fprintf(stderr, "%s\n", model.message().c_str());
+            return 1;
+        }
+        ops = 0;
+        for (const auto& sg : (*model)->subgraphs) ops += sg.operators.size();
+        ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    const auto size = std::filesystem::file_size(path);
+    std::printf("model %s\n  file %.2f MB, %zu operators\n  load+verify+graph: median %.2f ms, min %.2f ms over %d runs\n"
+                "  peak RSS %.1f MB (%.1f MB before the first load)\n",
+                path.c_str(), double(size) / 1e6, ops, ms[ms.size() / 2], ms.front(), runs, double(peakRssKiB()) / 1024.0,
+                double(rssBefore) / 1024.0);
+    if (!tmp.empty()) std::filesystem::remove(tmp);
+    return 0;
+}

@@ -1,0 +1,37 @@
+#pragma once
+// The TFLite enums, re-exported under QuantLab names. The generated header comes from the
+// project's own schema (core/tflite/schema/tflite.fbs) compiled by flatc at build time.
+
+#include "tflite_generated.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ql {
+
+using TensorType = tflite::TensorType;
+using BuiltinOp = tflite::BuiltinOperator;
+using Activation = tflite::ActivationFunctionType;
+using Padding = tflite::Padding;
+
+// Bytes per element, or 0 for types with no fixed element size (STRING, RESOURCE, VARIANT)
+// and for INT4, which packs two elements per byte (see packedByteCount).
+size_t elementSize(TensorType type);
+// Bytes needed for `count` elements of `type`; nullopt when the type has no fixed size.
+std::optional<uint64_t> byteCount(TensorType type, uint64_t count);
+
+std::string_view typeName(TensorType type);    // "float32", "int8", ... (numpy-like, lower case)
+std::string_view opName(BuiltinOp op);         // "CONV_2D", ...
+std::string_view activationName(Activation a); // "NONE", "RELU", ...
+std::optional<BuiltinOp> opFromName(std::string_view name);
+
+inline bool isIntegerType(TensorType t) {
+    return t == TensorType::INT8 || t == TensorType::UINT8 || t == TensorType::INT16 ||
+           t == TensorType::INT32 || t == TensorType::INT64 || t == TensorType::UINT16 ||
+           t == TensorType::UINT32 || t == TensorType::UINT64 || t == TensorType::INT4;
+}
+
+} // namespace ql

@@ -1,0 +1,186 @@
+#include "tflite/Validate.h"
+
+#include <cmath>
+#include <limits>
+
+namespace ql {
+namespace {
+
+constexpr int32_t kMaxRank = 16;
+
+std::string sgPrefix(const Model& model, size_t subgraph) {
+    return model.subgraphs.size() > 1 ? "subgraph " + std::to_string(subgraph) + ", " : std::string();
+}
+
+class Validator {
+public:
+    Validator(Model& model, uint64_t maxTensorBytes) : m(model), m_maxTensorBytes(maxTensorBytes) {}
+    Status run();
+
+private:
+    Status checkTensor(size_t sg, size_t t);
+    void checkQuantization(size_t sg, size_t t);
+    Status checkOperators(size_t sg);
+    std::string usedBy(size_t sg, size_t t) const;
+    void diag(Severity s, std::string msg) { m.diagnostics.push_back({s, std::move(msg)}); }
+
+    Model& m;
+    uint64_t m_maxTensorBytes;
+};
+
+std::string Validator::usedBy(size_t sg, size_t t) const {
+    const Subgraph& g = m.subgraphs[sg];
+    if (t >= g.consumers.size() || g.consumers[t].empty()) return {};
+    return " (input of " + describeOperator(m, sg, g.consumers[t].front()).substr(sgPrefix(m, sg).size()) + ")";
+}
+
+Status Validator::run() {
+    const size_t sgCount = m.subgraphs.size();
+    for (size_t sg = 0; sg < sgCount; ++sg) {
+        Subgraph& g = m.subgraphs[sg];
+        const size_t nt = g.tensors.size();
+        auto checkList = [&](const std::vector<TensorIndex>& list, const char* what) -> Status {
+            for (TensorIndex t : list)
+                if (!t.valid() || t.index() >= nt)
+                    return makeError(sgPrefix(m, sg) + what + " refers to tensor " + std::to_string(t.value) +
+                                     ", but the subgraph has " + std::to_string(nt) + " tensors");
+            return {};
+        };
+        if (Status s = checkList(g.inputs, "subgraph input list"); !s) return s;
+        if (Status s = checkList(g.outputs, "subgraph output list"); !s) return s;
+        if (Status s = checkOperators(sg); !s) return s;
+    }
+    m.rebuildIndex(); // operators are in range now: consumers name the operators in messages
+    for (size_t sg = 0; sg < sgCount; ++sg)
+        for (size_t t = 0; t < m.subgraphs[sg].tensors.size(); ++t)
+            if (Status s = checkTensor(sg, t); !s) return s;
+
+    for (const SignatureDef& sig : m.signatures) {
+        if (!sig.subgraph.valid() || sig.subgraph.index() >= sgCount)
+            return makeError("signature '" + sig.key + "' refers to subgraph " + std::to_string(sig.subgraph.value) +
+                             ", but the model has " + std::to_string(sgCount));
+        const size_t nt = m.subgraphs[sig.subgraph.index()].tensors.size();
+        for (const auto* list : {&sig.inputs, &sig.outputs})
+            for (const SignatureTensor& st : *list)
+                if (!st.tensor.valid() || st.tensor.index() >= nt)
+                    return makeError("signature '" + sig.key + "' maps '" + st.name + "' to tensor " +
+                                     std::to_string(st.tensor.value) + ", but its subgraph has " + std::to_string(nt) + " tensors");
+    }
+    for (const MetadataEntry& md : m.metadata)
+        if (!md.buffer.valid() || md.buffer.index() >= m.buffers.size())
+            return makeError("metadata '" + md.name + "' refers to buffer " + std::to_string(md.buffer.value) +
+                             ", but the model has " + std::to_string(m.buffers.size()) + " buffers");
+    return {};
+}
+
+Status Validator::checkOperators(size_t sg) {
+    const Subgraph& g = m.subgraphs[sg];
+    const size_t nt = g.tensors.size();
+    for (size_t o = 0; o < g.operators.size(); ++o) {
+        const Operator& op = g.operators[o];
+        const std::string who = sgPrefix(m, sg) + "operator " + std::to_string(o) + " (" + op.typeName() + ")";
+        auto check = [&](const std::vector<TensorIndex>& list, const char* what, bool optionalAllowed) -> Status {
+            for (size_t k = 0; k < list.size(); ++k) {
+                const TensorIndex t = list[k];
+                if (optionalAllowed && t.value == -1) continue;
+                if (!t.valid() || t.index() >= nt)
+                    return makeError(who + ": " + what + " " + std::to_string(k) + " is tensor " + std::to_string(t.value) +
+                                     ", expected -1 (omitted) or an index below " + std::to_string(nt));
+            }
+            return {};
+        };
+        if (Status s = check(op.inputs, "input", true); !s) return s;
+        if (Status s = check(op.outputs, "output", true); !s) return s;
+        if (Status s = check(op.intermediates, "intermediate", true); !s) return s;
+        if (op.op != BuiltinOp::CUSTOM && opName(op.op) == "UNKNOWN_OP")
+            diag(Severity::Warning, who + ": builtin operator code " + std::to_string(static_cast<int>(op.op)) +
+                                        " is newer than QuantLab's schema");
+    }
+    return {};
+}
+
+Status Validator::checkTensor(size_t sg, size_t ti) {
+    Tensor& t = m.subgraphs[sg].tensors[ti];
+    const std::string who = describeTensor(m, sg, TensorIndex{ti});
+    if (t.shape.size() > kMaxRank)
+        return makeError(who + ": rank " + std::to_string(t.shape.size()) + " exceeds the supported maximum of " +
+                         std::to_string(kMaxRank));
+    uint64_t count = 1;
+    for (size_t d = 0; d < t.shape.size(); ++d) {
+        const int32_t dim = t.shape[d];
+        if (dim < 0)
+            return makeError(who + ": dimension " + std::to_string(d) + " of the shape is " + std::to_string(dim) +
+                             ", expected a non-negative size (unknown sizes belong in shape_signature)");
+        if (dim != 0 && count > (uint64_t(1) << 48) / uint64_t(dim))
+            return makeError(who + ": the element count of the shape overflows");
+        count *= uint64_t(dim);
+    }
+    const auto bytes = byteCount(t.type, count);
+    if (bytes && *bytes > m_maxTensorBytes)
+        return makeError(who + ": declares " + std::to_string(*bytes) + " bytes, more than the limit of " +
+                         std::to_string(m_maxTensorBytes) + " bytes");
+    if (!t.buffer.valid() || t.buffer.index() >= m.buffers.size())
+        return makeError(who + ": refers to buffer " + std::to_string(t.buffer.value) + ", but the model has " +
+                         std::to_string(m.buffers.size()) + " buffers");
+    const Buffer& buf = m.buffers[t.buffer.index()];
+    if (!buf.empty() && bytes && !t.sparsity && t.type != TensorType::INT4 && buf.size != *bytes)
+        return makeError(who + ": its constant buffer " + std::to_string(t.buffer.value) + " holds " + std::to_string(buf.size) +
+                         " bytes, expected " + std::to_string(*bytes) + " (" + std::to_string(count) + " x " +
+                         std::string(typeName(t.type)) + ")");
+    if (!buf.empty() && t.type == TensorType::INT4 && bytes && buf.size != *bytes && buf.size != count)
+        return makeError(who + ": its int4 buffer holds " + std::to_string(buf.size) + " bytes, expected " +
+                         std::to_string(*bytes) + " (packed) or " + std::to_string(count));
+    checkQuantization(sg, ti);
+    return {};
+}
+
+void Validator::checkQuantization(size_t sg, size_t ti) {
+    Tensor& t = m.subgraphs[sg].tensors[ti];
+    const QuantParams& q = t.quant;
+    if (q.scale.empty() && q.zeroPoint.empty()) return;
+    const std::string who = describeTensor(m, sg, TensorIndex{ti}) + usedBy(sg, ti);
+    const size_t ns = q.scale.size();
+    if (!q.zeroPoint.empty() && q.zeroPoint.size() != ns)
+        diag(Severity::Error, who + ": " + std::to_string(ns) + " scales but " + std::to_string(q.zeroPoint.size()) +
+                                  " zero points; the two arrays must have the same length");
+    for (size_t i = 0; i < ns; ++i) {
+        const float s = q.scale[i];
+        if (!std::isfinite(s) || s <= 0.0f) {
+            diag(Severity::Error, who + ": scale[" + std::to_string(i) + "] is " + std::to_string(s) +
+                                      ", expected a positive finite number");
+            break;
+        }
+    }
+    if (ns > 1) {
+        const int32_t rank = static_cast<int32_t>(t.shape.size());
+        if (q.quantizedDimension < 0 || q.quantizedDimension >= rank) {
+            diag(Severity::Error, who + ": quantized_dimension must be in range [0, " + std::to_string(rank) + ") for a rank-" +
+                                      std::to_string(rank) + " tensor, but is " + std::to_string(q.quantizedDimension) +
+                                      "; full TFLite refuses this file (TFLite Micro accepts it)");
+        } else if (static_cast<size_t>(t.shape[q.quantizedDimension]) != ns) {
+            diag(Severity::Error, who + ": " + std::to_string(ns) + " per-channel scales, but dimension " +
+                                      std::to_string(q.quantizedDimension) + " has size " +
+                                      std::to_string(t.shape[q.quantizedDimension]));
+        }
+    }
+}
+
+} // namespace
+
+std::string describeTensor(const Model& model, size_t subgraph, TensorIndex t) {
+    std::string s = sgPrefix(model, subgraph) + "tensor " + std::to_string(t.value);
+    if (subgraph < model.subgraphs.size() && t.valid() && t.index() < model.subgraphs[subgraph].tensors.size())
+        s += " '" + model.subgraphs[subgraph].tensors[t.index()].name + "'";
+    return s;
+}
+
+std::string describeOperator(const Model& model, size_t subgraph, OperatorIndex o) {
+    std::string s = sgPrefix(model, subgraph) + "operator " + std::to_string(o.value);
+    if (subgraph < model.subgraphs.size() && o.valid() && o.index() < model.subgraphs[subgraph].operators.size())
+        s += " (" + model.subgraphs[subgraph].operators[o.index()].typeName() + ")";
+    return s;
+}
+
+Status validateModel(Model& model, uint64_t maxTensorBytes) { return Validator(model, maxTensorBytes).run(); }
+
+} // namespace ql

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# QuantLab quick start on Debian 12.
+#   ./quickstart.sh demo   install what is missing, build (release), open the GUI on the demo
+#   ./quickstart.sh test   install what is missing, build, run the whole test suite (ctest),
+#                          then the engine's tests again under ASan+UBSan and a bounded fuzz run
+# Environment: JOBS (parallel build jobs, default: nproc), QUANTLAB_SKIP_INSTALL=1 to skip apt.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$here"
+mode="${1:-}"
+case "$mode" in demo|test|deps) ;; *) echo "usage: $0 demo|test|deps" >&2; exit 2 ;; esac
+jobs="${JOBS:-$(nproc)}"
+
+# Debian packages the build, the tests and the GUI need (one line each on why: README.md).
+pkgs=(build-essential cmake ninja-build pkg-config
+      qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
+      flatbuffers-compiler libflatbuffers-dev libeigen3-dev catch2
+      zlib1g-dev libstb-dev dataset-fashion-mnist)
+[ "$mode" = test ] && pkgs+=(clang libclang-rt-14-dev xvfb xauth dpkg-dev)
+
+install_missing() {
+    [ "${QUANTLAB_SKIP_INSTALL:-0}" = 1 ] && return 0
+    local missing=()
+    for p in "${pkgs[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    # The TFLite oracle (tests only) needs node and npm; Debian's packages if none is on PATH.
+    if [ "$mode" = test ]; then
+        command -v node >/dev/null || missing+=(nodejs)
+        command -v npm >/dev/null || missing+=(npm)
+    fi
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "== installing: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+install_missing
+[ "$mode" = deps ] && exit 0
+
+if [ "$mode" = demo ]; then
+    cmake --preset release >/dev/null
+    cmake --build --preset release -j "$jobs"
+    exec ./build/release/app/quantlab "${@:2}"
+fi
+
+# --- test ---
+export CTEST_OUTPUT_ON_FAILURE=1
+shared="$(cd "$here/.." && pwd)/shared"
+if [ -d "$shared/tools/tflite-oracle" ]; then
+    # The oracle folder is read-only data: install its node modules in a copy inside build/.
+    oracle="$here/build/oracle"
+    if [ ! -f "$oracle/node_modules/.package-lock.json" ]; then
+        echo "== installing the TFLite oracle's node modules in $oracle"
+        rm -rf "$oracle" && mkdir -p "$oracle"
+        cp -r "$shared/tools/tflite-oracle/." "$oracle/"
+        (cd "$oracle" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+else
+    echo "== ../shared is absent: tests that need the real models or the oracle will skip"
+fi
+
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$jobs"
+ctest --preset release -j "$jobs"
+
+echo "== engine tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j "$jobs"
+ctest --preset asan -j "$jobs"
