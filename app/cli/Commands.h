@@ -1,6 +1,6 @@
 #pragma once
-// One function per quantlab-cli command; each returns the exit status and throws UsageError
-// for bad user input.
+// quantlab-cli commands. Each command lives in its own file and registers itself with a
+// static CommandRegistration; it returns the exit status and throws UsageError for bad input.
 
 #include <string>
 #include <vector>
@@ -9,15 +9,18 @@ namespace ql::cli {
 
 using Argv = std::vector<std::string>;
 
-int inspectCommand(const Argv& args);
-
 struct Command {
     const char* name;
     const char* synopsis;
     int (*run)(const Argv&);
+    int order; // position in --help (product.md's order)
 };
 
-// Every command, in the order `--help` lists them.
-const std::vector<Command>& commands();
+// Every registered command, sorted by `order`.
+std::vector<Command>& commands();
+
+struct CommandRegistration {
+    explicit CommandRegistration(Command c);
+};
 
 } // namespace ql::cli

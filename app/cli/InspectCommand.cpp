@@ -138,6 +138,8 @@ void printHuman(std::ostream& os, const Model& m) {
 
 } // namespace
 
+namespace {
+
 int inspectCommand(const Argv& argv) {
     const Args args("inspect", argv, {{"--json", false}});
     const std::string path = args.requirePositional(1, 0, "MODEL (the .tflite file to inspect)");
@@ -147,5 +149,9 @@ int inspectCommand(const Argv& argv) {
     else printHuman(std::cout, **model);
     return 0;
 }
+
+const CommandRegistration registration({"inspect", "inspect MODEL [--json]", &inspectCommand, 10});
+
+} // namespace
 
 } // namespace ql::cli

@@ -2,17 +2,22 @@
 #include "CliCommon.h"
 #include "Commands.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <iostream>
 
 namespace ql::cli {
 
-const std::vector<Command>& commands() {
-    static const std::vector<Command> list = {
-        {"inspect", "inspect MODEL [--json]", &inspectCommand},
-    };
+std::vector<Command>& commands() {
+    static std::vector<Command> list;
     return list;
+}
+
+CommandRegistration::CommandRegistration(Command c) {
+    auto& list = commands();
+    auto at = std::find_if(list.begin(), list.end(), [&](const Command& x) { return x.order > c.order; });
+    list.insert(at, c);
 }
 
 } // namespace ql::cli

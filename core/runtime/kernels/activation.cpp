@@ -1,0 +1,9 @@
+// Activation kernels (placeholder registration until the family lands).
+#include "runtime/Kernel.h"
+#include "runtime/kernels/Registration.h"
+
+namespace ql::rt {
+
+void registerActivationKernels(KernelRegistry&) {}
+
+} // namespace ql::rt

@@ -1,0 +1,9 @@
+// ControlFlow kernels (placeholder registration until the family lands).
+#include "runtime/Kernel.h"
+#include "runtime/kernels/Registration.h"
+
+namespace ql::rt {
+
+void registerControlFlowKernels(KernelRegistry&) {}
+
+} // namespace ql::rt

@@ -1,0 +1,9 @@
+// Quantize kernels (placeholder registration until the family lands).
+#include "runtime/Kernel.h"
+#include "runtime/kernels/Registration.h"
+
+namespace ql::rt {
+
+void registerQuantizeKernels(KernelRegistry&) {}
+
+} // namespace ql::rt

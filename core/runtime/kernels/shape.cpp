@@ -1,0 +1,9 @@
+// Shape kernels (placeholder registration until the family lands).
+#include "runtime/Kernel.h"
+#include "runtime/kernels/Registration.h"
+
+namespace ql::rt {
+
+void registerShapeKernels(KernelRegistry&) {}
+
+} // namespace ql::rt
