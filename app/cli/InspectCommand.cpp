@@ -4,6 +4,7 @@
 
 #include "model/ModelJson.h"
 #include "model/ModelStats.h"
+#include "tflite/Metadata.h"
 #include "tflite/ModelReader.h"
 
 #include <algorithm>
@@ -88,6 +89,35 @@ void printHuman(std::ostream& os, const Model& m) {
         for (size_t i = 0; i < m.metadata.size(); ++i)
             os << (i ? ", " : "") << m.metadata[i].name << " (" << humanBytes(m.buffer(m.metadata[i].buffer).size) << ")";
         os << "\n";
+    }
+    if (auto conv = decodeConversionMetadata(m)) {
+        os << "Converter    ";
+        if (conv->ok()) {
+            const ConversionInfo& c = conv->value();
+            os << "TensorFlow " << (c.tensorflowVersion.empty() ? "?" : c.tensorflowVersion) << ", API v" << c.apiVersion
+               << ", from " << c.modelType;
+            for (const std::string& mode : c.optimizationModes) os << ", " << mode;
+            os << "\n";
+        } else {
+            os << conv->message() << "\n";
+        }
+    }
+    if (auto meta = decodeModelMetadata(m)) {
+        os << "TFLite meta  ";
+        if (meta->ok()) {
+            const ModelMetadataInfo& x = meta->value();
+            os << (x.name.empty() ? "(unnamed)" : x.name) << (x.version.empty() ? "" : " v" + x.version);
+            if (!x.author.empty()) os << " by " << x.author;
+            if (!x.description.empty()) os << ": " << x.description;
+            os << "\n";
+            for (const TensorMetadataInfo& t : x.inputs)
+                if (!t.mean.empty()) {
+                    os << "             input '" << t.name << "' normalised as (x - " << t.mean.front() << ") / "
+                       << (t.std.empty() ? 1.0f : t.std.front()) << "\n";
+                }
+        } else {
+            os << meta->message() << "\n";
+        }
     }
     for (const SignatureDef& sig : m.signatures) {
         os << "Signature    '" << sig.key << "' (subgraph " << sig.subgraph.value << "): ";

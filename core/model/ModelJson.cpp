@@ -2,6 +2,7 @@
 
 #include "model/ModelStats.h"
 #include "model/OptionsInfo.h"
+#include "tflite/Metadata.h"
 #include "util/JsonWriter.h"
 
 #include <algorithm>
@@ -102,6 +103,40 @@ std::string modelToJson(const Model& m) {
     j.endArray();
     const auto minRuntime = m.metadataBytes("min_runtime_version");
     j.field("min_runtime_version", std::string(minRuntime.begin(), std::find(minRuntime.begin(), minRuntime.end(), uint8_t(0))));
+
+    if (auto conv = decodeConversionMetadata(m)) {
+        j.key("conversion");
+        if (conv->ok()) {
+            const ConversionInfo& c = conv->value();
+            j.beginObject().field("tensorflow_version", c.tensorflowVersion).field("api_version", c.apiVersion);
+            j.field("model_type", c.modelType).field("model_hash", c.modelHash);
+            j.array("optimization_modes", c.optimizationModes);
+            j.field("allow_custom_ops", c.allowCustomOps).field("enable_select_tf_ops", c.enableSelectTfOps);
+            j.endObject();
+        } else {
+            j.beginObject().field("error", conv->message()).endObject();
+        }
+    }
+    if (auto meta = decodeModelMetadata(m)) {
+        j.key("model_metadata");
+        if (meta->ok()) {
+            const ModelMetadataInfo& x = meta->value();
+            j.beginObject().field("name", x.name).field("description", x.description).field("version", x.version);
+            j.field("author", x.author).field("license", x.license).field("min_parser_version", x.minParserVersion);
+            for (auto [label, list] : {std::pair{"inputs", &x.inputs}, std::pair{"outputs", &x.outputs}}) {
+                j.key(label).beginArray();
+                for (const TensorMetadataInfo& t : *list) {
+                    j.beginObject().field("name", t.name).field("description", t.description);
+                    j.array("mean", t.mean).array("std", t.std).array("stats_min", t.statsMin).array("stats_max", t.statsMax);
+                    j.array("associated_files", t.associatedFiles).endObject();
+                }
+                j.endArray();
+            }
+            j.endObject();
+        } else {
+            j.beginObject().field("error", meta->message()).endObject();
+        }
+    }
 
     j.key("diagnostics").beginArray();
     for (const Diagnostic& d : m.diagnostics)
