@@ -49,6 +49,8 @@ void KernelContext::resizeOutputNow(size_t i, std::vector<int32_t> shape) {
     m_interp.allocate(t);
 }
 
+ThreadPool* KernelContext::pool() const { return m_interp.pool(); }
+
 Error KernelContext::error(const std::string& what) const {
     return makeError(describeOperator(m_model, m_subgraph, m_index) + ": " + what);
 }
@@ -69,7 +71,7 @@ Status KernelContext::requireOutputs(size_t count) const {
 }
 
 Interpreter::Interpreter(std::shared_ptr<const Model> model, InterpreterOptions options)
-    : m_model(std::move(model)), m_options(options) {}
+    : m_model(std::move(model)), m_options(options), m_pool(std::make_unique<ThreadPool>(options.run.threads)) {}
 
 Interpreter::~Interpreter() = default;
 

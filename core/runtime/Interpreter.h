@@ -7,6 +7,7 @@
 #include "model/Model.h"
 #include "runtime/Kernel.h"
 #include "runtime/RtTensor.h"
+#include "runtime/ThreadPool.h"
 #include "util/Result.h"
 
 #include <functional>
@@ -59,6 +60,9 @@ public:
     Status runSubgraph(size_t index, std::span<RtTensor* const> inputs, std::span<RtTensor* const> outputs,
                        const Observer& observer = {});
 
+    // The pool that kernels use (options.run.threads threads); never null.
+    ThreadPool* pool() const { return m_pool.get(); }
+
     // Internal: storage management used by KernelContext.
     void allocate(RtTensor& t);
 
@@ -72,6 +76,7 @@ private:
     std::shared_ptr<const Model> m_model;
     InterpreterOptions m_options;
     std::vector<std::unique_ptr<SubgraphState>> m_subgraphs;
+    std::unique_ptr<ThreadPool> m_pool;
 };
 
 } // namespace ql::rt

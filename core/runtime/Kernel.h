@@ -37,6 +37,9 @@ public:
     OperatorIndex index() const { return m_index; }
     const RunOptions& options() const { return m_options; }
     Interpreter& interpreter() { return m_interp; }
+    // The interpreter's thread pool (RunOptions::threads threads, counting the caller); never
+    // null. Use pool()->parallelFor(n, fn) in eval; with 1 thread it runs fn inline.
+    ThreadPool* pool() const;
 
     size_t inputCount() const { return m_inputs.size(); }
     size_t outputCount() const { return m_outputs.size(); }
