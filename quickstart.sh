@@ -12,7 +12,7 @@ case "$mode" in demo|test|deps) ;; *) echo "usage: $0 demo|test|deps" >&2; exit 
 jobs="${JOBS:-$(nproc)}"
 
 # Debian packages the build, the tests and the GUI need (one line each on why: README.md).
-pkgs=(build-essential cmake ninja-build pkg-config
+pkgs=(build-essential cmake ninja-build pkg-config ccache
       qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
       flatbuffers-compiler libflatbuffers-dev libeigen3-dev catch2
       zlib1g-dev libstb-dev dataset-fashion-mnist)
