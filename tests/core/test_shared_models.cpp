@@ -21,7 +21,8 @@ std::shared_ptr<const Model> open(const std::string& name) {
     auto path = sharedModel(name);
     if (!path) return nullptr;
     auto m = readModelFile(*path);
-    INFO(m.ok() ? std::string() : m.message());
+    const std::string why = m.ok() ? std::string() : m.message();
+    INFO(why);
     REQUIRE(m.ok());
     return m.value();
 }
