@@ -1,59 +1,415 @@
 #include "MainWindow.h"
 
-#include "model/ModelStats.h"
-#include "tflite/ModelReader.h"
+#include "JobRunner.h"
+#include "Theme.h"
+#include "graph/GraphPage.h"
+#include "graph/GraphView.h"
+#include "inspect/DiagnosticsModel.h"
+#include "inspect/Format.h"
+#include "inspect/ModelInfoModel.h"
+#include "inspect/OperatorPanel.h"
+#include "inspect/TensorPanel.h"
+#include "plots/HistogramPanel.h"
 
 #include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QDragEnterEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QHeaderView>
 #include <QLabel>
 #include <QMenuBar>
-#include <QPlainTextEdit>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QSettings>
 #include <QStatusBar>
+#include <QTableView>
+#include <QToolButton>
+#include <QTreeView>
 
 namespace ql::ui {
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+// What the load job hands back: the model and the layout of its first subgraph.
+struct OpenedModel {
+    std::shared_ptr<const LoadedModel> loaded;
+    std::shared_ptr<const GraphSnapshot> graph;
+    std::set<std::string> collapsed;
+};
+
+namespace {
+constexpr int kMaxRecent = 10;
+const char* kRecentKey = "recentFiles";
+const char* kStateKey = "window/state";
+const char* kGeometryKey = "window/geometry";
+const char* kDarkKey = "view/dark";
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent), m_loader(new JobRunner(this)), m_tensorJobs(new JobRunner(this)) {
     setWindowTitle(QStringLiteral("QuantLab"));
-    resize(1200, 800);
-    m_summary = new QPlainTextEdit(this);
-    m_summary->setReadOnly(true);
-    setCentralWidget(m_summary);
-    m_status = new QLabel(this);
-    statusBar()->addWidget(m_status, 1);
+    setAcceptDrops(true);
+    setDockNestingEnabled(true);
+    resize(1600, 1000);
+    m_graph = new GraphPage(this);
+    setCentralWidget(m_graph);
+    createDocks();
+    createActions();
+    createStatusBar();
+    QSettings settings;
+    restoreGeometry(settings.value(kGeometryKey).toByteArray());
+    restoreState(settings.value(kStateKey).toByteArray());
+    if (settings.value(kDarkKey, false).toBool()) m_darkAction->setChecked(true);
+
+    connect(m_graph, &GraphPage::operatorSelected, this, &MainWindow::onOperatorSelected);
+    connect(m_graph, &GraphPage::tensorSelected, this, &MainWindow::onTensorSelected);
+    connect(m_graph, &GraphPage::message, this, [this](const QString& m) { statusBar()->showMessage(m, 8000); });
+    connect(m_graph, &GraphPage::graphShown, this, &MainWindow::graphShown);
+    connect(m_operator, &OperatorPanel::tensorActivated, this, &MainWindow::onTensorSelected);
+}
+
+MainWindow::~MainWindow() = default;
+
+QDockWidget* MainWindow::dock(const QString& title, const QString& objectName, QWidget* content, Qt::DockWidgetArea area) {
+    auto* d = new QDockWidget(title, this);
+    d->setObjectName(objectName); // saveState needs names
+    d->setWidget(content);
+    addDockWidget(area, d);
+    return d;
+}
+
+void MainWindow::createDocks() {
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+    m_modelInfo = new ModelInfoModel(this);
+    auto* modelTree = new QTreeView(this);
+    modelTree->setModel(m_modelInfo);
+    modelTree->setAlternatingRowColors(true);
+    modelTree->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    connect(m_modelInfo, &QAbstractItemModel::modelReset, modelTree, &QTreeView::expandAll);
+    m_operator = new OperatorPanel(this);
+    m_tensor = new TensorPanel(this);
+    m_histogram = new HistogramPanel(this);
+    m_diagnostics = new DiagnosticsModel(this);
+    m_problemsView = new QTableView(this);
+    m_problemsView->setModel(m_diagnostics);
+    m_problemsView->verticalHeader()->hide();
+    m_problemsView->horizontalHeader()->setStretchLastSection(true);
+    m_problemsView->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    m_problemsView->setWordWrap(true);
+    m_problemsView->setSelectionBehavior(QAbstractItemView::SelectRows);
+
+    m_operatorDock = dock(tr("Operator"), QStringLiteral("operatorDock"), m_operator, Qt::RightDockWidgetArea);
+    m_modelDock = dock(tr("Model"), QStringLiteral("modelDock"), modelTree, Qt::RightDockWidgetArea);
+    tabifyDockWidget(m_operatorDock, m_modelDock);
+    m_operatorDock->raise();
+    m_tensorDock = dock(tr("Tensor"), QStringLiteral("tensorDock"), m_tensor, Qt::RightDockWidgetArea);
+    m_histogramDock = dock(tr("Histogram and what-if"), QStringLiteral("histogramDock"), m_histogram, Qt::BottomDockWidgetArea);
+    m_problemsDock = dock(tr("Problems"), QStringLiteral("problemsDock"), m_problemsView, Qt::BottomDockWidgetArea);
+    tabifyDockWidget(m_histogramDock, m_problemsDock);
+    m_histogramDock->raise();
+    resizeDocks({m_operatorDock, m_tensorDock}, {440, 460}, Qt::Vertical);
+    resizeDocks({m_operatorDock}, {560}, Qt::Horizontal);
+    resizeDocks({m_histogramDock}, {330}, Qt::Vertical);
+}
+
+void MainWindow::createActions() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     QAction* open = file->addAction(tr("&Open..."), this, &MainWindow::onOpen);
     open->setShortcut(QKeySequence::Open);
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    rebuildRecentMenu();
+    QAction* close = file->addAction(tr("&Close"), this, &MainWindow::closeModel);
+    close->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_W));
+    file->addSeparator();
+    file->addAction(tr("&Export graph..."), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export graph"), QStringLiteral("graph.svg"),
+                                                          tr("SVG (*.svg);;PNG (*.png)"));
+        if (!path.isEmpty()) m_graph->exportImage(path);
+    });
+    file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
+
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    QAction* find = edit->addAction(tr("&Find..."), m_graph, &GraphPage::focusSearch);
+    find->setShortcut(QKeySequence::Find);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    GraphView* gv = m_graph->view();
+    QAction* zoomIn = view->addAction(tr("Zoom &in"), gv, &GraphView::zoomIn);
+    zoomIn->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Equal), QKeySequence(Qt::CTRL | Qt::Key_Plus), QKeySequence::ZoomIn});
+    QAction* zoomOut = view->addAction(tr("Zoom &out"), gv, &GraphView::zoomOut);
+    zoomOut->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Minus), QKeySequence::ZoomOut});
+    QAction* fit = view->addAction(tr("&Fit to window"), gv, &GraphView::fitToWindow);
+    fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+    QAction* actual = view->addAction(tr("&Actual size"), gv, &GraphView::resetZoom);
+    actual->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_1));
+    view->addSeparator();
+    QAction* full = view->addAction(tr("F&ull screen"));
+    full->setShortcut(QKeySequence(Qt::Key_F11));
+    full->setCheckable(true);
+    connect(full, &QAction::toggled, this, [this](bool on) { on ? showFullScreen() : showNormal(); });
+    m_darkAction = view->addAction(tr("&Dark theme"));
+    m_darkAction->setCheckable(true);
+    connect(m_darkAction, &QAction::toggled, this, &MainWindow::setDark);
+    view->addSeparator();
+    QMenu* panels = view->addMenu(tr("&Panels"));
+    for (QDockWidget* d : {m_modelDock, m_operatorDock, m_tensorDock, m_histogramDock, m_problemsDock})
+        panels->addAction(d->toggleViewAction());
+}
+
+void MainWindow::createStatusBar() {
+    m_facts = new QLabel(this);
+    m_jobLabel = new QLabel(this);
+    m_progress = new QProgressBar(this);
+    m_progress->setRange(0, 1000);
+    m_progress->setMaximumWidth(180);
+    m_progress->setTextVisible(false);
+    m_cancel = new QToolButton(this);
+    m_cancel->setText(tr("Cancel"));
+    statusBar()->addWidget(m_facts, 1);
+    statusBar()->addPermanentWidget(m_jobLabel);
+    statusBar()->addPermanentWidget(m_progress);
+    statusBar()->addPermanentWidget(m_cancel);
+    for (QWidget* w : std::initializer_list<QWidget*>{m_jobLabel, m_progress, m_cancel}) w->hide();
+    for (JobRunner* r : {m_loader, m_graph->jobs(), m_tensorJobs}) {
+        connect(r, &JobRunner::started, this, [this, r](const QString& title) {
+            m_jobLabel->setText(title);
+            m_progress->setValue(0);
+            for (QWidget* w : std::initializer_list<QWidget*>{m_jobLabel, m_progress, m_cancel}) w->show();
+            m_cancel->disconnect();
+            connect(m_cancel, &QToolButton::clicked, r, &JobRunner::cancel);
+        });
+        connect(r, &JobRunner::progressed, this, [this, r](const QString& stage, double f, qint64 elapsed, qint64 remaining) {
+            QString text = tr("%1: %2, %3 s").arg(r->title(), stage).arg(double(elapsed) / 1000.0, 0, 'f', 1);
+            if (remaining >= 0) text += tr(", about %1 s left").arg(double(remaining) / 1000.0, 0, 'f', 1);
+            m_jobLabel->setText(text);
+            m_progress->setValue(int(f * 1000));
+        });
+        connect(r, &JobRunner::finished, this, [this] {
+            if (isBusy()) return;
+            for (QWidget* w : std::initializer_list<QWidget*>{m_jobLabel, m_progress, m_cancel}) w->hide();
+        });
+    }
 }
 
 void MainWindow::onOpen() {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open a TensorFlow Lite model"), QString(),
+    QSettings settings;
+    const QString dir = QFileInfo(settings.value(kRecentKey).toStringList().value(0)).absolutePath();
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open a TensorFlow Lite model"), dir,
                                                       tr("TensorFlow Lite models (*.tflite);;All files (*)"));
     if (!path.isEmpty()) openModel(path);
 }
 
 void MainWindow::openModel(const QString& path) {
-    auto result = readModelFile(path.toStdString());
-    if (!result) {
-        m_summary->setPlainText(QString::fromStdString(result.message()));
-        m_status->setText(tr("Could not open %1").arg(QFileInfo(path).fileName()));
-        return;
-    }
-    showModel(result.value());
+    const std::string file = QFileInfo(path).absoluteFilePath().toStdString();
+    const auto options = GraphPage::graphOptionsFor(this);
+    const size_t limit = m_graph->expandedLimit();
+    m_loader->run<OpenedModel>(
+        tr("Opening %1").arg(QFileInfo(path).fileName()),
+        [file, options, limit](const Progress& p) -> std::shared_ptr<const OpenedModel> {
+            auto out = std::make_shared<OpenedModel>();
+            out->loaded = loadModel(file, p);
+            if (p.cancelled()) return {};
+            if (out->loaded->model && !out->loaded->model->subgraphs.empty()) {
+                auto o = options;
+                o.collapsedScopes = layout::scopesToFit(*out->loaded->model, SubgraphIndex{0}, limit);
+                out->collapsed = o.collapsedScopes;
+                out->graph = makeGraphSnapshot(out->loaded->model, SubgraphIndex{0}, o, p);
+                if (!out->graph) return {}; // cancelled
+            }
+            return out;
+        },
+        [this](std::shared_ptr<const OpenedModel> opened) { onLoaded(std::move(opened)); });
 }
 
-void MainWindow::showModel(std::shared_ptr<const Model> model) {
-    m_model = std::move(model);
-    const ModelStats s = computeStats(*m_model);
-    QString text = QString::fromStdString(m_model->sourcePath) + "\n";
-    for (const auto& [name, count] : s.operatorsByType) text += QStringLiteral("  %1 x%2\n").arg(QString::fromStdString(name)).arg(count);
-    for (const Diagnostic& d : m_model->diagnostics) text += QString::fromStdString(d.message) + "\n";
-    m_summary->setPlainText(text);
-    m_status->setText(tr("%1 operators, %2 tensors, %3 parameters").arg(s.operatorCount).arg(s.tensorCount).arg(s.parameterCount));
-    setWindowTitle(QStringLiteral("%1 - QuantLab").arg(QFileInfo(QString::fromStdString(m_model->sourcePath)).fileName()));
+void MainWindow::onLoaded(std::shared_ptr<const OpenedModel> opened) {
+    if (!opened) return;
+    const LoadedModel& l = *opened->loaded;
+    const QString name = QFileInfo(QString::fromStdString(l.path)).fileName();
+    if (!l.model) {
+        auto items = std::make_shared<std::vector<Diagnostic>>();
+        items->push_back({Severity::Error, l.error});
+        showProblems(items);
+        statusBar()->showMessage(tr("Could not open %1").arg(name));
+        emit modelLoaded();
+        return;
+    }
+    m_loaded = opened->loaded;
+    addRecent(QString::fromStdString(l.path));
+    setWindowTitle(QStringLiteral("%1 - QuantLab").arg(name));
+    m_modelInfo->resetData(m_loaded);
+    m_operator->resetData(nullptr);
+    m_tensor->resetData(nullptr);
+    m_histogram->resetData(nullptr);
+    showProblems(std::make_shared<const std::vector<Diagnostic>>(l.model->diagnostics));
+    const ModelStats& s = l.stats;
+    QString kinds;
+    for (const auto& [dtype, d] : s.constantsByType) kinds += QStringLiteral(" %1").arg(QString::fromStdString(dtype));
+    m_facts->setText(tr("%1  ·  %2 subgraph(s)  ·  %3 operators  ·  %4 tensors  ·  %5 parameters (%6)  ·  %7 MACs  ·  weights:%8  ·  %9 problem(s)")
+                         .arg(name)
+                         .arg(l.model->subgraphs.size())
+                         .arg(formatCount(s.operatorCount), formatCount(s.tensorCount), formatCount(s.parameterCount),
+                              formatBytes(s.parameterBytes), formatCount(s.macs), kinds)
+                         .arg(l.model->diagnostics.size()));
+    if (opened->graph) m_graph->setModel(m_loaded->model, opened->graph, opened->collapsed);
+    else m_graph->clear();
     emit modelLoaded();
+}
+
+void MainWindow::closeModel() {
+    m_loader->cancel();
+    m_tensorJobs->cancel();
+    m_loaded.reset();
+    m_graph->clear();
+    m_modelInfo->resetData(nullptr);
+    m_operator->resetData(nullptr);
+    m_tensor->resetData(nullptr);
+    m_histogram->resetData(nullptr);
+    showProblems(nullptr);
+    m_facts->clear();
+    setWindowTitle(QStringLiteral("QuantLab"));
+}
+
+void MainWindow::showProblems(std::shared_ptr<const std::vector<Diagnostic>> items) {
+    m_diagnostics->resetData(items);
+    const bool any = items && !items->empty();
+    m_problemsDock->setWindowTitle(any ? tr("Problems (%1)").arg(items->size()) : tr("Problems"));
+    m_problemsView->resizeRowsToContents();
+    if (any) m_problemsDock->raise();
+}
+
+void MainWindow::onOperatorSelected(SubgraphIndex subgraph, OperatorIndex op) {
+    if (!m_loaded) return;
+    auto snap = makeOperatorSnapshot(m_loaded->model, subgraph, op);
+    m_operator->resetData(snap);
+    m_operatorDock->raise();
+    // Show the operator's weight (its first constant input), else its first output.
+    const Operator& o = m_loaded->model->subgraphs[subgraph.index()].op(op);
+    TensorIndex pick;
+    for (TensorIndex t : o.inputs)
+        if (t.valid() && m_loaded->model->isConstant(m_loaded->model->subgraphs[subgraph.index()].tensor(t))) {
+            pick = t;
+            break;
+        }
+    if (!pick.valid() && !o.outputs.empty()) pick = o.outputs[0];
+    if (pick.valid()) onTensorSelected(subgraph, pick);
+}
+
+void MainWindow::onTensorSelected(SubgraphIndex subgraph, TensorIndex tensor) {
+    if (!m_loaded || !tensor.valid()) return;
+    const auto model = m_loaded->model;
+    const auto samples = m_samples;
+    m_tensorJobs->run<TensorSnapshot>(
+        tr("Reading tensor values"),
+        [model, subgraph, tensor, samples](const Progress&) { return makeTensorSnapshot(model, subgraph, tensor, samples); },
+        [this](std::shared_ptr<const TensorSnapshot> snap) {
+            m_tensor->resetData(snap);
+            m_histogram->resetData(snap);
+        });
+}
+
+void MainWindow::selectInterestingOperator() {
+    if (!m_loaded) return;
+    const Subgraph& sg = m_loaded->model->subgraphs[m_graph->subgraph().index()];
+    // The first operator with weights: a constant input at index 1 of a convolution or a fully
+    // connected layer (quantized ones first), else the first operator.
+    auto weighted = [&](const Operator& op, bool needQuant) {
+        if (op.inputs.size() < 2 || !op.inputs[1].valid()) return false;
+        const Tensor& w = sg.tensor(op.inputs[1]);
+        const bool heavy = op.op == BuiltinOp::CONV_2D || op.op == BuiltinOp::DEPTHWISE_CONV_2D ||
+                           op.op == BuiltinOp::FULLY_CONNECTED || op.op == BuiltinOp::TRANSPOSE_CONV;
+        return heavy && m_loaded->model->isConstant(w) && (!needQuant || w.quant.isQuantized());
+    };
+    OperatorIndex best;
+    for (bool needQuant : {true, false})
+        for (size_t i = 0; i < sg.operators.size() && !best.valid(); ++i)
+            if (weighted(sg.operators[i], needQuant)) best = OperatorIndex{i};
+    if (!best.valid() && !sg.operators.empty()) best = OperatorIndex{0};
+    if (best.valid()) m_graph->selectOperator(best);
+}
+
+void MainWindow::showView(View view) {
+    switch (view) {
+    case View::Graph: m_graph->view()->setFocus(); break;
+    case View::Operator: m_operatorDock->raise(); break;
+    case View::Model: m_modelDock->raise(); break;
+    case View::Tensor:
+        m_tensorDock->raise();
+        m_tensor->showTab(TensorPanel::HeatMapTab);
+        break;
+    case View::Histogram: m_histogramDock->raise(); break;
+    case View::Problems: m_problemsDock->raise(); break;
+    }
+}
+
+void MainWindow::setOperatorValues(std::shared_ptr<const std::vector<double>> values, const QString& label) {
+    m_graph->setOperatorValues(std::move(values), label);
+}
+
+void MainWindow::setActivationSamples(std::shared_ptr<const ActivationSamples> samples) { m_samples = std::move(samples); }
+
+bool MainWindow::isBusy() const { return m_loader->isBusy() || m_graph->jobs()->isBusy() || m_tensorJobs->isBusy(); }
+
+bool MainWindow::waitUntilIdle(int timeoutMs) {
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < timeoutMs) {
+        QApplication::processEvents(QEventLoop::AllEvents, 20);
+        if (!isBusy()) {
+            QApplication::processEvents(); // deliver the last continuations and paints
+            if (!isBusy()) return true;
+        }
+    }
+    return false;
+}
+
+void MainWindow::addRecent(const QString& path) {
+    QSettings settings;
+    QStringList recent = settings.value(kRecentKey).toStringList();
+    recent.removeAll(path);
+    recent.prepend(path);
+    while (recent.size() > kMaxRecent) recent.removeLast();
+    settings.setValue(kRecentKey, recent);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+    m_recentMenu->clear();
+    const QStringList recent = QSettings().value(kRecentKey).toStringList();
+    for (const QString& path : recent) m_recentMenu->addAction(QFileInfo(path).fileName(), this, [this, path] { openModel(path); })->setToolTip(path);
+    m_recentMenu->setEnabled(!recent.isEmpty());
+    if (!recent.isEmpty()) {
+        m_recentMenu->addSeparator();
+        m_recentMenu->addAction(tr("Clear"), this, [this] {
+            QSettings().remove(kRecentKey);
+            rebuildRecentMenu();
+        });
+    }
+}
+
+void MainWindow::setDark(bool dark) {
+    Theme::apply(dark ? ThemeKind::Dark : ThemeKind::Light);
+    QSettings().setValue(kDarkKey, dark);
+    m_graph->view()->setOverlay(m_graph->view()->state().overlay); // repaint with the new colours
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+    QSettings settings;
+    settings.setValue(kGeometryKey, saveGeometry());
+    settings.setValue(kStateKey, saveState());
+    e->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
+    if (e->mimeData()->hasUrls() && !e->mimeData()->urls().isEmpty() && e->mimeData()->urls().first().isLocalFile())
+        e->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* e) {
+    const auto urls = e->mimeData()->urls();
+    if (!urls.isEmpty()) openModel(urls.first().toLocalFile());
 }
 
 } // namespace ql::ui

@@ -1,11 +1,39 @@
-// quantlab: the desktop application. quantlab [MODEL] [--screenshot PNG]
+// quantlab: the desktop application.
+//   quantlab [MODEL] [--screenshot PNG [--view graph|operator|tensor|histogram|model|problems]]
+//   quantlab MODEL --bench   (prints the time to the first painted graph and pan/zoom fps)
 #include "MainWindow.h"
+#include "Theme.h"
+#include "graph/GraphPage.h"
+#include "graph/GraphView.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QElapsedTimer>
 #include <QTimer>
 
+#include <cstdio>
+
+namespace {
+
+// Pan and zoom through the graph with synchronous repaints; returns frames per second.
+double measureFps(ql::ui::GraphView* view, double scale, int frames) {
+    view->zoomBy(scale / view->scale(), view->rect().center());
+    QElapsedTimer clock;
+    clock.start();
+    for (int i = 0; i < frames; ++i) {
+        if (i % 4 == 3) view->zoomBy(i % 8 == 3 ? 1.1 : 1 / 1.1, view->rect().center());
+        else view->panBy(QPointF(i % 2 ? 37 : -23, -41));
+        view->repaint();
+    }
+    return frames * 1000.0 / std::max<qint64>(1, clock.elapsed());
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
+    QElapsedTimer sinceStart;
+    sinceStart.start();
+    QApplication::setHighDpiScaleFactorRoundingPolicy(Qt::HighDpiScaleFactorRoundingPolicy::PassThrough);
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("QuantLab"));
     QApplication::setOrganizationName(QStringLiteral("QuantLab"));
@@ -18,18 +46,77 @@ int main(int argc, char** argv) {
     parser.addPositionalArgument(QStringLiteral("model"), QStringLiteral("The .tflite file to open"));
     QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("Render the window to PNG and exit"),
                                   QStringLiteral("png"));
-    parser.addOption(screenshot);
+    QCommandLineOption view(QStringLiteral("view"), QStringLiteral("Panel to raise for the screenshot"), QStringLiteral("name"),
+                            QStringLiteral("graph"));
+    QCommandLineOption bench(QStringLiteral("bench"), QStringLiteral("Print startup and pan/zoom figures and exit"));
+    QCommandLineOption dark(QStringLiteral("dark"), QStringLiteral("Use the dark palette"));
+    QCommandLineOption expandLimit(QStringLiteral("expand-limit"),
+                                   QStringLiteral("Collapse name scopes of subgraphs with more operators than this"),
+                                   QStringLiteral("n"));
+    parser.addOptions({screenshot, view, bench, dark, expandLimit});
     parser.process(app);
 
+    const bool scripted = parser.isSet(screenshot) || parser.isSet(bench);
+    if (scripted) QCoreApplication::setOrganizationName(QStringLiteral("QuantLab-scripted")); // leave the user's settings alone
+    ql::ui::Theme::apply(parser.isSet(dark) ? ql::ui::ThemeKind::Dark : ql::ui::ThemeKind::Light);
+
     ql::ui::MainWindow window;
+    if (parser.isSet(expandLimit)) window.graphPage()->setExpandedLimit(parser.value(expandLimit).toULongLong());
     window.show();
-    if (!parser.positionalArguments().isEmpty()) window.openModel(parser.positionalArguments().first());
-    if (parser.isSet(screenshot)) {
-        const QString out = parser.value(screenshot);
-        QTimer::singleShot(200, &window, [&window, out] {
-            const bool ok = window.grab().save(out);
-            QApplication::exit(ok ? 0 : 1);
-        });
+    const QStringList models = parser.positionalArguments();
+    if (!models.isEmpty()) window.openModel(models.first());
+    if (!scripted) return app.exec();
+    if (models.isEmpty()) {
+        std::fprintf(stderr, "quantlab: --screenshot and --bench need a MODEL\n");
+        return 2;
     }
+
+    int status = 0;
+    bool painted = false;
+    QObject::connect(&window, &ql::ui::MainWindow::graphShown, [&] {
+        if (painted) return;
+        painted = true;
+        if (parser.isSet(bench)) {
+            std::printf("first-graph-painted-ms %lld\n", static_cast<long long>(sinceStart.elapsed()));
+            std::fflush(stdout); // the benchmark reads this line as it comes
+        }
+    });
+    QTimer::singleShot(0, &window, [&] {
+        // wait for the asynchronous load and layout, then for the graph's first paint
+        if (!window.waitUntilIdle(120000)) status = 1;
+        QElapsedTimer wait;
+        wait.start();
+        while (!painted && window.model() && wait.elapsed() < 10000) QApplication::processEvents(QEventLoop::AllEvents, 20);
+        if (!window.model()) {
+            std::fprintf(stderr, "quantlab: the model did not open (see the problems panel)\n");
+            status = 1;
+        }
+        if (parser.isSet(bench)) {
+            auto* v = window.graphPage()->view();
+            const auto snap = v->snapshot();
+            if (snap)
+                std::printf("nodes %zu edges %zu\n", snap->scene->graph.nodes.size(), snap->scene->graph.edges.size());
+            std::printf("fps-close %.1f\n", measureFps(v, 1.0, 200));
+            std::printf("fps-mid %.1f\n", measureFps(v, 0.4, 200));
+            std::printf("fps-far %.1f\n", measureFps(v, 0.05, 100));
+            std::fflush(stdout);
+            QApplication::exit(status);
+            return;
+        }
+        window.selectInterestingOperator();
+        window.waitUntilIdle(30000);
+        const QString name = parser.value(view);
+        using V = ql::ui::MainWindow::View;
+        window.showView(name == QLatin1String("operator")    ? V::Operator
+                        : name == QLatin1String("tensor")    ? V::Tensor
+                        : name == QLatin1String("histogram") ? V::Histogram
+                        : name == QLatin1String("model")     ? V::Model
+                        : name == QLatin1String("problems")  ? V::Problems
+                                                             : V::Graph);
+        QApplication::processEvents();
+        const bool ok = window.grab().save(parser.value(screenshot));
+        if (!ok) std::fprintf(stderr, "quantlab: could not write %s\n", qPrintable(parser.value(screenshot)));
+        QApplication::exit(ok ? status : 1);
+    });
     return app.exec();
 }

@@ -4,12 +4,13 @@
 // histograms take it as an optional snapshot and show activation histograms with the
 // calibrator's chosen range drawn over them.
 
-#include "util/Indices.h"
-
+// (standard headers first: moc cannot parse <compare> when it comes first)
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "util/Indices.h"
 
 namespace ql {
 

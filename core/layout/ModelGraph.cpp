@@ -1,6 +1,7 @@
 #include "layout/ModelGraph.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <unordered_map>
 
@@ -244,6 +245,34 @@ LayoutGraph toLayoutGraph(const ModelGraph& graph) {
     l.edges.reserve(graph.edges.size());
     for (const auto& e : graph.edges) l.edges.emplace_back(e.from, e.to);
     return l;
+}
+
+std::vector<int> searchNodes(const Model& model, const ModelGraph& graph, const std::string& query) {
+    std::vector<int> hits;
+    if (query.empty()) return hits;
+    auto lower = [](std::string s) {
+        for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+        return s;
+    };
+    const std::string q = lower(query);
+    auto has = [&](const std::string& s) { return lower(s).find(q) != std::string::npos; };
+    const Subgraph& sg = model.subgraphs[graph.subgraph.index()];
+    auto tensorsMatch = [&](const std::vector<TensorIndex>& list) {
+        for (TensorIndex t : list)
+            if (t.valid() && t.index() < sg.tensors.size() && has(sg.tensor(t).name)) return true;
+        return false;
+    };
+    for (size_t i = 0; i < graph.nodes.size(); ++i) {
+        const GraphNode& n = graph.nodes[i];
+        bool match = has(n.title) || has(n.subtitle) || has(n.scope);
+        if (!match && n.kind == GraphNode::Kind::Operator) {
+            const Operator& op = sg.op(n.op);
+            match = tensorsMatch(op.inputs) || tensorsMatch(op.outputs);
+        }
+        if (!match && n.tensor.valid()) match = has(sg.tensor(n.tensor).name);
+        if (match) hits.push_back(int(i));
+    }
+    return hits;
 }
 
 std::set<std::string> scopesToFit(const Model& model, SubgraphIndex subgraph, size_t maxNodes) {

@@ -68,6 +68,10 @@ ModelGraph buildModelGraph(const Model& model, SubgraphIndex subgraph, const Mod
 // The input of the layout algorithm: node sizes and edges.
 LayoutGraph toLayoutGraph(const ModelGraph& graph);
 
+// Nodes whose title, subtitle, scope, operator type, or input/output tensor names contain
+// `query` (ASCII case-insensitive), in node order.
+std::vector<int> searchNodes(const Model& model, const ModelGraph& graph, const std::string& query);
+
 // Scopes to collapse so that at most `maxNodes` operator nodes remain: the deepest scope
 // depth d such that merging every operator at depth >= d into its depth-d prefix fits.
 // Empty when the subgraph already fits.

@@ -150,6 +150,13 @@ TEST_CASE("model graph: constants fold into their consumer, inputs and outputs a
     ModelGraph g2 = buildModelGraph(*model, SubgraphIndex{0}, shown);
     CHECK(g2.nodes.size() > g.nodes.size());
     CHECK(g2.nodes[size_t(g2.nodeOfOperator[0])].details.empty());
+
+    // search by operator type, by tensor name, case-insensitively
+    const auto convs = searchNodes(*model, g, "conv_2d");
+    REQUIRE(convs.size() == 2); // CONV_2D and DEPTHWISE_CONV_2D
+    CHECK(convs[0] == g.nodeOfOperator[0]);
+    CHECK(searchNodes(*model, g, "CONV/OUT").size() >= 1);
+    CHECK(searchNodes(*model, g, "no such thing").empty());
 }
 
 TEST_CASE("model graph: collapsing a scope merges its operators into one group", "[layout]") {

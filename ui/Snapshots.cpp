@@ -1,0 +1,101 @@
+#include "Snapshots.h"
+
+#include "tflite/ModelReader.h"
+
+namespace ql::ui {
+
+std::shared_ptr<const LoadedModel> loadModel(const std::string& path, const Progress& progress) {
+    auto out = std::make_shared<LoadedModel>();
+    out->path = path;
+    progress("reading", 0.0);
+    auto result = readModelFile(path);
+    if (!result) {
+        out->error = result.message();
+        return out;
+    }
+    out->model = std::move(result.value());
+    progress("reading", 1.0);
+    out->stats = computeStats(*out->model);
+    return out;
+}
+
+std::shared_ptr<const GraphSnapshot> makeGraphSnapshot(std::shared_ptr<const Model> model, SubgraphIndex subgraph,
+                                                       const layout::ModelGraphOptions& options, const Progress& progress) {
+    if (!model || subgraph.index() >= model->subgraphs.size()) return {};
+    auto scene = layout::buildGraphScene(model, subgraph, options, {}, progress);
+    if (!scene) return {};
+    auto out = std::make_shared<GraphSnapshot>();
+    const Subgraph& sg = model->subgraphs[subgraph.index()];
+    out->operatorKind.reserve(sg.operators.size());
+    for (const Operator& op : sg.operators) {
+        out->operatorKind.push_back(classifyOperator(*model, sg, op));
+        const bool hasOut = !op.outputs.empty() && op.outputs[0].valid();
+        out->operatorType.push_back(hasOut ? sg.tensor(op.outputs[0]).type : TensorType::FLOAT32);
+    }
+    out->scene = std::make_shared<const layout::GraphScene>(std::move(*scene));
+    return out;
+}
+
+std::shared_ptr<const OperatorSnapshot> makeOperatorSnapshot(std::shared_ptr<const Model> model, SubgraphIndex subgraph,
+                                                             OperatorIndex op) {
+    auto out = std::make_shared<OperatorSnapshot>();
+    const Subgraph& sg = model->subgraphs[subgraph.index()];
+    const Operator& o = sg.op(op);
+    out->subgraph = subgraph;
+    out->op = op;
+    out->optionsType = optionsTypeName(o);
+    out->options = describeOptions(o);
+    out->kind = classifyOperator(*model, sg, o);
+    out->requant = operatorRequantization(sg, o);
+    out->macs = operatorMacs(sg, o);
+    out->model = std::move(model);
+    return out;
+}
+
+std::shared_ptr<const TensorSnapshot> makeTensorSnapshot(std::shared_ptr<const Model> model, SubgraphIndex subgraph,
+                                                         TensorIndex tensor, std::shared_ptr<const ActivationSamples> samples) {
+    auto out = std::make_shared<TensorSnapshot>();
+    const Subgraph& sg = model->subgraphs[subgraph.index()];
+    const Tensor& t = sg.tensor(tensor);
+    out->subgraph = subgraph;
+    out->tensor = tensor;
+    out->constant = model->isConstant(t);
+    out->quant = quantizationTable(t);
+    if (out->constant) {
+        auto values = decodeTensorValues(*model, t);
+        if (values) {
+            out->hasValues = true;
+            out->raw = std::move(values.value());
+            out->real = dequantizeValues(t, out->raw);
+        } else {
+            out->valueNote = values.message();
+        }
+    } else if (samples && samples->subgraph == subgraph && samples->values.count(tensor.value)) {
+        out->hasValues = true;
+        out->fromSamples = true;
+        out->real = samples->values.at(tensor.value); // samples are float activations
+        out->raw = out->real;
+        out->calibrator = samples->calibrator;
+        if (auto it = samples->chosenRange.find(tensor.value); it != samples->chosenRange.end()) {
+            out->hasChosenRange = true;
+            out->chosenMin = it->second.first;
+            out->chosenMax = it->second.second;
+        }
+    } else {
+        out->valueNote = "activation: values appear when calibration data is loaded";
+    }
+    if (out->hasValues) {
+        out->rawStats = computeValueStats(out->raw);
+        out->realStats = computeValueStats(out->real);
+        if (t.quant.isPerChannel() && !out->fromSamples) out->channelAxis = t.quant.quantizedDimension;
+        else if (out->constant && t.shape.size() >= 2) out->channelAxis = 0; // weights: output channels
+        if (out->channelAxis >= 0 && size_t(out->channelAxis) < t.shape.size())
+            out->channelStats = perChannelStats(out->real, t.shape, out->channelAxis);
+        else
+            out->channelAxis = -1;
+    }
+    out->model = std::move(model);
+    return out;
+}
+
+} // namespace ql::ui

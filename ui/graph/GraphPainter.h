@@ -1,0 +1,58 @@
+#pragma once
+// Draws a laid-out graph snapshot with a QPainter whose transform maps scene units to the
+// device. Shared by the view, the minimap and the PNG/SVG export. Level of detail: below
+// kTextScale only boxes and lines; below kDetailScale titles but no details or edge labels.
+// Text layouts are cached per node (QStaticText), built on first use.
+
+#include "Snapshots.h"
+
+#include <QFont>
+#include <QPainter>
+#include <QStaticText>
+
+#include <memory>
+#include <vector>
+
+namespace ql::ui {
+
+enum class Overlay { OperatorKind, Dtype, Quantization, Value };
+
+struct PaintState {
+    Overlay overlay = Overlay::Quantization;
+    std::shared_ptr<const std::vector<double>> operatorValues; // per operator; NaN = none
+    double valueMin = 0, valueMax = 1;
+    int selectedNode = -1;
+    int selectedEdge = -1;
+    std::vector<char> searchHits; // per node
+};
+
+class GraphPainter {
+public:
+    static constexpr double kTextScale = 0.28;
+    static constexpr double kDetailScale = 0.6;
+
+    explicit GraphPainter(std::shared_ptr<const GraphSnapshot> snapshot);
+    const GraphSnapshot& snapshot() const { return *m_snapshot; }
+
+    // Paints what intersects `visible` (scene units). `scale` is device pixels per scene unit.
+    void paint(QPainter& p, const QRectF& visible, double scale, const PaintState& state) const;
+    // Boxes only, no text: for the minimap and the far zoom levels.
+    void paintCoarse(QPainter& p, const PaintState& state, bool withEdges) const;
+    QColor nodeFill(int node, const PaintState& state) const;
+
+    static QFont titleFont();
+    static QFont detailFont();
+
+private:
+    void paintEdges(QPainter& p, const std::vector<int>& edges, double scale, const PaintState& state) const;
+    void paintNode(QPainter& p, int node, double scale, const PaintState& state) const;
+    const QStaticText& text(std::vector<QStaticText>& cache, std::vector<char>& built, int node, const std::string& s) const;
+
+    std::shared_ptr<const GraphSnapshot> m_snapshot;
+    QFont m_title, m_detail, m_label;
+    mutable std::vector<QStaticText> m_titleCache, m_subtitleCache, m_labelCache;
+    mutable std::vector<char> m_titleBuilt, m_subtitleBuilt, m_labelBuilt;
+    std::vector<char> m_labelShown; // per edge: first edge of its (source, tensor) pair
+};
+
+} // namespace ql::ui

@@ -1,0 +1,104 @@
+#include "inspect/HeatMapWidget.h"
+
+#include "Theme.h"
+#include "inspect/Format.h"
+
+#include <QMouseEvent>
+#include <QPainter>
+#include <QToolTip>
+
+#include <cmath>
+
+namespace ql::ui {
+
+HeatMapWidget::HeatMapWidget(QWidget* parent) : QWidget(parent) {
+    setMouseTracking(true);
+    setMinimumSize(160, 120);
+}
+
+void HeatMapWidget::resetData(std::shared_ptr<const TensorSnapshot> snapshot, TensorValuesModel::Mode mode) {
+    m_snapshot = std::move(snapshot);
+    m_mode = mode;
+    m_image = QImage();
+    m_rows = m_cols = 0;
+    if (m_snapshot && m_snapshot->hasValues && !m_snapshot->raw.empty()) {
+        const auto& values = mode == TensorValuesModel::Mode::Raw ? m_snapshot->raw : m_snapshot->real;
+        const auto& shape = m_snapshot->info().shape;
+        m_cols = shape.empty() || m_snapshot->fromSamples ? int(std::min<size_t>(values.size(), 64)) : std::max(1, shape.back());
+        m_rows = int((values.size() + size_t(m_cols) - 1) / size_t(m_cols));
+        m_rowStride = std::max(1, (m_rows + 511) / 512);
+        m_colStride = std::max(1, (m_cols + 511) / 512);
+        const ValueStats s = mode == TensorValuesModel::Mode::Raw ? m_snapshot->rawStats : m_snapshot->realStats;
+        // symmetric around zero when the values have both signs (weights), else min..max
+        if (s.min < 0 && s.max > 0) {
+            m_lo = -s.absMax;
+            m_hi = s.absMax;
+        } else {
+            m_lo = s.min;
+            m_hi = s.max;
+        }
+        const int h = (m_rows + m_rowStride - 1) / m_rowStride, w = (m_cols + m_colStride - 1) / m_colStride;
+        m_image = QImage(w, h, QImage::Format_RGB32);
+        const double span = m_hi > m_lo ? m_hi - m_lo : 1.0;
+        for (int y = 0; y < h; ++y) {
+            auto* line = reinterpret_cast<QRgb*>(m_image.scanLine(y));
+            for (int x = 0; x < w; ++x) {
+                const size_t i = size_t(y) * size_t(m_rowStride) * size_t(m_cols) + size_t(x) * size_t(m_colStride);
+                line[x] = i < values.size() ? Theme::ramp((values[i] - m_lo) / span).rgb() : qRgb(128, 128, 128);
+            }
+        }
+    }
+    update();
+}
+
+QRectF HeatMapWidget::imageRect() const {
+    const QRectF area = QRectF(rect()).adjusted(8, 8, -8, -34);
+    if (m_image.isNull() || area.width() <= 0 || area.height() <= 0) return {};
+    const double s = std::min(area.width() / m_image.width(), area.height() / m_image.height());
+    const QSizeF size(m_image.width() * s, m_image.height() * s);
+    return QRectF(area.topLeft(), size);
+}
+
+void HeatMapWidget::paintEvent(QPaintEvent*) {
+    QPainter p(this);
+    p.fillRect(rect(), palette().base());
+    if (m_image.isNull()) {
+        p.setPen(palette().color(QPalette::PlaceholderText));
+        p.drawText(rect(), Qt::AlignCenter | Qt::TextWordWrap,
+                   m_snapshot ? QString::fromStdString(m_snapshot->valueNote) : tr("Select a constant tensor"));
+        return;
+    }
+    const QRectF r = imageRect();
+    p.setRenderHint(QPainter::SmoothPixmapTransform, false);
+    p.drawImage(r, m_image);
+    // colour bar
+    const QRectF bar(8, height() - 26, std::min(240.0, width() - 16.0), 10);
+    for (int x = 0; x < int(bar.width()); ++x) {
+        p.setPen(Theme::ramp(double(x) / bar.width()));
+        p.drawLine(QPointF(bar.x() + x, bar.y()), QPointF(bar.x() + x, bar.bottom()));
+    }
+    p.setPen(palette().color(QPalette::Text));
+    QFont f = font();
+    f.setPointSizeF(f.pointSizeF() * 0.85);
+    p.setFont(f);
+    p.drawText(QPointF(bar.x(), bar.bottom() + 12), formatNumber(m_lo));
+    const QString hi = formatNumber(m_hi);
+    p.drawText(QPointF(bar.right() - p.fontMetrics().horizontalAdvance(hi), bar.bottom() + 12), hi);
+    QString info = tr("%1 × %2").arg(m_rows).arg(m_cols);
+    if (m_rowStride > 1 || m_colStride > 1) info += tr("  (every %1th row, %2th column)").arg(m_rowStride).arg(m_colStride);
+    p.drawText(QPointF(bar.right() + 12, bar.bottom()), info);
+}
+
+void HeatMapWidget::mouseMoveEvent(QMouseEvent* e) {
+    const QRectF r = imageRect();
+    if (r.isEmpty() || !r.contains(e->position())) return;
+    const int x = int((e->position().x() - r.x()) / r.width() * m_image.width());
+    const int y = int((e->position().y() - r.y()) / r.height() * m_image.height());
+    const int row = y * m_rowStride, col = x * m_colStride;
+    const size_t i = size_t(row) * size_t(m_cols) + size_t(col);
+    const auto& values = m_mode == TensorValuesModel::Mode::Raw ? m_snapshot->raw : m_snapshot->real;
+    if (i < values.size())
+        QToolTip::showText(e->globalPosition().toPoint(), tr("row %1, column %2: %3").arg(row).arg(col).arg(formatNumber(values[i])), this);
+}
+
+} // namespace ql::ui

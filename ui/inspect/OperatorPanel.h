@@ -1,0 +1,38 @@
+#pragma once
+// The operator dock: the properties tree and, for quantized operators, the requantization
+// table (effective scale, multiplier, shift per channel).
+
+#include "Snapshots.h"
+
+#include <QWidget>
+
+class QLabel;
+class QTableView;
+class QTreeView;
+
+namespace ql::ui {
+
+class OperatorModel;
+class RequantModel;
+
+class OperatorPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit OperatorPanel(QWidget* parent = nullptr);
+    void resetData(std::shared_ptr<const OperatorSnapshot> snapshot);
+    OperatorModel* model() const { return m_model; }
+    RequantModel* requantModel() const { return m_requant; }
+
+signals:
+    void tensorActivated(ql::SubgraphIndex subgraph, ql::TensorIndex tensor);
+
+private:
+    std::shared_ptr<const OperatorSnapshot> m_snapshot;
+    OperatorModel* m_model;
+    RequantModel* m_requant;
+    QTreeView* m_tree;
+    QLabel* m_formula;
+    QTableView* m_table;
+};
+
+} // namespace ql::ui

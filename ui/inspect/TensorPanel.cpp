@@ -1,0 +1,81 @@
+#include "inspect/TensorPanel.h"
+
+#include "inspect/HeatMapWidget.h"
+#include "inspect/TensorModel.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+namespace ql::ui {
+
+TensorPanel::TensorPanel(QWidget* parent)
+    : QWidget(parent), m_model(new TensorModel(this)), m_quant(new QuantTableModel(this)), m_values(new TensorValuesModel(this)) {
+    auto* box = new QVBoxLayout(this);
+    box->setContentsMargins(2, 2, 2, 2);
+    auto* split = new QSplitter(Qt::Vertical, this);
+    m_tree = new QTreeView(split);
+    m_tree->setModel(m_model);
+    m_tree->setUniformRowHeights(true);
+    m_tree->setAlternatingRowColors(true);
+    m_tree->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+
+    auto* lower = new QWidget(split);
+    auto* lowerBox = new QVBoxLayout(lower);
+    lowerBox->setContentsMargins(0, 0, 0, 0);
+    auto* modeRow = new QHBoxLayout;
+    modeRow->addWidget(new QLabel(tr("Values:"), lower));
+    m_mode = new QComboBox(lower);
+    m_mode->addItem(tr("dequantized  r = s·(q − z)"));
+    m_mode->addItem(tr("raw (as stored)"));
+    modeRow->addWidget(m_mode);
+    modeRow->addStretch(1);
+    lowerBox->addLayout(modeRow);
+    m_tabs = new QTabWidget(lower);
+    m_quantView = new QTableView(m_tabs);
+    m_quantView->setModel(m_quant);
+    m_quantView->verticalHeader()->hide();
+    m_quantView->verticalHeader()->setDefaultSectionSize(20);
+    m_quantView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_valuesView = new QTableView(m_tabs);
+    m_valuesView->setModel(m_values);
+    m_valuesView->verticalHeader()->setDefaultSectionSize(20);
+    m_valuesView->horizontalHeader()->setDefaultSectionSize(72);
+    m_heatMap = new HeatMapWidget(m_tabs);
+    m_tabs->addTab(m_quantView, tr("Quantization"));
+    m_tabs->addTab(m_valuesView, tr("Values"));
+    m_tabs->addTab(m_heatMap, tr("Heat map"));
+    lowerBox->addWidget(m_tabs, 1);
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 1);
+    box->addWidget(split);
+    connect(m_mode, &QComboBox::activated, this, &TensorPanel::applyMode);
+    resetData(nullptr);
+}
+
+void TensorPanel::resetData(std::shared_ptr<const TensorSnapshot> snapshot) {
+    m_snapshot = std::move(snapshot);
+    m_model->resetData(m_snapshot);
+    m_quant->resetData(m_snapshot);
+    m_tree->expandAll();
+    const bool quantized = m_snapshot && m_snapshot->info().quant.isQuantized() && !m_snapshot->fromSamples;
+    m_mode->setEnabled(quantized);
+    if (!quantized) m_mode->setCurrentIndex(0);
+    applyMode();
+}
+
+void TensorPanel::applyMode() {
+    const auto mode = m_mode->currentIndex() == 1 ? TensorValuesModel::Mode::Raw : TensorValuesModel::Mode::Dequantized;
+    m_values->resetData(m_snapshot, mode);
+    m_heatMap->resetData(m_snapshot, mode);
+}
+
+void TensorPanel::showTab(Tab tab) { m_tabs->setCurrentIndex(int(tab)); }
+
+} // namespace ql::ui

@@ -1,0 +1,47 @@
+#pragma once
+// The tensor dock: properties and statistics, and tabs for the per-channel quantization
+// table, the values table and the heat map (raw or dequantized).
+
+#include "Snapshots.h"
+
+#include <QWidget>
+
+class QComboBox;
+class QTabWidget;
+class QTableView;
+class QTreeView;
+
+namespace ql::ui {
+
+class HeatMapWidget;
+class QuantTableModel;
+class TensorModel;
+class TensorValuesModel;
+
+class TensorPanel : public QWidget {
+    Q_OBJECT
+public:
+    enum Tab { QuantizationTab, ValuesTab, HeatMapTab };
+    explicit TensorPanel(QWidget* parent = nullptr);
+    void resetData(std::shared_ptr<const TensorSnapshot> snapshot);
+    void showTab(Tab tab);
+    TensorModel* model() const { return m_model; }
+    QuantTableModel* quantModel() const { return m_quant; }
+    TensorValuesModel* valuesModel() const { return m_values; }
+
+private:
+    void applyMode();
+
+    std::shared_ptr<const TensorSnapshot> m_snapshot;
+    TensorModel* m_model;
+    QuantTableModel* m_quant;
+    TensorValuesModel* m_values;
+    QTreeView* m_tree;
+    QTabWidget* m_tabs;
+    QComboBox* m_mode;
+    QTableView* m_quantView;
+    QTableView* m_valuesView;
+    HeatMapWidget* m_heatMap;
+};
+
+} // namespace ql::ui

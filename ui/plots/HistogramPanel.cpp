@@ -1,0 +1,379 @@
+#include "plots/HistogramPanel.h"
+
+#include "inspect/Format.h"
+#include "plots/PlotExport.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QGridLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QVBoxLayout>
+#include <qcustomplot.h>
+
+#include <cmath>
+
+namespace ql::ui {
+namespace {
+
+QCustomPlot* makePlot(QWidget* parent) {
+    auto* p = new QCustomPlot(parent);
+    p->setMinimumHeight(150);
+    p->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    p->axisRect()->setRangeDrag(Qt::Horizontal);
+    p->axisRect()->setRangeZoom(Qt::Horizontal);
+    const QPalette pal = parent->palette();
+    p->setBackground(pal.base());
+    for (QCPAxis* a : {p->xAxis, p->yAxis}) {
+        a->setBasePen(QPen(pal.color(QPalette::Text)));
+        a->setTickPen(QPen(pal.color(QPalette::Text)));
+        a->setSubTickPen(QPen(pal.color(QPalette::Text)));
+        a->setTickLabelColor(pal.color(QPalette::Text));
+        a->setLabelColor(pal.color(QPalette::Text));
+        a->grid()->setPen(QPen(pal.color(QPalette::Mid), 0, Qt::DotLine));
+    }
+    p->legend->setVisible(false);
+    return p;
+}
+
+QCPItemStraightLine* verticalLine(QCustomPlot* plot, double x, const QPen& pen) {
+    auto* line = new QCPItemStraightLine(plot);
+    line->point1->setCoords(x, 0);
+    line->point2->setCoords(x, 1);
+    line->setPen(pen);
+    line->setSelectable(false);
+    return line;
+}
+
+} // namespace
+
+HistogramPanel::HistogramPanel(QWidget* parent) : QWidget(parent) {
+    auto* box = new QVBoxLayout(this);
+    box->setContentsMargins(4, 4, 4, 4);
+    m_title = new QLabel(this);
+    m_title->setWordWrap(true);
+    box->addWidget(m_title);
+
+    auto* controls = new QGridLayout;
+    m_channelBox = new QComboBox(this);
+    m_bits = new QSpinBox(this);
+    m_bits->setRange(2, 16);
+    m_bits->setValue(8);
+    m_bits->setSuffix(tr(" bits"));
+    m_symmetric = new QCheckBox(tr("symmetric (z = 0)"), this);
+    m_symmetric->setChecked(true);
+    m_clipLo = new QDoubleSpinBox(this);
+    m_clipHi = new QDoubleSpinBox(this);
+    for (auto* s : {m_clipLo, m_clipHi}) {
+        s->setDecimals(6);
+        s->setRange(-1e9, 1e9);
+        s->setKeyboardTracking(false);
+    }
+    auto* reset = new QPushButton(tr("min/max"), this);
+    reset->setToolTip(tr("Clip at the observed minimum and maximum"));
+    controls->addWidget(new QLabel(tr("Channel"), this), 0, 0);
+    controls->addWidget(m_channelBox, 0, 1);
+    controls->addWidget(m_bits, 0, 2);
+    controls->addWidget(m_symmetric, 0, 3);
+    controls->addWidget(new QLabel(tr("Clip"), this), 1, 0);
+    controls->addWidget(m_clipLo, 1, 1);
+    controls->addWidget(m_clipHi, 1, 2);
+    controls->addWidget(reset, 1, 3);
+    controls->setColumnStretch(4, 1);
+    box->addLayout(controls);
+    m_resultLabel = new QLabel(this);
+    m_resultLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    box->addWidget(m_resultLabel);
+
+    auto* split = new QSplitter(Qt::Vertical, this);
+    m_hist = makePlot(split);
+    m_hist->xAxis->setLabel(tr("value  (drag the red clip lines)"));
+    m_hist->yAxis->setLabel(tr("count"));
+    m_channels = makePlot(split);
+    m_channels->xAxis->setLabel(tr("channel"));
+    m_channels->yAxis->setLabel(tr("range"));
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    box->addWidget(split, 1);
+    auto* exportRow = new QHBoxLayout;
+    auto* exportHist = new QPushButton(tr("Export histogram..."), this);
+    auto* exportChannels = new QPushButton(tr("Export channel ranges..."), this);
+    exportRow->addStretch(1);
+    exportRow->addWidget(exportHist);
+    exportRow->addWidget(exportChannels);
+    box->addLayout(exportRow);
+
+    connect(exportHist, &QPushButton::clicked, this, [this] { exportPlotInteractively(m_hist, QStringLiteral("histogram.svg")); });
+    connect(exportChannels, &QPushButton::clicked, this,
+            [this] { exportPlotInteractively(m_channels, QStringLiteral("channel-ranges.svg")); });
+    connect(m_channelBox, &QComboBox::activated, this, [this](int i) { setChannel(i - 1); });
+    connect(m_bits, &QSpinBox::valueChanged, this, [this](int b) {
+        if (m_updatingControls) return;
+        m_params.bits = b;
+        updateWhatIf();
+    });
+    connect(m_symmetric, &QCheckBox::toggled, this, [this](bool on) {
+        if (m_updatingControls) return;
+        m_params.symmetric = on;
+        updateWhatIf();
+    });
+    connect(m_clipLo, &QDoubleSpinBox::valueChanged, this, [this](double v) {
+        if (!m_updatingControls) setClipRange(v, m_params.clipMax);
+    });
+    connect(m_clipHi, &QDoubleSpinBox::valueChanged, this, [this](double v) {
+        if (!m_updatingControls) setClipRange(m_params.clipMin, v);
+    });
+    connect(reset, &QPushButton::clicked, this, [this] {
+        const ValueStats s = computeValueStats(m_values);
+        setClipRange(s.min, s.max);
+    });
+    connect(m_hist, &QCustomPlot::mousePress, this, &HistogramPanel::onPlotPress);
+    connect(m_hist, &QCustomPlot::mouseMove, this, &HistogramPanel::onPlotMove);
+    connect(m_hist, &QCustomPlot::mouseRelease, this, &HistogramPanel::onPlotRelease);
+    connect(m_hist->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] { drawGrid(); });
+    resetData(nullptr);
+}
+
+void HistogramPanel::resetData(std::shared_ptr<const TensorSnapshot> snapshot) {
+    m_snapshot = std::move(snapshot);
+    m_channel = -1;
+    m_channelBox->clear();
+    m_channelBox->addItem(tr("all channels"));
+    const bool has = m_snapshot && m_snapshot->hasValues;
+    if (has)
+        for (size_t c = 0; c < m_snapshot->channelStats.size(); ++c) m_channelBox->addItem(tr("channel %1").arg(c));
+    for (QWidget* w : std::initializer_list<QWidget*>{m_channelBox, m_bits, m_symmetric, m_clipLo, m_clipHi}) w->setEnabled(has);
+    if (!m_snapshot) m_title->setText(tr("Select a tensor with values: a weight, or an activation once calibration data is loaded."));
+    else if (!has) m_title->setText(tr("<b>%1</b>: %2").arg(QString::fromStdString(m_snapshot->info().name).toHtmlEscaped(),
+                                                            QString::fromStdString(m_snapshot->valueNote)));
+    else
+        m_title->setText(tr("<b>%1</b>  %2 %3%4")
+                             .arg(QString::fromStdString(m_snapshot->info().name).toHtmlEscaped(), formatShape(m_snapshot->info().shape),
+                                  QString::fromLatin1(typeName(m_snapshot->info().type).data()),
+                                  m_snapshot->fromSamples ? tr("  (activation samples, %1)").arg(QString::fromStdString(m_snapshot->calibrator))
+                                                          : QString()));
+    if (has) { // start from the tensor's own scheme: symmetric when every zero point is 0
+        bool symmetric = true;
+        for (const auto& q : m_snapshot->quant) symmetric = symmetric && q.zeroPoint == 0;
+        m_updatingControls = true;
+        m_symmetric->setChecked(symmetric);
+        m_updatingControls = false;
+        m_params.symmetric = symmetric;
+    }
+    selectValues();
+    rebuildChannelPlot();
+}
+
+void HistogramPanel::setChannel(int channel) {
+    m_channel = channel;
+    if (m_channelBox->currentIndex() != channel + 1) m_channelBox->setCurrentIndex(channel + 1);
+    selectValues();
+    rebuildChannelPlot();
+}
+
+void HistogramPanel::selectValues() {
+    m_values.clear();
+    if (m_snapshot && m_snapshot->hasValues) {
+        if (m_channel >= 0 && m_snapshot->channelAxis >= 0)
+            m_values = channelValues(m_snapshot->real, m_snapshot->info().shape, m_snapshot->channelAxis, m_channel);
+        else
+            m_values = m_snapshot->real;
+    }
+    const ValueStats s = computeValueStats(m_values);
+    m_params.clipMin = s.min;
+    m_params.clipMax = s.max;
+    rebuildHistogram();
+    updateWhatIf();
+}
+
+void HistogramPanel::setClipRange(double lo, double hi) {
+    m_params.clipMin = std::min(lo, hi);
+    m_params.clipMax = std::max(lo, hi);
+    updateWhatIf();
+}
+
+void HistogramPanel::setBits(int bits) {
+    m_params.bits = bits;
+    m_updatingControls = true;
+    m_bits->setValue(bits);
+    m_updatingControls = false;
+    updateWhatIf();
+}
+
+void HistogramPanel::rebuildHistogram() {
+    m_hist->clearPlottables();
+    m_hist->clearItems();
+    m_loLine = m_hiLine = nullptr;
+    m_gridLines.clear();
+    if (m_values.empty()) {
+        m_hist->replot();
+        return;
+    }
+    const Histogram h = makeHistogram(m_values, kBins);
+    auto* bars = new QCPBars(m_hist->xAxis, m_hist->yAxis);
+    QVector<double> x, y;
+    double top = 0;
+    for (size_t i = 0; i < h.counts.size(); ++i) {
+        x << h.binCenter(i);
+        y << double(h.counts[i]);
+        top = std::max(top, double(h.counts[i]));
+    }
+    bars->setData(x, y, true);
+    bars->setWidth(h.binWidth());
+    bars->setPen(Qt::NoPen);
+    bars->setBrush(QColor(70, 130, 200, 200));
+    // the tensor's own representable range (per tensor, or the selected channel's)
+    if (m_snapshot && !m_snapshot->quant.empty() && !m_snapshot->fromSamples) {
+        const size_t c = m_channel >= 0 && size_t(m_channel) < m_snapshot->quant.size() ? size_t(m_channel) : 0;
+        if (m_channel >= 0 || m_snapshot->quant.size() == 1) {
+            const auto& q = m_snapshot->quant[c];
+            auto* band = new QCPItemRect(m_hist);
+            band->topLeft->setTypeY(QCPItemPosition::ptAxisRectRatio);
+            band->bottomRight->setTypeY(QCPItemPosition::ptAxisRectRatio);
+            band->topLeft->setCoords(q.minFloat, 0);
+            band->bottomRight->setCoords(q.maxFloat, 1);
+            band->setPen(Qt::NoPen);
+            band->setBrush(QColor(120, 200, 120, 40));
+        }
+    }
+    if (m_snapshot && m_snapshot->hasChosenRange) {
+        const QPen pen(QColor(30, 150, 60), 1.5, Qt::DashLine);
+        verticalLine(m_hist, m_snapshot->chosenMin, pen);
+        verticalLine(m_hist, m_snapshot->chosenMax, pen);
+    }
+    const QPen clipPen(QColor(210, 40, 40), 2);
+    m_loLine = verticalLine(m_hist, m_params.clipMin, clipPen);
+    m_hiLine = verticalLine(m_hist, m_params.clipMax, clipPen);
+    const double pad = (h.hi - h.lo) * 0.08;
+    m_hist->xAxis->setRange(h.lo - pad, h.hi + pad);
+    m_hist->yAxis->setRange(0, top * 1.08);
+}
+
+void HistogramPanel::drawGrid() {
+    for (auto* l : m_gridLines) m_hist->removeItem(l);
+    m_gridLines.clear();
+    if (m_values.empty() || m_result.scale <= 0) return;
+    // Draw the levels q = qmin..qmax at r = s * (q - z) when few enough are visible to read.
+    const QCPRange r = m_hist->xAxis->range();
+    const double first = std::ceil(r.lower / m_result.scale), last = std::floor(r.upper / m_result.scale);
+    const double qLo = std::max(first + double(m_result.zeroPoint), double(m_result.qmin));
+    const double qHi = std::min(last + double(m_result.zeroPoint), double(m_result.qmax));
+    if (qHi - qLo > 80) return;
+    const QPen pen(QColor(150, 150, 150, 150), 0, Qt::DotLine);
+    for (double q = qLo; q <= qHi; q += 1) m_gridLines.push_back(verticalLine(m_hist, m_result.scale * (q - double(m_result.zeroPoint)), pen));
+}
+
+void HistogramPanel::updateWhatIf() {
+    m_result = simulateQuantization(m_values, m_params);
+    m_updatingControls = true;
+    m_clipLo->setValue(m_params.clipMin);
+    m_clipHi->setValue(m_params.clipMax);
+    m_updatingControls = false;
+    if (m_loLine) {
+        // the effective clip limits are the grid's ends
+        m_loLine->point1->setCoords(m_result.gridMin, 0);
+        m_loLine->point2->setCoords(m_result.gridMin, 1);
+        m_hiLine->point1->setCoords(m_result.gridMax, 0);
+        m_hiLine->point2->setCoords(m_result.gridMax, 1);
+    }
+    if (m_values.empty()) {
+        m_resultLabel->clear();
+    } else {
+        const QString sqnr = std::isinf(m_result.sqnrDb) ? tr("lossless") : tr("%1 dB").arg(m_result.sqnrDb, 0, 'f', 2);
+        m_resultLabel->setText(tr("<b>what-if</b>: scale %1, zero_point %2, q ∈ [%3, %4] → MSE <b>%5</b>, SQNR <b>%6</b>, "
+                                  "clipped %7 %, max |error| %8")
+                                   .arg(formatNumber(m_result.scale))
+                                   .arg(m_result.zeroPoint)
+                                   .arg(m_result.qmin)
+                                   .arg(m_result.qmax)
+                                   .arg(formatNumber(m_result.mse), sqnr)
+                                   .arg(m_result.clippedFraction * 100.0, 0, 'f', 3)
+                                   .arg(formatNumber(m_result.maxAbsError)));
+    }
+    drawGrid();
+    m_hist->replot(QCustomPlot::rpQueuedReplot);
+    emit whatIfChanged(m_result);
+}
+
+void HistogramPanel::rebuildChannelPlot() {
+    m_channels->clearPlottables();
+    m_channels->clearItems();
+    const bool has = m_snapshot && !m_snapshot->channelStats.empty();
+    if (!has) {
+        m_channels->replot();
+        return;
+    }
+    QVector<double> x, lo, hi, qlo, qhi;
+    double yMin = 0, yMax = 0;
+    for (size_t c = 0; c < m_snapshot->channelStats.size(); ++c) {
+        const ValueStats& s = m_snapshot->channelStats[c];
+        x << double(c);
+        lo << s.min;
+        hi << s.max;
+        yMin = std::min(yMin, s.min);
+        yMax = std::max(yMax, s.max);
+    }
+    auto* gLo = m_channels->addGraph();
+    auto* gHi = m_channels->addGraph();
+    gLo->setData(x, lo, true);
+    gHi->setData(x, hi, true);
+    const QPen dataPen(QColor(70, 130, 200), 1.2);
+    gLo->setPen(dataPen);
+    gHi->setPen(dataPen);
+    gHi->setBrush(QColor(70, 130, 200, 70));
+    gHi->setChannelFillGraph(gLo);
+    gHi->setName(tr("observed [min, max]"));
+    if (m_snapshot->quant.size() == m_snapshot->channelStats.size() && !m_snapshot->fromSamples) {
+        for (const auto& q : m_snapshot->quant) {
+            qlo << q.minFloat;
+            qhi << q.maxFloat;
+        }
+        const QPen qPen(QColor(30, 150, 60), 1.2, Qt::DashLine);
+        for (const auto& ys : {qlo, qhi}) {
+            auto* g = m_channels->addGraph();
+            g->setData(x, ys, true);
+            g->setPen(qPen);
+            g->setLineStyle(QCPGraph::lsStepCenter);
+            g->setName(tr("representable range"));
+        }
+    }
+    if (m_channel >= 0) verticalLine(m_channels, m_channel, QPen(QColor(255, 150, 0), 2));
+    m_channels->xAxis->setRange(-0.5, double(x.size()) - 0.5);
+    const double pad = (yMax - yMin) * 0.1 + 1e-12;
+    m_channels->yAxis->setRange(yMin - pad, yMax + pad);
+    m_channels->replot();
+}
+
+void HistogramPanel::onPlotPress(QMouseEvent* e) {
+    if (!m_loLine || e->button() != Qt::LeftButton) return;
+    const double x = e->position().x();
+    const double dLo = std::abs(m_hist->xAxis->coordToPixel(m_result.gridMin) - x);
+    const double dHi = std::abs(m_hist->xAxis->coordToPixel(m_result.gridMax) - x);
+    if (std::min(dLo, dHi) > 6) return;
+    m_dragging = dLo <= dHi ? 1 : 2;
+    m_hist->setInteraction(QCP::iRangeDrag, false);
+}
+
+void HistogramPanel::onPlotMove(QMouseEvent* e) {
+    const double x = e->position().x();
+    if (!m_dragging) {
+        const bool near = m_loLine && (std::abs(m_hist->xAxis->coordToPixel(m_result.gridMin) - x) <= 6 ||
+                                       std::abs(m_hist->xAxis->coordToPixel(m_result.gridMax) - x) <= 6);
+        m_hist->setCursor(near ? Qt::SizeHorCursor : Qt::ArrowCursor);
+        return;
+    }
+    const double v = m_hist->xAxis->pixelToCoord(x);
+    if (m_params.symmetric) setClipRange(-std::abs(v), std::abs(v)); // symmetric: both lines move together
+    else if (m_dragging == 1) setClipRange(std::min(v, m_params.clipMax), m_params.clipMax);
+    else setClipRange(m_params.clipMin, std::max(v, m_params.clipMin));
+}
+
+void HistogramPanel::onPlotRelease(QMouseEvent*) {
+    m_dragging = 0;
+    m_hist->setInteraction(QCP::iRangeDrag, true);
+}
+
+} // namespace ql::ui

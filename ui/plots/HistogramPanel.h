@@ -1,0 +1,75 @@
+#pragma once
+// Histograms of a tensor's values (weights; activations when calibration samples are loaded),
+// per tensor or per channel, with the quantization grid, the tensor's representable range,
+// the calibrator's chosen range and the what-if clip limits drawn over them; the per-channel
+// range chart; and the what-if panel: drag a clip line or change the bit width and the MSE
+// and SQNR of the tensor update live (core/analysis/WhatIf).
+
+#include "Snapshots.h"
+#include "analysis/WhatIf.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QCPItemStraightLine;
+class QCustomPlot;
+class QDoubleSpinBox;
+class QLabel;
+class QMouseEvent;
+class QSpinBox;
+
+namespace ql::ui {
+
+class HistogramPanel : public QWidget {
+    Q_OBJECT
+public:
+    static constexpr int kBins = 128;
+    explicit HistogramPanel(QWidget* parent = nullptr);
+
+    void resetData(std::shared_ptr<const TensorSnapshot> snapshot);
+    QCustomPlot* histogramPlot() const { return m_hist; }
+    QCustomPlot* channelPlot() const { return m_channels; }
+
+    // The what-if state (also driven by the controls and by dragging the clip lines).
+    void setClipRange(double lo, double hi);
+    void setBits(int bits);
+    void setChannel(int channel); // -1 = all channels
+    const WhatIfResult& whatIf() const { return m_result; }
+
+signals:
+    void whatIfChanged(const ql::WhatIfResult& result);
+
+private:
+    void selectValues();
+    void rebuildHistogram();
+    void rebuildChannelPlot();
+    void updateWhatIf();
+    void drawGrid();
+    void onPlotPress(QMouseEvent* e);
+    void onPlotMove(QMouseEvent* e);
+    void onPlotRelease(QMouseEvent* e);
+
+    std::shared_ptr<const TensorSnapshot> m_snapshot;
+    std::vector<double> m_values; // the selected channel's real values (or all)
+    int m_channel = -1;
+    WhatIfParams m_params;
+    WhatIfResult m_result;
+    int m_dragging = 0; // 0 none, 1 low clip line, 2 high clip line
+    bool m_updatingControls = false;
+
+    QLabel* m_title;
+    QComboBox* m_channelBox;
+    QSpinBox* m_bits;
+    QCheckBox* m_symmetric;
+    QDoubleSpinBox* m_clipLo;
+    QDoubleSpinBox* m_clipHi;
+    QLabel* m_resultLabel;
+    QCustomPlot* m_hist;
+    QCustomPlot* m_channels;
+    QCPItemStraightLine* m_loLine = nullptr;
+    QCPItemStraightLine* m_hiLine = nullptr;
+    std::vector<QCPItemStraightLine*> m_gridLines;
+};
+
+} // namespace ql::ui
