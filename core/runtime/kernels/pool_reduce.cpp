@@ -1,9 +1,15 @@
-// PoolReduce kernels (placeholder registration until the family lands).
+// The pool/reduce family: 2-D pooling, L2 normalisation and reductions over axes. One file
+// per group under kernels/pool_reduce/; this file registers them all.
 #include "runtime/Kernel.h"
 #include "runtime/kernels/Registration.h"
+#include "runtime/kernels/pool_reduce/PoolReduceKernels.h"
 
 namespace ql::rt {
 
-void registerPoolReduceKernels(KernelRegistry&) {}
+void registerPoolReduceKernels(KernelRegistry& r) {
+    poolreduce::registerPoolingKernels(r);
+    poolreduce::registerL2NormKernels(r);
+    poolreduce::registerReduceKernels(r);
+}
 
 } // namespace ql::rt

@@ -1,0 +1,21 @@
+#pragma once
+// Registration functions of the shape family's files; shape.cpp calls them all.
+
+namespace ql::rt {
+class KernelRegistry;
+}
+
+namespace ql::rt::shape {
+
+void registerReshapeKernels(KernelRegistry& r);    // RESHAPE SQUEEZE EXPAND_DIMS SHAPE RANK FILL ZEROS_LIKE
+void registerTransposeKernels(KernelRegistry& r);  // TRANSPOSE REVERSE_V2 TILE BROADCAST_TO
+void registerConcatKernels(KernelRegistry& r);     // CONCATENATION SPLIT SPLIT_V PACK UNPACK
+void registerPadKernels(KernelRegistry& r);        // PAD PADV2 MIRROR_PAD
+void registerSliceKernels(KernelRegistry& r);      // SLICE STRIDED_SLICE
+void registerGatherKernels(KernelRegistry& r);     // GATHER GATHER_ND
+void registerSpaceKernels(KernelRegistry& r);      // DEPTH_TO_SPACE SPACE_TO_DEPTH SPACE_TO_BATCH_ND BATCH_TO_SPACE_ND
+void registerResizeKernels(KernelRegistry& r);     // RESIZE_BILINEAR RESIZE_NEAREST_NEIGHBOR
+void registerSelectKernels(KernelRegistry& r);     // SELECT SELECT_V2
+void registerIndexKernels(KernelRegistry& r);      // ARG_MAX ARG_MIN CUMSUM RANGE
+
+} // namespace ql::rt::shape

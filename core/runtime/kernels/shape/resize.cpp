@@ -1,0 +1,194 @@
+// RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR on NHWC tensors.
+// Nearest neighbour only selects elements: generic over the element size, with TFLite's
+// GetNearestNeighbor (reference resize_nearest_neighbor.h).
+// Bilinear computes: float as TFLite's reference ResizeBilinear; uint8 as the same float
+// formula with a +0.5 rounding offset before truncation (reference ResizeBilinear<T> for
+// integer T); int8 and int16 as ResizeBilinearInteger: positions in 1/1024 steps and a
+// 20-bit product rounded away from zero (TFLite's default double rounding) or by adding
+// 2^19 then shifting (single rounding).
+#include "runtime/kernels/shape/ShapeCommon.h"
+#include "runtime/kernels/shape/ShapeKernels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace ql::rt::shape {
+namespace {
+
+constexpr int kMaxVersion = 8;
+
+struct ResizeGeometry {
+    bool alignCorners = false, halfPixelCenters = false;
+};
+
+// Float source coordinate and its two neighbours (ComputeInterpolationValues).
+void interpolationValues(int value, float scale, bool halfPixel, int32_t inputSize, float& scaled, int32_t& lower, int32_t& upper) {
+    scaled = halfPixel ? (static_cast<float>(value) + 0.5f) * scale - 0.5f : static_cast<float>(value) * scale;
+    lower = std::max(static_cast<int32_t>(std::floor(scaled)), 0);
+    upper = std::min(static_cast<int32_t>(std::ceil(scaled)), inputSize - 1);
+}
+
+// 10-bit fixed-point variant (ComputeInterpolationValuesInteger).
+void interpolationValuesInteger(int32_t value, int32_t scale10, bool halfPixel, int32_t inputSize, int32_t& scaled, int32_t& lower,
+                                int32_t& upper) {
+    scaled = halfPixel ? value * scale10 + scale10 / 2 - (1 << 9) : value * scale10;
+    lower = std::max(scaled / (1 << 10), 0);
+    upper = std::min((scaled + (1 << 10) - 1) / (1 << 10), inputSize - 1);
+}
+
+template <class T>
+void resizeBilinearFloat(const RtTensor& in, RtTensor& out, const ResizeGeometry& g) {
+    const int32_t B = in.dim(0), iH = in.dim(1), iW = in.dim(2), C = in.dim(3), oH = out.dim(1), oW = out.dim(2);
+    float hScale = static_cast<float>(iH) / oH, wScale = static_cast<float>(iW) / oW;
+    if (g.alignCorners && oH > 1) hScale = static_cast<float>(iH - 1) / (oH - 1);
+    if (g.alignCorners && oW > 1) wScale = static_cast<float>(iW - 1) / (oW - 1);
+    const float rounding = std::is_integral_v<T> ? 0.5f : 0.0f;
+    const T* src = in.as<T>();
+    T* dst = out.as<T>();
+    const auto at = [&](int b, int y, int x, int c) { return src[((int64_t(b) * iH + y) * iW + x) * C + c]; };
+    for (int b = 0; b < B; ++b)
+        for (int y = 0; y < oH; ++y) {
+            float iy;
+            int32_t y0, y1;
+            interpolationValues(y, hScale, g.halfPixelCenters, iH, iy, y0, y1);
+            for (int x = 0; x < oW; ++x) {
+                float ix;
+                int32_t x0, x1;
+                interpolationValues(x, wScale, g.halfPixelCenters, iW, ix, x0, x1);
+                const float dy = iy - y0, dx = ix - x0;
+                for (int c = 0; c < C; ++c)
+                    *dst++ = static_cast<T>(at(b, y0, x0, c) * (1 - dy) * (1 - dx) + at(b, y1, x0, c) * dy * (1 - dx) +
+                                            at(b, y0, x1, c) * (1 - dy) * dx + at(b, y1, x1, c) * dy * dx + rounding);
+            }
+        }
+}
+
+template <class T>
+void resizeBilinearInteger(const RtTensor& in, RtTensor& out, const ResizeGeometry& g, Rounding rounding) {
+    const int32_t B = in.dim(0), iH = in.dim(1), iW = in.dim(2), C = in.dim(3), oH = out.dim(1), oW = out.dim(2);
+    int32_t hScale = ((1 << 10) * iH + oH / 2) / oH;
+    int32_t wScale = ((1 << 10) * iW + oW / 2) / oW;
+    if (g.alignCorners && oH > 1) hScale = ((1 << 10) * (iH - 1) + (oH - 1) / 2) / (oH - 1);
+    if (g.alignCorners && oW > 1) wScale = ((1 << 10) * (iW - 1) + (oW - 1) / 2) / (oW - 1);
+    const T* src = in.as<T>();
+    T* dst = out.as<T>();
+    const auto at = [&](int b, int y, int x, int c) -> int64_t { return src[((int64_t(b) * iH + y) * iW + x) * C + c]; };
+    for (int b = 0; b < B; ++b)
+        for (int y = 0; y < oH; ++y) {
+            int32_t iy, y0, y1;
+            interpolationValuesInteger(y, hScale, g.halfPixelCenters, iH, iy, y0, y1);
+            const int64_t wy1 = iy - (1 << 10) * y0, wy0 = (1 << 10) - wy1;
+            for (int x = 0; x < oW; ++x) {
+                int32_t ix, x0, x1;
+                interpolationValuesInteger(x, wScale, g.halfPixelCenters, iW, ix, x0, x1);
+                const int64_t wx1 = ix - (1 << 10) * x0, wx0 = (1 << 10) - wx1;
+                for (int c = 0; c < C; ++c) {
+                    const int64_t v = at(b, y0, x0, c) * wy0 * wx0 + at(b, y1, x0, c) * wy1 * wx0 + at(b, y0, x1, c) * wy0 * wx1 +
+                                      at(b, y1, x1, c) * wy1 * wx1;
+                    int64_t r;
+                    if (rounding == Rounding::Single) r = (v + (1 << 19)) >> 20;
+                    else r = (v + (v > 0 ? (1 << 19) : -(1 << 19))) / (1 << 20);
+                    *dst++ = static_cast<T>(r);
+                }
+            }
+        }
+}
+
+// TFLite's GetNearestNeighbor.
+int32_t nearestNeighbor(int value, int32_t inputSize, int32_t outputSize, const ResizeGeometry& g) {
+    const float scale = (g.alignCorners && outputSize > 1) ? (inputSize - 1) / static_cast<float>(outputSize - 1)
+                                                           : inputSize / static_cast<float>(outputSize);
+    const float offset = g.halfPixelCenters ? 0.5f : 0.0f;
+    const float pos = (static_cast<float>(value) + offset) * scale;
+    int32_t out = std::min(g.alignCorners ? static_cast<int32_t>(std::round(pos)) : static_cast<int32_t>(std::floor(pos)), inputSize - 1);
+    if (g.halfPixelCenters) out = std::max(out, 0);
+    return out;
+}
+
+class Resize : public PlannedKernel {
+public:
+    explicit Resize(const Operator& op) : m_bilinear(op.op == BuiltinOp::RESIZE_BILINEAR) {}
+
+protected:
+    Status plan(KernelContext& ctx, bool atEval) override {
+        if (Status s = ctx.requireInputs(2, 2); !s) return s;
+        if (Status s = ctx.requireOutputs(1); !s) return s;
+        const RtTensor& in = *ctx.input(0);
+        const RtTensor& size = *ctx.input(1);
+        RtTensor& out = ctx.output(0);
+        if (Status s = requireSameType(ctx, in, out); !s) return s;
+        if (in.rank() != 4) return ctx.error("input shape " + shapeText(in.shape) + " must be 4-D (NHWC)");
+        if (size.type != TensorType::INT32 || size.elementCount() != 2)
+            return ctx.error("size " + tensorName(size) + " must be 2 int32 values, but is " + std::string(typeName(size.type)) + " " +
+                             shapeText(size.shape));
+        if (m_bilinear) {
+            const auto o = optionsOr<tflite::ResizeBilinearOptionsT>(ctx);
+            m_geometry = {o.align_corners, o.half_pixel_centers};
+            const TensorType t = in.type;
+            if (t != TensorType::FLOAT32 && t != TensorType::UINT8 && t != TensorType::INT8 && t != TensorType::INT16)
+                return ctx.error("input type " + std::string(typeName(t)) + " is not supported (float32, uint8, int8, int16)");
+        } else {
+            const auto o = optionsOr<tflite::ResizeNearestNeighborOptionsT>(ctx);
+            m_geometry = {o.align_corners, o.half_pixel_centers};
+            if (elementSize(in.type) == 0) return ctx.error("input type " + std::string(typeName(in.type)) + " is not supported");
+        }
+        if (m_geometry.alignCorners && m_geometry.halfPixelCenters)
+            return ctx.error("align_corners and half_pixel_centers cannot both be true");
+        if (Status s = requireSameQuantization(ctx, in, out); !s) return s;
+        if (!readable(&size, atEval)) {
+            deferToEval();
+            return {};
+        }
+        const int32_t h = size.as<int32_t>()[0], w = size.as<int32_t>()[1];
+        if (h <= 0 || w <= 0) return ctx.error("size [" + std::to_string(h) + "," + std::to_string(w) + "] must be positive");
+        m_outShapes[0] = {in.dim(0), h, w, in.dim(3)};
+        return {};
+    }
+
+    Status compute(KernelContext& ctx) override {
+        const RtTensor& in = *ctx.input(0);
+        RtTensor& out = ctx.output(0);
+        if (!m_bilinear) {
+            nearest(in, out);
+            return {};
+        }
+        switch (in.type) {
+        case TensorType::FLOAT32: resizeBilinearFloat<float>(in, out, m_geometry); break;
+        case TensorType::UINT8: resizeBilinearFloat<uint8_t>(in, out, m_geometry); break;
+        case TensorType::INT8: resizeBilinearInteger<int8_t>(in, out, m_geometry, ctx.options().rounding); break;
+        default: resizeBilinearInteger<int16_t>(in, out, m_geometry, ctx.options().rounding); break;
+        }
+        return {};
+    }
+
+private:
+    void nearest(const RtTensor& in, RtTensor& out) const {
+        const size_t es = elementSize(in.type);
+        const int32_t B = in.dim(0), iH = in.dim(1), iW = in.dim(2), oH = out.dim(1), oW = out.dim(2);
+        const int64_t row = int64_t(in.dim(3)) * static_cast<int64_t>(es);
+        std::vector<int32_t> xs(static_cast<size_t>(oW));
+        for (int x = 0; x < oW; ++x) xs[static_cast<size_t>(x)] = nearestNeighbor(x, iW, oW, m_geometry);
+        uint8_t* dst = out.data;
+        for (int b = 0; b < B; ++b)
+            for (int y = 0; y < oH; ++y) {
+                const int32_t sy = nearestNeighbor(y, iH, oH, m_geometry);
+                for (int x = 0; x < oW; ++x) {
+                    std::memcpy(dst, in.data + ((int64_t(b) * iH + sy) * iW + xs[static_cast<size_t>(x)]) * row, static_cast<size_t>(row));
+                    dst += row;
+                }
+            }
+    }
+
+    bool m_bilinear;
+    ResizeGeometry m_geometry;
+};
+
+} // namespace
+
+void registerResizeKernels(KernelRegistry& r) {
+    r.add(BuiltinOp::RESIZE_BILINEAR, 1, kMaxVersion, factoryOf<Resize>());
+    r.add(BuiltinOp::RESIZE_NEAREST_NEIGHBOR, 1, kMaxVersion, factoryOf<Resize>());
+}
+
+} // namespace ql::rt::shape
