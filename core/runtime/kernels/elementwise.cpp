@@ -1,9 +1,16 @@
-// Elementwise kernels (placeholder registration until the family lands).
+// Elementwise kernels: binary arithmetic with NumPy broadcasting and fused activations,
+// comparisons and logical operators, and a few binary math operators. The work is split
+// over the files in elementwise/; this file only registers them.
 #include "runtime/Kernel.h"
 #include "runtime/kernels/Registration.h"
+#include "runtime/kernels/elementwise/ElementwiseKernels.h"
 
 namespace ql::rt {
 
-void registerElementwiseKernels(KernelRegistry&) {}
+void registerElementwiseKernels(KernelRegistry& r) {
+    ew::registerArithmeticKernels(r);
+    ew::registerCompareKernels(r);
+    ew::registerMathKernels(r);
+}
 
 } // namespace ql::rt

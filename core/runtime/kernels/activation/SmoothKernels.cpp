@@ -1,0 +1,156 @@
+// LOGISTIC, TANH, ELU, GELU and HARD_SWISH.
+//
+// float32: LOGISTIC 1/(1+e^-x); TANH tanh(x); ELU x < 0 ? expm1(x) : x; GELU
+//   0.5 x erfc(-x/sqrt 2), or with `approximate` 0.5 x (1 + tanh(sqrt(2/pi)(x + 0.044715 x^3)));
+//   HARD_SWISH x * min(max(x + 3, 0), 6) / 6.
+// int8 / uint8: the 256-entry table TFLite's generic optimized kernels build in prepare
+//   (LOGISTIC needs s_out = 1/256 and z_out = -128 / 0; ELU uses exp(x) - 1 in float as
+//   elu.cc does), HARD_SWISH by reference_ops::HardSwish fixed point (QuantizedActivation.h).
+// int16 LOGISTIC / TANH are refused at prepare: TFLite's runtime evaluates them with its
+//   sigmoid table (reference_integer_ops::Logistic / Tanh), which is not implemented yet; the
+//   gemmlowp fixed-point evaluation differs from it (2022 of 4096 values on a sweep).
+#include "runtime/kernels/activation/ActivationKernels.h"
+#include "runtime/kernels/activation/QuantizedActivation.h"
+#include "runtime/kernels/elementwise/Common.h"
+
+#include <cmath>
+
+namespace ql::rt::act {
+namespace {
+
+using ew::describe;
+using ew::requirePerTensorQuant;
+using ew::requireType;
+
+float logisticFloat(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+float geluFloat(float x, bool approximate) {
+    constexpr float kSqrt2OverPi = 0.7978845608028654f;
+    if (approximate) return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * (x + 0.044715f * x * x * x)));
+    return 0.5f * x * std::erfc(x * -0.7071067811865476f);
+}
+
+class SmoothKernel : public OpKernel {
+public:
+    explicit SmoothKernel(const Operator& op) : m_op(op.op) {}
+
+    Status prepare(KernelContext& ctx) override {
+        if (Status s = ctx.requireInputs(1, 1); !s) return s;
+        if (Status s = ctx.requireOutputs(1); !s) return s;
+        const RtTensor& in = *ctx.input(0);
+        const RtTensor& out = ctx.output(0);
+        using T = TensorType;
+        Status st;
+        if (m_op == BuiltinOp::LOGISTIC || m_op == BuiltinOp::TANH)
+            st = requireType(ctx, in, "input 0", {T::FLOAT32, T::INT8, T::UINT8, T::INT16});
+        else if (m_op == BuiltinOp::ELU)
+            st = requireType(ctx, in, "input 0", {T::FLOAT32, T::INT8});
+        else
+            st = requireType(ctx, in, "input 0", {T::FLOAT32, T::INT8, T::UINT8});
+        if (!st) return st;
+        if (out.type != in.type) return ctx.error(describe(out, "output 0") + " must have the input type " + ew::typeText(in.type));
+        ctx.setOutputShape(0, in.shape);
+        if (m_op == BuiltinOp::GELU) m_approximate = ew::optionsOr<tflite::GeluOptionsT>(ctx).approximate;
+        if (in.type == T::FLOAT32) return {};
+
+        if (Status s = requirePerTensorQuant(ctx, in, "input 0"); !s) return s;
+        if (Status s = requirePerTensorQuant(ctx, out, "output 0"); !s) return s;
+        if (in.type == T::INT16) return prepareInt16(ctx, in, out);
+
+        const float si = in.scale(), so = out.scale();
+        const int32_t zi = in.zeroPoint(), zo = out.zeroPoint();
+        switch (m_op) {
+        case BuiltinOp::LOGISTIC: {
+            const int32_t expectedZp = in.type == T::INT8 ? -128 : 0;
+            if (so != 1.0f / 256 || zo != expectedZp)
+                return ctx.error(describe(out, "output 0") + " must have scale 1/256 and zero point " + std::to_string(expectedZp) +
+                                 " (got " + std::to_string(so) + ", " + std::to_string(zo) + ")");
+            m_lut = makeLut8(in.type, si, zi, so, zo, [](float x) { return 1.0f / (1.0f + std::exp(-x)); });
+            break;
+        }
+        case BuiltinOp::TANH: m_lut = makeLut8(in.type, si, zi, so, zo, [](float x) { return std::tanh(x); }); break;
+        case BuiltinOp::ELU: m_lut = makeLut8(in.type, si, zi, so, zo, [](float x) { return x < 0.0f ? std::exp(x) - 1.0f : x; }); break;
+        case BuiltinOp::GELU: {
+            const bool approximate = m_approximate;
+            m_lut = makeLut8(in.type, si, zi, so, zo, [approximate](float x) { return geluFloat(x, approximate); });
+            break;
+        }
+        default: // HARD_SWISH
+            if (!makeHardSwishParams(si, zi, so, zo, &m_hardSwish))
+                return ctx.error("HARD_SWISH needs an output scale at least input scale / 128 (input " + std::to_string(si) +
+                                 ", output " + std::to_string(so) + ")");
+            m_useHardSwish = true;
+            break;
+        }
+        return {};
+    }
+
+    Status eval(KernelContext& ctx) override {
+        const RtTensor& in = *ctx.input(0);
+        RtTensor& out = ctx.output(0);
+        switch (in.type) {
+        case TensorType::FLOAT32: evalFloat(in.values<float>(), out.as<float>()); break;
+        default: {
+            const auto bytes = in.values<uint8_t>();
+            uint8_t* o = out.as<uint8_t>();
+            if (m_useHardSwish) {
+                const auto [qmin, qmax] = quantizedRange(in.type);
+                const bool isSigned = in.type == TensorType::INT8;
+                for (size_t i = 0; i < bytes.size(); ++i) {
+                    const int32_t q = isSigned ? int32_t(int8_t(bytes[i])) : int32_t(bytes[i]);
+                    o[i] = static_cast<uint8_t>(hardSwishElement(m_hardSwish, q, qmin, qmax));
+                }
+            } else {
+                for (size_t i = 0; i < bytes.size(); ++i) o[i] = m_lut[bytes[i]];
+            }
+        }
+        }
+        return {};
+    }
+
+private:
+    Status prepareInt16(KernelContext& ctx, const RtTensor& in, const RtTensor& out) {
+        if (in.zeroPoint() != 0 || out.zeroPoint() != 0) return ctx.error("int16 " + std::string(opName(m_op)) + " needs zero points 0");
+        // Not bit-exact with the runtime's table path: refused rather than approximated.
+        return ctx.error("int16 " + std::string(opName(m_op)) +
+                         " is not supported yet (TFLite's int16 sigmoid table path is not implemented)");
+    }
+
+    void evalFloat(std::span<const float> x, float* o) const {
+        switch (m_op) {
+        case BuiltinOp::LOGISTIC:
+            for (size_t i = 0; i < x.size(); ++i) o[i] = logisticFloat(x[i]);
+            break;
+        case BuiltinOp::TANH:
+            for (size_t i = 0; i < x.size(); ++i) o[i] = std::tanh(x[i]);
+            break;
+        case BuiltinOp::ELU:
+            for (size_t i = 0; i < x.size(); ++i) o[i] = x[i] < 0.0f ? std::expm1(x[i]) : x[i];
+            break;
+        case BuiltinOp::GELU:
+            for (size_t i = 0; i < x.size(); ++i) o[i] = geluFloat(x[i], m_approximate);
+            break;
+        default: // HARD_SWISH, reference_ops::HardSwish
+            for (size_t i = 0; i < x.size(); ++i) o[i] = x[i] * std::min(6.0f, std::max(0.0f, x[i] + 3.0f)) / 6.0f;
+            break;
+        }
+    }
+
+    BuiltinOp m_op;
+    bool m_approximate = true;
+    Lut8 m_lut{};
+    bool m_useHardSwish = false;
+    HardSwishParams m_hardSwish;
+};
+
+} // namespace
+
+void registerSmoothKernels(KernelRegistry& r) {
+    r.add(BuiltinOp::LOGISTIC, 1, 3, factoryOf<SmoothKernel>());
+    r.add(BuiltinOp::TANH, 1, 3, factoryOf<SmoothKernel>());
+    r.add(BuiltinOp::ELU, 1, 1, factoryOf<SmoothKernel>());
+    r.add(BuiltinOp::GELU, 1, 2, factoryOf<SmoothKernel>());
+    r.add(BuiltinOp::HARD_SWISH, 1, 1, factoryOf<SmoothKernel>());
+}
+
+} // namespace ql::rt::act
