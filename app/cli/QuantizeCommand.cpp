@@ -1,0 +1,105 @@
+// quantlab-cli quantize MODEL --mode MODE [--calib SRC] [--calibrator C] [--per-tensor]
+//     [--keep-float OP_OR_TENSOR,...] [--io int8|uint8|float] [--max-samples N] --out OUT
+#include "CliCommon.h"
+#include "Commands.h"
+
+#include "quantize/QuantizeJob.h"
+#include "tflite/ModelReader.h"
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+namespace ql::cli {
+namespace {
+
+std::atomic<bool> g_cancel{false};
+extern "C" void onInterrupt(int) { g_cancel.store(true); }
+
+std::string kib(uint64_t bytes) {
+    char tmp[32];
+    std::snprintf(tmp, sizeof tmp, "%.1f KiB", double(bytes) / 1024.0);
+    return tmp;
+}
+
+int quantizeCommand(const Argv& argv) {
+    const Args args("quantize", argv,
+                    {{"--mode", true}, {"--calib", true}, {"--calibrator", true}, {"--per-tensor", false},
+                     {"--keep-float", true}, {"--io", true}, {"--max-samples", true}, {"--out", true}});
+    const std::string path = args.requirePositional(1, 0, "MODEL (the float .tflite file to quantize)");
+    const std::string out = args.require("--out");
+
+    quantize::QuantizeJobOptions job;
+    auto mode = quantize::parseMode(args.require("--mode"));
+    if (!mode) throw UsageError("--mode: " + mode.message());
+    job.quantize.mode = *mode;
+    if (args.has("--calibrator")) {
+        auto c = calib::Calibrator::parse(args.value("--calibrator"));
+        if (!c) throw UsageError("--calibrator: " + c.message());
+        job.quantize.calibrator = *c;
+    }
+    job.quantize.perTensor = args.flag("--per-tensor");
+    if (args.has("--keep-float")) job.quantize.keepFloat = splitList(args.value("--keep-float"));
+    if (args.has("--io")) {
+        auto io = quantize::parseIoType(args.value("--io"));
+        if (!io) throw UsageError("--io: " + io.message());
+        job.quantize.io = *io;
+    }
+    job.data.maxSamples = size_t(args.integer("--max-samples", 0, 0, 1'000'000'000));
+    job.calibSpec = args.value("--calib");
+    if (quantize::needsCalibration(job.quantize.mode) && job.calibSpec.empty())
+        throw UsageError("--calib: mode " + std::string(quantize::modeName(job.quantize.mode)) +
+                         " needs calibration data (a .npy/.npz file, IDX file, image folder or random:N[:SEED])");
+    std::error_code ec;
+    if (std::filesystem::exists(out, ec) && std::filesystem::equivalent(out, path, ec))
+        throw UsageError("--out: " + out + " is the input model; choose another path");
+
+    auto model = readModelFile(path);
+    if (!model) throw UsageError(model.message());
+
+    std::signal(SIGINT, onInterrupt);
+    Progress progress;
+    progress.cancel = &g_cancel;
+    auto r = quantize::runQuantize(*model, job, progress);
+    if (!r) {
+        if (g_cancel.load()) { std::cerr << "quantlab-cli: cancelled\n"; return 130; }
+        throw UsageError(path + ": " + r.message());
+    }
+    Status st = quantize::writeQuantized(r->result.model, out, path, progress);
+    if (!st) {
+        if (g_cancel.load()) { std::cerr << "quantlab-cli: cancelled\n"; return 130; }
+        throw UsageError(out + ": " + st.message());
+    }
+
+    const auto& rep = r->result.report;
+    const uint64_t after = std::filesystem::file_size(out, ec);
+    std::cout << "Quantized  " << path << " -> " << out << " (mode " << quantize::modeName(job.quantize.mode) << ")\n";
+    std::cout << "Size       " << kib((*model)->sourceBytes) << " -> " << kib(after) << "\n";
+    if (r->stats)
+        std::cout << "Calibrated " << r->stats->samples << " samples with " << job.quantize.calibrator.name() << " ("
+                  << r->calibrationSeconds << " s)\n";
+    std::cout << "Operators  " << rep.quantizedOps << " quantized, " << rep.floatOps.size() << " left float, "
+              << rep.insertedQuantize << " QUANTIZE and " << rep.insertedDequantize << " DEQUANTIZE inserted\n";
+    for (const std::string& f : rep.floatOps) std::cout << "  float: " << f << "\n";
+    if (!rep.tensors.empty()) {
+        std::cout << "\nTensor ranges (chosen range, scale, zero point, share of calibration data clipped)\n";
+        for (const auto& t : rep.tensors) {
+            char line[160];
+            std::snprintf(line, sizeof line, "  [%11.5g, %11.5g]  scale=%-11.5g zp=%-6lld clipped=%.4f%%  ", double(t.min),
+                          double(t.max), double(t.scale), static_cast<long long>(t.zeroPoint), t.clipped * 100.0);
+            std::cout << line << t.name << "\n";
+        }
+    }
+    return 0;
+}
+
+const CommandRegistration registration(
+    {"quantize",
+     "quantize MODEL --mode MODE [--calib SRC] [--calibrator C] [--per-tensor] [--keep-float OP_OR_TENSOR,...] "
+     "[--io int8|uint8|float] [--max-samples N] --out OUT",
+     &quantizeCommand, 40});
+
+} // namespace
+} // namespace ql::cli

@@ -1,0 +1,462 @@
+// Full-integer quantization (int8, int8-only, int16x8) following TFLite's quantization spec:
+// asymmetric int8 (symmetric int16, zero point 0) activations from calibration, symmetric
+// int8 weights per channel, int32 (int64 for 16x8) biases with scale s_in * s_w, fixed or
+// shared output parameters where TFLite's kernels require them, QUANTIZE / DEQUANTIZE where
+// integer and float parts of the graph meet.
+//
+// Every original tensor t of subgraph 0 keeps its index. It may get a second representation:
+// a quantized op writes t in place (t becomes int8) and a float consumer reads a DEQUANTIZE'd
+// copy; a float producer writes t and a quantized consumer reads a QUANTIZE'd copy. Graph
+// inputs and outputs keep their indices (and so the signature) with the I/O type asked for.
+#include "quantize/GraphEdit.h"
+#include "quantize/OpRules.h"
+#include "quantize/Quantizer.h"
+
+#include "quant/FixedPoint.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <set>
+
+namespace ql::quantize {
+namespace {
+
+struct Rep {
+    TensorIndex floatIdx, quantIdx;
+    QuantParams params; // of quantIdx
+    bool hasParams = false;
+};
+
+class IntegerQuantizer {
+public:
+    IntegerQuantizer(const Model& m, const calib::CalibrationStats& stats, const QuantizeOptions& o)
+        : m_model(m), m_stats(stats), m_opt(o) {
+        m_act = o.mode == Mode::Int16x8 ? TensorType::INT16 : TensorType::INT8;
+        m_io = o.io;
+        if (m_io == IoType::Default) m_io = o.mode == Mode::Int8Only ? IoType::Int8 : IoType::Float;
+    }
+
+    Result<QuantizeResult> run();
+
+private:
+    Subgraph& sg() { return m_model.subgraphs[0]; }
+    bool isFloatActivation(TensorIndex t) {
+        return t.valid() && sg().tensor(t).type == TensorType::FLOAT32 && !m_model.isConstant(sg().tensor(t));
+    }
+    bool isGraphOutput(TensorIndex t) const {
+        return std::find(m_outputs.begin(), m_outputs.end(), t) != m_outputs.end();
+    }
+    const calib::TensorStats* stats(TensorIndex t) const {
+        if (t.index() >= m_originalCount) return nullptr;
+        const auto* s = m_stats.find(t, 0);
+        return s && !s->empty() ? s : nullptr;
+    }
+    bool canQuantize(const Operator& op, const OpRule& rule, std::string* why);
+    QuantParams calibrated(TensorIndex t);
+    TensorIndex quantOf(TensorIndex t);
+    TensorIndex floatOf(TensorIndex t);
+    TensorIndex quantizedConstant(TensorIndex t, const QuantParams* forced, QuantParams* used);
+    void emitQuantized(Operator op, const OpRule& rule);
+    void emitFloat(Operator op);
+    void emit(Operator op) { m_ops.push_back(std::move(op)); }
+    Operator convert(BuiltinOp kind, TensorIndex in, TensorIndex out) {
+        Operator c;
+        c.op = kind;
+        c.inputs = {in};
+        c.outputs = {out};
+        c.version = quantizedOpVersion(sg(), c);
+        if (kind == BuiltinOp::QUANTIZE) ++m_report.insertedQuantize;
+        else ++m_report.insertedDequantize;
+        return c;
+    }
+
+    Model m_model;
+    const calib::CalibrationStats& m_stats;
+    QuantizeOptions m_opt;
+    TensorType m_act;
+    IoType m_io;
+    size_t m_originalCount = 0;
+    std::vector<Rep> m_rep;
+    std::vector<TensorIndex> m_outputs;
+    std::vector<TensorType> m_origType; // types of the original tensors, before edits
+    std::vector<Operator> m_ops;
+    std::set<int32_t> m_reported;
+    QuantizeReport m_report;
+};
+
+QuantParams IntegerQuantizer::calibrated(TensorIndex t) {
+    const calib::TensorStats* s = stats(t);
+    const bool symmetric = m_act == TensorType::INT16;
+    const int bits = m_act == TensorType::INT16 ? 16 : 8;
+    const calib::Range range = calib::chooseRange(*s, m_opt.calibrator, bits, symmetric);
+    QuantParams q = calib::paramsFromRange(range, m_act, symmetric);
+    if (m_reported.insert(t.value).second) {
+        TensorRangeReport r;
+        r.name = sg().tensor(t).name;
+        r.min = range.min;
+        r.max = range.max;
+        r.scale = q.scale[0];
+        r.zeroPoint = q.zeroPoint[0];
+        r.clipped = calib::clippingRate(*s, range);
+        m_report.tensors.push_back(std::move(r));
+    }
+    return q;
+}
+
+TensorIndex IntegerQuantizer::quantOf(TensorIndex t) {
+    Rep& r = m_rep[t.index()];
+    if (r.quantIdx.valid()) return r.quantIdx;
+    if (!r.hasParams) {
+        r.params = calibrated(t);
+        r.hasParams = true;
+    }
+    const Tensor& src = sg().tensor(t);
+    const TensorIndex q = addTensor(sg(), src.name + (m_act == TensorType::INT16 ? "_int16" : "_int8"), m_act, src.shape, r.params);
+    m_rep.resize(sg().tensors.size());
+    m_rep[t.index()].quantIdx = q;
+    emit(convert(BuiltinOp::QUANTIZE, m_rep[t.index()].floatIdx, q));
+    return q;
+}
+
+TensorIndex IntegerQuantizer::floatOf(TensorIndex t) {
+    Rep& r = m_rep[t.index()];
+    if (r.floatIdx.valid()) return r.floatIdx;
+    const Tensor& src = sg().tensor(t);
+    const TensorIndex f = addTensor(sg(), src.name + "_float", TensorType::FLOAT32, src.shape);
+    m_rep.resize(sg().tensors.size());
+    m_rep[t.index()].floatIdx = f;
+    emit(convert(BuiltinOp::DEQUANTIZE, m_rep[t.index()].quantIdx, f));
+    return f;
+}
+
+// A constant activation operand (e.g. ADD's constant addend): quantized with its own range,
+// or with `forced` params (shared-parameter ops).
+TensorIndex IntegerQuantizer::quantizedConstant(TensorIndex t, const QuantParams* forced, QuantParams* used) {
+    const Tensor src = sg().tensor(t);
+    const std::vector<float> v = constantFloats(m_model, src);
+    QuantParams q;
+    if (forced) {
+        q = *forced;
+    } else {
+        calib::Range range{0, 0};
+        if (!v.empty()) {
+            range.min = *std::min_element(v.begin(), v.end());
+            range.max = *std::max_element(v.begin(), v.end());
+        }
+        q = calib::paramsFromRange(range, m_act, m_act == TensorType::INT16);
+    }
+    const auto [qmin, qmax] = quantizedRange(m_act);
+    const size_t es = m_act == TensorType::INT16 ? 2 : 1;
+    std::vector<uint8_t> bytes(v.size() * es);
+    for (size_t i = 0; i < v.size(); ++i) {
+        const double x = std::round(double(v[i]) / q.scale[0]) + double(q.zeroPoint[0]);
+        const int32_t c = int32_t(std::clamp(x, double(qmin), double(qmax)));
+        if (es == 1) bytes[i] = uint8_t(int8_t(c));
+        else { const int16_t h = int16_t(c); std::memcpy(&bytes[i * 2], &h, 2); }
+    }
+    *used = q;
+    const TensorIndex n = addTensor(sg(), src.name + "_quant", m_act, src.shape, q, m_model.addBuffer(std::move(bytes)));
+    m_rep.resize(sg().tensors.size());
+    return n;
+}
+
+bool IntegerQuantizer::canQuantize(const Operator& op, const OpRule& rule, std::string* why) {
+    if (!(m_act == TensorType::INT16 ? rule.int16 : rule.int8)) {
+        *why = "no " + std::string(m_act == TensorType::INT16 ? "int16x8" : "int8") + " kernel";
+        return false;
+    }
+    const std::string type(op.typeName());
+    for (const std::string& k : m_opt.keepFloat) {
+        if (k == type) { *why = "--keep-float"; return false; }
+        for (TensorIndex t : op.outputs)
+            if (t.valid() && sg().tensor(t).name == k) { *why = "--keep-float"; return false; }
+    }
+    auto isInput = [&](int i) { return size_t(i) < op.inputs.size() && op.inputs[size_t(i)].valid(); };
+    if (rule.weightInput >= 0) {
+        if (!isInput(rule.weightInput)) { *why = "no weights"; return false; }
+        const Tensor& w = sg().tensor(op.inputs[size_t(rule.weightInput)]);
+        if (w.type != TensorType::FLOAT32 || !m_model.isConstant(w)) { *why = "weights are not float constants"; return false; }
+    }
+    if (rule.biasInput >= 0 && isInput(rule.biasInput)) {
+        const Tensor& b = sg().tensor(op.inputs[size_t(rule.biasInput)]);
+        if (b.type != TensorType::FLOAT32 || !m_model.isConstant(b)) { *why = "bias is not a float constant"; return false; }
+    }
+    for (size_t i = 0; i < op.inputs.size(); ++i) {
+        const TensorIndex t = op.inputs[i];
+        if (!isFloatActivation(t) && !(t.valid() && t.index() >= m_originalCount)) continue;
+        if (t.index() < m_originalCount && !m_rep[t.index()].quantIdx.valid() && !stats(t)) {
+            *why = "no calibration statistics for input '" + sg().tensor(t).name + "'";
+            return false;
+        }
+    }
+    if (op.outputs.empty()) { *why = "no outputs"; return false; }
+    for (TensorIndex t : op.outputs) {
+        if (!t.valid() || sg().tensor(t).type != TensorType::FLOAT32) { *why = "non-float output"; return false; }
+        if ((rule.output == OutputRule::Free || rule.output == OutputRule::Shared) && !stats(t)) {
+            *why = "no calibration statistics for output '" + sg().tensor(t).name + "'";
+            return false;
+        }
+    }
+    return true;
+}
+
+void IntegerQuantizer::emitQuantized(Operator op, const OpRule& rule) {
+    const Operator original = op;
+    std::vector<int> acts = rule.activationInputs;
+    if (acts.empty())
+        for (size_t i = 0; i < op.inputs.size(); ++i)
+            if (int(i) != rule.weightInput && int(i) != rule.biasInput && op.inputs[i].valid() &&
+                m_origType[op.inputs[i].index()] == TensorType::FLOAT32)
+                acts.push_back(int(i));
+
+    // Output parameters of Shared ops are decided first: every input is requantized to them.
+    QuantParams shared;
+    if (rule.output == OutputRule::Shared) shared = calibrated(original.outputs[0]);
+
+    QuantParams firstInput;
+    bool haveFirst = false;
+    for (int i : acts) {
+        if (size_t(i) >= op.inputs.size() || !op.inputs[size_t(i)].valid()) continue;
+        const TensorIndex t = original.inputs[size_t(i)];
+        if (m_origType[t.index()] != TensorType::FLOAT32) continue;
+        QuantParams p;
+        TensorIndex q;
+        if (m_model.isConstant(sg().tensor(t))) {
+            q = quantizedConstant(t, rule.output == OutputRule::Shared ? &shared : nullptr, &p);
+        } else {
+            q = quantOf(t);
+            p = m_rep[t.index()].params;
+            if (rule.output == OutputRule::Shared && !(p.scale == shared.scale && p.zeroPoint == shared.zeroPoint)) {
+                // TFLite's integer CONCATENATION / MAXIMUM / PACK need one scale: requantize.
+                const TensorIndex rq = addTensor(sg(), sg().tensor(t).name + "_requant", m_act, sg().tensor(t).shape, shared);
+                m_rep.resize(sg().tensors.size());
+                emit(convert(BuiltinOp::QUANTIZE, q, rq));
+                q = rq;
+                p = shared;
+            }
+        }
+        op.inputs[size_t(i)] = q;
+        if (!haveFirst) { firstInput = p; haveFirst = true; }
+    }
+    const float sIn = haveFirst ? firstInput.scale[0] : 1.0f;
+
+    // Weights, with TFLite's bias-overflow guard: a weight scale so small that
+    // |bias| / (s_in * s_w) exceeds the int32 range is raised until the bias fits.
+    std::vector<float> bias;
+    if (rule.biasInput >= 0 && size_t(rule.biasInput) < op.inputs.size() && op.inputs[size_t(rule.biasInput)].valid())
+        bias = constantFloats(m_model, sg().tensor(op.inputs[size_t(rule.biasInput)]));
+    QuantParams weightParams;
+    if (rule.weightInput >= 0) {
+        const Tensor w = sg().tensor(op.inputs[size_t(rule.weightInput)]);
+        const int axis = m_opt.perTensor ? -1 : rule.weightAxis;
+        std::vector<float> minScale;
+        if (!bias.empty() && m_act == TensorType::INT8) {
+            const double limit = double(std::numeric_limits<int32_t>::max());
+            if (axis >= 0) {
+                minScale.resize(bias.size());
+                for (size_t c = 0; c < bias.size(); ++c) minScale[c] = float(std::fabs(bias[c]) / (double(sIn) * limit) * 1.000001);
+            } else {
+                float mx = 0;
+                for (float b : bias) mx = std::max(mx, float(std::fabs(b) / (double(sIn) * limit) * 1.000001));
+                minScale = {mx};
+            }
+        }
+        QuantizedWeights qw = quantizeWeightsInt8(constantFloats(m_model, w), w.shape, axis, minScale);
+        weightParams = qw.params;
+        std::vector<uint8_t> bytes(qw.values.size());
+        if (!bytes.empty()) std::memcpy(bytes.data(), qw.values.data(), bytes.size());
+        op.inputs[size_t(rule.weightInput)] =
+            addTensor(sg(), w.name + "_int8", TensorType::INT8, w.shape, std::move(qw.params), m_model.addBuffer(std::move(bytes)));
+        m_rep.resize(sg().tensors.size());
+    }
+    if (!bias.empty()) {
+        // bias_q = round(b / (s_in * s_w[c])), zero point 0; int32, or int64 for 16x8.
+        const Tensor b = sg().tensor(op.inputs[size_t(rule.biasInput)]);
+        const bool wide = m_act == TensorType::INT16;
+        QuantParams bp;
+        bp.quantizedDimension = 0;
+        const size_t channels = weightParams.scale.size();
+        for (size_t c = 0; c < channels; ++c) {
+            bp.scale.push_back(sIn * weightParams.scale[c]);
+            bp.zeroPoint.push_back(0);
+        }
+        std::vector<uint8_t> bytes(bias.size() * (wide ? 8 : 4));
+        for (size_t c = 0; c < bias.size(); ++c) {
+            const double s = double(bp.scale[channels > 1 ? c : 0]);
+            const double q = std::round(double(bias[c]) / s);
+            if (wide) {
+                const int64_t v = int64_t(std::clamp(q, -9.2e18, 9.2e18));
+                std::memcpy(&bytes[c * 8], &v, 8);
+            } else {
+                const double lim = double(std::numeric_limits<int32_t>::max());
+                const int32_t v = int32_t(std::clamp(q, -lim, lim));
+                std::memcpy(&bytes[c * 4], &v, 4);
+            }
+        }
+        op.inputs[size_t(rule.biasInput)] = addTensor(sg(), b.name + (wide ? "_int64" : "_int32"),
+                                                      wide ? TensorType::INT64 : TensorType::INT32, b.shape, std::move(bp),
+                                                      m_model.addBuffer(std::move(bytes)));
+        m_rep.resize(sg().tensors.size());
+    }
+
+    // Outputs.
+    std::vector<Operator> after;
+    for (size_t k = 0; k < op.outputs.size(); ++k) {
+        const TensorIndex t = original.outputs[k];
+        QuantParams p;
+        switch (rule.output) {
+        case OutputRule::Free: p = calibrated(t); break;
+        case OutputRule::Shared: p = shared; break;
+        case OutputRule::SameAsInput: p = firstInput; break;
+        case OutputRule::Fixed:
+            p.scale = {m_act == TensorType::INT16 ? rule.fixedScale16 : rule.fixedScale8};
+            p.zeroPoint = {m_act == TensorType::INT16 ? 0 : rule.fixedZero8};
+            break;
+        }
+        p.min.clear();
+        p.max.clear();
+        if (rule.output == OutputRule::Free) p = calibrated(t); // keeps the recorded min/max
+        const bool wrap = isGraphOutput(t) && m_io != IoType::Int8;
+        if (!wrap) {
+            Tensor& x = sg().tensor(t);
+            x.type = m_act;
+            x.quant = p;
+            m_rep[t.index()].floatIdx = TensorIndex{};
+            m_rep[t.index()].quantIdx = t;
+        } else {
+            const TensorIndex q = addTensor(sg(), sg().tensor(t).name + "_int", m_act, sg().tensor(t).shape, p);
+            m_rep.resize(sg().tensors.size());
+            op.outputs[k] = q;
+            m_rep[t.index()].quantIdx = q;
+            m_rep[t.index()].floatIdx = m_io == IoType::Float ? t : TensorIndex{};
+            if (m_io == IoType::UInt8) {
+                // uint8 I/O: the int8 parameters with the zero point shifted by 128.
+                Tensor& x = sg().tensor(t);
+                x.type = TensorType::UINT8;
+                x.quant = p;
+                x.quant.zeroPoint = {p.zeroPoint[0] + 128};
+                after.push_back(convert(BuiltinOp::QUANTIZE, q, t));
+            } else {
+                after.push_back(convert(BuiltinOp::DEQUANTIZE, q, t));
+            }
+        }
+        m_rep[t.index()].params = p;
+        m_rep[t.index()].hasParams = true;
+    }
+    if (m_act == TensorType::INT16) {
+        if (auto* a = op.options.AsAddOptions()) a->pot_scale_int16 = false;
+        if (auto* s = op.options.AsSubOptions()) s->pot_scale_int16 = false;
+    }
+    op.version = quantizedOpVersion(sg(), op);
+    emit(std::move(op));
+    for (Operator& a : after) emit(std::move(a));
+    ++m_report.quantizedOps;
+}
+
+void IntegerQuantizer::emitFloat(Operator op) {
+    for (TensorIndex& t : op.inputs) {
+        if (!t.valid() || t.index() >= m_originalCount) continue;
+        if (m_origType[t.index()] != TensorType::FLOAT32) continue;
+        const Rep& r = m_rep[t.index()];
+        if (r.floatIdx.valid()) t = r.floatIdx;
+        else if (r.quantIdx.valid()) t = floatOf(t);
+    }
+    std::vector<Operator> after;
+    for (TensorIndex& t : op.outputs) {
+        if (!t.valid() || !isGraphOutput(t) || m_io == IoType::Float || sg().tensor(t).type != TensorType::FLOAT32) continue;
+        // A float op writes a graph output that must be integer: QUANTIZE it.
+        const TensorIndex orig = t;
+        QuantParams p = calibrated(orig);
+        const TensorIndex f = addTensor(sg(), sg().tensor(orig).name + "_float", TensorType::FLOAT32, sg().tensor(orig).shape);
+        m_rep.resize(sg().tensors.size());
+        Tensor& x = sg().tensor(orig);
+        x.type = m_io == IoType::UInt8 ? TensorType::UINT8 : m_act;
+        x.quant = p;
+        if (m_io == IoType::UInt8) x.quant.zeroPoint = {p.zeroPoint[0] + 128};
+        m_rep[orig.index()].floatIdx = f;
+        t = f;
+        after.push_back(convert(BuiltinOp::QUANTIZE, f, orig));
+    }
+    emit(std::move(op));
+    for (Operator& a : after) emit(std::move(a));
+}
+
+Result<QuantizeResult> IntegerQuantizer::run() {
+    if (m_model.subgraphs.empty()) return makeError("the model has no subgraph");
+    if (m_act == TensorType::INT16 && m_io != IoType::Float)
+        return makeError("int16x8 keeps float inputs and outputs (--io float)");
+    m_originalCount = sg().tensors.size();
+    m_rep.resize(m_originalCount);
+    for (size_t i = 0; i < m_originalCount; ++i) m_rep[i].floatIdx = TensorIndex{i};
+    m_outputs = sg().outputs;
+    for (const Tensor& t : sg().tensors) m_origType.push_back(t.type);
+    m_report.calibrationSamples = m_stats.samples;
+
+    // Graph inputs.
+    for (TensorIndex t : sg().inputs) {
+        if (sg().tensor(t).type != TensorType::FLOAT32 || m_io == IoType::Float) continue;
+        if (!stats(t)) return makeError("no calibration statistics for input '" + sg().tensor(t).name + "'");
+        const QuantParams p = calibrated(t);
+        m_rep[t.index()].params = p;
+        m_rep[t.index()].hasParams = true;
+        if (m_io == IoType::Int8) {
+            sg().tensor(t).type = TensorType::INT8;
+            sg().tensor(t).quant = p;
+            m_rep[t.index()].quantIdx = t;
+            m_rep[t.index()].floatIdx = TensorIndex{};
+        } else {
+            const TensorIndex q = addTensor(sg(), sg().tensor(t).name + "_int8", TensorType::INT8, sg().tensor(t).shape, p);
+            m_rep.resize(sg().tensors.size());
+            Tensor& x = sg().tensor(t);
+            x.type = TensorType::UINT8;
+            x.quant = p;
+            x.quant.zeroPoint = {p.zeroPoint[0] + 128};
+            m_rep[t.index()].quantIdx = q;
+            m_rep[t.index()].floatIdx = TensorIndex{};
+            emit(convert(BuiltinOp::QUANTIZE, t, q));
+        }
+    }
+
+    const std::vector<Operator> ops = sg().operators;
+    for (size_t o = 0; o < ops.size(); ++o) {
+        const Operator& op = ops[o];
+        // Ops on integer tensors only (shape arithmetic) are neither quantized nor "left float".
+        bool touchesFloat = false;
+        for (TensorIndex t : op.inputs)
+            if (t.valid() && m_origType[t.index()] == TensorType::FLOAT32 && !m_model.isConstant(sg().tensor(t))) touchesFloat = true;
+        for (TensorIndex t : op.outputs)
+            if (t.valid() && m_origType[t.index()] == TensorType::FLOAT32) touchesFloat = true;
+        const auto rule = opRule(op.op);
+        std::string why = "no integer kernel";
+        if (rule && canQuantize(op, *rule, &why)) {
+            emitQuantized(op, *rule);
+        } else {
+            if (touchesFloat) {
+                const std::string line = "#" + std::to_string(o) + " " + op.typeName() + " (" + why + ")";
+                m_report.floatOps.push_back(line);
+            }
+            emitFloat(op);
+        }
+    }
+    if (m_opt.mode == Mode::Int8Only && !m_report.floatOps.empty()) {
+        std::string list;
+        for (const std::string& s : m_report.floatOps) list += (list.empty() ? "" : ", ") + s;
+        return makeError("int8-only: operators without an integer kernel: " + list);
+    }
+    sg().operators = std::move(m_ops);
+    removeUnused(m_model);
+    QuantizeResult r{std::move(m_model), std::move(m_report)};
+    return r;
+}
+
+} // namespace
+
+Result<QuantizeResult> quantizeInteger(const Model& floatModel, const calib::CalibrationStats& stats,
+                                       const QuantizeOptions& options) {
+    IntegerQuantizer q(floatModel, stats, options);
+    return q.run();
+}
+
+} // namespace ql::quantize

@@ -1,0 +1,53 @@
+#pragma once
+// What the quantizer is asked to do: the mode (product.md's vocabulary), the calibrator, the
+// weight granularity, the ops kept in float and the type of the graph's inputs and outputs.
+
+#include "calib/Calibrator.h"
+#include "util/Result.h"
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ql::quantize {
+
+enum class Mode { None, Float16, Dynamic, Int8, Int8Only, Int16x8 };
+// Type of the graph's inputs and outputs. Default: float for int8 / int16x8, int8 for int8-only.
+enum class IoType { Default, Float, Int8, UInt8 };
+
+Result<Mode> parseMode(std::string_view text);
+std::string_view modeName(Mode mode);
+Result<IoType> parseIoType(std::string_view text);
+// Modes that need calibration data (int8, int8-only, int16x8).
+bool needsCalibration(Mode mode);
+
+struct QuantizeOptions {
+    Mode mode = Mode::Int8;
+    calib::Calibrator calibrator;    // activations
+    bool perTensor = false;          // weights per tensor instead of TFLite's per-channel axes
+    std::vector<std::string> keepFloat; // operator type names (e.g. "SOFTMAX") or tensor names
+    IoType io = IoType::Default;
+    // Dynamic range mode: constant tensors with fewer elements stay float (TFLite's
+    // weights_min_num_elements default of 1024 in tools/optimize/quantize_weights.cc).
+    size_t dynamicMinElements = 1024;
+};
+
+// One activation tensor's calibration outcome, for the CLI's table and the UI.
+struct TensorRangeReport {
+    std::string name;
+    float min = 0, max = 0;     // the chosen (clip) range, before widening to include 0
+    float scale = 0;
+    int64_t zeroPoint = 0;
+    double clipped = 0;         // share of calibration values outside the range
+};
+
+struct QuantizeReport {
+    std::vector<TensorRangeReport> tensors;
+    std::vector<std::string> floatOps;   // "#12 LSTM (no integer kernel)" for ops left float
+    size_t quantizedOps = 0;
+    size_t insertedQuantize = 0, insertedDequantize = 0;
+    size_t calibrationSamples = 0;
+};
+
+} // namespace ql::quantize

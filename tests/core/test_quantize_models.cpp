@@ -1,0 +1,120 @@
+// Every mode on built and shared float models: the written file reads back, runs in QuantLab,
+// loads in the real TFLite runtime (the oracle) and the runtime's outputs equal QuantLab's.
+#include "test_quantize_support.h"
+
+#include "TestModels.h"
+#include "tflite/ModelWriter.h"
+
+#include <sstream>
+
+using namespace ql;
+using namespace ql::test;
+
+namespace {
+
+struct Case {
+    std::string model;
+    quantize::Mode mode;
+};
+
+// Output scale of a float graph output made by DEQUANTIZE (the LSB of the integer result), 0 otherwise.
+double dequantizedLsb(const Model& m, size_t output) {
+    const Subgraph& sg = m.subgraphs[0];
+    const TensorIndex t = sg.outputs[output];
+    const OperatorIndex p = sg.producer[t.index()];
+    if (!p.valid() || sg.op(p).op != BuiltinOp::DEQUANTIZE) return 0;
+    const Tensor& in = sg.tensor(sg.op(p).inputs[0]);
+    return in.quant.isQuantized() ? double(in.quant.scale[0]) : 0;
+}
+
+// Quantizes, writes, reads back, runs in QuantLab, compares with the oracle. Returns a line
+// for the log; CHECKs the fidelity contract.
+std::string checkOne(std::shared_ptr<const Model> model, const std::string& label, quantize::Mode mode, const TempDir& dir) {
+    std::ostringstream log;
+    log << label << " " << quantize::modeName(mode) << ": ";
+    auto q = quantizeWith(model, mode, "random:4:5");
+    if (!q) {
+        log << "quantize refused: " << q.message();
+        return log.str();
+    }
+    const std::string path = dir.file(label + "_" + std::string(quantize::modeName(mode)) + ".tflite");
+    REQUIRE(writeModelFile(q->result.model, path).ok());
+    auto back = readModelFile(path);
+    REQUIRE(back.ok());
+    CHECK(((*back)->metadataBytes("quantlab").size() > 10) == (mode != quantize::Mode::None));
+    auto interp = rt::Interpreter::create(*back);
+    if (!interp) {
+        WARN("skipped (QuantLab kernel missing): " << label << " " << quantize::modeName(mode) << ": " << interp.message());
+        log << "QuantLab cannot run it: " << interp.message();
+        return log.str();
+    }
+    const OracleAgreement a = compareWithOracle(path, dir, 1);
+    if (!a.ran) {
+        if (!oracleScript()) WARN("skipped: oracle not installed");
+        else FAIL_CHECK(label << " " << quantize::modeName(mode) << ": " << a.message);
+        log << a.message;
+        return log.str();
+    }
+    // Float outputs: 1e-4 of max |output|, or one LSB of the integer result they dequantize.
+    double worstLsb = 0;
+    bool floatOk = a.worstFloatRel <= 1e-4;
+    if (!floatOk) {
+        // Recompute in LSB units for dequantized outputs.
+        auto model2 = *back;
+        const std::string out = dir.file("oracle_1");
+        std::vector<NpyArray> inputs;
+        for (size_t i = 0; i < model2->subgraphs[0].inputs.size(); ++i)
+            inputs.push_back(*readNpy(out + "/input_" + std::to_string(i) + ".npy"));
+        const RunOutputs mine = runQuantLab(model2, inputs);
+        floatOk = true;
+        for (size_t o = 0; o < mine.values.size(); ++o) {
+            if (mine.types[o] != TensorType::FLOAT32) continue;
+            const auto ref = readNpy(out + "/output_" + std::to_string(o) + ".npy");
+            const auto rv = asDoubles(ref->type, ref->data.data(), ref->data.size() / 4);
+            double mx = 0, d = 0;
+            for (size_t i = 0; i < rv.size(); ++i) {
+                mx = std::max(mx, std::fabs(rv[i]));
+                d = std::max(d, std::fabs(rv[i] - mine.values[o][i]));
+            }
+            const double lsb = dequantizedLsb(*model2, o);
+            if (lsb > 0) worstLsb = std::max(worstLsb, d / lsb);
+            if (d > 1e-4 * mx && !(lsb > 0 && d <= lsb * 1.0001)) floatOk = false;
+        }
+    }
+    CHECK(floatOk);
+    CHECK(a.maxLsb <= 1.0);
+    log << "oracle agrees: float rel diff " << a.worstFloatRel;
+    if (worstLsb > 0) log << " (" << worstLsb << " LSB of the dequantized int)";
+    if (a.intValues) log << ", int max " << a.maxLsb << " LSB, " << a.intOffByOne << "/" << a.intValues << " values off by one";
+    return log.str();
+}
+
+} // namespace
+
+TEST_CASE("quantize models: every mode on a built CNN runs in QuantLab and matches the oracle", "[quantize][oracle]") {
+    TempDir dir;
+    auto cnn = std::make_shared<const Model>(makeSmallCnn());
+    for (auto mode : {quantize::Mode::None, quantize::Mode::Float16, quantize::Mode::Dynamic, quantize::Mode::Int8,
+                      quantize::Mode::Int8Only, quantize::Mode::Int16x8}) {
+        const std::string line = checkOne(cnn, "small_cnn", mode, dir);
+        WARN(line);
+    }
+}
+
+TEST_CASE("quantize models: every mode on the shared float models matches the oracle", "[quantize][oracle][shared]") {
+    TempDir dir;
+    for (const char* name : {"hello_world_float", "trained_lstm", "face_detection_short_range", "hand_landmark_lite"}) {
+        const auto path = sharedModel(std::string(name) + ".tflite");
+        if (!path) {
+            WARN("skipped: ../shared/models absent");
+            return;
+        }
+        auto model = readModelFile(*path);
+        REQUIRE(model.ok());
+        for (auto mode : {quantize::Mode::Float16, quantize::Mode::Dynamic, quantize::Mode::Int8, quantize::Mode::Int8Only,
+                          quantize::Mode::Int16x8}) {
+            const std::string line = checkOne(*model, name, mode, dir);
+            WARN(line);
+        }
+    }
+}
