@@ -72,9 +72,12 @@ std::pair<int32_t, int32_t> quantizedRange(TensorType type) {
 
 std::pair<int32_t, int32_t> activationRangeQuantized(Activation act, float scale, int32_t zp, TensorType type) {
     auto [qmin, qmax] = quantizedRange(type);
+    // TFLite divides in float (kernel_util.cc, CalculateActivationRangeQuantizedImpl:
+    // zero_point + round(f / scale)); a double quotient rounds differently for some scales,
+    // e.g. 6 / 0.000660611084f is 9083 in float and 9082 in double.
     auto quantize = [&](float f) {
-        const double q = double(zp) + std::round(double(f) / double(scale));
-        return static_cast<int32_t>(std::clamp<double>(q, INT32_MIN, INT32_MAX));
+        const float q = std::round(f / scale);
+        return static_cast<int32_t>(std::clamp<double>(double(zp) + double(q), INT32_MIN, INT32_MAX));
     };
     switch (act) {
     case Activation::RELU: return {std::max(qmin, quantize(0.0f)), qmax};
