@@ -1,0 +1,185 @@
+// SVDF (singular value decomposition filter), float32 and int8, following TFLite's
+// kernels/svdf.cc and reference/svdf.h.
+//   state: [batch, filters * memory] (variable); each step shifts it left by one, writes
+//   feature = W_feature x into the newest column of every filter, then
+//   out[b, u] = act(bias[u] + sum_{r < rank} sum_m W_time[u*rank + r, m] * state[b, u*rank + r, m]).
+// Integer: int8 input/output and feature weights, int16 state and time weights, int32 bias;
+// the feature product is requantized to the state (s_in * s_wf / s_state), the time product
+// to the output (s_state * s_wt / s_out); no fused activation beyond the int8 clamp, as in
+// TFLite's EvalIntegerSVDF.
+#include "runtime/kernels/sequence/SequenceKernels.h"
+
+#include "runtime/kernels/matmul/FullyConnectedRef.h"
+#include "runtime/kernels/matmul/MatmulCommon.h"
+
+#include <algorithm>
+
+namespace ql::rt {
+namespace {
+
+struct SvdfDims {
+    int batch = 0, input = 0, filters = 0, memory = 0, rank = 1, units = 0;
+};
+
+template <class S> void shiftStateLeft(S* state, const SvdfDims& d) {
+    const size_t n = size_t(d.batch) * d.filters * d.memory;
+    if (n > 1) std::copy(state + 1, state + n, state);
+}
+
+void svdfFloat(const float* in, const float* wFeature, const float* wTime, const float* bias, float* state, float* out,
+               const SvdfDims& d, Activation act, std::vector<float>& scratch) {
+    shiftStateLeft(state, d);
+    for (int b = 0; b < d.batch; ++b) {
+        const float* x = in + size_t(b) * d.input;
+        for (int f = 0; f < d.filters; ++f) {
+            float dot = 0.0f;
+            for (int k = 0; k < d.input; ++k) dot += wFeature[size_t(f) * d.input + k] * x[k];
+            state[(size_t(b) * d.filters + f) * d.memory + (d.memory - 1)] = dot;
+        }
+    }
+    for (int b = 0; b < d.batch; ++b)
+        for (int f = 0; f < d.filters; ++f) {
+            float dot = 0.0f;
+            const float* s = state + (size_t(b) * d.filters + f) * d.memory;
+            for (int m = 0; m < d.memory; ++m) dot += wTime[size_t(f) * d.memory + m] * s[m];
+            scratch[size_t(b) * d.filters + f] = dot;
+        }
+    for (int b = 0; b < d.batch; ++b) {
+        float* o = out + size_t(b) * d.units;
+        for (int u = 0; u < d.units; ++u) {
+            float v = bias ? bias[u] : 0.0f;
+            for (int r = 0; r < d.rank; ++r) v += scratch[size_t(b) * d.filters + size_t(u) * d.rank + r];
+            o[u] = v;
+        }
+        fc::applyActivationFloat(o, size_t(d.units), act);
+    }
+}
+
+void svdfInteger(const int8_t* in, const int8_t* wFeature, const int16_t* wTime, const int32_t* bias, int16_t* state, int8_t* out,
+                 const SvdfDims& d, QuantizedMultiplier scale1, QuantizedMultiplier scale2, int32_t inputZp, int32_t outputZp,
+                 Rounding rounding, std::vector<int32_t>& scratch) {
+    shiftStateLeft(state, d);
+    for (int b = 0; b < d.batch; ++b) {
+        const int8_t* x = in + size_t(b) * d.input;
+        for (int f = 0; f < d.filters; ++f) {
+            int32_t dot = 0;
+            for (int k = 0; k < d.input; ++k) dot += int32_t(wFeature[size_t(f) * d.input + k]) * (int32_t(x[k]) - inputZp);
+            dot = std::clamp(multiplyByQuantizedMultiplier(dot, scale1, rounding), -32768, 32767);
+            state[(size_t(b) * d.filters + f) * d.memory + (d.memory - 1)] = static_cast<int16_t>(dot);
+        }
+    }
+    for (int b = 0; b < d.batch; ++b)
+        for (int f = 0; f < d.filters; ++f) {
+            int32_t dot = 0;
+            const int16_t* s = state + (size_t(b) * d.filters + f) * d.memory;
+            for (int m = 0; m < d.memory; ++m) dot += int32_t(wTime[size_t(f) * d.memory + m]) * int32_t(s[m]);
+            scratch[size_t(b) * d.filters + f] = dot;
+        }
+    for (int b = 0; b < d.batch; ++b)
+        for (int u = 0; u < d.units; ++u) {
+            int32_t v = bias ? bias[u] : 0;
+            for (int r = 0; r < d.rank; ++r) v += scratch[size_t(b) * d.filters + size_t(u) * d.rank + r];
+            const int32_t q = multiplyByQuantizedMultiplier(v, scale2, rounding) + outputZp;
+            out[size_t(b) * d.units + u] = static_cast<int8_t>(std::clamp(q, -128, 127));
+        }
+}
+
+class SvdfKernel final : public OpKernel {
+public:
+    explicit SvdfKernel(const Operator&) {}
+
+    Status prepare(KernelContext& ctx) override {
+        if (Status s = ctx.requireInputs(5, 5); !s) return s;
+        if (Status s = ctx.requireOutputs(1); !s) return s;
+        for (size_t i : {size_t(0), size_t(1), size_t(2), size_t(4)})
+            if (!ctx.input(i)) return ctx.error("input " + std::to_string(i) + " is required but omitted");
+        const auto* opts = ctx.options<tflite::SVDFOptionsT>();
+        m_act = opts ? opts->fused_activation_function : Activation::NONE;
+        m_dims.rank = opts ? opts->rank : 0;
+        const RtTensor& in = *ctx.input(0);
+        const RtTensor& wf = *ctx.input(1);
+        const RtTensor& wt = *ctx.input(2);
+        const RtTensor* bias = ctx.input(3);
+        const RtTensor& state = *ctx.input(4);
+        const RtTensor& out = ctx.output(0);
+        if (in.rank() != 2) return ctx.error(mm::label(in, "input") + " has shape " + mm::shapeString(in.shape) + ", expected [batch, input]");
+        if (wf.rank() != 2 || wt.rank() != 2)
+            return ctx.error("the feature and time weights must be rank 2 (" + mm::shapeString(wf.shape) + ", " + mm::shapeString(wt.shape) + ")");
+        m_dims.batch = in.dim(0);
+        m_dims.input = in.dim(1);
+        m_dims.filters = wf.dim(0);
+        m_dims.memory = wt.dim(1);
+        if (wf.dim(1) != m_dims.input)
+            return ctx.error(mm::label(wf, "feature weights") + " has shape " + mm::shapeString(wf.shape) + ", expected [filters, " +
+                             std::to_string(m_dims.input) + "]");
+        if (wt.dim(0) != m_dims.filters)
+            return ctx.error(mm::label(wt, "time weights") + " has " + std::to_string(wt.dim(0)) + " rows, expected " + std::to_string(m_dims.filters));
+        if (m_dims.rank <= 0 || m_dims.filters % m_dims.rank != 0)
+            return ctx.error("rank " + std::to_string(m_dims.rank) + " must be positive and divide the " + std::to_string(m_dims.filters) + " filters");
+        m_dims.units = m_dims.filters / m_dims.rank;
+        if (bias && bias->elementCount() != m_dims.units)
+            return ctx.error(mm::label(*bias, "bias") + " has " + std::to_string(bias->elementCount()) + " elements, expected " +
+                             std::to_string(m_dims.units));
+        if (!state.variable) return ctx.error(mm::label(state, "state") + " (input 4) must be a variable tensor");
+        if (state.elementCount() != int64_t(m_dims.batch) * m_dims.filters * m_dims.memory)
+            return ctx.error(mm::label(state, "state") + " has " + std::to_string(state.elementCount()) + " elements, expected batch * filters * memory = " +
+                             std::to_string(int64_t(m_dims.batch) * m_dims.filters * m_dims.memory));
+        ctx.setOutputShape(0, {m_dims.batch, m_dims.units});
+        m_scratch.assign(size_t(m_dims.batch) * m_dims.filters, 0.0f);
+        m_scratchInt.assign(size_t(m_dims.batch) * m_dims.filters, 0);
+        if (in.type == TensorType::FLOAT32 && wf.type == TensorType::FLOAT32) {
+            for (auto [t, role] : {std::pair{&wt, "time weights"}, std::pair{&state, "state"}, std::pair{&out, "output"}})
+                if (Status s = mm::requireType(ctx, *t, role, TensorType::FLOAT32); !s) return s;
+            if (bias) if (Status s = mm::requireType(ctx, *bias, "bias", TensorType::FLOAT32); !s) return s;
+            m_integer = false;
+            return {};
+        }
+        if (in.type == TensorType::INT8 && wf.type == TensorType::INT8) {
+            if (Status s = mm::requireType(ctx, wt, "time weights", TensorType::INT16); !s) return s;
+            if (Status s = mm::requireType(ctx, state, "state", TensorType::INT16); !s) return s;
+            if (Status s = mm::requireType(ctx, out, "output", TensorType::INT8); !s) return s;
+            if (bias) if (Status s = mm::requireType(ctx, *bias, "bias", TensorType::INT32); !s) return s;
+            for (auto [t, role] : {std::pair{&in, "input"}, std::pair{&wf, "feature weights"}, std::pair{&wt, "time weights"},
+                                   std::pair{&state, "state"}, std::pair{&out, "output"}})
+                if (Status s = mm::requireQuantized(ctx, *t, role); !s) return s;
+            // TFLite: float products and ratio, then widened to double.
+            m_scale1 = quantizeMultiplier(double(in.scale() * wf.scale() / state.scale()));
+            m_scale2 = quantizeMultiplier(double(state.scale() * wt.scale() / out.scale()));
+            m_integer = true;
+            return {};
+        }
+        if (in.type == TensorType::FLOAT32 && wf.type == TensorType::INT8)
+            return ctx.error("the hybrid SVDF (float input, int8 weights) is not supported yet");
+        return ctx.error("unsupported types: input " + std::string(typeName(in.type)) + ", feature weights " + std::string(typeName(wf.type)));
+    }
+
+    Status eval(KernelContext& ctx) override {
+        const RtTensor& in = *ctx.input(0);
+        const RtTensor& wf = *ctx.input(1);
+        const RtTensor& wt = *ctx.input(2);
+        const RtTensor* bias = ctx.input(3);
+        RtTensor& state = *ctx.input(4);
+        RtTensor& out = ctx.output(0);
+        if (m_integer)
+            svdfInteger(in.as<int8_t>(), wf.as<int8_t>(), wt.as<int16_t>(), bias ? bias->as<int32_t>() : nullptr, state.as<int16_t>(),
+                        out.as<int8_t>(), m_dims, m_scale1, m_scale2, in.zeroPoint(), out.zeroPoint(), ctx.options().rounding, m_scratchInt);
+        else
+            svdfFloat(in.as<float>(), wf.as<float>(), wt.as<float>(), bias ? bias->as<float>() : nullptr, state.as<float>(), out.as<float>(),
+                      m_dims, m_act, m_scratch);
+        return {};
+    }
+
+private:
+    SvdfDims m_dims;
+    Activation m_act = Activation::NONE;
+    bool m_integer = false;
+    QuantizedMultiplier m_scale1, m_scale2;
+    std::vector<float> m_scratch;
+    std::vector<int32_t> m_scratchInt;
+};
+
+} // namespace
+
+void registerSvdf(KernelRegistry& r) { r.add(BuiltinOp::SVDF, 1, 4, factoryOf<SvdfKernel>()); }
+
+} // namespace ql::rt
