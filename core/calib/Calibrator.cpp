@@ -1,0 +1,149 @@
+#include "calib/Calibrator.h"
+
+#include "calib/RangeSearch.h"
+#include "quant/FixedPoint.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+namespace ql::calib {
+
+Result<Calibrator> Calibrator::parse(std::string_view text) {
+    Calibrator c;
+    if (text == "minmax") return c;
+    if (text == "mse") {
+        c.kind = Kind::Mse;
+        return c;
+    }
+    if (text == "kl") {
+        c.kind = Kind::Kl;
+        return c;
+    }
+    if (text.rfind("percentile", 0) == 0) {
+        c.kind = Kind::Percentile;
+        if (text == "percentile") return c; // default 99.99
+        if (text.size() > 11 && text[10] == ':') {
+            const std::string number(text.substr(11));
+            char* end = nullptr;
+            const double p = std::strtod(number.c_str(), &end);
+            if (end && *end == '\0' && std::isfinite(p) && p > 0.0 && p <= 100.0) {
+                c.percentile = p;
+                return c;
+            }
+        }
+        return makeError("calibrator '" + std::string(text) + "': expected percentile:P with P a number in (0, 100], e.g. percentile:99.99");
+    }
+    return makeError("unknown calibrator '" + std::string(text) + "': expected minmax, percentile:P, mse or kl");
+}
+
+std::string Calibrator::name() const {
+    switch (kind) {
+    case Kind::MinMax: return "minmax";
+    case Kind::Mse: return "mse";
+    case Kind::Kl: return "kl";
+    case Kind::Percentile: {
+        char buf[48];
+        std::snprintf(buf, sizeof buf, "percentile:%g", percentile);
+        return buf;
+    }
+    }
+    return "minmax";
+}
+
+Range chooseRange(const TensorStats& stats, const Calibrator& calibrator, int bits, bool symmetric) {
+    if (stats.empty()) return {};
+    const float absMax = std::max(std::fabs(stats.min), std::fabs(stats.max));
+    Range r;
+    switch (calibrator.kind) {
+    case Calibrator::Kind::MinMax:
+        r = symmetric ? Range{-absMax, absMax} : Range{stats.min, stats.max};
+        break;
+    case Calibrator::Kind::Percentile: {
+        const double p = calibrator.percentile / 100.0;
+        if (symmetric) {
+            const float a = static_cast<float>(stats.histogram.folded().quantile(p));
+            r = {-a, a};
+        } else {
+            r = {static_cast<float>(stats.histogram.quantile(1.0 - p)), static_cast<float>(stats.histogram.quantile(p))};
+        }
+        break;
+    }
+    case Calibrator::Kind::Mse: r = mseRange(stats, bits, symmetric); break;
+    case Calibrator::Kind::Kl: r = klRange(stats, bits, symmetric); break;
+    }
+    // Never wider than what was observed.
+    if (!symmetric) {
+        r.min = std::max(r.min, stats.min);
+        r.max = std::min(r.max, stats.max);
+        if (r.min > r.max) r = {stats.min, stats.max};
+    } else {
+        const float a = std::min(std::max(std::fabs(r.min), std::fabs(r.max)), absMax);
+        r = {-a, a};
+    }
+    return r;
+}
+
+double clippingRate(const TensorStats& stats, Range range) {
+    if (stats.empty()) return 0.0;
+    // The range in effect: widened to include 0 like paramsFromRange.
+    range.min = std::min(range.min, 0.0f);
+    range.max = std::max(range.max, 0.0f);
+    if (range.min <= stats.min && range.max >= stats.max) return 0.0;
+    const Histogram& h = stats.histogram;
+    const double below = range.min > stats.min ? h.countBelow(range.min) : 0.0;
+    const double above = range.max < stats.max ? static_cast<double>(stats.count) - h.countBelow(range.max) : 0.0;
+    return std::clamp((below + above) / static_cast<double>(stats.count), 0.0, 1.0);
+}
+
+QuantParams paramsFromRange(Range range, TensorType type, bool symmetric) {
+    // Widen to include 0, in float like TFLite.
+    const float mn = std::min(range.min, 0.0f);
+    const float mx = std::max(range.max, 0.0f);
+    QuantParams q;
+    q.min = {mn};
+    q.max = {mx};
+    if (type == TensorType::INT16) symmetric = true; // int16x8: symmetric activations, zero point 0
+    float scale;
+    int64_t zeroPoint;
+    if (symmetric) {
+        const auto [qmin, qmax] = quantizedRange(type);
+        // int8 [-127, 127], int16 [-32767, 32767], int4 [-7, 7]; uint8 [1, 255] around 128.
+        const float half = type == TensorType::UINT8 ? 127.0f : static_cast<float>(qmax);
+        scale = std::max(std::fabs(mn), std::fabs(mx)) / half;
+        zeroPoint = type == TensorType::UINT8 ? 128 : 0;
+        (void)qmin;
+    } else {
+        const auto [qmin, qmax] = quantizedRange(type);
+        const float qminF = static_cast<float>(qmin), qmaxF = static_cast<float>(qmax);
+        scale = (mx - mn) / (qmaxF - qminF);
+        float zeroPointFromMin = qminF;
+        if (scale != 0.0f) zeroPointFromMin = qminF - mn / scale;
+        if (zeroPointFromMin < qminF) zeroPoint = qmin;
+        else if (zeroPointFromMin > qmaxF) zeroPoint = qmax;
+        else zeroPoint = static_cast<int64_t>(std::round(zeroPointFromMin));
+    }
+    if (scale == 0.0f) scale = 1.0f; // deviation from TFLite (scale 0), see the header
+    q.scale = {scale};
+    q.zeroPoint = {zeroPoint};
+    return q;
+}
+
+QuantParams symmetricChannelParams(const ChannelRanges& ranges, TensorType type) {
+    QuantParams q;
+    const auto [qmin, qmax] = quantizedRange(type);
+    (void)qmin;
+    const float half = static_cast<float>(qmax);
+    for (size_t c = 0; c < ranges.min.size(); ++c) {
+        const float a = std::max(std::fabs(ranges.min[c]), std::fabs(ranges.max[c]));
+        q.scale.push_back(a > 0.0f ? a / half : 1.0f);
+        q.zeroPoint.push_back(0);
+    }
+    q.min = ranges.min;
+    q.max = ranges.max;
+    q.quantizedDimension = std::max(ranges.axis, 0);
+    return q;
+}
+
+} // namespace ql::calib

@@ -1,0 +1,203 @@
+// The mse and kl calibrators: searches over clip ranges, on the histogram only (no second pass
+// over the data).
+#include "calib/RangeSearch.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace ql::calib {
+namespace {
+
+// Expected squared error of quantizing the histogram with a clip range [lo, hi] (lo <= 0 <= hi):
+//   values below lo / above hi cost (c - lo)^2 / (c - hi)^2 (c = bin centre),
+//   values inside cost the rounding noise s^2 / 12 of a uniform error in [-s/2, s/2],
+//   exact zeros cost nothing (0 is always representable after TFLite's nudging).
+// Prefix sums of n, n*c and n*c^2 make each evaluation O(1).
+class MseModel {
+public:
+    MseModel(const TensorStats& stats, int bits, bool symmetric) : m_symmetric(symmetric), m_total(static_cast<double>(stats.count)) {
+        const Histogram& h = stats.histogram;
+        m_bins = h.binCount();
+        m_width = h.width();
+        m_first = static_cast<double>(h.first());
+        m_levels = symmetric ? std::ldexp(1.0, bits - 1) - 1.0 : std::ldexp(1.0, bits) - 1.0;
+        m_p0.assign(m_bins + 1, 0.0);
+        m_p1.assign(m_bins + 1, 0.0);
+        m_p2.assign(m_bins + 1, 0.0);
+        // Exact zeros live in the bin holding 0; they are removed from the cost.
+        const size_t zeroBin = h.empty() ? 0 : h.binOf(0.0);
+        for (size_t k = 0; k < m_bins; ++k) {
+            double n = static_cast<double>(h.counts()[k]);
+            if (k == zeroBin) n = std::max(0.0, n - static_cast<double>(stats.zeros));
+            const double c = h.binCenter(k);
+            m_p0[k + 1] = m_p0[k] + n;
+            m_p1[k + 1] = m_p1[k] + n * c;
+            m_p2[k + 1] = m_p2[k] + n * c * c;
+        }
+    }
+
+    double cost(double lo, double hi) const {
+        if (m_total <= 0) return 0.0;
+        lo = std::min(lo, 0.0);
+        hi = std::max(hi, 0.0);
+        // Bins [0, mLo) have centres below lo, bins [mHi, bins) above hi.
+        const size_t mLo = clampIndex(std::ceil(lo / m_width - m_first - 0.5));
+        const size_t mHi = clampIndex(std::floor(hi / m_width - m_first - 0.5) + 1.0);
+        const double tailLo = m_p2[mLo] - 2.0 * lo * m_p1[mLo] + lo * lo * m_p0[mLo];
+        const size_t b = m_bins;
+        const double tailHi = (m_p2[b] - m_p2[mHi]) - 2.0 * hi * (m_p1[b] - m_p1[mHi]) + hi * hi * (m_p0[b] - m_p0[mHi]);
+        const double inside = std::max(0.0, m_p0[std::max(mHi, mLo)] - m_p0[mLo]);
+        const double s = m_symmetric ? std::max(-lo, hi) / m_levels : (hi - lo) / m_levels;
+        return (std::max(0.0, tailLo) + std::max(0.0, tailHi) + inside * s * s / 12.0) / m_total;
+    }
+
+private:
+    size_t clampIndex(double k) const { return static_cast<size_t>(std::clamp(k, 0.0, static_cast<double>(m_bins))); }
+
+    bool m_symmetric;
+    double m_total;
+    size_t m_bins = 0;
+    double m_width = 1, m_first = 0, m_levels = 255;
+    std::vector<double> m_p0, m_p1, m_p2;
+};
+
+// Candidate clip points: bin edges strictly between 0 and `end` (same sign), plus `end`.
+std::vector<double> edgeCandidates(const Histogram& h, double end) {
+    std::vector<double> c;
+    for (size_t k = 0; k <= h.binCount(); ++k) {
+        const double e = h.binLow(k);
+        if ((end > 0 && e > 0 && e < end) || (end < 0 && e < 0 && e > end)) c.push_back(e);
+    }
+    c.push_back(end);
+    return c;
+}
+
+// KL(P || Q) of TensorRT's entropy calibration for a threshold of `keep` bins of `hist` (|x|
+// histogram) and `levels` quantization levels. P: the first `keep` bins, outliers added to the
+// last kept bin. Q: those bins merged into `levels` groups, each group's mass spread evenly over
+// its bins where P is non-zero.
+double klDivergence(const std::vector<double>& hist, size_t keep, size_t levels, double outliers,
+                    std::vector<double>& p, std::vector<double>& q) {
+    p.assign(hist.begin(), hist.begin() + static_cast<std::ptrdiff_t>(keep));
+    p[keep - 1] += outliers;
+    q.assign(keep, 0.0);
+    const size_t group = keep / levels;
+    for (size_t g = 0; g < levels; ++g) {
+        const size_t start = g * group, stop = g + 1 == levels ? keep : start + group;
+        double mass = 0;
+        size_t nonzero = 0;
+        for (size_t k = start; k < stop; ++k) {
+            mass += hist[k];
+            nonzero += p[k] > 0;
+        }
+        if (nonzero)
+            for (size_t k = start; k < stop; ++k)
+                if (p[k] > 0) q[k] = mass / static_cast<double>(nonzero);
+    }
+    double sp = 0, sq = 0;
+    for (size_t k = 0; k < keep; ++k) {
+        sp += p[k];
+        sq += q[k];
+    }
+    if (sp <= 0) return 0.0;
+    if (sq <= 0) return std::numeric_limits<double>::infinity();
+    // A bin where P > 0 but Q = 0 (possible only at the outlier bin) is smoothed with a tiny
+    // probability instead of making the divergence infinite.
+    constexpr double kEps = 1e-10;
+    double kl = 0;
+    for (size_t k = 0; k < keep; ++k) {
+        if (p[k] <= 0) continue;
+        const double pk = p[k] / sp;
+        const double qk = std::max(q[k] / sq, kEps);
+        kl += pk * std::log(pk / qk);
+    }
+    return kl;
+}
+
+} // namespace
+
+double expectedQuantizationMse(const TensorStats& stats, Range range, int bits, bool symmetric) {
+    if (stats.empty()) return 0.0;
+    MseModel model(stats, bits, symmetric);
+    if (symmetric) {
+        const double a = std::max(std::fabs(range.min), std::fabs(range.max));
+        return model.cost(-a, a);
+    }
+    return model.cost(range.min, range.max);
+}
+
+Range mseRange(const TensorStats& stats, int bits, bool symmetric) {
+    const Histogram& h = stats.histogram;
+    MseModel model(stats, bits, symmetric);
+    if (symmetric) {
+        const double absMax = std::max(std::fabs(stats.min), std::fabs(stats.max));
+        if (absMax == 0) return {};
+        double best = absMax, bestCost = model.cost(-absMax, absMax);
+        for (double a : edgeCandidates(h, absMax)) {
+            const double c = model.cost(-a, a);
+            if (c < bestCost) {
+                bestCost = c;
+                best = a;
+            }
+        }
+        return {static_cast<float>(-best), static_cast<float>(best)};
+    }
+    // Coordinate descent: the two ends interact only through the scale, so a few alternating
+    // exact 1-D searches converge.
+    double lo = std::min<double>(stats.min, 0.0), hi = std::max<double>(stats.max, 0.0);
+    const std::vector<double> his = hi > 0 ? edgeCandidates(h, hi) : std::vector<double>{0.0};
+    const std::vector<double> los = lo < 0 ? edgeCandidates(h, lo) : std::vector<double>{0.0};
+    for (int round = 0; round < 8; ++round) {
+        const double oldLo = lo, oldHi = hi;
+        double bestCost = model.cost(lo, hi);
+        for (double c : his)
+            if (const double v = model.cost(lo, c); v < bestCost) {
+                bestCost = v;
+                hi = c;
+            }
+        for (double c : los)
+            if (const double v = model.cost(c, hi); v < bestCost) {
+                bestCost = v;
+                lo = c;
+            }
+        if (lo == oldLo && hi == oldHi) break;
+    }
+    return {static_cast<float>(std::max<double>(lo, stats.min)), static_cast<float>(std::min<double>(hi, stats.max))};
+}
+
+Range klRange(const TensorStats& stats, int bits, bool symmetric) {
+    const bool nonNegative = stats.min >= 0.0f;
+    // TensorRT: 128 levels for int8 (one sign); 256 when all values share a sign and the
+    // range need not be symmetric.
+    const size_t levels = static_cast<size_t>(std::ldexp(1.0, (!symmetric && nonNegative) ? bits : bits - 1));
+    Histogram f = stats.histogram.folded();
+    const double absMax = std::max(std::fabs(stats.min), std::fabs(stats.max));
+    // TensorRT works on 2048 bins: merge pairs (exactly) until at most 2048 remain.
+    while (f.binCount() > 2048) f.coarsen(1);
+    const size_t bins = f.binCount();
+    double threshold = absMax;
+    if (bins > levels && absMax > 0) {
+        std::vector<double> hist(bins);
+        for (size_t k = 0; k < bins; ++k) hist[k] = static_cast<double>(f.counts()[k]);
+        std::vector<double> suffix(bins + 1, 0.0);
+        for (size_t k = bins; k-- > 0;) suffix[k] = suffix[k + 1] + hist[k];
+        std::vector<double> p, q;
+        double best = std::numeric_limits<double>::infinity();
+        size_t bestKeep = bins;
+        for (size_t keep = levels; keep <= bins; ++keep) {
+            const double kl = klDivergence(hist, keep, levels, suffix[keep], p, q);
+            if (kl < best) {
+                best = kl;
+                bestKeep = keep;
+            }
+        }
+        threshold = std::min(absMax, f.binLow(bestKeep)); // upper edge of the last kept bin
+    }
+    const float t = static_cast<float>(threshold);
+    if (symmetric) return {-t, t};
+    return {std::max(stats.min, -t), std::min(stats.max, t)};
+}
+
+} // namespace ql::calib

@@ -1,0 +1,172 @@
+// core/calib: the collector (fed by hand-made operator events), and the calibration run through
+// the interpreter with progress and cancellation.
+#include "TestModels.h"
+
+#include "calib/Calibrate.h"
+#include "calib/Calibrator.h"
+#include "model/ModelBuilder.h"
+#include "runtime/Kernel.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+#include <map>
+#include <random>
+
+using namespace ql;
+using namespace ql::calib;
+
+namespace {
+
+struct Fixture {
+    std::shared_ptr<const Model> model;
+    TensorIndex a, b, ids;
+
+    Fixture() {
+        ModelBuilder mb;
+        a = mb.addTensor("a", TensorType::FLOAT32, {1, 5000});
+        b = mb.addTensor("b", TensorType::FLOAT32, {1, 7});
+        ids = mb.addTensor("ids", TensorType::INT32, {1, 7});
+        model = std::make_shared<const Model>(mb.build());
+    }
+
+    rt::RtTensor view(TensorIndex t, std::vector<float>& values) const {
+        rt::RtTensor r;
+        r.type = model->subgraphs[0].tensor(t).type;
+        r.shape = {1, static_cast<int32_t>(values.size())};
+        r.data = reinterpret_cast<uint8_t*>(values.data());
+        r.bytes = values.size() * sizeof(float);
+        r.source = &model->subgraphs[0].tensor(t);
+        r.quant = &model->subgraphs[0].tensor(t).quant;
+        return r;
+    }
+};
+
+void emit(CalibrationCollector& c, std::vector<rt::RtTensor*> outputs) {
+    c.observe(rt::NodeEvent{0, OperatorIndex{0}, std::span<rt::RtTensor* const>(outputs)});
+}
+
+} // namespace
+
+TEST_CASE("the collector keeps absolute running min/max and an exact histogram", "[calib][collector]") {
+    Fixture f;
+    CalibrationCollector c(f.model);
+    std::mt19937 rng(1);
+    std::vector<float> all;
+    for (int sample = 0; sample < 8; ++sample) {
+        // Growing spread: the fast path re-bins between samples.
+        std::normal_distribution<float> n(0.1f * sample, std::ldexp(1.0f, sample - 3));
+        std::vector<float> v(5000);
+        for (float& x : v) x = n(rng);
+        if (sample == 2) std::fill(v.begin(), v.begin() + 1000, 0.0f); // a run of zeros
+        all.insert(all.end(), v.begin(), v.end());
+        rt::RtTensor t = f.view(f.a, v);
+        emit(c, {&t});
+        c.finishSample();
+    }
+    auto snap = c.snapshot();
+    REQUIRE(snap->samples == 8);
+    const TensorStats* s = snap->find(f.a);
+    REQUIRE(s);
+    CHECK(s->observations == 8);
+    CHECK(s->count == all.size());
+    CHECK(s->min == *std::min_element(all.begin(), all.end()));
+    CHECK(s->max == *std::max_element(all.begin(), all.end()));
+    CHECK(s->zeros >= 1000);
+    CHECK(s->histogram.total() == all.size());
+    // Bin for bin equal to counting from scratch at the final width.
+    std::map<int64_t, uint64_t> ref;
+    for (float x : all) ++ref[static_cast<int64_t>(std::floor(std::ldexp(double(x), -s->histogram.exponent())))];
+    for (size_t k = 0; k < s->histogram.binCount(); ++k) {
+        const auto it = ref.find(s->histogram.first() + static_cast<int64_t>(k));
+        REQUIRE(s->histogram.counts()[k] == (it == ref.end() ? 0u : it->second));
+    }
+    CHECK(snap->find(f.b) == nullptr); // never observed
+}
+
+TEST_CASE("the collector skips NaN and Inf, non-float tensors, and snapshots are immutable", "[calib][collector]") {
+    Fixture f;
+    CalibrationCollector c(f.model);
+    const float inf = std::numeric_limits<float>::infinity();
+    std::vector<float> v = {1.0f, std::nanf(""), -2.0f, inf, 0.5f, -inf, 3.0f};
+    rt::RtTensor t = f.view(f.b, v);
+    std::vector<float> raw(7, 0.0f);
+    rt::RtTensor ids = f.view(f.ids, raw);
+    emit(c, {&t, &ids});
+    auto first = c.snapshot();
+    const TensorStats* s = first->find(f.b);
+    REQUIRE(s);
+    CHECK(s->count == 4);
+    CHECK(s->nonFinite == 3);
+    CHECK(s->min == -2.0f);
+    CHECK(s->max == 3.0f);
+    CHECK(s->histogram.total() == 4);
+    CHECK(first->find(f.ids) == nullptr);
+
+    std::vector<float> w = {10.0f, -10.0f, 0, 0, 0, 0, 0};
+    rt::RtTensor t2 = f.view(f.b, w);
+    emit(c, {&t2});
+    auto second = c.snapshot();
+    CHECK(second->find(f.b)->max == 10.0f);
+    CHECK(second->find(f.b)->count == 11);
+    CHECK(first->find(f.b)->max == 3.0f); // the earlier snapshot did not change
+    CHECK(first->find(f.b)->count == 4);
+}
+
+TEST_CASE("calibrate runs every sample through the interpreter, reports progress and cancels", "[calib][run]") {
+    auto model = std::make_shared<const Model>(test::makeFloatFullyConnected());
+    if (!rt::KernelRegistry::builtin().supports(model->subgraphs[0].operators[0])) {
+        WARN("skipped: no FULLY_CONNECTED kernel registered yet");
+        return;
+    }
+    auto interp = rt::Interpreter::create(model);
+    REQUIRE(interp.ok());
+    const auto inputs = data::ModelInputInfo::fromModel(*model);
+    auto source = data::openDataSource("random:20:3", inputs);
+    REQUIRE(source.ok());
+
+    // Expected statistics from plain runs.
+    float inMin = INFINITY, inMax = -INFINITY, outMin = INFINITY, outMax = -INFINITY;
+    for (size_t i = 0; i < 20; ++i) {
+        auto s = (*source)->get(i);
+        REQUIRE(s.ok());
+        REQUIRE((*interp)->setInput(0, s->tensors[0].type, s->tensors[0].bytes).ok());
+        for (float x : (*interp)->input(0).values<float>()) inMin = std::min(inMin, x), inMax = std::max(inMax, x);
+        REQUIRE((*interp)->invoke().ok());
+        for (float x : (*interp)->output(0).values<float>()) outMin = std::min(outMin, x), outMax = std::max(outMax, x);
+    }
+
+    CalibrationCollector collector(model);
+    std::vector<size_t> progress;
+    const Status st = calibrate(**interp, **source, collector, [&](size_t done, size_t total) {
+        CHECK(total == 20);
+        progress.push_back(done);
+    });
+    REQUIRE(st.ok());
+    CHECK(progress.size() == 20);
+    CHECK(progress.back() == 20);
+    auto snap = collector.snapshot();
+    CHECK(snap->samples == 20);
+    const Subgraph& sg = model->subgraphs[0];
+    const TensorStats* in = snap->find(sg.inputs[0]);
+    const TensorStats* out = snap->find(sg.outputs[0]);
+    REQUIRE(in);
+    REQUIRE(out);
+    CHECK(in->count == 80);
+    CHECK(in->min == inMin);
+    CHECK(in->max == inMax);
+    CHECK(out->observations == 20);
+    CHECK(out->min == outMin);
+    CHECK(out->max == outMax);
+    CHECK(out->min >= 0.0f); // fused RELU
+
+    std::atomic<bool> cancel{false};
+    CalibrationCollector partial(model);
+    const Status cancelled = calibrate(**interp, **source, partial, [&](size_t done, size_t) {
+        if (done == 3) cancel = true;
+    }, &cancel);
+    REQUIRE_FALSE(cancelled.ok());
+    CHECK(cancelled.message() == "cancelled");
+    CHECK(partial.samples() == 3);
+}
