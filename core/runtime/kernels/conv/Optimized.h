@@ -1,0 +1,83 @@
+#pragma once
+// Optimised kernels of the convolution family. Each one computes what its reference kernel
+// in Reference.h computes: bit for bit for integers, within float rounding for float (a GEMM
+// sums in another order). Work is split over output rows through the interpreter's pool.
+//
+// - float CONV_2D: im2col (skipped for 1x1 stride-1 convolutions, whose input already is the
+//   patch matrix) and an Eigen GEMM against the OHWI filter, which read as a K x N column-major
+//   matrix is the GEMM's right operand as stored: no repacking. An AVX2+FMA build of the GEMM
+//   is chosen at run time when the CPU has it.
+// - int8 CONV_2D: im2col padded with the input zero point (so padding contributes 0, as the
+//   reference's skipped taps do), an int32 GEMM (AVX-512 VNNI micro-kernel when present,
+//   otherwise a loop the compiler vectorises for AVX2 or the baseline), and a vectorised
+//   multiplyByQuantizedMultiplier. The filter is packed once at prepare.
+// - float and int8 DEPTHWISE_CONV_2D: channel-vectorised loops.
+
+#include "runtime/kernels/conv/ConvCommon.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace ql::rt {
+class ThreadPool;
+}
+
+namespace ql::rt::optimized {
+
+using conv::ConvGeometry;
+using conv::FloatActivation;
+using conv::RequantParams;
+
+// ---- float ----------------------------------------------------------------------------------
+void convFloat(const ConvGeometry& g, const float* input, const float* filter, const float* bias, FloatActivation act,
+               float* output, ThreadPool* pool);
+void depthwiseFloat(const ConvGeometry& g, const float* input, const float* filter, const float* bias, FloatActivation act,
+                    float* output, ThreadPool* pool);
+
+// C[rows x n] = A[rows x k] (row-major) * B[k x n] (column-major, i.e. an N x K row-major
+// filter); the Eigen GEMM, AVX2 build when available.
+void gemmFloat(const float* a, const float* b, float* c, int64_t rows, int64_t n, int64_t k);
+bool gemmFloatUsesAvx2();
+
+// ---- int8 -----------------------------------------------------------------------------------
+// The filter of an int8 CONV_2D packed for the GEMM, plus the per-channel constant that folds
+// the input offset into the bias: acc = dot(A', w) + biasFold[n] where A' is what im2col
+// stores (see Int8Gemm.cpp).
+class Int8ConvPlan {
+public:
+    enum class Isa { Generic, Avx2, Avx512Vnni };
+    // Chooses the best ISA of this CPU (or `force` if the CPU supports it).
+    static Isa detectIsa();
+    static bool supported(Isa isa);
+    static const char* isaName(Isa isa);
+
+    Int8ConvPlan(const ConvGeometry& g, const RequantParams& p, std::span<const int8_t> filter, const int32_t* bias,
+                 Isa isa = detectIsa());
+    // Re-packs when a non-constant filter changed (DEQUANTIZE-free int8 models never need it).
+    void repack(std::span<const int8_t> filter, const int32_t* bias);
+    void run(const int8_t* input, int8_t* output, ThreadPool* pool) const;
+    Isa isa() const { return m_isa; }
+
+private:
+    ConvGeometry m_g;
+    RequantParams m_p;
+    Isa m_isa;
+    int64_t m_k = 0, m_kPadded = 0, m_nPadded = 0;
+    std::vector<int8_t> m_packed;    // layout depends on m_isa
+    std::vector<int32_t> m_biasFold; // bias[n] + offset * rowsum[n] (wrapping int32)
+};
+
+void depthwiseInt8(const ConvGeometry& g, const RequantParams& p, const int8_t* input, const int8_t* filter,
+                   const int32_t* bias, int8_t* output, ThreadPool* pool);
+
+// out[i] = clamp(multiplyByQuantizedMultiplier(acc[i], m[c], s[c]) + zp) for c = i % channels,
+// TFLite's double rounding, vectorised when the CPU has AVX2. Exposed for the tests.
+void requantizeRow(const int32_t* acc, int channels, const RequantParams& p, int8_t* out);
+
+// Runs fn(begin, end) over [0, n) on the pool (inline when pool is null).
+void parallelFor(ThreadPool* pool, int64_t n, int64_t minChunk, const std::function<void(int64_t, int64_t)>& fn);
+
+} // namespace ql::rt::optimized
