@@ -9,7 +9,7 @@
 namespace ql::ui {
 
 Minimap::Minimap(GraphView* view) : QWidget(view), m_view(view) {
-    setFixedSize(180, 220);
+    setFixedSize(150, 190);
     setCursor(Qt::PointingHandCursor);
     setToolTip(tr("Minimap: click or drag to move the view"));
 }
@@ -32,7 +32,9 @@ QRectF Minimap::graphRect() const {
 void Minimap::paintEvent(QPaintEvent*) {
     QPainter p(this);
     const auto& c = Theme::graph();
-    p.fillRect(rect(), c.background.darker(104));
+    QColor fill = c.background.darker(106);
+    fill.setAlpha(225); // the graph stays faintly visible underneath
+    p.fillRect(rect(), fill);
     p.setPen(c.nodeBorder);
     p.drawRect(rect().adjusted(0, 0, -1, -1));
     const auto snap = m_view->snapshot();

@@ -247,8 +247,11 @@ void HistogramPanel::rebuildHistogram() {
     const QPen clipPen(QColor(210, 40, 40), 2);
     m_loLine = verticalLine(m_hist, m_params.clipMin, clipPen);
     m_hiLine = verticalLine(m_hist, m_params.clipMax, clipPen);
-    const double pad = (h.hi - h.lo) * 0.08;
-    m_hist->xAxis->setRange(h.lo - pad, h.hi + pad);
+    // show the data and the what-if grid's ends (symmetric clips reach past the data)
+    const WhatIfResult grid = quantizationGrid(m_params);
+    const double lo = std::min(h.lo, grid.gridMin), hi = std::max(h.hi, grid.gridMax);
+    const double pad = (hi - lo) * 0.06;
+    m_hist->xAxis->setRange(lo - pad, hi + pad);
     m_hist->yAxis->setRange(0, top * 1.08);
 }
 
