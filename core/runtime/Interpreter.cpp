@@ -1,9 +1,13 @@
 #include "runtime/Interpreter.h"
 
+#include "runtime/ArenaPlanner.h"
 #include "tflite/Validate.h"
 
+#include <algorithm>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 
 namespace ql::rt {
 namespace {
@@ -23,16 +27,46 @@ Storage allocateAligned(size_t bytes) {
     return Storage(p);
 }
 
+// Bytes for the tensor's current shape; 0 for unknown (negative) dimensions and for types
+// without a fixed element size.
+size_t bytesFor(const RtTensor& t) {
+    uint64_t n = 1;
+    for (int32_t d : t.shape) {
+        if (d < 0) return 0;
+        n *= static_cast<uint64_t>(d);
+    }
+    const auto b = byteCount(t.type, n);
+    return b ? static_cast<size_t>(*b) : 0;
+}
+
+// "operator 5 (CUSTOM 'Foo')" / "subgraph 1, operator 2 (ADD)".
+std::string describeOp(const Model& model, size_t subgraph, size_t o) {
+    const Operator& op = model.subgraphs[subgraph].operators[o];
+    if (op.op != BuiltinOp::CUSTOM) return describeOperator(model, subgraph, OperatorIndex{o});
+    return (model.subgraphs.size() > 1 ? "subgraph " + std::to_string(subgraph) + ", " : std::string()) + "operator " +
+           std::to_string(o) + " (CUSTOM '" + op.customCode + "')";
+}
+
+std::string shapeText(const std::vector<int32_t>& s) {
+    std::string out = "[";
+    for (size_t i = 0; i < s.size(); ++i) out += (i ? "," : "") + std::to_string(s[i]);
+    return out + "]";
+}
+
 } // namespace
 
 struct Interpreter::SubgraphState {
     std::vector<RtTensor> tensors;
-    std::vector<Storage> storage; // per tensor (activations and variables)
+    std::vector<size_t> capacity;   // writable bytes at tensors[i].data (0: read-only or none)
+    std::vector<Storage> own;       // variables and outputs allocated outside the arena
+    std::vector<uint8_t> live;      // readable after invoke
+    std::vector<std::vector<uint8_t>> initialVariables;
+    Storage arena;
+    size_t arenaBytes = 0, naiveBytes = 0, variableBytes = 0, dynamicBytes = 0, constantBytes = 0;
     std::vector<std::unique_ptr<OpKernel>> kernels;
-    std::vector<std::vector<RtTensor*>> inputs, outputs;
-    std::vector<std::vector<uint8_t>> initialVariables; // per tensor, for resetVariables
-    bool prepared = false;
-    size_t bytes = 0;
+    std::vector<std::unique_ptr<KernelContext>> contexts;
+    std::vector<std::vector<std::vector<int32_t>>> preparedShapes; // input shapes seen by prepare
+    bool prepared = false, preparing = false, running = false;
 };
 
 KernelContext::KernelContext(Interpreter& interp, const Model& model, size_t subgraph, OperatorIndex index,
@@ -52,7 +86,7 @@ void KernelContext::resizeOutputNow(size_t i, std::vector<int32_t> shape) {
 ThreadPool* KernelContext::pool() const { return m_interp.pool(); }
 
 Error KernelContext::error(const std::string& what) const {
-    return makeError(describeOperator(m_model, m_subgraph, m_index) + ": " + what);
+    return makeError(describeOp(m_model, m_subgraph, m_index.index()) + ": " + what);
 }
 
 Status KernelContext::requireInputs(size_t min, size_t max) const {
@@ -77,45 +111,64 @@ Interpreter::~Interpreter() = default;
 
 Result<std::unique_ptr<Interpreter>> Interpreter::create(std::shared_ptr<const Model> model, InterpreterOptions options) {
     if (!model || model->subgraphs.empty()) return makeError("the model has no subgraphs");
+    options.run.threads = std::clamp(options.run.threads, 1, 64);
     std::unique_ptr<Interpreter> interp(new Interpreter(std::move(model), options));
     interp->m_subgraphs.resize(interp->m_model->subgraphs.size());
     if (Status s = interp->prepareSubgraph(0); !s) return s.error();
     return interp;
 }
 
-void Interpreter::allocate(RtTensor& t) {
-    // Find the owning subgraph state by pointer range.
+Interpreter::SubgraphState* Interpreter::stateOf(const RtTensor& t, size_t* tensorIndex) {
     for (auto& sg : m_subgraphs) {
         if (!sg || sg->tensors.empty() || &t < sg->tensors.data() || &t >= sg->tensors.data() + sg->tensors.size()) continue;
-        const size_t index = static_cast<size_t>(&t - sg->tensors.data());
-        const auto bytes = byteCount(t.type, static_cast<uint64_t>(t.elementCount()));
-        const size_t n = bytes ? static_cast<size_t>(*bytes) : 0;
-        if (sg->storage[index] && t.bytes >= n && t.data) {
-            t.bytes = n;
-            return;
-        }
-        sg->bytes -= t.bytes;
-        sg->storage[index] = allocateAligned(n);
-        t.data = sg->storage[index].get();
+        *tensorIndex = static_cast<size_t>(&t - sg->tensors.data());
+        return sg.get();
+    }
+    return nullptr;
+}
+
+void Interpreter::allocate(RtTensor& t) {
+    size_t i = 0;
+    SubgraphState* st = stateOf(t, &i);
+    if (!st) return; // not one of ours (a kernel's scratch tensor)
+    const size_t n = bytesFor(t);
+    if (t.data && n <= st->capacity[i]) {
         t.bytes = n;
-        sg->bytes += n;
         return;
+    }
+    // Outside the arena: the slot (if any) is too small for the new shape.
+    if (st->own[i] && !t.variable) st->dynamicBytes -= st->capacity[i];
+    st->own[i] = allocateAligned(n);
+    t.data = st->own[i].get();
+    t.bytes = n;
+    st->capacity[i] = n;
+    st->live[i] = 1;
+    if (!t.variable) {
+        t.dynamic = true;
+        st->dynamicBytes += n;
     }
 }
 
 Status Interpreter::prepareSubgraph(size_t index) {
-    if (index >= m_subgraphs.size()) return makeError("subgraph " + std::to_string(index) + " does not exist");
+    if (index >= m_subgraphs.size())
+        return makeError("subgraph " + std::to_string(index) + " does not exist (the model has " + std::to_string(m_subgraphs.size()) +
+                         ")");
     if (m_subgraphs[index] && m_subgraphs[index]->prepared) return {};
-    auto state = std::make_unique<SubgraphState>();
+    if (m_subgraphs[index] && m_subgraphs[index]->preparing)
+        return makeError("subgraph " + std::to_string(index) + " calls itself; recursive subgraphs are not supported");
+    m_subgraphs[index] = std::make_unique<SubgraphState>();
+    SubgraphState& st = *m_subgraphs[index];
+    st.preparing = true;
     const Model& model = *m_model;
     const Subgraph& sg = model.subgraphs[index];
-    state->tensors.resize(sg.tensors.size());
-    state->storage.resize(sg.tensors.size());
-    state->initialVariables.resize(sg.tensors.size());
-    m_subgraphs[index] = std::move(state);
-    SubgraphState& st = *m_subgraphs[index];
+    const size_t nt = sg.tensors.size();
+    st.tensors.resize(nt);
+    st.capacity.assign(nt, 0);
+    st.own.resize(nt);
+    st.live.assign(nt, 0);
+    st.initialVariables.resize(nt);
 
-    for (size_t i = 0; i < sg.tensors.size(); ++i) {
+    for (size_t i = 0; i < nt; ++i) {
         const Tensor& src = sg.tensors[i];
         RtTensor& t = st.tensors[i];
         t.type = src.type;
@@ -126,43 +179,145 @@ Status Interpreter::prepareSubgraph(size_t index) {
         const Buffer& buf = model.buffer(src.buffer);
         if (!buf.empty() && !src.isVariable) {
             t.constant = true;
-            t.data = const_cast<uint8_t*>(buf.data); // kernels never write to inputs
+            t.data = const_cast<uint8_t*>(buf.data); // read only: kernels never write their inputs
             t.bytes = buf.size;
+            st.live[i] = 1;
+            st.constantBytes += buf.size;
+        } else if (src.isVariable) {
+            // Variables: own storage, initial value from the buffer (zeros when it has none).
+            const size_t n = bytesFor(t);
+            st.own[i] = allocateAligned(n);
+            t.data = st.own[i].get();
+            t.bytes = n;
+            st.capacity[i] = n;
+            st.live[i] = 1;
+            if (!buf.empty() && buf.size == n) std::memcpy(t.data, buf.data, n);
+            st.initialVariables[i].assign(t.data, t.data + n);
+            st.variableBytes += n;
+        } else {
+            t.bytes = bytesFor(t);
         }
-    }
-    // Graph inputs and variables first, so that prepare sees their storage.
-    for (TensorIndex in : sg.inputs) allocate(st.tensors[in.index()]);
-    for (size_t i = 0; i < sg.tensors.size(); ++i) {
-        RtTensor& t = st.tensors[i];
-        if (!t.variable) continue;
-        allocate(t);
-        const Buffer& buf = model.buffer(sg.tensors[i].buffer);
-        if (!buf.empty() && buf.size == t.bytes) std::memcpy(t.data, buf.data, buf.size);
-        st.initialVariables[i].assign(t.data, t.data + t.bytes);
     }
 
     const KernelRegistry& registry = KernelRegistry::builtin();
-    st.kernels.resize(sg.operators.size());
-    st.inputs.resize(sg.operators.size());
-    st.outputs.resize(sg.operators.size());
-    for (size_t o = 0; o < sg.operators.size(); ++o) {
+    const size_t nops = sg.operators.size();
+    st.kernels.resize(nops);
+    st.contexts.resize(nops);
+    st.preparedShapes.resize(nops);
+    for (size_t o = 0; o < nops; ++o) {
         const Operator& op = sg.operators[o];
         auto kernel = registry.make(op);
-        if (!kernel) return makeError(describeOperator(model, index, OperatorIndex{o}) + ": " + kernel.message());
-        for (TensorIndex t : op.inputs) st.inputs[o].push_back(t.valid() ? &st.tensors[t.index()] : nullptr);
-        for (TensorIndex t : op.outputs) st.outputs[o].push_back(t.valid() ? &st.tensors[t.index()] : nullptr);
-        for (RtTensor* out : st.outputs[o])
-            if (!out) return makeError(describeOperator(model, index, OperatorIndex{o}) + ": an output is omitted (-1)");
-        KernelContext ctx(*this, model, index, OperatorIndex{o}, st.inputs[o], st.outputs[o], m_options.run);
-        if (Status s = kernel.value()->prepare(ctx); !s) return s;
-        for (RtTensor* out : st.outputs[o])
-            if (!out->constant && !out->variable) allocate(*out);
+        if (!kernel) {
+            st.preparing = false;
+            return makeError(describeOp(model, index, o) + ": " + kernel.message());
+        }
+        std::vector<RtTensor*> ins, outs;
+        for (TensorIndex t : op.inputs) ins.push_back(t.valid() ? &st.tensors[t.index()] : nullptr);
+        for (TensorIndex t : op.outputs) {
+            if (!t.valid()) {
+                st.preparing = false;
+                return makeError(describeOp(model, index, o) + ": an output is omitted (-1)");
+            }
+            if (st.tensors[t.index()].constant) {
+                st.preparing = false;
+                return makeError(describeOp(model, index, o) + ": output " + describeTensor(model, index, t) +
+                                 " has constant data; an operator cannot write a constant");
+            }
+            outs.push_back(&st.tensors[t.index()]);
+        }
         st.kernels[o] = std::move(kernel.value());
+        st.contexts[o] = std::make_unique<KernelContext>(*this, model, index, OperatorIndex{o}, std::move(ins), std::move(outs),
+                                                         m_options.run);
+        if (Status s = prepareOperator(index, o); !s) {
+            st.preparing = false;
+            return s;
+        }
     }
-    // Tensors that no operator writes and that are not inputs (unused): allocate for safety.
-    for (size_t i = 0; i < sg.tensors.size(); ++i)
-        if (!st.tensors[i].data && !st.tensors[i].constant) allocate(st.tensors[i]);
+    if (Status s = planSubgraph(index); !s) {
+        st.preparing = false;
+        return s;
+    }
+    st.preparing = false;
     st.prepared = true;
+    return {};
+}
+
+// Runs the kernel's prepare and records the input shapes it saw. Before the arena exists,
+// only output shapes (and bytes) are set; afterwards outputs that outgrew their slot move
+// out of the arena.
+Status Interpreter::prepareOperator(size_t index, size_t o) {
+    SubgraphState& st = *m_subgraphs[index];
+    KernelContext& ctx = *st.contexts[o];
+    if (Status s = st.kernels[o]->prepare(ctx); !s) return s;
+    auto& shapes = st.preparedShapes[o];
+    shapes.resize(ctx.inputCount());
+    for (size_t i = 0; i < ctx.inputCount(); ++i) shapes[i] = ctx.input(i) ? ctx.input(i)->shape : std::vector<int32_t>{};
+    for (size_t i = 0; i < ctx.outputCount(); ++i) {
+        RtTensor& out = ctx.output(i);
+        if (st.prepared) allocate(out);
+        else if (!out.variable) out.bytes = bytesFor(out);
+    }
+    return {};
+}
+
+Status Interpreter::planSubgraph(size_t index) {
+    SubgraphState& st = *m_subgraphs[index];
+    const Subgraph& sg = m_model->subgraphs[index];
+    const size_t nt = sg.tensors.size();
+    const int nops = static_cast<int>(sg.operators.size());
+    const int end = std::max(nops - 1, 0);
+    std::vector<int> first(nt, INT_MAX), last(nt, -1);
+    std::vector<uint8_t> produced(nt, 0), whole(nt, 0);
+    auto planned = [&](size_t t) { return !st.tensors[t].constant && !st.tensors[t].variable; };
+    for (int o = 0; o < nops; ++o) {
+        const Operator& op = sg.operators[static_cast<size_t>(o)];
+        for (TensorIndex t : op.outputs) {
+            first[t.index()] = std::min(first[t.index()], o);
+            last[t.index()] = std::max(last[t.index()], o);
+            produced[t.index()] = 1;
+        }
+        for (TensorIndex t : op.inputs) {
+            if (!t.valid()) continue;
+            first[t.index()] = std::min(first[t.index()], o);
+            last[t.index()] = std::max(last[t.index()], o);
+        }
+    }
+    for (TensorIndex t : sg.inputs) whole[t.index()] = 1;
+    for (TensorIndex t : sg.outputs) whole[t.index()] = 1;
+    for (size_t t = 0; t < nt; ++t) {
+        if (last[t] >= 0 && !produced[t]) whole[t] = 1; // read but never written: zeros, kept
+        if (m_options.keepAllTensors && last[t] >= 0) whole[t] = 1;
+    }
+
+    std::vector<size_t> members;
+    std::vector<ArenaRequest> requests;
+    for (size_t t = 0; t < nt; ++t) {
+        if (!planned(t) || (last[t] < 0 && !whole[t])) continue;
+        members.push_back(t);
+        requests.push_back(whole[t] ? ArenaRequest{st.tensors[t].bytes, 0, end}
+                                    : ArenaRequest{st.tensors[t].bytes, first[t], last[t]});
+    }
+    const ArenaPlan plan = planArena(requests, kAlign);
+    st.arena = allocateAligned(plan.arenaBytes);
+    st.arenaBytes = plan.arenaBytes;
+    st.naiveBytes = plan.naiveBytes;
+    for (size_t k = 0; k < members.size(); ++k) {
+        RtTensor& t = st.tensors[members[k]];
+        t.data = st.arena.get() + plan.offsets[k];
+        st.capacity[members[k]] = (requests[k].bytes + kAlign - 1) / kAlign * kAlign;
+    }
+    // A tensor is still readable after the run unless a tensor that starts after its last use
+    // shares bytes with it.
+    for (size_t k = 0; k < members.size(); ++k) {
+        bool live = true;
+        const size_t a0 = plan.offsets[k], a1 = a0 + requests[k].bytes;
+        for (size_t j = 0; j < members.size() && live; ++j) {
+            if (requests[j].first <= requests[k].last) continue;
+            const size_t b0 = plan.offsets[j], b1 = b0 + requests[j].bytes;
+            if (a0 < b1 && b0 < a1) live = false;
+        }
+        st.live[members[k]] = live ? 1 : 0;
+    }
     return {};
 }
 
@@ -175,6 +330,10 @@ const RtTensor& Interpreter::output(size_t i) const {
 }
 RtTensor& Interpreter::tensor(TensorIndex t) { return m_subgraphs[0]->tensors[t.index()]; }
 const RtTensor& Interpreter::tensor(TensorIndex t) const { return m_subgraphs[0]->tensors[t.index()]; }
+size_t Interpreter::tensorCount() const { return m_subgraphs[0]->tensors.size(); }
+bool Interpreter::isLive(TensorIndex t) const { return m_subgraphs[0]->live[t.index()] != 0 && m_subgraphs[0]->tensors[t.index()].data; }
+
+const RtTensor& Interpreter::subgraphTensor(size_t index, TensorIndex t) const { return m_subgraphs[index]->tensors[t.index()]; }
 
 Status Interpreter::setInput(size_t i, TensorType type, std::span<const uint8_t> bytes) {
     if (i >= inputCount())
@@ -186,21 +345,62 @@ Status Interpreter::setInput(size_t i, TensorType type, std::span<const uint8_t>
     if (bytes.size() != t.bytes)
         return makeError(who + " needs " + std::to_string(t.bytes) + " bytes (" + std::to_string(t.elementCount()) +
                          " elements), but the data has " + std::to_string(bytes.size()));
-    std::memcpy(t.data, bytes.data(), bytes.size());
+    if (!bytes.empty()) std::memcpy(t.data, bytes.data(), bytes.size());
     return {};
+}
+
+Status Interpreter::setInput(size_t i, TensorType type, std::span<const int64_t> shape, std::span<const uint8_t> bytes) {
+    if (i >= inputCount())
+        return makeError("the model has " + std::to_string(inputCount()) + " inputs, there is no input " + std::to_string(i));
+    const RtTensor& t = input(i);
+    if (type == t.type) {
+        bool same = shape.size() == t.shape.size();
+        for (size_t d = 0; same && d < shape.size(); ++d) same = shape[d] == t.shape[d];
+        if (!same) {
+            std::vector<int32_t> given;
+            for (int64_t d : shape) given.push_back(static_cast<int32_t>(std::clamp<int64_t>(d, INT32_MIN, INT32_MAX)));
+            return makeError("input " + std::to_string(i) + " '" + t.source->name + "' has shape " + shapeText(t.shape) +
+                             ", but the data has shape " + shapeText(given));
+        }
+    }
+    return setInput(i, type, bytes);
 }
 
 Status Interpreter::invokeSubgraph(size_t index, const Observer& observer) {
     SubgraphState& st = *m_subgraphs[index];
-    for (size_t o = 0; o < st.kernels.size(); ++o) {
-        KernelContext ctx(*this, *m_model, index, OperatorIndex{o}, st.inputs[o], st.outputs[o], m_options.run);
-        if (Status s = st.kernels[o]->eval(ctx); !s) return s;
-        if (observer) observer(NodeEvent{index, OperatorIndex{o}, std::span<RtTensor* const>(st.outputs[o])});
+    if (st.running)
+        return makeError("subgraph " + std::to_string(index) + " is already running; recursive calls are not supported");
+    st.running = true;
+    Status result;
+    for (size_t o = 0; o < st.kernels.size() && result; ++o) {
+        KernelContext& ctx = *st.contexts[o];
+        // An input changed shape since prepare (dynamic upstream output, subgraph called with
+        // other shapes): prepare again, as TFLite does after a resize.
+        const auto& seen = st.preparedShapes[o];
+        for (size_t i = 0; i < ctx.inputCount(); ++i) {
+            if (ctx.input(i) && ctx.input(i)->shape != seen[i]) {
+                result = prepareOperator(index, o);
+                break;
+            }
+        }
+        if (!result) break;
+        result = st.kernels[o]->eval(ctx);
+        if (result && observer) {
+            std::vector<RtTensor*> outs;
+            for (size_t i = 0; i < ctx.outputCount(); ++i) outs.push_back(&ctx.output(i));
+            observer(NodeEvent{index, OperatorIndex{o}, std::span<RtTensor* const>(outs)});
+        }
     }
-    return {};
+    st.running = false;
+    return result;
 }
 
-Status Interpreter::invoke(const Observer& observer) { return invokeSubgraph(0, observer); }
+Status Interpreter::invoke(const Observer& observer) {
+    m_observer = observer ? &observer : nullptr;
+    Status s = invokeSubgraph(0, observer);
+    m_observer = nullptr;
+    return s;
+}
 
 void Interpreter::resetVariables() {
     for (auto& sg : m_subgraphs) {
@@ -211,11 +411,19 @@ void Interpreter::resetVariables() {
     }
 }
 
-size_t Interpreter::arenaBytes() const {
-    size_t n = 0;
-    for (const auto& sg : m_subgraphs)
-        if (sg) n += sg->bytes;
-    return n;
+size_t Interpreter::arenaBytes() const { return memoryStats().arenaBytes; }
+
+MemoryStats Interpreter::memoryStats() const {
+    MemoryStats m;
+    for (const auto& sg : m_subgraphs) {
+        if (!sg) continue;
+        m.arenaBytes += sg->arenaBytes;
+        m.naiveBytes += sg->naiveBytes;
+        m.variableBytes += sg->variableBytes;
+        m.dynamicBytes += sg->dynamicBytes;
+        m.constantBytes += sg->constantBytes;
+    }
+    return m;
 }
 
 Status Interpreter::runSubgraph(size_t index, std::span<RtTensor* const> inputs, std::span<RtTensor* const> outputs,
@@ -223,20 +431,37 @@ Status Interpreter::runSubgraph(size_t index, std::span<RtTensor* const> inputs,
     if (Status s = prepareSubgraph(index); !s) return s;
     SubgraphState& st = *m_subgraphs[index];
     const Subgraph& sg = m_model->subgraphs[index];
-    if (inputs.size() != sg.inputs.size() || outputs.size() != sg.outputs.size())
-        return makeError("subgraph " + std::to_string(index) + " takes " + std::to_string(sg.inputs.size()) + " inputs and gives " +
-                         std::to_string(sg.outputs.size()) + " outputs");
+    const std::string who = "subgraph " + std::to_string(index) + (sg.name.empty() ? "" : " '" + sg.name + "'");
+    if (inputs.size() != sg.inputs.size() || (outputs.size() != sg.outputs.size() && !outputs.empty()))
+        return makeError(who + " takes " + std::to_string(sg.inputs.size()) + " inputs and gives " + std::to_string(sg.outputs.size()) +
+                         " outputs, but the caller passes " + std::to_string(inputs.size()) + " and " +
+                         std::to_string(outputs.size()));
     for (size_t i = 0; i < inputs.size(); ++i) {
         RtTensor& dst = st.tensors[sg.inputs[i].index()];
-        if (dst.bytes != inputs[i]->bytes) return makeError("subgraph " + std::to_string(index) + ": input " + std::to_string(i) + " size differs");
-        std::memcpy(dst.data, inputs[i]->data, inputs[i]->bytes);
+        if (dst.type != inputs[i]->type)
+            return makeError(who + ": input " + std::to_string(i) + " is " + std::string(typeName(dst.type)) + ", the caller passes " +
+                             std::string(typeName(inputs[i]->type)));
+        if (dst.constant) continue;
+        dst.shape = inputs[i]->shape;
+        allocate(dst);
+        if (dst.bytes != inputs[i]->bytes)
+            return makeError(who + ": input " + std::to_string(i) + " holds " + std::to_string(inputs[i]->bytes) + " bytes for shape " +
+                             shapeText(inputs[i]->shape));
+        if (dst.bytes && dst.data != inputs[i]->data) std::memmove(dst.data, inputs[i]->data, dst.bytes);
     }
-    if (Status s = invokeSubgraph(index, observer); !s) return s;
+    const Observer& use = observer ? observer : (m_observer ? *m_observer : observer);
+    if (Status s = invokeSubgraph(index, use); !s) return s;
     for (size_t i = 0; i < outputs.size(); ++i) {
         const RtTensor& src = st.tensors[sg.outputs[i].index()];
-        outputs[i]->shape = src.shape;
-        allocate(*outputs[i]);
-        std::memcpy(outputs[i]->data, src.data, src.bytes);
+        RtTensor& dst = *outputs[i];
+        if (dst.type != src.type)
+            return makeError(who + ": output " + std::to_string(i) + " is " + std::string(typeName(src.type)) + ", the caller expects " +
+                             std::string(typeName(dst.type)));
+        dst.shape = src.shape;
+        allocate(dst);
+        if (dst.bytes != src.bytes)
+            return makeError(who + ": output " + std::to_string(i) + " does not fit the caller's tensor");
+        if (src.bytes && dst.data != src.data) std::memmove(dst.data, src.data, src.bytes);
     }
     return {};
 }

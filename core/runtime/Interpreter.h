@@ -1,8 +1,19 @@
 #pragma once
-// Runs a model: prepares every operator once (kernels validate and precompute), then invokes
-// them in order. Tensors of subgraph 0 are reachable between runs; an observer sees every
-// operator's outputs as soon as they are computed (calibration and per-layer analysis plug
-// in there). Variable tensors keep their state between runs.
+// Runs a model: prepares every operator once (kernels validate and precompute, output shapes
+// become known), plans one arena per subgraph in which tensors with disjoint lifetimes share
+// bytes, then invokes the operators in order.
+//
+// Memory: constants point into the model's buffers; graph inputs, graph outputs and (with
+// InterpreterOptions::keepAllTensors) every other tensor live for the whole run, so they are
+// readable after invoke; other activations are reused as soon as their last reader ran.
+// Variable tensors have their own storage and keep their state between runs. Outputs whose
+// shape depends on data (KernelContext::resizeOutputNow) or grows past their planned slot are
+// allocated outside the arena. When an operator's input shapes change at run time (a dynamic
+// upstream output, a subgraph called with other shapes), the operator is prepared again before
+// it runs, as TFLite does on ResizeInputTensor.
+//
+// An observer sees every operator's outputs as soon as they are computed (calibration and
+// per-layer analysis plug in there), including operators of subgraphs called by control flow.
 
 #include "model/Model.h"
 #include "runtime/Kernel.h"
@@ -26,6 +37,17 @@ using Observer = std::function<void(const NodeEvent&)>;
 
 struct InterpreterOptions {
     RunOptions run;
+    // Keep every tensor alive (no arena reuse) so that all of them are readable after invoke
+    // (`run --all-tensors`, per-layer analysis that reads tensors after the run).
+    bool keepAllTensors = false;
+};
+
+struct MemoryStats {
+    size_t arenaBytes = 0;    // planned activation arena, all prepared subgraphs
+    size_t naiveBytes = 0;    // the same tensors without any sharing
+    size_t variableBytes = 0; // state of variable tensors
+    size_t dynamicBytes = 0;  // outputs allocated at run time outside the arena
+    size_t constantBytes = 0; // the model's constant data read by the subgraphs (not copied)
 };
 
 class Interpreter {
@@ -37,6 +59,7 @@ public:
 
     const Model& model() const { return *m_model; }
     std::shared_ptr<const Model> modelPtr() const { return m_model; }
+    const InterpreterOptions& options() const { return m_options; }
 
     size_t inputCount() const;
     size_t outputCount() const;
@@ -44,39 +67,55 @@ public:
     const RtTensor& output(size_t i) const;
     // Copies `bytes` into input i after checking dtype and size; the message names the tensor.
     Status setInput(size_t i, TensorType type, std::span<const uint8_t> bytes);
-    // Every tensor of subgraph 0 (valid after invoke for activations).
+    // The same, and the shape must equal the input's shape.
+    Status setInput(size_t i, TensorType type, std::span<const int64_t> shape, std::span<const uint8_t> bytes);
+    // Every tensor of subgraph 0. Inputs, outputs, constants and variables are always readable;
+    // other activations after invoke only with keepAllTensors (else isLive() tells).
     RtTensor& tensor(TensorIndex t);
     const RtTensor& tensor(TensorIndex t) const;
+    size_t tensorCount() const;
+    // True if the tensor's bytes still hold its value after invoke (not reused by the arena).
+    bool isLive(TensorIndex t) const;
 
     Status invoke(const Observer& observer = {});
     // Resets variable tensors to their initial values.
     void resetVariables();
 
-    // Bytes held for activations (arena) and in total.
+    // Bytes of the planned activation arena(s); see memoryStats() for the other figures.
     size_t arenaBytes() const;
+    MemoryStats memoryStats() const;
 
-    // For control-flow kernels: runs subgraph `index` on the given inputs and copies its
-    // outputs into `outputs` (resized as needed).
+    // For control-flow kernels. prepareSubgraph prepares subgraph `index` (once) with its own
+    // arena; subgraphInfo gives its tensors after that. runSubgraph copies `inputs` (data and
+    // shape) into the subgraph's inputs, runs it, and copies its outputs into `outputs`
+    // (reallocated as needed; pass no outputs to read them with subgraphTensor instead). The
+    // current observer is passed on.
+    Status prepareSubgraph(size_t index);
+    const RtTensor& subgraphTensor(size_t index, TensorIndex t) const;
     Status runSubgraph(size_t index, std::span<RtTensor* const> inputs, std::span<RtTensor* const> outputs,
                        const Observer& observer = {});
 
     // The pool that kernels use (options.run.threads threads); never null.
     ThreadPool* pool() const { return m_pool.get(); }
 
-    // Internal: storage management used by KernelContext.
+    // Internal, used by KernelContext::resizeOutputNow: makes the tensor's storage fit its
+    // current shape (in place when its slot is large enough, else outside the arena).
     void allocate(RtTensor& t);
 
     struct SubgraphState;
 
 private:
     Interpreter(std::shared_ptr<const Model> model, InterpreterOptions options);
-    Status prepareSubgraph(size_t index);
+    Status prepareOperator(size_t index, size_t op);
+    Status planSubgraph(size_t index);
     Status invokeSubgraph(size_t index, const Observer& observer);
+    SubgraphState* stateOf(const RtTensor& t, size_t* tensorIndex);
 
     std::shared_ptr<const Model> m_model;
     InterpreterOptions m_options;
     std::vector<std::unique_ptr<SubgraphState>> m_subgraphs;
     std::unique_ptr<ThreadPool> m_pool;
+    const Observer* m_observer = nullptr; // during invoke
 };
 
 } // namespace ql::rt

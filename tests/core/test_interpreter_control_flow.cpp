@@ -1,0 +1,175 @@
+// WHILE, IF and CALL_ONCE on models with 2-3 subgraphs built by ModelBuilder, written and
+// read back like a user's file.
+#include "io/MappedFile.h"
+#include "model/ModelBuilder.h"
+#include "runtime/Interpreter.h"
+#include "tflite/ModelReader.h"
+#include "tflite/ModelWriter.h"
+
+#include <catch2/catch.hpp>
+
+#include <cstring>
+
+using namespace ql;
+using namespace ql::rt;
+
+namespace {
+
+std::shared_ptr<const Model> roundTrip(const Model& model) {
+    auto bytes = serializeModel(model);
+    REQUIRE(bytes);
+    auto read = readModel(MappedFile::fromBytes(std::move(bytes.value())), "control-flow model");
+    REQUIRE(read);
+    return read.value();
+}
+
+template <class T> std::span<const uint8_t> asBytes(const std::vector<T>& v) {
+    return {reinterpret_cast<const uint8_t*>(v.data()), v.size() * sizeof(T)};
+}
+
+template <class T> std::vector<T> valuesOf(const RtTensor& t) {
+    std::vector<T> v(static_cast<size_t>(t.elementCount()));
+    std::memcpy(v.data(), t.data, v.size() * sizeof(T));
+    return v;
+}
+
+template <class T> tflite::BuiltinOptionsUnion optionsOf(T value) {
+    tflite::BuiltinOptionsUnion u;
+    u.Set(std::move(value));
+    return u;
+}
+
+// Subgraph 0: (i, acc) = WHILE(i0, acc0) with cond = subgraph 1 (i < limit) and
+// body = subgraph 2 (i + 1, acc * 2).
+Model whileModel(int condIndex = 1, int bodyIndex = 2) {
+    ModelBuilder b;
+    const auto i0 = b.addTensor("i0", TensorType::INT32, {1});
+    const auto acc0 = b.addTensor("acc0", TensorType::FLOAT32, {2});
+    const auto i = b.addTensor("i", TensorType::INT32, {1});
+    const auto acc = b.addTensor("acc", TensorType::FLOAT32, {2});
+    tflite::WhileOptionsT w;
+    w.cond_subgraph_index = condIndex;
+    w.body_subgraph_index = bodyIndex;
+    b.addOperator(BuiltinOp::WHILE, {i0, acc0}, {i, acc}, optionsOf(w));
+    b.setInputs({i0, acc0});
+    b.setOutputs({i, acc});
+
+    b.addSubgraph("cond");
+    const auto ci = b.addTensor("ci", TensorType::INT32, {1});
+    const auto cacc = b.addTensor("cacc", TensorType::FLOAT32, {2});
+    const auto limit = b.addConstant("limit", TensorType::INT32, {1}, std::vector<int32_t>{5});
+    const auto less = b.addTensor("less", TensorType::BOOL, {1});
+    b.addOperator(BuiltinOp::LESS, {ci, limit}, {less});
+    b.setInputs({ci, cacc});
+    b.setOutputs({less});
+
+    b.addSubgraph("body");
+    const auto bi = b.addTensor("bi", TensorType::INT32, {1});
+    const auto bacc = b.addTensor("bacc", TensorType::FLOAT32, {2});
+    const auto one = b.addConstant("one", TensorType::INT32, {1}, std::vector<int32_t>{1});
+    const auto two = b.addConstant("two", TensorType::FLOAT32, {1}, std::vector<float>{2.0f});
+    const auto ni = b.addTensor("ni", TensorType::INT32, {1});
+    const auto nacc = b.addTensor("nacc", TensorType::FLOAT32, {2});
+    b.addOperator(BuiltinOp::ADD, {bi, one}, {ni}, addOptions());
+    b.addOperator(BuiltinOp::MUL, {bacc, two}, {nacc}, mulOptions());
+    b.setInputs({bi, bacc});
+    b.setOutputs({ni, nacc});
+    return b.build();
+}
+
+} // namespace
+
+TEST_CASE("WHILE loops the body while cond holds", "[interpreter][control_flow]") {
+    auto model = roundTrip(whileModel());
+    REQUIRE(model->subgraphs.size() == 3);
+    auto made = Interpreter::create(model);
+    REQUIRE(made);
+    Interpreter& it = *made.value();
+    size_t bodyOps = 0;
+    for (int start : {0, 3, 7}) {
+        REQUIRE(it.setInput(0, TensorType::INT32, asBytes(std::vector<int32_t>{start})));
+        REQUIRE(it.setInput(1, TensorType::FLOAT32, asBytes(std::vector<float>{1.0f, -0.5f})));
+        bodyOps = 0;
+        REQUIRE(it.invoke([&](const NodeEvent& e) { bodyOps += e.subgraph == 2 ? 1 : 0; }));
+        const int iterations = std::max(5 - start, 0);
+        CHECK(valuesOf<int32_t>(it.output(0))[0] == std::max(start, 5));
+        const float f = static_cast<float>(1 << iterations);
+        CHECK(valuesOf<float>(it.output(1)) == std::vector<float>{f, -0.5f * f});
+        CHECK(bodyOps == static_cast<size_t>(2 * iterations)); // the observer sees the body's ops
+    }
+    CHECK(it.memoryStats().arenaBytes > 0);
+}
+
+TEST_CASE("WHILE with a bad subgraph index fails at prepare", "[interpreter][control_flow]") {
+    auto made = Interpreter::create(roundTrip(whileModel(1, 7)));
+    REQUIRE_FALSE(made);
+    CHECK(made.message() == "subgraph 0, operator 0 (WHILE): body subgraph 7 does not exist (the model has 3)");
+    auto self = Interpreter::create(roundTrip(whileModel(0, 2)));
+    REQUIRE_FALSE(self);
+    CHECK(self.message().find("cond subgraph 0 is the subgraph that calls it") != std::string::npos);
+    // Body and cond swapped: cond (1 output) used as body (2 outputs expected).
+    auto swapped = Interpreter::create(roundTrip(whileModel(2, 1)));
+    REQUIRE_FALSE(swapped);
+    CHECK(swapped.message().find("operator 0 (WHILE)") != std::string::npos);
+}
+
+TEST_CASE("IF runs the then or the else subgraph", "[interpreter][control_flow]") {
+    ModelBuilder b;
+    const auto c = b.addTensor("c", TensorType::BOOL, {1});
+    const auto x = b.addTensor("x", TensorType::FLOAT32, {3});
+    const auto y = b.addTensor("y", TensorType::FLOAT32, {3});
+    tflite::IfOptionsT o;
+    o.then_subgraph_index = 1;
+    o.else_subgraph_index = 2;
+    b.addOperator(BuiltinOp::IF, {c, x}, {y}, optionsOf(o));
+    b.setInputs({c, x});
+    b.setOutputs({y});
+    for (auto [name, op] : {std::pair{"then_add", BuiltinOp::ADD}, std::pair{"else_mul", BuiltinOp::MUL}}) {
+        b.addSubgraph(name);
+        const auto in = b.addTensor("in", TensorType::FLOAT32, {3});
+        const auto k = b.addConstant("k", TensorType::FLOAT32, {1}, std::vector<float>{10.0f});
+        const auto out = b.addTensor("out", TensorType::FLOAT32, {3});
+        b.addOperator(op, {in, k}, {out}, op == BuiltinOp::ADD ? addOptions() : mulOptions());
+        b.setInputs({in});
+        b.setOutputs({out});
+    }
+    auto made = Interpreter::create(roundTrip(b.build()));
+    REQUIRE(made);
+    Interpreter& it = *made.value();
+    REQUIRE(it.setInput(1, TensorType::FLOAT32, asBytes(std::vector<float>{1, 2, 3})));
+    const std::vector<uint8_t> yes{1}, no{0};
+    REQUIRE(it.setInput(0, TensorType::BOOL, yes));
+    REQUIRE(it.invoke());
+    CHECK(valuesOf<float>(it.output(0)) == std::vector<float>{11, 12, 13});
+    REQUIRE(it.setInput(0, TensorType::BOOL, no));
+    REQUIRE(it.invoke());
+    CHECK(valuesOf<float>(it.output(0)) == std::vector<float>{10, 20, 30});
+}
+
+TEST_CASE("CALL_ONCE runs its init subgraph on the first invoke only", "[interpreter][control_flow]") {
+    ModelBuilder b;
+    const auto x = b.addTensor("x", TensorType::FLOAT32, {2});
+    const auto y = b.addTensor("y", TensorType::FLOAT32, {2});
+    tflite::CallOnceOptionsT o;
+    o.init_subgraph_index = 1;
+    b.addOperator(BuiltinOp::CALL_ONCE, {}, {}, optionsOf(o));
+    b.addOperator(BuiltinOp::ADD, {x, x}, {y}, addOptions());
+    b.setInputs({x});
+    b.setOutputs({y});
+    b.addSubgraph("init");
+    const auto k = b.addConstant("k", TensorType::FLOAT32, {1}, std::vector<float>{1.0f});
+    const auto t = b.addTensor("t", TensorType::FLOAT32, {1});
+    b.addOperator(BuiltinOp::ADD, {k, k}, {t}, addOptions());
+    auto made = Interpreter::create(roundTrip(b.build()));
+    REQUIRE(made);
+    Interpreter& it = *made.value();
+    REQUIRE(it.setInput(0, TensorType::FLOAT32, asBytes(std::vector<float>{1, 2})));
+    std::vector<size_t> initRuns;
+    for (int r = 0; r < 3; ++r) {
+        size_t n = 0;
+        REQUIRE(it.invoke([&](const NodeEvent& e) { n += e.subgraph == 1 ? 1 : 0; }));
+        initRuns.push_back(n);
+        CHECK(valuesOf<float>(it.output(0)) == std::vector<float>{2, 4});
+    }
+    CHECK(initRuns == std::vector<size_t>{1, 0, 0});
+}
