@@ -28,6 +28,10 @@ void parallelFor(ThreadPool* pool, int64_t n, int64_t minChunk, const std::funct
 
 namespace {
 
+// -O2 (GCC 12) only vectorises loops that need no epilogue; the hot loops here ask for the
+// full vectoriser.
+#define QL_VECTORIZE __attribute__((optimize("O3")))
+
 bool useAvx2() {
     static const bool yes = gemmFloatAvx2Available() && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     return yes;
@@ -55,7 +59,7 @@ void im2colRows(const ConvGeometry& g, const float* input, int64_t m0, int64_t m
     }
 }
 
-void biasActivation(float* out, int64_t rows, int n, const float* bias, FloatActivation act) {
+QL_VECTORIZE void biasActivation(float* out, int64_t rows, int n, const float* bias, FloatActivation act) {
     for (int64_t r = 0; r < rows; ++r) {
         float* row = out + r * n;
         for (int c = 0; c < n; ++c) row[c] = std::min(std::max(row[c] + (bias ? bias[c] : 0.0f), act.min), act.max);
@@ -106,7 +110,7 @@ void convFloat(const ConvGeometry& g, const float* input, const float* filter, c
 namespace {
 
 // One output row (b, oy) of a depthwise convolution; the channel loops vectorise.
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void depthwiseFloatRow(const ConvGeometry& g, const float* input,
+QL_VECTORIZE __attribute__((target_clones("arch=x86-64-v3", "default"))) void depthwiseFloatRow(const ConvGeometry& g, const float* input,
                                                                                   const float* filter, const float* bias,
                                                                                   FloatActivation act, int b, int oy, float* acc,
                                                                                   float* out) {
