@@ -56,7 +56,12 @@ Result<QuantizeResult> quantizeDynamic(const Model& floatModel, const QuantizeOp
         std::map<std::pair<int32_t, int>, TensorIndex> cache; // (float weight, axis) -> int8 weight
         for (size_t o = 0; o < sg.operators.size(); ++o) {
             Operator& op = sg.operators[o];
-            const auto rule = hybridRule(op.op);
+            auto rule = hybridRule(op.op);
+            for (const std::string& k : options.keepFloat) {
+                if (k == op.typeName()) rule.reset();
+                for (TensorIndex t : op.outputs)
+                    if (t.valid() && sg.tensor(t).name == k) rule.reset();
+            }
             bool changed = false;
             bool perChannel = false;
             if (rule) {

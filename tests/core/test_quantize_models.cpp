@@ -101,7 +101,7 @@ std::string checkOne(std::shared_ptr<const Model> model, const std::string& labe
         CHECK(floatOk);
         CHECK(a.maxLsb <= 1.0);
     }
-    log << "oracle agrees: float rel diff " << a.worstFloatRel;
+    log << "vs oracle: float rel diff " << a.worstFloatRel;
     if (worstLsb > 0) log << " (" << worstLsb << " LSB of the dequantized int)";
     if (a.intValues) log << ", int max " << a.maxLsb << " LSB, " << a.intOffByOne << "/" << a.intValues << " values differ";
     return log.str();
