@@ -19,13 +19,8 @@
 namespace ql::ui {
 namespace {
 
-QCustomPlot* makePlot(QWidget* parent) {
-    auto* p = new QCustomPlot(parent);
-    p->setMinimumHeight(150);
-    p->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-    p->axisRect()->setRangeDrag(Qt::Horizontal);
-    p->axisRect()->setRangeZoom(Qt::Horizontal);
-    const QPalette pal = parent->palette();
+// Axis, grid and background colours from the application palette (light or dark).
+void stylePlot(QCustomPlot* p, const QPalette& pal) {
     p->setBackground(pal.base());
     for (QCPAxis* a : {p->xAxis, p->yAxis}) {
         a->setBasePen(QPen(pal.color(QPalette::Text)));
@@ -35,6 +30,15 @@ QCustomPlot* makePlot(QWidget* parent) {
         a->setLabelColor(pal.color(QPalette::Text));
         a->grid()->setPen(QPen(pal.color(QPalette::Mid), 0, Qt::DotLine));
     }
+}
+
+QCustomPlot* makePlot(QWidget* parent) {
+    auto* p = new QCustomPlot(parent);
+    p->setMinimumHeight(150);
+    p->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    p->axisRect()->setRangeDrag(Qt::Horizontal);
+    p->axisRect()->setRangeZoom(Qt::Horizontal);
+    stylePlot(p, parent->palette());
     p->legend->setVisible(false);
     return p;
 }
@@ -135,6 +139,15 @@ HistogramPanel::HistogramPanel(QWidget* parent) : QWidget(parent) {
     connect(m_hist, &QCustomPlot::mouseRelease, this, &HistogramPanel::onPlotRelease);
     connect(m_hist->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] { drawGrid(); });
     resetData(nullptr);
+}
+
+void HistogramPanel::changeEvent(QEvent* e) {
+    QWidget::changeEvent(e);
+    if (e->type() != QEvent::PaletteChange) return;
+    for (QCustomPlot* p : {m_hist, m_channels}) {
+        stylePlot(p, palette());
+        p->replot();
+    }
 }
 
 void HistogramPanel::resetData(std::shared_ptr<const TensorSnapshot> snapshot) {

@@ -37,6 +37,9 @@ public:
     void setChannel(int channel); // -1 = all channels
     const WhatIfResult& whatIf() const { return m_result; }
 
+protected:
+    void changeEvent(QEvent* e) override; // restyles the plots when the theme changes
+
 signals:
     void whatIfChanged(const ql::WhatIfResult& result);
 
