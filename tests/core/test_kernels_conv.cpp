@@ -3,6 +3,7 @@
 // in tests/fixtures/conv (see its README.md) and the int16x8 golden CSVs of ../shared.
 #include "SingleOp.h"
 #include "TestSupport.h"
+#include "runtime/Kernel.h"
 #include "test_kernels_conv_cases.h"
 
 #include "model/ModelBuilder.h"
@@ -12,6 +13,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -381,4 +383,89 @@ TEST_CASE("conv: fused activation clamps divide in float as TFLite does", "[conv
     const auto [lo, hi] = activationRangeQuantized(Activation::RELU6, scale, 0, TensorType::INT16);
     CHECK(lo == 0);
     CHECK(hi == 9083);
+}
+
+// Whole real models (all kernel families) against the TFLite runtime, with inference times:
+// test_core "[.conv-models]". Prints; checks only fidelity.
+TEST_CASE("conv: real convolutional models against the oracle", "[.conv-models]") {
+    if (!oracleScript()) {
+        WARN("skipped: the oracle is not installed");
+        return;
+    }
+    for (const char* name : {"mobilenet_v2_quantized_1x3x224x224.tflite", "hand_landmark_lite.tflite", "face_detection_short_range.tflite"}) {
+        const auto path = sharedModel(name);
+        if (!path) continue;
+        TempDir tmp;
+        std::string log;
+        REQUIRE(runOracle({*path, "--random", "3", "--out", tmp.path().string(), "--quiet"}, &log) == 0);
+        const GoldenComparison g = compareWithGoldens(*path, tmp.path().string());
+        WARN(name << ": " << (g.error.empty() ? "ran" : g.error) << "; max |diff| " << g.maxAbsDiff << " (relative "
+                  << g.relativeError() << "), differing " << g.differing << " of " << g.elements << ", beyond 1 LSB "
+                  << g.beyondOneLsb);
+        if (!g.error.empty()) continue;
+        auto model = readModelFile(*path);
+        REQUIRE(model);
+        for (int threads : {1, 2}) {
+            std::vector<std::vector<uint8_t>> inputs;
+            for (int i = 0;; ++i) {
+                const NpyArray a = readNpy((tmp.path() / ("input_" + std::to_string(i) + ".npy")).string());
+                if (a.dtype.empty()) break;
+                inputs.push_back(a.data);
+            }
+            rt::RunOptions options;
+            options.threads = threads;
+            const auto t0 = std::chrono::steady_clock::now();
+            const OpRun r = runModel(*model.value(), inputs, options, 11);
+            const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+            REQUIRE(r.ok());
+            WARN(name << ": " << threads << " thread(s), prepare + 11 runs " << ms << " ms");
+        }
+    }
+}
+
+// Every CONV_2D / DEPTHWISE_CONV_2D of the int8 MobileNet V2 cut out as a single-operator model
+// (same shapes, weights and quantization), run on the oracle's random inputs: the share of
+// outputs where XNNPACK (the oracle's int8 path, fp32 requantization) and TFLite's reference
+// arithmetic (ours) differ, layer by layer. test_core "[.conv-mobilenet-layers]".
+TEST_CASE("conv: int8 MobileNet V2 layers, one by one, against the oracle", "[.conv-mobilenet-layers]") {
+    const auto path = sharedModel("mobilenet_v2_quantized_1x3x224x224.tflite");
+    if (!path || !oracleScript()) {
+        WARN("skipped: ../shared or the oracle is absent");
+        return;
+    }
+    auto model = readModelFile(*path);
+    REQUIRE(model);
+    const Model& m = *model.value();
+    const Subgraph& sg = m.subgraphs[0];
+    size_t elements = 0, differing = 0, beyond = 0, layers = 0;
+    for (size_t o = 0; o < sg.operators.size(); ++o) {
+        const Operator& op = sg.operators[o];
+        if (op.op != BuiltinOp::CONV_2D && op.op != BuiltinOp::DEPTHWISE_CONV_2D) continue;
+        ModelBuilder mb;
+        std::vector<TensorIndex> ins;
+        for (size_t i = 0; i < op.inputs.size(); ++i) {
+            const Tensor& t = sg.tensor(op.inputs[i]);
+            const Buffer& buf = m.buffer(t.buffer);
+            ins.push_back(i == 0 ? mb.addTensor(t.name, t.type, t.shape, t.quant)
+                                 : mb.addConstantBytes(t.name, t.type, t.shape, std::vector<uint8_t>(buf.data, buf.data + buf.size), t.quant));
+        }
+        const Tensor& ot = sg.tensor(op.outputs[0]);
+        const TensorIndex out = mb.addTensor(ot.name, ot.type, ot.shape, ot.quant);
+        mb.addOperator(op.op, ins, {out}, op.options, op.version);
+        mb.setInputs({ins[0]});
+        mb.setOutputs({out});
+        TempDir tmp;
+        const std::string file = tmp.file("layer.tflite");
+        REQUIRE(writeModelFile(mb.build(), file));
+        REQUIRE(runOracle({file, "--random", std::to_string(o), "--out", tmp.path().string(), "--quiet"}) == 0);
+        const GoldenComparison g = compareWithGoldens(file, tmp.path().string());
+        REQUIRE(g.error.empty());
+        CHECK(g.beyondOneLsb == 0);
+        elements += g.elements;
+        differing += g.differing;
+        beyond += g.beyondOneLsb;
+        ++layers;
+    }
+    WARN(layers << " layers: " << differing << " of " << elements << " outputs differ by 1 LSB ("
+                << 100.0 * double(differing) / double(std::max<size_t>(elements, 1)) << " %), " << beyond << " by more");
 }
