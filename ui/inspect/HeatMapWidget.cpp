@@ -54,8 +54,10 @@ void HeatMapWidget::resetData(std::shared_ptr<const TensorSnapshot> snapshot, Te
 QRectF HeatMapWidget::imageRect() const {
     const QRectF area = QRectF(rect()).adjusted(8, 8, -8, -34);
     if (m_image.isNull() || area.width() <= 0 || area.height() <= 0) return {};
-    const double s = std::min(area.width() / m_image.width(), area.height() / m_image.height());
-    const QSizeF size(m_image.width() * s, m_image.height() * s);
+    // Fill the pane: cells are stretched rather than kept square, so that tall, narrow views
+    // (e.g. 288 x 3 for a [32, 3, 3, 3] filter) do not become a hairline. Cells stay at most
+    // 48 px wide or tall so that tiny tensors still read as a grid.
+    const QSizeF size(std::min(area.width(), 48.0 * m_image.width()), std::min(area.height(), 48.0 * m_image.height()));
     return QRectF(area.topLeft(), size);
 }
 
