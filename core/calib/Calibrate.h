@@ -18,6 +18,9 @@ using CalibrationProgress = std::function<void(size_t done, size_t total)>;
 struct CalibrateOptions {
     // Reset variable tensors (LSTM state) before each sample, so that samples are independent.
     bool resetVariables = true;
+    // Load sample i + 1 on another thread while sample i runs (decoding images, inflating data
+    // overlaps with inference). DataSource::get is const and safe to call from that thread.
+    bool prefetch = true;
 };
 
 // Runs all samples of `source`. `cancel` is polled before each sample; when set the run stops

@@ -1,99 +1,42 @@
 #include "calib/CalibrationCollector.h"
 
+#include "calib/ObserverPasses.h"
+
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 namespace ql::calib {
 namespace {
 
-constexpr size_t kTables = 4;                     // interleaved count tables
-constexpr size_t kChunk = 1024;                   // bin indices computed per batch
-constexpr uint64_t kFlushAt = uint64_t(1) << 31;  // pending uint32 counts stay below 2^32
+constexpr size_t kTables = 4;                    // interleaved count tables
+constexpr size_t kChunk = 1024;                  // values per pass (indices stay in L1)
+// Pending counts are uint16 (four tables of 4096 fit in 32 KB, i.e. L1). A table receives about
+// a quarter of the counts (at most 26% with sampling strides restarting per chunk), so keeping
+// fewer than 3 * 65535 pending counts keeps every counter below 2^16. A call adds at most
+// n / stride + 1 <= 65537 counts; the tables are flushed before a call that could cross it.
+constexpr uint64_t kFlushAt = 3 * 65535;
+constexpr size_t kStride = static_cast<size_t>(Histogram::kBins);
 
-struct PassStats {
-    float min, max;
-    uint64_t zeros;
-    bool allFinite;
-};
-
-// Pass 1: min, max, exact zeros and whether any value is NaN or +-Inf.
-PassStats scan(const float* p, size_t n) {
-    float mn = std::numeric_limits<float>::infinity(), mx = -mn;
-    uint64_t zeros = 0;
-    bool finite = true;
-    size_t i = 0;
-#if defined(__SSE2__)
-    __m128 vmin = _mm_set1_ps(mn), vmax = _mm_set1_ps(mx), bad = _mm_setzero_ps();
-    __m128i vz = _mm_setzero_si128();
-    const __m128 zero = _mm_setzero_ps();
-    for (; i + 4 <= n; i += 4) {
-        const __m128 x = _mm_loadu_ps(p + i);
-        vmin = _mm_min_ps(x, vmin); // NaN in x leaves vmin unchanged
-        vmax = _mm_max_ps(x, vmax);
-        vz = _mm_sub_epi32(vz, _mm_castps_si128(_mm_cmpeq_ps(x, zero))); // each match is -1
-        const __m128 d = _mm_sub_ps(x, x);                                // NaN for NaN and +-Inf
-        bad = _mm_or_ps(bad, _mm_cmpunord_ps(d, d));
-    }
-    alignas(16) float a[4], b[4];
-    alignas(16) int32_t z[4];
-    _mm_store_ps(a, vmin);
-    _mm_store_ps(b, vmax);
-    _mm_store_si128(reinterpret_cast<__m128i*>(z), vz);
-    for (int k = 0; k < 4; ++k) {
-        mn = std::min(mn, a[k]);
-        mx = std::max(mx, b[k]);
-        zeros += static_cast<uint32_t>(z[k]);
-    }
-    finite = _mm_movemask_ps(bad) == 0;
-#endif
-    for (; i < n; ++i) {
-        const float x = p[i];
-        if (!std::isfinite(x)) {
-            finite = false;
-            continue;
-        }
-        mn = std::min(mn, x);
-        mx = std::max(mx, x);
-        zeros += x == 0.0f;
-    }
-    return {mn, mx, zeros, finite};
-}
-
-// Pass 2 helper: bin indices k = floor(x / w) - first for a chunk, with x clamped to the
-// window [first, last] (in units of w). y = x * 2^-e is exact (power of two); |first| < 2^23
-// (checked by the caller) so the clamp bounds and floor(y) are exact in float/int32, and the
-// result equals Histogram::binOf bin for bin.
-void binIndices(const float* p, size_t n, float invWidth, int32_t first, int32_t last, int32_t* out) {
-    size_t i = 0;
-    const float firstF = static_cast<float>(first), lastF = static_cast<float>(last);
-#if defined(__SSE2__)
-    const __m128 vinv = _mm_set1_ps(invWidth), vlo = _mm_set1_ps(firstF), vhi = _mm_set1_ps(lastF);
-    const __m128i vfirst = _mm_set1_epi32(first);
-    for (; i + 4 <= n; i += 4) {
-        const __m128 y = _mm_min_ps(_mm_max_ps(_mm_mul_ps(_mm_loadu_ps(p + i), vinv), vlo), vhi);
-        __m128i t = _mm_cvttps_epi32(y); // toward zero
-        // floor: one less where truncation rounded up (negative non-integers)
-        t = _mm_add_epi32(t, _mm_castps_si128(_mm_cmplt_ps(y, _mm_cvtepi32_ps(t))));
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm_sub_epi32(t, vfirst));
-    }
-#endif
-    for (; i < n; ++i) {
-        const float y = std::clamp(p[i] * invWidth, firstF, lastF);
-        out[i] = static_cast<int32_t>(std::floor(y)) - first;
-    }
+bool isPrime(size_t v) {
+    if (v < 2) return false;
+    for (size_t d = 2; d * d <= v; ++d)
+        if (v % d == 0) return false;
+    return true;
 }
 
 } // namespace
 
+size_t histogramSamplingStride(size_t count, size_t channels) {
+    if (count <= kFullHistogramValues) return 1;
+    size_t p = std::max<size_t>(5, (count + kFullHistogramValues - 1) / kFullHistogramValues);
+    while (!isPrime(p) || (channels > 0 && channels % p == 0)) ++p;
+    return p;
+}
+
 struct CalibrationCollector::Accumulator {
-    TensorStats stats;                 // min/max/counts; histogram holds flushed counts
-    std::vector<uint32_t> pending;     // kTables x kBins
+    TensorStats stats;             // min/max/counts; histogram holds flushed counts
+    std::vector<uint16_t> pending; // kTables x kBins, not yet in stats.histogram
     uint64_t pendingCount = 0;
 
     void flush() {
@@ -101,7 +44,7 @@ struct CalibrationCollector::Accumulator {
         const size_t bins = stats.histogram.binCount();
         for (size_t t = 0; t < kTables; ++t)
             for (size_t k = 0; k < bins; ++k) {
-                uint32_t& c = pending[t * static_cast<size_t>(Histogram::kBins) + k];
+                uint16_t& c = pending[t * kStride + k];
                 if (c) {
                     stats.histogram.addToBin(k, c);
                     c = 0;
@@ -110,44 +53,108 @@ struct CalibrationCollector::Accumulator {
         pendingCount = 0;
     }
 
-    // `p` holds finite values only when `pass.allFinite`; the caller filters otherwise.
-    void add(const float* p, size_t n, const PassStats& pass) {
+    // The common case in one pass over the data: statistics and binning under the current
+    // layout. When a value fell outside the window (the range grew) or was not finite, the
+    // counts of this call are taken back (exactly) and false is returned: the caller then takes
+    // the general path (filter, re-bin, add).
+    bool tryFast(const float* p, size_t n, size_t stride) {
+        if (stats.histogram.empty() || !fastLayout() || n == 0) return false;
+        if (pendingCount + n / stride + 1 > kFlushAt) flush();
+        const BinMap map = binMap();
+        int32_t idx[kChunk];
+        PassStats all{std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(), 0, true};
+        size_t phase = 0;
+        uint64_t binned = 0;
+        for (size_t base = 0; base < n; base += kChunk) {
+            const size_t m = std::min(kChunk, n - base);
+            const PassStats s = scanAndBin(p + base, m, map, idx);
+            binned += count(idx, m, stride, phase, 1);
+            all = {std::min(all.min, s.min), std::max(all.max, s.max), all.zeros + s.zeros, all.allFinite && s.allFinite};
+        }
+        if (!all.allFinite || !map.covers(all.min, all.max)) {
+            phase = 0;
+            for (size_t base = 0; base < n; base += kChunk) {
+                const size_t m = std::min(kChunk, n - base);
+                scanAndBin(p + base, m, map, idx);
+                count(idx, m, stride, phase, uint16_t(0xFFFF)); // + (2^16 - 1) wraps: minus one
+            }
+            return false;
+        }
+        stats.histogram.cover(all.min, all.max); // inside the window: only records the range
+        record(all, n);
+        pendingCount += binned;
+        return true;
+    }
+
+    // General path: `p` holds finite values only; `pass` are their statistics.
+    void add(const float* p, size_t n, const PassStats& pass, size_t stride) {
         if (n == 0) return;
         Histogram& h = stats.histogram;
         if (h.empty() || pass.min < stats.min || pass.max > stats.max) {
             flush(); // the layout may change: pending counts must land in the old layout first
             h.cover(pass.min, pass.max);
-            if (pending.empty()) pending.assign(kTables * static_cast<size_t>(Histogram::kBins), 0);
+            if (pending.empty()) pending.assign(kTables * kStride, 0);
         }
-        stats.min = std::min(stats.min, pass.min);
-        stats.max = std::max(stats.max, pass.max);
-        stats.count += n;
-        stats.zeros += pass.zeros;
-
-        if (std::fabs(static_cast<double>(h.first())) > 8388608.0) { // 2^23: float bounds inexact
-            for (size_t i = 0; i < n; ++i) h.addToBin(h.binOf(p[i]), 1);
+        record(pass, n);
+        if (!fastLayout()) { // a window far from zero: exact double arithmetic, no tables
+            for (size_t i = 0; i < n; i += stride) h.addToBin(h.binOf(p[i]), 1);
             return;
         }
-        const float invWidth = std::ldexp(1.0f, -h.exponent());
-        const int32_t first = static_cast<int32_t>(h.first());
-        const int32_t last = first + static_cast<int32_t>(h.binCount()) - 1;
+        if (pendingCount + n / stride + 1 > kFlushAt) flush();
+        const BinMap map = binMap();
         int32_t idx[kChunk];
-        uint32_t* tables = pending.data();
-        constexpr size_t stride = static_cast<size_t>(Histogram::kBins);
+        size_t phase = 0;
         for (size_t base = 0; base < n; base += kChunk) {
             const size_t m = std::min(kChunk, n - base);
-            binIndices(p + base, m, invWidth, first, last, idx);
+            scanAndBin(p + base, m, map, idx);
+            pendingCount += count(idx, m, stride, phase, 1);
+        }
+    }
+
+private:
+    void record(const PassStats& s, size_t n) {
+        stats.min = std::min(stats.min, s.min);
+        stats.max = std::max(stats.max, s.max);
+        stats.count += n;
+        stats.zeros += s.zeros;
+    }
+
+    // Float bin bounds are exact while |first|, |last| < 2^23.
+    bool fastLayout() const {
+        return std::fabs(static_cast<double>(stats.histogram.first())) + Histogram::kBins <= 8388608.0;
+    }
+
+    BinMap binMap() const {
+        const Histogram& h = stats.histogram;
+        const int32_t first = static_cast<int32_t>(h.first());
+        const int32_t last = first + static_cast<int32_t>(h.binCount()) - 1;
+        return {std::ldexp(1.0f, -h.exponent()), static_cast<float>(first), static_cast<float>(last), first};
+    }
+
+    // Adds `delta` (1, or 2^16 - 1 to take back) to the bins of every stride-th value of a chunk
+    // (starting at `phase`, which carries over to the next chunk). Consecutive counts go to
+    // four tables in turn so that a run of one bin (ReLU zeros) does not serialise on a single
+    // counter. Returns the number of values counted.
+    static size_t countInto(uint16_t* tables, const int32_t* idx, size_t m, size_t stride, size_t& phase, uint16_t delta) {
+        size_t counted = 0;
+        if (stride == 1) {
             size_t j = 0;
             for (; j + 4 <= m; j += 4) {
-                ++tables[static_cast<size_t>(idx[j])];
-                ++tables[stride + static_cast<size_t>(idx[j + 1])];
-                ++tables[2 * stride + static_cast<size_t>(idx[j + 2])];
-                ++tables[3 * stride + static_cast<size_t>(idx[j + 3])];
+                tables[static_cast<size_t>(idx[j])] += delta;
+                tables[kStride + static_cast<size_t>(idx[j + 1])] += delta;
+                tables[2 * kStride + static_cast<size_t>(idx[j + 2])] += delta;
+                tables[3 * kStride + static_cast<size_t>(idx[j + 3])] += delta;
             }
-            for (; j < m; ++j) ++tables[static_cast<size_t>(idx[j])];
+            for (; j < m; ++j) tables[static_cast<size_t>(idx[j])] += delta;
+            return m;
         }
-        pendingCount += n;
-        if (pendingCount >= kFlushAt) flush();
+        size_t j = phase;
+        for (; j < m; j += stride, ++counted) tables[(counted & 3) * kStride + static_cast<size_t>(idx[j])] += delta;
+        phase = j - m;
+        return counted;
+    }
+    size_t count(const int32_t* idx, size_t m, size_t stride, size_t& phase, uint16_t delta) {
+        return countInto(pending.data(), idx, m, stride, phase, delta);
     }
 };
 
@@ -164,11 +171,13 @@ CalibrationCollector::Accumulator& CalibrationCollector::accumulator(size_t subg
     return *slot;
 }
 
-void CalibrationCollector::observeTensor(size_t subgraph, TensorIndex tensor, std::span<const float> values) {
+void CalibrationCollector::observeLocked(size_t subgraph, TensorIndex tensor, std::span<const float> values, size_t channels) {
     if (subgraph >= m_acc.size() || !tensor.valid() || tensor.index() >= m_acc[subgraph].size()) return;
     Accumulator& acc = accumulator(subgraph, tensor.index());
     ++acc.stats.observations;
-    PassStats pass = scan(values.data(), values.size());
+    const size_t stride = histogramSamplingStride(values.size(), channels);
+    if (acc.tryFast(values.data(), values.size(), stride)) return;
+    PassStats pass = scanValues(values.data(), values.size());
     const float* p = values.data();
     size_t n = values.size();
     if (!pass.allFinite) {
@@ -178,9 +187,14 @@ void CalibrationCollector::observeTensor(size_t subgraph, TensorIndex tensor, st
         acc.stats.nonFinite += n - m_scratch.size();
         p = m_scratch.data();
         n = m_scratch.size();
-        pass = scan(p, n); // min/max over the finite values only
+        pass = scanValues(p, n); // min/max over the finite values only
     }
-    acc.add(p, n, pass);
+    acc.add(p, n, pass, stride);
+}
+
+void CalibrationCollector::observeTensor(size_t subgraph, TensorIndex tensor, std::span<const float> values, size_t channels) {
+    std::lock_guard lock(m_mutex);
+    observeLocked(subgraph, tensor, values, channels);
 }
 
 void CalibrationCollector::observe(const rt::NodeEvent& event) {
@@ -191,8 +205,9 @@ void CalibrationCollector::observe(const rt::NodeEvent& event) {
         if (!t || t->type != TensorType::FLOAT32 || !t->data || !t->source) continue;
         if (t->source < tensors.data() || t->source >= tensors.data() + tensors.size()) continue;
         const size_t count = std::min(static_cast<size_t>(t->elementCount()), t->bytes / sizeof(float));
-        observeTensor(event.subgraph, TensorIndex{static_cast<size_t>(t->source - tensors.data())},
-                      std::span<const float>(t->as<float>(), count));
+        const size_t channels = t->shape.empty() ? 0 : static_cast<size_t>(std::max(t->shape.back(), 0));
+        observeLocked(event.subgraph, TensorIndex{static_cast<size_t>(t->source - tensors.data())},
+                      std::span<const float>(t->as<float>(), count), channels);
     }
 }
 
@@ -203,7 +218,8 @@ void CalibrationCollector::observeInputs(rt::Interpreter& interpreter) {
         const rt::RtTensor& t = interpreter.input(i);
         if (t.type != TensorType::FLOAT32 || !t.data) continue;
         const size_t count = std::min(static_cast<size_t>(t.elementCount()), t.bytes / sizeof(float));
-        observeTensor(0, sg.inputs[i], std::span<const float>(t.as<float>(), count));
+        const size_t channels = t.shape.empty() ? 0 : static_cast<size_t>(std::max(t.shape.back(), 0));
+        observeLocked(0, sg.inputs[i], std::span<const float>(t.as<float>(), count), channels);
     }
 }
 

@@ -4,10 +4,16 @@
 // invoke for the graph inputs, which no operator produces.
 //
 // Cost per float output (the calibration benchmark's budget is 1.5x plain inference): one
-// vectorised pass for min/max, zero count and a non-finite check, then one pass computing bin
-// indices (vectorised) and incrementing counts in four interleaved tables (so that runs of
-// equal values, e.g. ReLU zeros, do not serialise on one counter). No allocation after a
-// tensor's first observation; the histogram is re-binned only when the range grows.
+// vectorised pass (SSE2/AVX2) computing min/max, the zero count, a non-finite check and the
+// bin indices, then count increments in four interleaved tables (so that runs of equal values,
+// e.g. ReLU zeros, do not serialise on one counter). Only when the range grows (or NaN/Inf
+// appear) is the output read again. No allocation after a tensor's first observation.
+//
+// Histogram sampling: min/max/count/zeros cover every value; the histogram counts every value of
+// tensors up to kFullHistogramValues elements and every p-th value of larger ones (p >= 5 a
+// prime not dividing the channel count, so that all channels are sampled evenly). The
+// calibrators use the histogram's shape (fractions), so this only thins out the counts of
+// the largest activations (a 300k-element output still adds 15k values per sample).
 
 #include "calib/CalibrationStats.h"
 #include "runtime/Interpreter.h"
@@ -17,6 +23,11 @@
 #include <vector>
 
 namespace ql::calib {
+
+// Tensors up to this many elements put every value into the histogram.
+constexpr size_t kFullHistogramValues = 16384;
+// 1, or the sampling stride for a tensor of `count` values with `channels` innermost channels.
+size_t histogramSamplingStride(size_t count, size_t channels);
 
 class CalibrationCollector {
 public:
@@ -29,8 +40,9 @@ public:
     void observe(const rt::NodeEvent& event);
     // Records the float32 graph inputs of subgraph 0 (their current contents).
     void observeInputs(rt::Interpreter& interpreter);
-    // Records a float32 tensor's values directly (tests, custom drivers).
-    void observeTensor(size_t subgraph, TensorIndex tensor, std::span<const float> values);
+    // Records a float32 tensor's values directly (tests, custom drivers); `channels` is the
+    // innermost dimension (0: unknown), used to pick the histogram sampling stride.
+    void observeTensor(size_t subgraph, TensorIndex tensor, std::span<const float> values, size_t channels = 0);
     // Counts one completed sample.
     void finishSample();
     // An observer that forwards to observe(); the collector must outlive it.
@@ -43,6 +55,7 @@ public:
 
 private:
     Accumulator& accumulator(size_t subgraph, size_t tensor);
+    void observeLocked(size_t subgraph, TensorIndex tensor, std::span<const float> values, size_t channels);
 
     std::shared_ptr<const Model> m_model;
     mutable std::mutex m_mutex;

@@ -21,7 +21,9 @@ struct TensorStats {
     uint64_t zeros = 0;        // values exactly 0.0 (exactly representable in any range)
     uint64_t nonFinite = 0;    // NaN and +-Inf, skipped by min/max and the histogram
     uint32_t observations = 0; // times the tensor was seen (once per sample, more in loops)
-    Histogram histogram;       // total() == count
+    // total() == count for tensors up to kFullHistogramValues elements; for larger ones a
+    // sample of every p-th value (see CalibrationCollector.h): use fractions of total().
+    Histogram histogram;
 
     bool empty() const { return count == 0; }
 };

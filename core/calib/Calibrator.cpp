@@ -91,10 +91,13 @@ double clippingRate(const TensorStats& stats, Range range) {
     range.min = std::min(range.min, 0.0f);
     range.max = std::max(range.max, 0.0f);
     if (range.min <= stats.min && range.max >= stats.max) return 0.0;
+    // Fractions of the histogram (which may hold a sample of the values).
     const Histogram& h = stats.histogram;
+    const double total = static_cast<double>(h.total());
+    if (total <= 0) return 0.0;
     const double below = range.min > stats.min ? h.countBelow(range.min) : 0.0;
-    const double above = range.max < stats.max ? static_cast<double>(stats.count) - h.countBelow(range.max) : 0.0;
-    return std::clamp((below + above) / static_cast<double>(stats.count), 0.0, 1.0);
+    const double above = range.max < stats.max ? total - h.countBelow(range.max) : 0.0;
+    return std::clamp((below + above) / total, 0.0, 1.0);
 }
 
 QuantParams paramsFromRange(Range range, TensorType type, bool symmetric) {

@@ -17,8 +17,11 @@ namespace {
 // Prefix sums of n, n*c and n*c^2 make each evaluation O(1).
 class MseModel {
 public:
-    MseModel(const TensorStats& stats, int bits, bool symmetric) : m_symmetric(symmetric), m_total(static_cast<double>(stats.count)) {
+    MseModel(const TensorStats& stats, int bits, bool symmetric)
+        : m_symmetric(symmetric), m_total(static_cast<double>(stats.histogram.total())) {
         const Histogram& h = stats.histogram;
+        // The histogram may hold a sample of the values: scale the exact zero count to it.
+        const double zeros = stats.count ? static_cast<double>(stats.zeros) * m_total / static_cast<double>(stats.count) : 0.0;
         m_bins = h.binCount();
         m_width = h.width();
         m_first = static_cast<double>(h.first());
@@ -30,7 +33,7 @@ public:
         const size_t zeroBin = h.empty() ? 0 : h.binOf(0.0);
         for (size_t k = 0; k < m_bins; ++k) {
             double n = static_cast<double>(h.counts()[k]);
-            if (k == zeroBin) n = std::max(0.0, n - static_cast<double>(stats.zeros));
+            if (k == zeroBin) n = std::max(0.0, n - zeros);
             const double c = h.binCenter(k);
             m_p0[k + 1] = m_p0[k] + n;
             m_p1[k + 1] = m_p1[k] + n * c;

@@ -4,7 +4,9 @@
 #include "data/Convert.h"
 #include "data/Sources.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -49,10 +51,17 @@ public:
             t.bytes.resize(n * elementSize(in.type));
             uint8_t* out = t.bytes.data();
             switch (in.type) {
-            case TensorType::FLOAT32:
+            case TensorType::FLOAT32: {
+                // 24 random bits -> u in [0, 1) -> lo + u * (hi - lo)
+                // (clamped below hi: float rounding could otherwise reach it).
+                const float span = m_hi - m_lo, below = std::nextafter(m_hi, m_lo);
+                float* f = reinterpret_cast<float*>(out);
+                for (size_t e = 0; e < n; ++e)
+                    f[e] = std::min(below, m_lo + static_cast<float>(rng.next() >> 40) * (1.0f / 16777216.0f) * span);
+                break;
+            }
             case TensorType::FLOAT64:
                 for (size_t e = 0; e < n; ++e) {
-                    // 24 random bits -> u in [0, 1)
                     const double u = static_cast<double>(rng.next() >> 40) * (1.0 / 16777216.0);
                     storeReal(m_lo + u * (m_hi - m_lo), in, out + e * elementSize(in.type));
                 }

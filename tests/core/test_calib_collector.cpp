@@ -4,6 +4,7 @@
 
 #include "calib/Calibrate.h"
 #include "calib/Calibrator.h"
+#include "calib/ObserverPasses.h"
 #include "model/ModelBuilder.h"
 #include "runtime/Kernel.h"
 
@@ -65,11 +66,27 @@ TEST_CASE("the collector keeps absolute running min/max and an exact histogram",
         emit(c, {&t});
         c.finishSample();
     }
+    // Then samples inside the known range (the one-pass path), one holding a NaN (its counts
+    // are taken back and it goes the general way) and one reaching past the range.
+    for (int sample = 0; sample < 4; ++sample) {
+        std::normal_distribution<float> n(0.0f, 1.0f);
+        std::vector<float> v(5000);
+        for (float& x : v) x = n(rng);
+        if (sample == 1) v[4321] = std::nanf("");
+        if (sample == 3) v[17] = 1000.0f;
+        for (float x : v)
+            if (!std::isnan(x)) all.push_back(x);
+        rt::RtTensor t = f.view(f.a, v);
+        emit(c, {&t});
+        c.finishSample();
+    }
     auto snap = c.snapshot();
-    REQUIRE(snap->samples == 8);
+    REQUIRE(snap->samples == 12);
     const TensorStats* s = snap->find(f.a);
     REQUIRE(s);
-    CHECK(s->observations == 8);
+    CHECK(s->observations == 12);
+    CHECK(s->nonFinite == 1);
+    CHECK(s->max == 1000.0f);
     CHECK(s->count == all.size());
     CHECK(s->min == *std::min_element(all.begin(), all.end()));
     CHECK(s->max == *std::max_element(all.begin(), all.end()));
@@ -169,4 +186,70 @@ TEST_CASE("calibrate runs every sample through the interpreter, reports progress
     REQUIRE_FALSE(cancelled.ok());
     CHECK(cancelled.message() == "cancelled");
     CHECK(partial.samples() == 3);
+}
+
+TEST_CASE("the vectorised passes agree with the scalar reference on every instruction set", "[calib][collector]") {
+    std::mt19937 rng(4);
+    std::normal_distribution<float> n(0.0f, 3.0f);
+    const float inf = std::numeric_limits<float>::infinity();
+    // A window of 4096 bins of width 2^-6 starting at bin -2000: [-31.25, 32.75).
+    const BinMap map{64.0f, -2000.0f, 2095.0f, -2000};
+    for (size_t size : {1u, 3u, 4u, 7u, 8u, 9u, 31u, 1000u, 1024u}) {
+        std::vector<float> v(size);
+        for (float& x : v) x = n(rng);
+        if (size > 2) v[1] = 0.0f;
+        if (size > 5) v[5] = -0.0f;
+        if (size == 31) v[30] = std::nanf("");
+        if (size == 1000) v[999] = -inf, v[500] = 100.0f;
+        std::vector<int32_t> ref(size), got(size);
+        const PassStats want = scanAndBinWith(PassIsa::Scalar, v.data(), size, &map, ref.data());
+        for (PassIsa isa : {PassIsa::Sse2, PassIsa::Avx2}) {
+            if (!passIsaAvailable(isa)) continue;
+            INFO("size " << size << " isa " << int(isa));
+            const PassStats s = scanAndBinWith(isa, v.data(), size, &map, got.data());
+            CHECK(s.allFinite == want.allFinite);
+            if (want.allFinite) { // otherwise callers filter and scan again
+                CHECK(s.min == want.min);
+                CHECK(s.max == want.max);
+                CHECK(s.zeros == want.zeros);
+            }
+            for (size_t i = 0; i < size; ++i)
+                if (std::isfinite(v[i])) REQUIRE(got[i] == ref[i]);
+        }
+    }
+    CHECK(passIsaAvailable(PassIsa::Scalar));
+}
+
+TEST_CASE("large outputs: exact min/max/count, an evenly sampled histogram", "[calib][collector]") {
+    static_assert(kFullHistogramValues == 16384);
+    CHECK(histogramSamplingStride(16384, 24) == 1);
+    CHECK(histogramSamplingStride(16385, 24) == 5);   // at least 5 (2 and 3 divide most channel counts)
+    CHECK(histogramSamplingStride(16385, 40) == 7);   // 5 divides 40
+    CHECK(histogramSamplingStride(300000, 24) == 19); // ceil(300000 / 16384) = 19, a prime
+    CHECK(histogramSamplingStride(100000, 35) == 11); // ceil = 7, which divides 35
+    CHECK(histogramSamplingStride(2000000, 0) == 127);
+    ModelBuilder mb;
+    const TensorIndex t = mb.addTensor("big", TensorType::FLOAT32, {1, 125, 100, 24});
+    auto model = std::make_shared<const Model>(mb.build());
+    CalibrationCollector c(model);
+    // Channel k of every pixel holds values in [k, k + 1): a stride that aliased with the 24
+    // channels would see only some of them.
+    std::mt19937 rng(8);
+    std::uniform_real_distribution<float> u(0.0f, 1.0f);
+    std::vector<float> v(300000);
+    for (int sample = 0; sample < 3; ++sample) {
+        for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i % 24) + u(rng);
+        c.observeTensor(0, t, v, 24);
+    }
+    auto snap = c.snapshot();
+    const TensorStats* s = snap->find(t);
+    REQUIRE(s);
+    CHECK(s->count == 900000);
+    CHECK(s->histogram.total() == 3 * ((300000 + 18) / 19)); // every 19th value
+    CHECK(s->min >= 0.0f);
+    CHECK(s->max < 24.0f);
+    CHECK(s->max > 23.99f);
+    CHECK(s->histogram.quantile(0.5) == Approx(12.0).margin(0.15));
+    CHECK(s->histogram.quantile(0.1) == Approx(2.4).margin(0.15));
+    CHECK(clippingRate(*s, {0.0f, 18.0f}) == Approx(0.25).margin(0.01));
 }
