@@ -54,16 +54,6 @@ std::string checkOne(std::shared_ptr<const Model> model, const std::string& labe
         log << "QuantLab cannot run it: " << interp.message();
         return log.str();
     }
-    // QuantLab's UNIDIRECTIONAL_SEQUENCE_LSTM crashes (SIGSEGV in LstmFloat.cpp matmulAccumulate)
-    // when its weights are not constants (float16 weights behind DEQUANTIZE, which TFLite runs).
-    for (const Operator& op : (*back)->subgraphs[0].operators)
-        if (op.op == BuiltinOp::UNIDIRECTIONAL_SEQUENCE_LSTM && op.inputs.size() > 2 && op.inputs[2].valid() &&
-            !(*back)->isConstant((*back)->subgraphs[0].tensor(op.inputs[2]))) {
-            WARN("skipped (QuantLab kernel gap): " << label << " " << quantize::modeName(mode)
-                                                   << ": UNIDIRECTIONAL_SEQUENCE_LSTM with DEQUANTIZE-fed weights crashes");
-            log << "skipped: LSTM kernel cannot take non-constant weights";
-            return log.str();
-        }
     const OracleAgreement a = compareWithOracle(path, dir, 1);
     if (!a.ran) {
         if (!oracleScript()) WARN("skipped: oracle not installed");

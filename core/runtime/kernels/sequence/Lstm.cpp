@@ -92,6 +92,9 @@ public:
 
     Status eval(KernelContext& ctx) override {
         if (m_integer) return run<int8_t, int16_t>(ctx);
+        // Float weights may be produced by an operator (DEQUANTIZE of float16 or int8 weights):
+        // their storage exists only once every operator is prepared, so bind them here.
+        bindWeights(ctx, m_floatWeights);
         return run<float, float>(ctx);
     }
 
