@@ -10,6 +10,10 @@
 namespace ql::calib {
 namespace {
 
+// A bin where P > 0 but Q = 0 (possible only at the outlier bin) gets this probability instead
+// of an infinite divergence.
+constexpr double kKlEps = 1e-10;
+
 // Expected squared error of quantizing the histogram with a clip range [lo, hi] (lo <= 0 <= hi):
 //   values below lo / above hi cost (c - lo)^2 / (c - hi)^2 (c = bin centre),
 //   values inside cost the rounding noise s^2 / 12 of a uniform error in [-s/2, s/2],
@@ -77,13 +81,16 @@ std::vector<double> edgeCandidates(const Histogram& h, double end) {
     return c;
 }
 
+} // namespace
+
 // KL(P || Q) of TensorRT's entropy calibration for a threshold of `keep` bins of `hist` (|x|
 // histogram) and `levels` quantization levels. P: the first `keep` bins, outliers added to the
 // last kept bin. Q: those bins merged into `levels` groups, each group's mass spread evenly over
 // its bins where P is non-zero.
-double klDivergence(const std::vector<double>& hist, size_t keep, size_t levels, double outliers,
-                    std::vector<double>& p, std::vector<double>& q) {
-    p.assign(hist.begin(), hist.begin() + static_cast<std::ptrdiff_t>(keep));
+double klDivergenceDirect(const std::vector<double>& hist, size_t keep, size_t levels) {
+    double outliers = 0;
+    for (size_t k = keep; k < hist.size(); ++k) outliers += hist[k];
+    std::vector<double> p(hist.begin(), hist.begin() + static_cast<std::ptrdiff_t>(keep)), q;
     p[keep - 1] += outliers;
     q.assign(keep, 0.0);
     const size_t group = keep / levels;
@@ -108,18 +115,59 @@ double klDivergence(const std::vector<double>& hist, size_t keep, size_t levels,
     if (sq <= 0) return std::numeric_limits<double>::infinity();
     // A bin where P > 0 but Q = 0 (possible only at the outlier bin) is smoothed with a tiny
     // probability instead of making the divergence infinite.
-    constexpr double kEps = 1e-10;
     double kl = 0;
     for (size_t k = 0; k < keep; ++k) {
         if (p[k] <= 0) continue;
         const double pk = p[k] / sp;
-        const double qk = std::max(q[k] / sq, kEps);
+        const double qk = std::max(q[k] / sq, kKlEps);
         kl += pk * std::log(pk / qk);
     }
     return kl;
 }
 
-} // namespace
+
+KlDivergence::KlDivergence(const std::vector<double>& hist) : m_hist(hist) {
+    const size_t n = hist.size();
+    m_mass.assign(n + 1, 0.0);
+    m_nonzero.assign(n + 1, 0.0);
+    m_plogp.assign(n + 1, 0.0);
+    for (size_t k = 0; k < n; ++k) {
+        m_mass[k + 1] = m_mass[k] + hist[k];
+        m_nonzero[k + 1] = m_nonzero[k] + (hist[k] > 0 ? 1.0 : 0.0);
+        m_plogp[k + 1] = m_plogp[k] + (hist[k] > 0 ? hist[k] * std::log(hist[k]) : 0.0);
+    }
+}
+
+// The same divergence in O(levels): with sp = sum P (all counts) and q_k = mass_g / nz_g inside
+// group g (sq = sum Q = the kept mass),
+//   KL = (1/sp) sum_k P_k log P_k - log sp - sum_g (P_g / sp) log(max(mass_g / nz_g / sq, eps)),
+// where P_g is the group's P mass; prefix sums give every group term in O(1).
+double KlDivergence::operator()(size_t keep, size_t levels) const {
+    const double total = m_mass.back();
+    const double kept = m_mass[keep];
+    const double outliers = total - kept;
+    const double sp = total;
+    if (sp <= 0) return 0.0;
+    if (kept <= 0) return std::numeric_limits<double>::infinity();
+    const double lastP = m_hist[keep - 1] + outliers;
+    double plogp = m_plogp[keep - 1] + (lastP > 0 ? lastP * std::log(lastP) : 0.0);
+    const size_t group = keep / levels;
+    double cross = 0; // sum_g P_g log q_g
+    for (size_t g = 0; g < levels; ++g) {
+        const size_t start = g * group, stop = g + 1 == levels ? keep : start + group;
+        const double mass = m_mass[stop] - m_mass[start];
+        double nonzero = m_nonzero[stop] - m_nonzero[start];
+        double pg = mass;
+        if (g + 1 == levels) {
+            pg += outliers;
+            if (m_hist[keep - 1] <= 0 && outliers > 0) nonzero += 1; // the outlier bin
+        }
+        if (pg <= 0) continue;
+        const double q = nonzero > 0 && mass > 0 ? std::max(mass / nonzero / kept, kKlEps) : kKlEps;
+        cross += pg * std::log(q);
+    }
+    return plogp / sp - std::log(sp) - cross / sp;
+}
 
 double expectedQuantizationMse(const TensorStats& stats, Range range, int bits, bool symmetric) {
     if (stats.empty()) return 0.0;
@@ -184,17 +232,16 @@ Range klRange(const TensorStats& stats, int bits, bool symmetric) {
     if (bins > levels && absMax > 0) {
         std::vector<double> hist(bins);
         for (size_t k = 0; k < bins; ++k) hist[k] = static_cast<double>(f.counts()[k]);
-        std::vector<double> suffix(bins + 1, 0.0);
-        for (size_t k = bins; k-- > 0;) suffix[k] = suffix[k + 1] + hist[k];
-        std::vector<double> p, q;
+        const KlDivergence divergence(hist);
         double best = std::numeric_limits<double>::infinity();
         size_t bestKeep = bins;
+        // Ties (equal up to rounding, e.g. a divergence of 0 for sparse histograms) go to the
+        // larger threshold: clip no more than the divergence asks for.
+        constexpr double kTie = 1e-12;
         for (size_t keep = levels; keep <= bins; ++keep) {
-            const double kl = klDivergence(hist, keep, levels, suffix[keep], p, q);
-            if (kl < best) {
-                best = kl;
-                bestKeep = keep;
-            }
+            const double kl = divergence(keep, levels);
+            best = std::min(best, kl);
+            if (kl <= best + kTie) bestKeep = keep;
         }
         threshold = std::min(absMax, f.binLow(bestKeep)); // upper edge of the last kept bin
     }

@@ -1,6 +1,7 @@
 // core/calib: calibrators on synthetic distributions with known answers, TFLite's nudging,
 // clipping rates, per-channel weight ranges.
 #include "calib/Calibrator.h"
+#include "calib/RangeSearch.h"
 #include "model/ModelBuilder.h"
 
 #include <catch2/catch.hpp>
@@ -207,4 +208,22 @@ TEST_CASE("per-channel ranges of constant weights and their symmetric parameters
     CHECK(q.scale[1] == 1.0f);                // an all-zero channel
     CHECK(q.zeroPoint == std::vector<int64_t>{0, 0});
     CHECK(q.quantizedDimension == 0);
+}
+
+TEST_CASE("the O(levels) KL divergence equals the direct definition", "[calib][kl]") {
+    std::mt19937 rng(21);
+    std::geometric_distribution<int> g(0.3);
+    std::bernoulli_distribution empty(0.3);
+    for (int trial = 0; trial < 5; ++trial) {
+        std::vector<double> hist(700);
+        for (double& h : hist) h = empty(rng) ? 0.0 : static_cast<double>(g(rng));
+        if (trial == 1) hist[299] = 0.0; // an empty outlier bin at keep = 300
+        const KlDivergence fast(hist);
+        for (size_t levels : {128u, 256u})
+            for (size_t keep = levels; keep <= hist.size(); keep += 7) {
+                INFO("trial " << trial << " levels " << levels << " keep " << keep);
+                REQUIRE(fast(keep, levels) == Approx(klDivergenceDirect(hist, keep, levels)).epsilon(1e-9).margin(1e-12));
+            }
+        CHECK(fast(300, 128) == Approx(klDivergenceDirect(hist, 300, 128)).epsilon(1e-9).margin(1e-12));
+    }
 }
