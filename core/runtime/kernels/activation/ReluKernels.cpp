@@ -209,7 +209,9 @@ public:
         }
         const Rounding r = ctx.options().rounding;
         dispatchInt(in.type, [&]<class T>(T) {
-            const auto [qmin, qmax] = quantizedRange(in.type);
+            // Plain variables, not a structured binding: clang 14 cannot capture bindings.
+            const std::pair<int32_t, int32_t> range = quantizedRange(in.type);
+            const int32_t qmin = range.first, qmax = range.second;
             broadcastBinary(m_plan, in.as<T>(), alpha.as<T>(), out.as<T>(), [&](T x, T a) {
                 const int32_t v = m_inputOffset + x;
                 const int32_t y = v >= 0 ? multiplyByQuantizedMultiplier(v, m_multiplier1, r)

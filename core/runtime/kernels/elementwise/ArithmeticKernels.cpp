@@ -229,7 +229,9 @@ private:
         const T* a = ta.as<T>();
         const T* b = tb.as<T>();
         T* o = to.as<T>();
-        const auto [lo, hi] = activationRangeInteger<T>(m_activation);
+        // No structured binding here: clang 14 cannot capture bindings in a lambda.
+        const auto range = activationRangeInteger<T>(m_activation);
+        const T lo = range.first, hi = range.second;
         auto clamp = [lo, hi](T x) { return std::min(std::max(x, lo), hi); };
         switch (m_kind) {
         case Kind::Add: broadcastBinary(m_plan, a, b, o, [&](T x, T y) { return clamp(wrapAdd(x, y)); }); break;

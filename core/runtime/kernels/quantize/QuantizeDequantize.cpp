@@ -101,7 +101,9 @@ public:
     Status eval(KernelContext& ctx) override {
         const RtTensor& in = *ctx.input(0);
         RtTensor& out = ctx.output(0);
-        const auto [qmin, qmax] = quantizedRange(out.type);
+        // Plain variables, not a structured binding: clang 14 cannot capture bindings.
+        const std::pair<int32_t, int32_t> range = quantizedRange(out.type);
+        const int32_t qmin = range.first, qmax = range.second;
         if (in.type == TensorType::FLOAT32) {
             const float* x = in.as<float>();
             dispatchInt(out.type, [&]<class O>(O) {
