@@ -181,6 +181,15 @@ Status Interpreter::prepareSubgraph(size_t index) {
             t.constant = true;
             t.data = const_cast<uint8_t*>(buf.data); // read only: kernels never write their inputs
             t.bytes = buf.size;
+            // Writers need not align buffers to their element type (real files hold int64 biases
+            // at 4-byte offsets); kernels read typed pointers, so misaligned constants get an
+            // aligned copy once, here.
+            const size_t align = std::min<size_t>(elementSize(t.type), 8);
+            if (align > 1 && reinterpret_cast<uintptr_t>(buf.data) % align != 0) {
+                st.own[i] = allocateAligned(buf.size);
+                std::memcpy(st.own[i].get(), buf.data, buf.size);
+                t.data = st.own[i].get();
+            }
             st.live[i] = 1;
             st.constantBytes += buf.size;
         } else if (src.isVariable) {
