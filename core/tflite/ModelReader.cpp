@@ -202,10 +202,17 @@ Status Reader::readSubgraph(const tflite::Model& fb, size_t index, Model& model)
             op.inputs = toIndices(opfb->inputs());
             op.outputs = toIndices(opfb->outputs());
             op.intermediates = toIndices(opfb->intermediates());
-            op.options.type = opfb->builtin_options_type();
-            op.options.value = tflite::BuiltinOptionsUnion::UnPack(opfb->builtin_options(), op.options.type, nullptr);
-            op.options2.type = opfb->builtin_options_2_type();
-            op.options2.value = tflite::BuiltinOptions2Union::UnPack(opfb->builtin_options_2(), op.options2.type, nullptr);
+            // A type tag without its table (or a tag newer than the schema) reads as "no options".
+            if (opfb->builtin_options()) {
+                op.options.type = opfb->builtin_options_type();
+                op.options.value = tflite::BuiltinOptionsUnion::UnPack(opfb->builtin_options(), op.options.type, nullptr);
+                if (!op.options.value) op.options.type = tflite::BuiltinOptions::NONE;
+            }
+            if (opfb->builtin_options_2()) {
+                op.options2.type = opfb->builtin_options_2_type();
+                op.options2.value = tflite::BuiltinOptions2Union::UnPack(opfb->builtin_options_2(), op.options2.type, nullptr);
+                if (!op.options2.value) op.options2.type = tflite::BuiltinOptions2::NONE;
+            }
             if (const auto* co = opfb->custom_options()) {
                 op.customOptions.assign(co->begin(), co->end());
             } else if (opfb->large_custom_options_offset() > 1) {

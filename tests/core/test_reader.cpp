@@ -212,3 +212,16 @@ TEST_CASE("truncation at every 1/64 and random byte flips never crash", "[reader
     INFO(errors << " of " << total << " damaged files refused");
     CHECK(errors >= files.size() * 63); // every strict truncation is refused
 }
+
+TEST_CASE("inputs the fuzzer once crashed on are read safely", "[reader][corrupt]") {
+    // fuzz/regressions holds every input that crashed the loader; each must now read or fail cleanly.
+    const fs::path dir = fs::path(QUANTLAB_SOURCE_DIR) / "fuzz" / "regressions";
+    size_t files = 0;
+    for (const auto& e : fs::directory_iterator(dir)) {
+        auto r = readModel(MappedFile::fromBytes(readBytes(e.path().string())), "regression.tflite");
+        if (r.ok()) CHECK(serializeModel(**r).ok());
+        else CHECK_THAT(r.message(), Catch::StartsWith("regression.tflite: "));
+        ++files;
+    }
+    CHECK(files >= 1);
+}
