@@ -1,7 +1,7 @@
 // Load + verify + build the graph of a model, repeated; prints median milliseconds and peak RSS.
 //   bench_load MODEL [--runs N]
 //   bench_load --synthetic N   (a generated model with N operators, written to a temp file)
-#include "model/ModelBuilder.h"
+#include "model/SyntheticModel.h"
 #include "tflite/ModelReader.h"
 #include "tflite/ModelWriter.h"
 
@@ -22,28 +22,6 @@ long peakRssKiB() {
     return u.ru_maxrss;
 }
 
-// A chain of N operators cycling through ADD, MUL, FULLY_CONNECTED, each with a constant.
-ql::Model syntheticModel(int n) {
-    using namespace ql;
-    ModelBuilder b;
-    TensorIndex x = b.addTensor("input", TensorType::FLOAT32, {1, 16});
-    b.setInputs({x});
-    for (int i = 0; i < n; ++i) {
-        const std::string p = "block" + std::to_string(i / 100) + "/op" + std::to_string(i);
-        const TensorIndex y = b.addTensor(p + "/out", TensorType::FLOAT32, {1, 16});
-        if (i % 3 == 2) {
-            const auto w = b.addConstant(p + "/w", TensorType::FLOAT32, {16, 16}, std::vector<float>(256, 0.01f));
-            b.addOperator(BuiltinOp::FULLY_CONNECTED, {x, w, TensorIndex{-1}}, {y}, fullyConnectedOptions(Activation::RELU));
-        } else {
-            const auto c = b.addConstant(p + "/c", TensorType::FLOAT32, {16}, std::vector<float>(16, 0.5f));
-            b.addOperator(i % 3 ? BuiltinOp::MUL : BuiltinOp::ADD, {x, c}, {y}, i % 3 ? mulOptions() : addOptions());
-        }
-        x = y;
-    }
-    b.setOutputs({x});
-    return b.build();
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -58,7 +36,7 @@ int main(int argc, char** argv) {
     std::string tmp;
     if (synthetic > 0) {
         tmp = (std::filesystem::temp_directory_path() / ("quantlab-bench-" + std::to_string(synthetic) + ".tflite")).string();
-        if (auto s = ql::writeModelFile(syntheticModel(synthetic), tmp); !s) {
+        if (auto s = ql::writeModelFile(ql::makeSyntheticModel(synthetic), tmp); !s) {
             std::fprintf(stderr, "%s\n", s.message().c_str());
             return 1;
         }

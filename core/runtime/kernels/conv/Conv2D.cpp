@@ -52,9 +52,7 @@ public:
         g.dilationH = o->dilation_h_factor;
         g.dilationW = o->dilation_w_factor;
         if (Status s = computeOutputGeometry(ctx, o->padding, g); !s) return s;
-        if (bias && bias->elementCount() != g.outC)
-            return ctx.error("bias " + tensorName(*bias) + " has " + std::to_string(bias->elementCount()) + " elements, expected " +
-                             std::to_string(g.outC) + " (the filter's output channels)");
+        if (Status s = requireBiasChannels(ctx, bias, g.outC); !s) return s;
 
         if (Status s = activationFromOptions(ctx, o->fused_activation_function, m_act); !s) return s;
         if (m_mode == Mode::Int8 || m_mode == Mode::Uint8 || m_mode == Mode::Int16Bias64 || m_mode == Mode::Int16Bias32) {

@@ -67,6 +67,13 @@ Status requireType(const KernelContext& ctx, const RtTensor& t, const char* role
     return {};
 }
 
+Status requireBiasChannels(const KernelContext& ctx, const RtTensor* bias, int64_t channels) {
+    if (bias && bias->elementCount() != channels)
+        return ctx.error("bias " + tensorName(*bias) + " has " + std::to_string(bias->elementCount()) + " elements, expected " +
+                         std::to_string(channels) + " (the filter's output channels)");
+    return {};
+}
+
 Status checkFilterQuantization(const KernelContext& ctx, const RtTensor& filter, int channelAxis, int channels) {
     const QuantParams& q = *filter.quant;
     const std::string who = "filter " + tensorName(filter);

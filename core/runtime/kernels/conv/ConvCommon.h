@@ -74,6 +74,8 @@ std::string shapeString(const std::vector<int32_t>& shape);
 // Prepare-time checks shared by the family; each returns an error naming the operator.
 Status requireRank(const KernelContext& ctx, const RtTensor& t, const char* role, int rank);
 Status requireType(const KernelContext& ctx, const RtTensor& t, const char* role, TensorType type);
+// An optional bias holds one element per output channel.
+Status requireBiasChannels(const KernelContext& ctx, const RtTensor* bias, int64_t channels);
 // Quantized filter: scales present and positive, count 1 or `channels` on axis
 // `channelAxis`, zero points all 0 for int8 filters (TFLite's int8 specification).
 Status checkFilterQuantization(const KernelContext& ctx, const RtTensor& filter, int channelAxis, int channels);

@@ -64,9 +64,7 @@ public:
         }
         if (bias) {
             if (Status s = requireType(ctx, *bias, "bias", biasType); !s) return s;
-            if (bias->elementCount() != filter.dim(3))
-                return ctx.error("bias " + tensorName(*bias) + " has " + std::to_string(bias->elementCount()) + " elements, expected " +
-                                 std::to_string(filter.dim(3)) + " (the filter's output channels)");
+            if (Status s = requireBiasChannels(ctx, bias, filter.dim(3)); !s) return s;
         }
 
         ConvGeometry& g = m_geom;

@@ -71,9 +71,7 @@ public:
         }
         if (bias) {
             if (Status s = requireType(ctx, *bias, "bias", biasType); !s) return s;
-            if (bias->elementCount() != filter.dim(0))
-                return ctx.error("bias " + tensorName(*bias) + " has " + std::to_string(bias->elementCount()) + " elements, expected " +
-                                 std::to_string(filter.dim(0)) + " (the filter's output channels)");
+            if (Status s = requireBiasChannels(ctx, bias, filter.dim(0)); !s) return s;
         }
 
         ConvGeometry& g = m_geom;
