@@ -5,6 +5,8 @@
 
 #include <flatbuffers/flatbuffers.h>
 
+#include <vector>
+
 namespace ql {
 namespace {
 
@@ -49,8 +51,11 @@ TensorMetadataInfo tensorInfo(const sup::TensorMetadata& t) {
 } // namespace
 
 std::optional<Result<ConversionInfo>> decodeConversionMetadata(const Model& model) {
-    const auto bytes = model.metadataBytes("CONVERSION_METADATA");
-    if (bytes.empty()) return std::nullopt;
+    // A buffer's bytes may sit at any 4-byte offset in the file; the nested flatbuffer holds
+    // 8-byte scalars (model_hash), so it is read from an aligned copy.
+    const auto span = model.metadataBytes("CONVERSION_METADATA");
+    if (span.empty()) return std::nullopt;
+    const std::vector<uint8_t> bytes(span.begin(), span.end());
     fb::Verifier v(bytes.data(), bytes.size());
     if (!v.VerifyBuffer<conv::ConversionMetadata>(nullptr))
         return Result<ConversionInfo>(makeError("CONVERSION_METADATA is damaged (" + std::to_string(bytes.size()) + " bytes)"));
@@ -77,8 +82,9 @@ std::optional<Result<ConversionInfo>> decodeConversionMetadata(const Model& mode
 }
 
 std::optional<Result<ModelMetadataInfo>> decodeModelMetadata(const Model& model) {
-    const auto bytes = model.metadataBytes("TFLITE_METADATA");
-    if (bytes.empty()) return std::nullopt;
+    const auto span = model.metadataBytes("TFLITE_METADATA");
+    if (span.empty()) return std::nullopt;
+    const std::vector<uint8_t> bytes(span.begin(), span.end()); // aligned copy, as above
     fb::Verifier v(bytes.data(), bytes.size());
     if (!sup::VerifyModelMetadataBuffer(v))
         return Result<ModelMetadataInfo>(makeError("TFLITE_METADATA is damaged (" + std::to_string(bytes.size()) + " bytes)"));

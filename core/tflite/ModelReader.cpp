@@ -47,6 +47,57 @@ QuantParams readQuant(const tflite::QuantizationParameters* q) {
     return p;
 }
 
+// flatbuffers 2.0.8's Verifier checks a vector's length word for 4-byte alignment but not
+// its elements, so a damaged file can hold a vector of 64-bit values (zero_point, the
+// StableHLO options' index lists) at an address that is 4 mod 8; reading it is a misaligned
+// load. This walks every table reachable from the root with the generated type tables and
+// reports the first such vector. The Verifier has already bounded offsets, depth and count.
+class WideVectorCheck {
+public:
+    std::string problem;
+
+    bool table(const uint8_t* obj, const flatbuffers::TypeTable* tt, int depth) {
+        if (depth > static_cast<int>(kMaxDepth) || tt->st != flatbuffers::ST_TABLE) return true;
+        const auto* t = reinterpret_cast<const flatbuffers::Table*>(obj);
+        uint8_t unionType = 0;
+        for (size_t i = 0; i < tt->num_elems; ++i) {
+            const flatbuffers::TypeCode code = tt->type_codes[i];
+            const auto type = static_cast<flatbuffers::ElementaryType>(code.base_type);
+            const flatbuffers::TypeTable* ref = code.sequence_ref >= 0 ? tt->type_refs[code.sequence_ref]() : nullptr;
+            const uint8_t* val = t->GetAddressOf(flatbuffers::FieldIndexToOffset(static_cast<flatbuffers::voffset_t>(i)));
+            if (type == flatbuffers::ET_UTYPE && !code.is_repeating) {
+                unionType = val ? *val : 0;
+                continue;
+            }
+            if (!val) continue;
+            const uint8_t* target = val + flatbuffers::ReadScalar<flatbuffers::uoffset_t>(val);
+            if (code.is_repeating) {
+                const auto n = flatbuffers::ReadScalar<flatbuffers::uoffset_t>(target);
+                const uint8_t* elems = target + sizeof(flatbuffers::uoffset_t);
+                const bool wide = type == flatbuffers::ET_LONG || type == flatbuffers::ET_ULONG || type == flatbuffers::ET_DOUBLE;
+                if (wide && n > 0 && reinterpret_cast<uintptr_t>(elems) % 8 != 0) {
+                    problem = std::string("the vector '") + (tt->names ? tt->names[i] : "?") +
+                              "' holds 64-bit values but is not 8-byte aligned (the flatbuffer is damaged)";
+                    return false;
+                }
+                if (type == flatbuffers::ET_SEQUENCE && ref && ref->st == flatbuffers::ST_TABLE)
+                    for (flatbuffers::uoffset_t j = 0; j < n; ++j) {
+                        const uint8_t* e = elems + j * sizeof(flatbuffers::uoffset_t);
+                        if (!table(e + flatbuffers::ReadScalar<flatbuffers::uoffset_t>(e), ref, depth + 1)) return false;
+                    }
+            } else if (type == flatbuffers::ET_SEQUENCE && ref) {
+                if (ref->st == flatbuffers::ST_TABLE) {
+                    if (!table(target, ref, depth + 1)) return false;
+                } else if (ref->st == flatbuffers::ST_UNION && unionType > 0 && unionType < ref->num_elems) {
+                    const flatbuffers::TypeCode m = ref->type_codes[unionType];
+                    if (m.sequence_ref >= 0 && !table(target, ref->type_refs[m.sequence_ref](), depth + 1)) return false;
+                }
+            }
+        }
+        return true;
+    }
+};
+
 class Reader {
 public:
     Reader(std::shared_ptr<const MappedFile> file, std::string name, const ReadOptions& options)
@@ -79,6 +130,9 @@ Result<std::shared_ptr<const Model>> Reader::read() {
     if (!tflite::VerifyModelBuffer(verifier))
         return fail("the flatbuffer is damaged or truncated (the flatbuffers Verifier rejected it; file size " +
                     std::to_string(size) + " bytes)");
+
+    if (WideVectorCheck check; !check.table(flatbuffers::GetRoot<uint8_t>(data), tflite::ModelTypeTable(), 0))
+        return fail(check.problem);
 
     const tflite::Model& fb = *tflite::GetModel(data);
     auto model = std::make_shared<Model>();

@@ -6,6 +6,9 @@
 #include "model/OptionsInfo.h"
 #include "tflite/ModelReader.h"
 #include "tflite/ModelWriter.h"
+#include "tflite_generated.h"
+
+#include <cstring>
 
 #include <catch2/catch.hpp>
 
@@ -224,4 +227,25 @@ TEST_CASE("inputs the fuzzer once crashed on are read safely", "[reader][corrupt
         ++files;
     }
     CHECK(files >= 1);
+}
+
+TEST_CASE("a 64-bit vector at a 4-byte offset is refused, not read misaligned", "[reader][corrupt]") {
+    // The flatbuffers Verifier checks only a vector's length word for alignment. Move tensor
+    // 1's zero_point vector to the end of the file so its int64 elements sit at 4 mod 8.
+    auto bytes = serialize(makeInt8FullyConnected());
+    const auto* q = tflite::GetModel(bytes.data())->subgraphs()->Get(0)->tensors()->Get(1)->quantization();
+    REQUIRE(q);
+    REQUIRE(q->zero_point());
+    const size_t field = static_cast<size_t>(reinterpret_cast<const flatbuffers::Table*>(q)->GetAddressOf(tflite::QuantizationParameters::VT_ZERO_POINT) - bytes.data());
+    const uint32_t n = q->zero_point()->size();
+    while (bytes.size() % 8 != 0) bytes.push_back(0);
+    const size_t vec = bytes.size(); // length word 8-aligned, so the elements start at 4 mod 8
+    bytes.resize(vec + 4 + 8 * size_t{n}, 0);
+    std::memcpy(bytes.data() + vec, &n, 4);
+    const uint32_t rel = static_cast<uint32_t>(vec - field);
+    std::memcpy(bytes.data() + field, &rel, 4);
+    auto r = readBytesAsModel(bytes);
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(r.message(), Catch::StartsWith("test.tflite: ") && Catch::Contains("'zero_point'") &&
+                                Catch::Contains("not 8-byte aligned"));
 }
