@@ -1,0 +1,110 @@
+#include "analysis/ErrorMetrics.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace ql::analysis {
+
+void ErrorAccumulator::setGrid(double scale, double gridMin, double gridMax) {
+    m_scale = scale;
+    m_gridMin = gridMin;
+    m_gridMax = gridMax;
+    m_hasGrid = true;
+}
+
+void ErrorAccumulator::add(std::span<const float> reference, std::span<const float> test) {
+    const size_t n = std::min(reference.size(), test.size());
+    for (size_t i = 0; i < n; ++i) {
+        const double r = reference[i], t = test[i];
+        if (!std::isfinite(r) || !std::isfinite(t)) {
+            ++m_skipped;
+            continue;
+        }
+        const double e = t - r;
+        m_sumRef2 += r * r;
+        m_sumTest2 += t * t;
+        m_sumDot += r * t;
+        m_sumErr += e;
+        m_sumErr2 += e * e;
+        m_maxAbs = std::max(m_maxAbs, std::abs(e));
+        if (m_hasGrid && (r < m_gridMin || r > m_gridMax)) ++m_clipped;
+        ++m_count;
+    }
+    m_skipped += std::max(reference.size(), test.size()) - n;
+}
+
+void ErrorAccumulator::merge(const ErrorAccumulator& o) {
+    m_count += o.m_count;
+    m_skipped += o.m_skipped;
+    m_clipped += o.m_clipped;
+    m_sumRef2 += o.m_sumRef2;
+    m_sumTest2 += o.m_sumTest2;
+    m_sumDot += o.m_sumDot;
+    m_sumErr += o.m_sumErr;
+    m_sumErr2 += o.m_sumErr2;
+    m_maxAbs = std::max(m_maxAbs, o.m_maxAbs);
+    if (!m_hasGrid && o.m_hasGrid) setGrid(o.m_scale, o.m_gridMin, o.m_gridMax);
+}
+
+double sqnrFromPowers(double signalPower, double noisePower) {
+    if (noisePower <= 0) return std::numeric_limits<double>::infinity();
+    if (signalPower <= 0) return -std::numeric_limits<double>::infinity();
+    return 10.0 * std::log10(signalPower / noisePower);
+}
+
+ErrorStats ErrorAccumulator::result() const {
+    ErrorStats s;
+    s.count = m_count;
+    s.skipped = m_skipped;
+    if (m_count == 0) return s;
+    const double n = static_cast<double>(m_count);
+    s.sqnrDb = sqnrFromPowers(m_sumRef2, m_sumErr2);
+    s.mse = m_sumErr2 / n;
+    s.rmse = std::sqrt(s.mse);
+    s.meanError = m_sumErr / n;
+    s.maxAbsError = m_maxAbs;
+    if (m_sumRef2 > 0 && m_sumTest2 > 0) s.cosine = std::clamp(m_sumDot / std::sqrt(m_sumRef2 * m_sumTest2), -1.0, 1.0);
+    else s.cosine = (m_sumRef2 == 0 && m_sumTest2 == 0) ? 1.0 : 0.0;
+    if (m_hasGrid) {
+        if (m_scale > 0) s.rmseOverScale = s.rmse / m_scale;
+        s.clipRate = static_cast<double>(m_clipped) / n;
+    }
+    return s;
+}
+
+ErrorStats compareValues(std::span<const float> reference, std::span<const float> test) {
+    ErrorAccumulator acc;
+    acc.add(reference, test);
+    return acc.result();
+}
+
+std::vector<ErrorStats> perChannelError(std::span<const float> reference, std::span<const float> test,
+                                        const std::vector<int32_t>& shape, int axis) {
+    if (shape.empty() || axis < 0 || axis >= static_cast<int>(shape.size()) || reference.size() != test.size())
+        return {};
+    size_t outer = 1, inner = 1;
+    for (int d = 0; d < axis; ++d) outer *= static_cast<size_t>(std::max(shape[d], 0));
+    for (size_t d = static_cast<size_t>(axis) + 1; d < shape.size(); ++d) inner *= static_cast<size_t>(std::max(shape[d], 0));
+    const size_t channels = static_cast<size_t>(std::max(shape[axis], 0));
+    if (outer * channels * inner != reference.size()) return {};
+    std::vector<ErrorAccumulator> acc(channels);
+    for (size_t o = 0; o < outer; ++o)
+        for (size_t c = 0; c < channels; ++c) {
+            const size_t at = (o * channels + c) * inner;
+            acc[c].add(reference.subspan(at, inner), test.subspan(at, inner));
+        }
+    std::vector<ErrorStats> out;
+    out.reserve(channels);
+    for (const auto& a : acc) out.push_back(a.result());
+    return out;
+}
+
+std::string formatDb(double db) {
+    if (std::isnan(db)) return "n/a";
+    if (std::isinf(db)) return db > 0 ? "inf dB" : "-inf dB";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f dB", db);
+    return buf;
+}
+
+} // namespace ql::analysis
