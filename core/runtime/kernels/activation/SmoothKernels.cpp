@@ -6,10 +6,11 @@
 // int8 / uint8: the 256-entry table TFLite's generic optimized kernels build in prepare
 //   (LOGISTIC needs s_out = 1/256 and z_out = -128 / 0; ELU uses exp(x) - 1 in float as
 //   elu.cc does), HARD_SWISH by reference_ops::HardSwish fixed point (QuantizedActivation.h).
-// int16 LOGISTIC / TANH are refused at prepare: TFLite's runtime evaluates them with its
-//   sigmoid table (reference_integer_ops::Logistic / Tanh), which is not implemented yet; the
-//   gemmlowp fixed-point evaluation differs from it (2022 of 4096 values on a sweep).
+// int16 LOGISTIC / TANH (zero points 0, output scale 2^-15): TFLite's two paths, gemmlowp fixed
+//   point for the power-of-two input scales it takes directly, the interpolated sigmoid table
+//   with a general-scale multiplier otherwise (Int16Sigmoid.h).
 #include "runtime/kernels/activation/ActivationKernels.h"
+#include "runtime/kernels/activation/Int16Sigmoid.h"
 #include "runtime/kernels/activation/QuantizedActivation.h"
 #include "runtime/kernels/elementwise/Common.h"
 
@@ -90,6 +91,12 @@ public:
         RtTensor& out = ctx.output(0);
         switch (in.type) {
         case TensorType::FLOAT32: evalFloat(in.values<float>(), out.as<float>()); break;
+        case TensorType::INT16: {
+            const auto x = in.values<int16_t>();
+            int16_t* o = out.as<int16_t>();
+            for (size_t i = 0; i < x.size(); ++i) o[i] = int16Sigmoid(m_int16, x[i]);
+            break;
+        }
         default: {
             const auto bytes = in.values<uint8_t>();
             uint8_t* o = out.as<uint8_t>();
@@ -110,10 +117,14 @@ public:
 
 private:
     Status prepareInt16(KernelContext& ctx, const RtTensor& in, const RtTensor& out) {
-        if (in.zeroPoint() != 0 || out.zeroPoint() != 0) return ctx.error("int16 " + std::string(opName(m_op)) + " needs zero points 0");
-        // Not bit-exact with the runtime's table path: refused rather than approximated.
-        return ctx.error("int16 " + std::string(opName(m_op)) +
-                         " is not supported yet (TFLite's int16 sigmoid table path is not implemented)");
+        const std::string name(opName(m_op));
+        if (m_op != BuiltinOp::LOGISTIC && m_op != BuiltinOp::TANH) return ctx.error("int16 " + name + " is not supported");
+        if (in.zeroPoint() != 0 || out.zeroPoint() != 0)
+            return ctx.error("int16 " + name + " needs zero points 0 (got input " + std::to_string(in.zeroPoint()) + ", output " +
+                             std::to_string(out.zeroPoint()) + ")");
+        if (!makeInt16SigmoidParams(m_op == BuiltinOp::TANH, in.scale(), out.scale(), &m_int16))
+            return ctx.error(describe(out, "output 0") + " must have scale 2^-15 (got " + std::to_string(out.scale()) + ")");
+        return {};
     }
 
     void evalFloat(std::span<const float> x, float* o) const {
@@ -141,6 +152,7 @@ private:
     Lut8 m_lut{};
     bool m_useHardSwish = false;
     HardSwishParams m_hardSwish;
+    Int16SigmoidParams m_int16;
 };
 
 } // namespace
