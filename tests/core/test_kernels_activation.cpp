@@ -246,8 +246,14 @@ TEST_CASE("SOFTMAX and LOG_SOFTMAX", "[kernels][activation]") {
 TEST_CASE("activations fail at prepare with a message naming the operator", "[kernels][activation]") {
     CHECK_THAT(prepareError(unaryModel(BuiltinOp::LOGISTIC, TensorType::INT8, {4}, qp(0.1f, 0), qp(0.1f, 0))),
                Catch::Contains("LOGISTIC") && Catch::Contains("1/256"));
-    CHECK_THAT(prepareError(unaryModel(BuiltinOp::LOGISTIC, TensorType::INT16, {4}, qp(0.0003f, 0), qp(1.0f / 32768, 0))),
-               Catch::Contains("int16 LOGISTIC is not supported yet"));
+    CHECK_THAT(prepareError(unaryModel(BuiltinOp::LOGISTIC, TensorType::INT16, {4}, qp(0.0003f, 0), qp(1.0f / 256, 0))),
+               Catch::Contains("LOGISTIC") && Catch::Contains("scale 2^-15"));
+    CHECK_THAT(prepareError(unaryModel(BuiltinOp::TANH, TensorType::INT16, {4}, qp(0.0003f, 1), qp(1.0f / 32768, 0))),
+               Catch::Contains("TANH") && Catch::Contains("zero points 0"));
+    CHECK_THAT(prepareError(unaryModel(BuiltinOp::LOG_SOFTMAX, TensorType::INT8, {4}, qp(0.1f, 0), qp(1.0f / 256, -128))),
+               Catch::Contains("LOG_SOFTMAX") && Catch::Contains("scale 16/256 and zero point 127"));
+    CHECK_THAT(prepareError(unaryModel(BuiltinOp::LOG_SOFTMAX, TensorType::UINT8, {4}, qp(0.1f, 0), qp(16.0f / 256, 127))),
+               Catch::Contains("zero point 255"));
     CHECK_THAT(prepareError(unaryModel(BuiltinOp::SOFTMAX, TensorType::INT8, {4}, qp(0.1f, 0), qp(1.0f / 256, 0), softmaxOptions())),
                Catch::Contains("SOFTMAX") && Catch::Contains("zero point -128"));
     CHECK_THAT(prepareError(unaryModel(BuiltinOp::HARD_SWISH, TensorType::INT8, {4}, qp(1.0f, 0), qp(0.001f, 0))),

@@ -115,6 +115,28 @@ std::vector<Fixture> fixtures() {
     f.push_back({"activation", "softmax_uint8", BuiltinOp::SOFTMAX,
                  {{T::UINT8, {4, 64}, qp(0.08f, 128), bytes(pseudoRandom<uint8_t>(256, 0, 255, 11))}}, T::UINT8, {4, 64},
                  qp(1.0f / 256, 0), ql::softmaxOptions(1.0f)});
+    // int16 LOGISTIC / TANH over the whole int16 range: the fixed-point path (power-of-two input
+    // scales 2^-12, and 2^-11 for TANH) and the sigmoid-table path (any other scale).
+    auto unary16 = [&](std::string name, BuiltinOp op, float inScale) {
+        f.push_back({"activation", name, op, {{T::INT16, {1, 4096}, qp(inScale, 0), bytes(int16Sweep())}}, T::INT16, {1, 4096},
+                     qp(1.0f / 32768, 0)});
+    };
+    unary16("logistic_int16_pot", BuiltinOp::LOGISTIC, 1.0f / 4096);
+    unary16("logistic_int16_scale", BuiltinOp::LOGISTIC, 0.0005f);
+    unary16("logistic_int16_small_scale", BuiltinOp::LOGISTIC, 0.00003f);
+    unary16("tanh_int16_pot", BuiltinOp::TANH, 1.0f / 4096);
+    unary16("tanh_int16_pot11", BuiltinOp::TANH, 1.0f / 2048);
+    unary16("tanh_int16_scale", BuiltinOp::TANH, 0.0004f);
+    // LOG_SOFTMAX: fixed output parameters 16/256 with zero point 127 (int8) / 255 (uint8).
+    f.push_back({"activation", "log_softmax_int8", BuiltinOp::LOG_SOFTMAX,
+                 {{T::INT8, {8, 32}, qp(0.1f, -10), bytes(pseudoRandom<int8_t>(256, -128, 127, 13))}}, T::INT8, {8, 32},
+                 qp(16.0f / 256, 127)});
+    f.push_back({"activation", "log_softmax_int8_wide", BuiltinOp::LOG_SOFTMAX,
+                 {{T::INT8, {4, 64}, qp(0.02f, 5), bytes(pseudoRandom<int8_t>(256, -128, 127, 17))}}, T::INT8, {4, 64},
+                 qp(16.0f / 256, 127)});
+    f.push_back({"activation", "log_softmax_uint8", BuiltinOp::LOG_SOFTMAX,
+                 {{T::UINT8, {4, 64}, qp(0.08f, 128), bytes(pseudoRandom<uint8_t>(256, 0, 255, 19))}}, T::UINT8, {4, 64},
+                 qp(16.0f / 256, 255)});
     f.push_back({"activation", "softmax_int16", BuiltinOp::SOFTMAX,
                  {{T::INT16, {16, 64}, qp(0.0005f, 0), bytes(pseudoRandom<int16_t>(1024, -32768, 32767, 3))}}, T::INT16, {16, 64},
                  qp(1.0f / 32768, 0), ql::softmaxOptions(1.0f)});
@@ -132,6 +154,24 @@ std::vector<Fixture> fixtures() {
     binary("mul_int8", BuiltinOp::MUL, T::INT8, qp(0.03f, -3), qp(0.05f, 7), qp(0.08f, 4), ql::mulOptions());
     binary("add_uint8", BuiltinOp::ADD, T::UINT8, qp(0.03f, 128), qp(0.05f, 120), qp(0.06f, 125), ql::addOptions());
     binary("mul_uint8", BuiltinOp::MUL, T::UINT8, qp(0.03f, 128), qp(0.05f, 120), qp(0.1f, 130), ql::mulOptions());
+    {
+        // DIV uint8 (the runtime's only quantized DIV): every dividend against divisors that
+        // avoid the divisor's zero point (division by zero fails at eval), both signs of q2 - z2.
+        std::vector<uint8_t> divisors = pseudoRandom<uint8_t>(64, 0, 255, 23);
+        for (auto& v : divisors)
+            if (v == 100) v = 101;
+        tflite::DivOptionsT o;
+        tflite::BuiltinOptionsUnion u;
+        u.Set(o);
+        f.push_back({"elementwise", "div_uint8", BuiltinOp::DIV, {{T::UINT8, {4, 64}, qp(0.03f, 128), bytes(allUint8())}, {T::UINT8, {64}, qp(0.02f, 100), divisors}},
+                     T::UINT8, {4, 64}, qp(0.1f, 120), std::move(u)});
+        tflite::DivOptionsT o6;
+        o6.fused_activation_function = ql::Activation::RELU6;
+        tflite::BuiltinOptionsUnion u6;
+        u6.Set(o6);
+        f.push_back({"elementwise", "div_uint8_relu6", BuiltinOp::DIV, {{T::UINT8, {4, 64}, qp(0.05f, 7), bytes(allUint8())}, {T::UINT8, {64}, qp(0.07f, 100), divisors}},
+                     T::UINT8, {4, 64}, qp(0.03f, 10), std::move(u6)});
+    }
     binary("squared_difference_int8", BuiltinOp::SQUARED_DIFFERENCE, T::INT8, qp(0.03f, -3), qp(0.05f, 7), qp(0.2f, -128), {});
 
     // QUANTIZE float -> int8 / uint8 / int16 over a sweep that includes exact ties, requantize,

@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -258,6 +259,54 @@ TEST_CASE("quantized ADD/SUB/MUL follow TFLite's integer arithmetic", "[kernels]
     CHECK(r.output<uint8_t>(0) == std::vector<uint8_t>{129, 130, 119, 245});
 }
 
+TEST_CASE("uint8 DIV follows TFLite's reciprocal arithmetic", "[kernels][elementwise]") {
+    // All scales 0.1, zero points 0: q_out = round(10 a / b) up to the reciprocal's rounding.
+    BinarySpec s;
+    s.op = BuiltinOp::DIV;
+    s.type = s.outType = TensorType::UINT8;
+    s.a = s.b = s.out = {6};
+    s.qa = s.qb = s.qo = qp(0.1f, 0);
+    OpRun r = runBinary<uint8_t>(s, {60, 10, 255, 0, 7, 200}, {20, 30, 1, 5, 7, 255});
+    REQUIRE(r.ok());
+    // 6.0/2.0 = 3 -> 30; 1/3 -> 3.33 -> 3; 25.5/0.1 = 255 -> 2550 clamped to 255; 0; 1 -> 10;
+    // 20/25.5 = 0.784 -> 7.84 -> 8.
+    CHECK(r.output<uint8_t>(0) == std::vector<uint8_t>{30, 3, 255, 0, 10, 8});
+
+    // Zero points and a negative divisor (q2 - z2 < 0): (q1 - 10) 0.05 / ((q2 - 100) 0.02) / 0.1 + 128.
+    s.qa = qp(0.05f, 10);
+    s.qb = qp(0.02f, 100);
+    s.qo = qp(0.1f, 128);
+    r = runBinary<uint8_t>(s, {50, 50, 10, 0, 250, 90}, {150, 50, 37, 120, 101, 60});
+    REQUIRE(r.ok());
+    const std::vector<uint8_t> a = {50, 50, 10, 0, 250, 90}, b = {150, 50, 37, 120, 101, 60};
+    const auto y = r.output<uint8_t>(0);
+    for (size_t i = 0; i < a.size(); ++i) {
+        const double real = (a[i] - 10) * 0.05 / ((b[i] - 100) * 0.02);
+        const double expected = std::clamp(std::round(real / 0.1) + 128, 0.0, 255.0);
+        INFO("element " << i);
+        CHECK(std::abs(int(y[i]) - expected) <= 1);
+    }
+    CHECK(y[0] == 148); // 2.0 / 1.0 = 2 -> 20 + 128
+    CHECK(y[1] == 108); // 2.0 / -1.0 = -2 -> -20 + 128
+    CHECK(y[2] == 128); // 0 / x
+
+    // Fused RELU6 clamps at round(6 / 0.1) + 0 = 60.
+    s.qa = s.qb = s.qo = qp(0.1f, 0);
+    tflite::DivOptionsT o;
+    o.fused_activation_function = Activation::RELU6;
+    s.options.Set(o);
+    r = runBinary<uint8_t>(s, {200, 30, 0, 0, 0, 0}, {10, 10, 1, 1, 1, 1});
+    REQUIRE(r.ok());
+    CHECK(r.output<uint8_t>(0)[0] == 60);
+    CHECK(r.output<uint8_t>(0)[1] == 30);
+
+    // A divisor equal to its zero point is a division by zero, reported at eval.
+    s.options = {};
+    s.qb = qp(0.1f, 4);
+    r = runBinary<uint8_t>(s, {1, 2, 3, 4, 5, 6}, {5, 4, 5, 5, 5, 5});
+    CHECK_THAT(r.error, Catch::Contains("DIV") && Catch::Contains("division by zero"));
+}
+
 TEST_CASE("int16 ADD/SUB: general and power-of-two scaling", "[kernels][elementwise]") {
     BinarySpec s;
     s.type = s.outType = TensorType::INT16;
@@ -407,7 +456,7 @@ TEST_CASE("elementwise operators fail at prepare with a message naming the opera
     e = prepareError(binaryModel(s));
     CHECK_THAT(e, Catch::Contains("no quantization parameters"));
 
-    s.op = BuiltinOp::DIV; // quantized DIV is not supported
+    s.op = BuiltinOp::DIV; // int8 DIV is not supported (TFLite's runtime has uint8 DIV only)
     s.qa = s.qb = s.qo = qp(0.1f, 0);
     e = prepareError(binaryModel(s));
     CHECK_THAT(e, Catch::Contains("DIV") && Catch::Contains("expected one of"));

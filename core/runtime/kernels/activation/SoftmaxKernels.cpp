@@ -9,7 +9,10 @@
 //     q_out = clamp(round(table[..] * (1 / (sum * s_out))) + z_out)
 // int16 -> int16 (reference_ops::SoftmaxInt16): exp and 1/(1+x) from 513-entry int16 tables
 //   with linear interpolation, the sum in Q16.15, a reciprocal by headroom normalisation.
+// LOG_SOFTMAX int8 / uint8: output scale 16/256, zero point 127 / 255; int8 in gemmlowp fixed
+//   point, uint8 through the float exp table (LogSoftmaxQuantized.h).
 #include "runtime/kernels/activation/ActivationKernels.h"
+#include "runtime/kernels/activation/LogSoftmaxQuantized.h"
 #include "runtime/kernels/elementwise/Common.h"
 
 #include <array>
@@ -80,9 +83,10 @@ public:
         m_depth = in.shape.back();
         m_beta = m_log ? 1.0f : ew::optionsOr<tflite::SoftmaxOptionsT>(ctx).beta;
         if (m_log) {
-            if (Status s = requireType(ctx, in, "input 0", {T::FLOAT32}); !s) return s;
-            if (out.type != in.type) return ctx.error(describe(out, "output 0") + " must be float32");
-            return {};
+            if (Status s = requireType(ctx, in, "input 0", {T::FLOAT32, T::INT8, T::UINT8}); !s) return s;
+            if (out.type != in.type) return ctx.error(describe(out, "output 0") + " must have the input type " + ew::typeText(in.type));
+            if (in.type == T::FLOAT32) return {};
+            return prepareLogQuantized(ctx, in, out);
         }
         if (Status s = requireType(ctx, in, "input 0", {T::FLOAT32, T::INT8, T::UINT8, T::INT16}); !s) return s;
         if (in.type == T::FLOAT32 || in.type == T::INT16) {
@@ -109,7 +113,13 @@ public:
         const RtTensor& in = *ctx.input(0);
         RtTensor& out = ctx.output(0);
         const int64_t rows = m_depth ? in.elementCount() / m_depth : 0;
-        if (in.type == TensorType::FLOAT32) {
+        if (m_log && in.type == TensorType::INT8) {
+            for (int64_t r = 0; r < rows; ++r) logSoftmaxInt8Row(m_logInt8, in.as<int8_t>() + r * m_depth, out.as<int8_t>() + r * m_depth, m_depth);
+        } else if (m_log && in.type == TensorType::UINT8) {
+            for (int64_t r = 0; r < rows; ++r)
+                logSoftmaxUint8Row(m_table, m_inputScale, m_outputScale, m_outputZeroPoint, in.as<uint8_t>() + r * m_depth,
+                                   out.as<uint8_t>() + r * m_depth, m_depth);
+        } else if (in.type == TensorType::FLOAT32) {
             for (int64_t r = 0; r < rows; ++r) floatRow(in.as<float>() + r * m_depth, out.as<float>() + r * m_depth);
         } else if (in.type == TensorType::INT16) {
             for (int64_t r = 0; r < rows; ++r) int16Row(in.as<int16_t>() + r * m_depth, out.as<int16_t>() + r * m_depth);
@@ -125,6 +135,28 @@ public:
     }
 
 private:
+    Status prepareLogQuantized(KernelContext& ctx, const RtTensor& in, const RtTensor& out) {
+        if (Status s = requirePerTensorQuant(ctx, in, "input 0"); !s) return s;
+        if (Status s = requirePerTensorQuant(ctx, out, "output 0"); !s) return s;
+        const int32_t expectedZp = in.type == TensorType::INT8 ? 127 : 255;
+        // LogSoftmaxPrepare compares the float scale with 16.0 / 256 exactly.
+        if (out.scale() != 16.0f / 256 || out.zeroPoint() != expectedZp)
+            return ctx.error(describe(out, "output 0") + " must have scale 16/256 and zero point " + std::to_string(expectedZp) + " (got " +
+                             std::to_string(out.scale()) + ", " + std::to_string(out.zeroPoint()) + ")");
+        if (in.type == TensorType::INT8) {
+            if (!makeLogSoftmaxInt8Params(in.scale(), &m_logInt8))
+                return ctx.error(describe(in, "input 0") + " has a scale outside the range of the fixed-point LOG_SOFTMAX");
+            return {};
+        }
+        // PopulateSoftmaxLookupTable with beta 1, in float.
+        const float scale = -in.scale();
+        for (int32_t val = 0; val <= 255; ++val) m_table[size_t(255 - val)] = std::exp(scale * static_cast<float>(val));
+        m_inputScale = in.scale();
+        m_outputScale = out.scale();
+        m_outputZeroPoint = out.zeroPoint();
+        return {};
+    }
+
     Status prepareInt16(KernelContext& ctx, const RtTensor& in, const RtTensor& out) {
         if (in.zeroPoint() != 0 || out.zeroPoint() != 0) return ctx.error("int16 SOFTMAX needs zero points 0");
         if (std::fabs(out.scale() - 1.f / 32768) > 0.001f * 1.f / 32768)
@@ -199,6 +231,8 @@ private:
     float m_beta = 1.0f;
     std::array<float, 256> m_table{};
     float m_outputScale = 1.0f;
+    float m_inputScale = 1.0f;
+    LogSoftmaxInt8Params m_logInt8;
     int32_t m_outputZeroPoint = 0;
     Lut16 m_expLut{}, m_reciprocalLut{};
     QuantizedMultiplier m_inputMultiplier;

@@ -1,5 +1,9 @@
 #include "runtime/kernels/elementwise/Arithmetic.h"
 
+#include "runtime/kernels/sequence/GemmlowpFixedPoint.h"
+
+#include <bit>
+
 namespace ql::rt::ew {
 
 AddSubParams makeAddSubParams(float s1, int32_t z1, float s2, int32_t z2, float sOut, int32_t zOut, int leftShift,
@@ -30,6 +34,35 @@ SquaredDiffParams makeSquaredDiffParams(float s1, int32_t z1, float s2, int32_t 
     p.input2 = quantizeMultiplier(double(s2) / twiceMax);
     p.output = quantizeMultiplier((twiceMax * twiceMax) / (double(float(1 << (p.leftShift * 2)) * sOut)));
     return p;
+}
+
+namespace {
+
+// TFLite's CountLeadingSignBits for int32: redundant sign bits (31 for 0 and -1).
+int countLeadingSignBits(int32_t x) { return std::countl_zero(static_cast<uint32_t>(x < 0 ? ~x : x)) - 1; }
+
+} // namespace
+
+int32_t divElement(const DivParams& p, int32_t a, int32_t b) {
+    int32_t num = a + p.input1Offset;
+    int32_t den = b + p.input2Offset;
+    if (den < 0) { // the reciprocal is used as a positive multiplier
+        num = -num;
+        den = -den;
+    }
+    // GetReciprocal(den, 31): den = 2^bits * (1 + x) with x in [0, 1); 1/(1+x) in Q0.31.
+    const int headroomPlusOne = std::countl_zero(static_cast<uint32_t>(den));
+    const int reciprocalShift = 31 - headroomPlusOne;
+    const auto shiftedMinusOne = static_cast<int32_t>((static_cast<uint32_t>(den) << headroomPlusOne) - (uint32_t(1) << 31));
+    const int32_t reciprocal = gfp::oneOverOnePlusXForXIn01(gfp::Fx<int32_t, 0>::fromRaw(shiftedMinusOne)).raw;
+    // num * 2^headroom fits int32 (0 stays 0); MultiplyByQuantizedMultiplierGreaterThanOne.
+    const int headroom = countLeadingSignBits(num);
+    const auto normalised = static_cast<int32_t>(int64_t(num) * (int64_t(1) << headroom));
+    const int32_t quotient = saturatingRoundingDoublingHighMul(normalised, reciprocal);
+    // MultiplyByQuantizedMultiplierSmallerThanOneExp with shift output - reciprocal - headroom.
+    const int totalShift = p.output.shift - reciprocalShift - headroom;
+    const int32_t scaled = roundingDivideByPOT(saturatingRoundingDoublingHighMul(quotient, p.output.multiplier), -totalShift);
+    return std::clamp(p.outputOffset + scaled, p.actMin, p.actMax);
 }
 
 } // namespace ql::rt::ew

@@ -15,6 +15,11 @@
 //   with M = s1 * s2 / s_out computed in float, as TFLite does.
 // SQUARED_DIFFERENCE int8 (squared_difference.cc): ADD's scheme with leftShift 7; the
 //   difference is squared and rescaled by (2 max)^2 / (2^14 s_out).
+// DIV uint8 (div.cc, reference_ops::DivElementwise; the runtime has no int8 or int16 DIV):
+//   a = q1 - z1, b = q2 - z2 (signs moved so that b > 0), 1/b as a Q0.31 reciprocal with
+//   b's bit count as exponent (GetReciprocal), a normalised by its headroom, multiplied by the
+//   reciprocal, then by M = s1 / (s2 s_out) (computed in float, as div.cc) with the summed
+//   shifts; q_out = z_out + that, clamped.
 // MBQM = multiplyByQuantizedMultiplier with TFLite's default double rounding.
 
 #include "quant/FixedPoint.h"
@@ -83,6 +88,15 @@ struct SquaredDiffParams {
     QuantizedMultiplier input1, input2, output;
     int32_t actMin = -128, actMax = 127;
 };
+
+struct DivParams {
+    int32_t input1Offset = 0, input2Offset = 0, outputOffset = 0;
+    QuantizedMultiplier output; // shift <= 23, so that the final shift is a right shift
+    int32_t actMin = 0, actMax = 255;
+};
+
+// Element of reference_ops::DivElementwise; q2 - z2 must not be 0 (the kernel checks).
+int32_t divElement(const DivParams& p, int32_t a, int32_t b);
 
 SquaredDiffParams makeSquaredDiffParams(float s1, int32_t z1, float s2, int32_t z2, float sOut, int32_t zOut);
 

@@ -5,7 +5,7 @@
 // Types, as TFLite's builtin kernels accept them:
 //   ADD, SUB: float32, int32, int64, int8, uint8, int16 (general and power-of-two scaling)
 //   MUL: float32, int32, int64, int8, uint8, int16
-//   DIV: float32, int32 (TFLite's uint8 DIV is not implemented here: refused at prepare)
+//   DIV: float32, int32, uint8 (div.cc has no int8 / int16 DIV: refused at prepare as there)
 //   SQUARED_DIFFERENCE: float32, int32, int8
 //   MAXIMUM, MINIMUM: float32, int8, uint8, int16, int32, int64 (compare stored values)
 #include "runtime/kernels/elementwise/Arithmetic.h"
@@ -19,7 +19,7 @@ namespace ql::rt::ew {
 namespace {
 
 enum class Kind { Add, Sub, Mul, Div, SquaredDiff, Max, Min };
-enum class Path { Float, Integer, QuantAddSub, QuantPotInt16, QuantMul, QuantSquaredDiff, RawCompare };
+enum class Path { Float, Integer, QuantAddSub, QuantPotInt16, QuantMul, QuantDiv, QuantSquaredDiff, RawCompare };
 
 Kind kindOf(BuiltinOp op) {
     switch (op) {
@@ -90,6 +90,16 @@ public:
             return dispatchQuant(a.type, [&]<class T>(T) {
                 broadcastBinary(m_plan, a.as<T>(), b.as<T>(), out.as<T>(), [&](T x, T y) { return T(mulElement(m_mul, x, y, r)); });
             });
+        case Path::QuantDiv: {
+            // div.cc CheckNonZero: every divisor value, not only the broadcast ones.
+            for (uint8_t y : b.values<uint8_t>())
+                if (int32_t(y) + m_div.input2Offset == 0)
+                    return ctx.error("division by zero: " + describe(b, "input 1") + " holds its zero point " +
+                                     std::to_string(-m_div.input2Offset));
+            broadcastBinary(m_plan, a.as<uint8_t>(), b.as<uint8_t>(), out.as<uint8_t>(),
+                            [&](uint8_t x, uint8_t y) { return uint8_t(divElement(m_div, x, y)); });
+            return {};
+        }
         case Path::QuantSquaredDiff:
             broadcastBinary(m_plan, a.as<int8_t>(), b.as<int8_t>(), out.as<int8_t>(),
                             [&](int8_t x, int8_t y) { return int8_t(squaredDiffElement(m_sqDiff, x, y, r)); });
@@ -105,7 +115,7 @@ private:
         case Kind::Add:
         case Kind::Sub:
         case Kind::Mul: return requireType(ctx, a, "input 0", {T::FLOAT32, T::INT32, T::INT64, T::INT8, T::UINT8, T::INT16});
-        case Kind::Div: return requireType(ctx, a, "input 0", {T::FLOAT32, T::INT32});
+        case Kind::Div: return requireType(ctx, a, "input 0", {T::FLOAT32, T::INT32, T::UINT8});
         case Kind::SquaredDiff: return requireType(ctx, a, "input 0", {T::FLOAT32, T::INT32, T::INT8});
         case Kind::Max:
         case Kind::Min: return requireType(ctx, a, "input 0", {T::FLOAT32, T::INT8, T::UINT8, T::INT16, T::INT32, T::INT64});
@@ -187,6 +197,20 @@ private:
             m_mul.actMin = act.first;
             m_mul.actMax = act.second;
             m_path = Path::QuantMul;
+            return {};
+        }
+        if (m_kind == Kind::Div) {
+            m_div.input1Offset = -z1;
+            m_div.input2Offset = -z2;
+            m_div.outputOffset = zo;
+            // div.cc: `s1 / (s2 * s_out)` on floats, then widened to double.
+            const float real = s1 / (s2 * so);
+            m_div.output = quantizeMultiplier(double(real));
+            if (m_div.output.shift > 23)
+                return ctx.error("DIV rescale s1 / (s2 * s_out) = " + std::to_string(real) + " is too large (at most 2^23)");
+            m_div.actMin = act.first;
+            m_div.actMax = act.second;
+            m_path = Path::QuantDiv;
             return {};
         }
         // SQUARED_DIFFERENCE int8 (no fused activation).
@@ -282,6 +306,7 @@ private:
     AddSubParams m_addSub;
     PotInt16Params m_pot;
     MulParams m_mul;
+    DivParams m_div;
     SquaredDiffParams m_sqDiff;
 };
 
