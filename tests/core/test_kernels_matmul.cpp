@@ -264,6 +264,34 @@ TEST_CASE("FULLY_CONNECTED int8, uint8, int16x8: hand-checked requantization", "
     CHECK(r.output<int16_t>(0) == std::vector<int16_t>{6 * 256});
 }
 
+TEST_CASE("FULLY_CONNECTED hybrid with per-channel weights: hand-checked", "[kernels][matmul]") {
+    // Input {1.27, -1.27} quantizes symmetrically to {127, -127} with scaling factor 0.01.
+    // Weights {{10, 20}, {-5, 7}} with scales {0.1, 0.5} are {{1, 2}, {-2.5, 3.5}}:
+    // unit 0: (1270 - 2540) * 0.01 * 0.1 = -1.27 (+1); unit 1: (-635 - 889) * 0.01 * 0.5 = -7.62 (+2).
+    FcSpec s;
+    s.w = TensorType::INT8;
+    s.inShape = {1, 2}, s.wShape = {2, 2}, s.outShape = {1, 2};
+    s.wQ = qpc({0.1f, 0.5f});
+    s.weights = bytesOf(std::vector<int8_t>{10, 20, -5, 7});
+    s.biasBytes = bytesOf(std::vector<float>{1.0f, 2.0f});
+    for (bool asymmetric : {false, true}) {
+        INFO((asymmetric ? "asymmetric" : "symmetric") << " input quantization");
+        s.options = fcOptions(Activation::NONE, false, asymmetric);
+        OpRun r = runModel(buildFc(s), {bytesOf(std::vector<float>{1.27f, -1.27f})});
+        REQUIRE(r.ok());
+        const auto y = r.output<float>(0);
+        CHECK(y[0] == Approx(-0.27f).margin(0.02));
+        CHECK(y[1] == Approx(-5.62f).margin(0.05));
+        if (!asymmetric) { // exact integer dots, one float scaling
+            CHECK(y[0] == Approx(1.0f + float(-1270) * (0.01f * 0.1f)).margin(1e-6));
+            CHECK(y[1] == Approx(2.0f + float(-1524) * (0.01f * 0.5f)).margin(1e-6));
+        }
+    }
+    // Per-channel along the depth is refused.
+    s.wQ = qpc({0.1f, 0.5f}, 1);
+    CHECK_THAT(prepareError(buildFc(s)), Catch::Contains("FULLY_CONNECTED") && Catch::Contains("dimension 1"));
+}
+
 TEST_CASE("FULLY_CONNECTED fails at prepare with the operator named", "[kernels][matmul]") {
     FcSpec s;
     s.inShape = {1, 3}, s.wShape = {2, 3}, s.outShape = {1, 2};

@@ -190,6 +190,28 @@ Model buildSvdf(bool integer, std::mt19937& rng) {
     return b.build();
 }
 
+// Hybrid SVDF: float input/state/output, int8 feature and time weights (per tensor).
+Model buildHybridSvdf(std::mt19937& rng, bool asymmetric) {
+    ModelBuilder b;
+    const int batch = 2, input = 5, filters = 6, memory = 4, rank = 2;
+    const TensorIndex in = b.addTensor("input", TensorType::FLOAT32, {batch, input});
+    const TensorIndex wf = b.addConstant("feature", TensorType::INT8, {filters, input}, randomInts<int8_t>(rng, filters * input, -127, 127), qp(0.01f, 0));
+    const TensorIndex wt = b.addConstant("time", TensorType::INT8, {filters, memory}, randomInts<int8_t>(rng, filters * memory, -127, 127), qp(0.008f, 0));
+    const TensorIndex bias = b.addConstant("bias", TensorType::FLOAT32, {filters / rank}, randomFloats(rng, filters / rank));
+    const TensorIndex state = variableTensor(b, "state", TensorType::FLOAT32, {batch, filters * memory});
+    const TensorIndex out = b.addTensor("output", TensorType::FLOAT32, {batch, filters / rank});
+    tflite::SVDFOptionsT o;
+    o.rank = rank;
+    o.fused_activation_function = Activation::RELU;
+    o.asymmetric_quantize_inputs = asymmetric;
+    tflite::BuiltinOptionsUnion u;
+    u.Set(o);
+    b.addOperator(BuiltinOp::SVDF, {in, wf, wt, bias, state}, {out}, std::move(u), asymmetric ? 4 : 2);
+    b.setInputs({in});
+    b.setOutputs({out});
+    return b.build();
+}
+
 std::vector<std::pair<std::string, Model>> sequenceFixtureModels() {
     std::vector<std::pair<std::string, Model>> models;
     std::mt19937 rng(31415);
@@ -209,6 +231,8 @@ std::vector<std::pair<std::string, Model>> sequenceFixtureModels() {
     models.emplace_back("lstm_int8_layer_norm_peephole_projection", buildInt8Lstm(intFull, rng));
     models.emplace_back("svdf_float", buildSvdf(false, rng));
     models.emplace_back("svdf_int8", buildSvdf(true, rng));
+    models.emplace_back("svdf_hybrid", buildHybridSvdf(rng, false));
+    models.emplace_back("svdf_hybrid_asymmetric", buildHybridSvdf(rng, true));
     return models;
 }
 
@@ -322,6 +346,32 @@ TEST_CASE("sequence kernels fail at prepare with the operator named", "[kernels]
         sv.subgraphs[0].operators[0].options = svdfOptions(4, Activation::NONE);
         CHECK_THAT(prepareError(sv), Catch::Contains("SVDF") && Catch::Contains("rank 4"));
     }
+}
+
+TEST_CASE("SVDF hybrid: hand-checked memory of two steps", "[kernels][sequence]") {
+    // As the float case with int8 weights: feature 127 * (2/127) = 2, time {10, 100} * 0.1 =
+    // {1, 10}. Input 3 quantizes to 127 with factor 3/127: 127 * 127 * (3/127) * (2/127) = 6.
+    ModelBuilder b;
+    const TensorIndex in = b.addTensor("input", TensorType::FLOAT32, {1, 1});
+    const TensorIndex wf = b.addConstant("feature", TensorType::INT8, {1, 1}, std::vector<int8_t>{127}, qp(2.0f / 127, 0));
+    const TensorIndex wt = b.addConstant("time", TensorType::INT8, {1, 2}, std::vector<int8_t>{10, 100}, qp(0.1f, 0));
+    const TensorIndex bias = b.addConstant("bias", TensorType::FLOAT32, {1}, std::vector<float>{0.5f});
+    const TensorIndex state = variableTensor(b, "state", TensorType::FLOAT32, {1, 2});
+    const TensorIndex out = b.addTensor("output", TensorType::FLOAT32, {1, 1});
+    b.addOperator(BuiltinOp::SVDF, {in, wf, wt, bias, state}, {out}, svdfOptions(1, Activation::NONE), 2);
+    b.setInputs({in});
+    b.setOutputs({out});
+    const Model m = b.build();
+    OpRun r = runModel(m, {bytesOf(std::vector<float>{3.0f})});
+    REQUIRE(r.ok());
+    CHECK(r.output<float>(0)[0] == Approx(60.5f).epsilon(1e-5));
+    r = runModel(m, {bytesOf(std::vector<float>{3.0f})}, {}, 2);
+    REQUIRE(r.ok());
+    CHECK(r.output<float>(0)[0] == Approx(66.5f).epsilon(1e-5));
+    // An all-zero input leaves the newest state 0: out = bias.
+    r = runModel(m, {bytesOf(std::vector<float>{0.0f})});
+    REQUIRE(r.ok());
+    CHECK(r.output<float>(0)[0] == 0.5f);
 }
 
 TEST_CASE("write the sequence fixture models", "[.generate]") {

@@ -148,12 +148,14 @@ private:
             if (Status s = mm::requireQuantized(ctx, w, "weights"); !s) return s;
             if (Status s = mm::requireScaleCount(ctx, w, "weights", size_t(m_shape.units)); !s) return s;
             if (Status s = mm::requireZeroPoints(ctx, w, "weights", 0); !s) return s;
-            // TFLite's hybrid FC multiplies the scaling factors by the per-tensor scale, which is 0
-            // for per-channel weights: its output is the bias alone (measured with the oracle,
-            // symmetric and asymmetric inputs). Refuse rather than imitate that.
-            if (w.quant->scale.size() > 1)
-                return ctx.error(mm::label(w, "weights") + " is quantized per channel on the hybrid path; the TFLite runtime ignores "
-                                 "per-channel scales there, quantize the weights per tensor");
+            // Per-channel weights (one scale per unit, dimension 0): each product is scaled by
+            // scaling_factor[batch] * s_w[unit], as EvalHybridImpl with per_channel_scale does in
+            // TFLite from late 2023 on. DEVIATION from the oracle's mid-2023 runtime, which still
+            // multiplies by the per-tensor scale (0 for these tensors) and so outputs the bias alone
+            // (measured, symmetric and asymmetric inputs): QuantLab follows the current runtime.
+            if (w.quant->scale.size() > 1 && w.quant->quantizedDimension != 0)
+                return ctx.error(mm::label(w, "weights") + " is quantized per channel along dimension " +
+                                 std::to_string(w.quant->quantizedDimension) + ", expected 0 (the units)");
             m_quantized.assign(size_t(m_shape.batches) * m_shape.depth, 0);
             m_scalingFactors.assign(size_t(m_shape.batches), 0.0f);
             m_inputOffsets.assign(size_t(m_shape.batches), 0);

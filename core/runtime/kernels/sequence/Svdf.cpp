@@ -7,6 +7,12 @@
 // the feature product is requantized to the state (s_in * s_wf / s_state), the time product
 // to the output (s_state * s_wt / s_out); no fused activation beyond the int8 clamp, as in
 // TFLite's EvalIntegerSVDF.
+// Hybrid (float input, state, bias and output; int8 feature and time weights; TFLite's
+// EvalHybridSVDF): each input row is quantized on its own (symmetric, or asymmetric with
+// asymmetric_quantize_inputs) and the feature product is the hybrid FULLY_CONNECTED's
+// (integer dot * row scaling factor * s_wf; an all-zero input gives 0); the time weights are
+// dequantized once to float (w * s_wt, as svdf.cc's float_weights_time) and the rest is the
+// float path.
 #include "runtime/kernels/sequence/SequenceKernels.h"
 
 #include "runtime/kernels/matmul/FullyConnectedRef.h"
@@ -20,6 +26,9 @@ namespace {
 struct SvdfDims {
     int batch = 0, input = 0, filters = 0, memory = 0, rank = 1, units = 0;
 };
+
+void applyTimeWeights(const float* wTime, const float* bias, float* state, float* out, const SvdfDims& d, Activation act,
+                      std::vector<float>& scratch);
 
 template <class S> void shiftStateLeft(S* state, const SvdfDims& d) {
     const size_t n = size_t(d.batch) * d.filters * d.memory;
@@ -37,6 +46,13 @@ void svdfFloat(const float* in, const float* wFeature, const float* wTime, const
             state[(size_t(b) * d.filters + f) * d.memory + (d.memory - 1)] = dot;
         }
     }
+    applyTimeWeights(wTime, bias, state, out, d, act, scratch);
+}
+
+// ApplyTimeWeightsBiasAndActivation: per filter the dot of its time weights with its state
+// row, then per unit bias + the sum over its rank filters, then the activation.
+void applyTimeWeights(const float* wTime, const float* bias, float* state, float* out, const SvdfDims& d, Activation act,
+                      std::vector<float>& scratch) {
     for (int b = 0; b < d.batch; ++b)
         for (int f = 0; f < d.filters; ++f) {
             float dot = 0.0f;
@@ -53,6 +69,23 @@ void svdfFloat(const float* in, const float* wFeature, const float* wTime, const
         }
         fc::applyActivationFloat(o, size_t(d.units), act);
     }
+}
+
+struct HybridSvdfBuffers {
+    std::vector<int8_t> quantized; // batch * input
+    std::vector<float> scalingFactors, feature, timeWeights;
+    std::vector<int32_t> inputOffsets, rowSums;
+};
+
+void svdfHybrid(const float* in, const int8_t* wFeature, float featureScale, const float* bias, float* state, float* out,
+                const SvdfDims& d, Activation act, bool asymmetric, HybridSvdfBuffers& buf, std::vector<float>& scratch) {
+    shiftStateLeft(state, d);
+    const fc::HybridScratch hs{buf.quantized, buf.scalingFactors, buf.inputOffsets, buf.rowSums};
+    const float scales[1] = {featureScale};
+    fc::fullyConnectedHybridRef(in, wFeature, scales, nullptr, buf.feature.data(), {d.batch, d.input, d.filters}, asymmetric,
+                                Activation::NONE, hs);
+    for (size_t i = 0; i < size_t(d.batch) * d.filters; ++i) state[i * d.memory + (d.memory - 1)] = buf.feature[i];
+    applyTimeWeights(buf.timeWeights.data(), bias, state, out, d, act, scratch);
 }
 
 void svdfInteger(const int8_t* in, const int8_t* wFeature, const int16_t* wTime, const int32_t* bias, int16_t* state, int8_t* out,
@@ -148,8 +181,26 @@ public:
             m_integer = true;
             return {};
         }
-        if (in.type == TensorType::FLOAT32 && wf.type == TensorType::INT8)
-            return ctx.error("the hybrid SVDF (float input, int8 weights) is not supported yet");
+        if (in.type == TensorType::FLOAT32 && wf.type == TensorType::INT8) {
+            if (Status s = mm::requireType(ctx, wt, "time weights", TensorType::INT8); !s) return s;
+            for (auto [t, role] : {std::pair{&state, "state"}, std::pair{&out, "output"}})
+                if (Status s = mm::requireType(ctx, *t, role, TensorType::FLOAT32); !s) return s;
+            if (bias) if (Status s = mm::requireType(ctx, *bias, "bias", TensorType::FLOAT32); !s) return s;
+            for (auto [t, role] : {std::pair{&wf, "feature weights"}, std::pair{&wt, "time weights"}}) {
+                if (Status s = mm::requireQuantized(ctx, *t, role); !s) return s;
+                if (t->quant->scale.size() != 1) return ctx.error(mm::label(*t, role) + " must be quantized per tensor on the hybrid path");
+            }
+            m_hybrid = true;
+            m_asymmetric = opts && opts->asymmetric_quantize_inputs;
+            const size_t rows = size_t(m_dims.batch);
+            m_buf.quantized.assign(rows * size_t(m_dims.input), 0);
+            m_buf.scalingFactors.assign(rows, 0.0f);
+            m_buf.inputOffsets.assign(rows, 0);
+            m_buf.rowSums.assign(size_t(m_dims.filters), 0);
+            m_buf.feature.assign(rows * size_t(m_dims.filters), 0.0f);
+            m_buf.timeWeights.clear(); // dequantized at the first eval (the weights may be produced at run time)
+            return {};
+        }
         return ctx.error("unsupported types: input " + std::string(typeName(in.type)) + ", feature weights " + std::string(typeName(wf.type)));
     }
 
@@ -160,7 +211,17 @@ public:
         const RtTensor* bias = ctx.input(3);
         RtTensor& state = *ctx.input(4);
         RtTensor& out = ctx.output(0);
-        if (m_integer)
+        if (m_hybrid) {
+            if (m_buf.timeWeights.empty() || !wt.constant) {
+                // svdf.cc: float_weights_time[i] = w[i] * scale, float product.
+                const auto w = wt.values<int8_t>();
+                const float scale = wt.scale();
+                m_buf.timeWeights.resize(w.size());
+                for (size_t i = 0; i < w.size(); ++i) m_buf.timeWeights[i] = float(w[i]) * scale;
+            }
+            svdfHybrid(in.as<float>(), wf.as<int8_t>(), wf.scale(), bias ? bias->as<float>() : nullptr, state.as<float>(), out.as<float>(),
+                       m_dims, m_act, m_asymmetric, m_buf, m_scratch);
+        } else if (m_integer)
             svdfInteger(in.as<int8_t>(), wf.as<int8_t>(), wt.as<int16_t>(), bias ? bias->as<int32_t>() : nullptr, state.as<int16_t>(),
                         out.as<int8_t>(), m_dims, m_scale1, m_scale2, in.zeroPoint(), out.zeroPoint(), ctx.options().rounding, m_scratchInt);
         else
@@ -173,6 +234,8 @@ private:
     SvdfDims m_dims;
     Activation m_act = Activation::NONE;
     bool m_integer = false;
+    bool m_hybrid = false, m_asymmetric = false;
+    HybridSvdfBuffers m_buf;
     QuantizedMultiplier m_scale1, m_scale2;
     std::vector<float> m_scratch;
     std::vector<int32_t> m_scratchInt;
