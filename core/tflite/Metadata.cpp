@@ -133,6 +133,14 @@ std::vector<uint8_t> encodeModelMetadata(const ModelMetadataInfo& info) {
             tm->stats->min = t.statsMin;
             tm->stats->max = t.statsMax;
         }
+        if (!t.colorSpace.empty()) {
+            sup::ImagePropertiesT img;
+            img.color_space = t.colorSpace == "GRAYSCALE" ? sup::ColorSpaceType::GRAYSCALE
+                              : t.colorSpace == "RGB"     ? sup::ColorSpaceType::RGB
+                                                          : sup::ColorSpaceType::UNKNOWN;
+            tm->content = std::make_unique<sup::ContentT>();
+            tm->content->content_properties.Set(std::move(img));
+        }
         for (const std::string& f : t.associatedFiles) {
             auto af = std::make_unique<sup::AssociatedFileT>();
             af->name = f;
@@ -147,6 +155,28 @@ std::vector<uint8_t> encodeModelMetadata(const ModelMetadataInfo& info) {
     fb::FlatBufferBuilder b;
     sup::FinishModelMetadataBuffer(b, sup::ModelMetadata::Pack(b, &m));
     return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+}
+
+std::vector<std::string> modelLabels(const Model& model) {
+    std::vector<std::string> labels;
+    const auto decoded = decodeModelMetadata(model);
+    if (!decoded || !decoded->ok() || decoded->value().outputs.empty()) return labels;
+    for (const std::string& file : decoded->value().outputs[0].associatedFiles) {
+        const auto bytes = model.metadataBytes(file);
+        if (bytes.empty()) continue;
+        std::string line;
+        for (uint8_t c : bytes) {
+            if (c == '\n') {
+                labels.push_back(line);
+                line.clear();
+            } else if (c != '\r') {
+                line.push_back(char(c));
+            }
+        }
+        if (!line.empty()) labels.push_back(line);
+        break;
+    }
+    return labels;
 }
 
 } // namespace ql

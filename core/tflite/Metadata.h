@@ -55,4 +55,9 @@ std::optional<Result<ModelMetadataInfo>> decodeModelMetadata(const Model& model)
 // normalisation and per-output labels file names) as a TFLITE_METADATA flatbuffer.
 std::vector<uint8_t> encodeModelMetadata(const ModelMetadataInfo& info);
 
+// Class labels of output 0: the lines of its TENSOR_AXIS_LABELS file (named in TFLITE_METADATA)
+// stored as a model metadata entry of the same name (QuantLab's exports keep the file there
+// rather than in TFLite Support's appended zip). Empty when absent.
+std::vector<std::string> modelLabels(const Model& model);
+
 } // namespace ql
