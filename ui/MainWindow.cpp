@@ -1,6 +1,7 @@
 #include "MainWindow.h"
 
 #include "JobRunner.h"
+#include "LoadDataDialog.h"
 #include "Theme.h"
 #include "graph/GraphPage.h"
 #include "graph/GraphView.h"
@@ -44,10 +45,18 @@ const char* kRecentKey = "recentFiles";
 const char* kStateKey = "window/state";
 const char* kGeometryKey = "window/geometry";
 const char* kDarkKey = "view/dark";
+
+// Our keys plus the platform's standard ones, each once: a key bound twice to one action is an
+// "ambiguous shortcut" and does nothing (QKeySequence::ZoomOut is Ctrl+- on Linux).
+QList<QKeySequence> distinctKeys(QList<QKeySequence> keys, QKeySequence::StandardKey standard) {
+    for (const QKeySequence& k : QKeySequence::keyBindings(standard))
+        if (!keys.contains(k)) keys << k;
+    return keys;
+}
 } // namespace
 
 MainWindow::MainWindow(QWidget* parent)
-    : QMainWindow(parent), m_loader(new JobRunner(this)), m_tensorJobs(new JobRunner(this)) {
+    : QMainWindow(parent), m_loader(new JobRunner(this)), m_tensorJobs(new JobRunner(this)), m_sampleJobs(new JobRunner(this)) {
     setWindowTitle(QStringLiteral("QuantLab"));
     setAcceptDrops(true);
     setDockNestingEnabled(true);
@@ -119,6 +128,10 @@ void MainWindow::createActions() {
     open->setShortcut(QKeySequence::Open);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     rebuildRecentMenu();
+    m_loadDataAction = file->addAction(tr("&Load data..."), this, &MainWindow::onLoadData);
+    m_loadDataAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L));
+    m_loadDataAction->setToolTip(tr("Run calibration data through the model for activation histograms"));
+    m_loadDataAction->setEnabled(false);
     QAction* close = file->addAction(tr("&Close"), this, &MainWindow::closeModel);
     close->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_W));
     file->addSeparator();
@@ -138,9 +151,9 @@ void MainWindow::createActions() {
     QMenu* view = menuBar()->addMenu(tr("&View"));
     GraphView* gv = m_graph->view();
     QAction* zoomIn = view->addAction(tr("Zoom &in"), gv, &GraphView::zoomIn);
-    zoomIn->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Equal), QKeySequence(Qt::CTRL | Qt::Key_Plus), QKeySequence::ZoomIn});
+    zoomIn->setShortcuts(distinctKeys({QKeySequence(Qt::CTRL | Qt::Key_Equal), QKeySequence(Qt::CTRL | Qt::Key_Plus)}, QKeySequence::ZoomIn));
     QAction* zoomOut = view->addAction(tr("Zoom &out"), gv, &GraphView::zoomOut);
-    zoomOut->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Minus), QKeySequence::ZoomOut});
+    zoomOut->setShortcuts(distinctKeys({QKeySequence(Qt::CTRL | Qt::Key_Minus)}, QKeySequence::ZoomOut));
     QAction* fit = view->addAction(tr("&Fit to window"), gv, &GraphView::fitToWindow);
     fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
     QAction* actual = view->addAction(tr("&Actual size"), gv, &GraphView::resetZoom);
@@ -173,7 +186,7 @@ void MainWindow::createStatusBar() {
     statusBar()->addPermanentWidget(m_progress);
     statusBar()->addPermanentWidget(m_cancel);
     for (QWidget* w : std::initializer_list<QWidget*>{m_jobLabel, m_progress, m_cancel}) w->hide();
-    for (JobRunner* r : {m_loader, m_graph->jobs(), m_tensorJobs}) {
+    for (JobRunner* r : {m_loader, m_graph->jobs(), m_tensorJobs, m_sampleJobs}) {
         connect(r, &JobRunner::started, this, [this, r](const QString& title) {
             m_jobLabel->setText(title);
             m_progress->setValue(0);
@@ -237,6 +250,10 @@ void MainWindow::onLoaded(std::shared_ptr<const OpenedModel> opened) {
         return;
     }
     m_loaded = opened->loaded;
+    m_sampleJobs->cancel();
+    m_samples.reset(); // samples belong to the previous model
+    m_currentTensor = TensorIndex{};
+    m_loadDataAction->setEnabled(true);
     addRecent(QString::fromStdString(l.path));
     setWindowTitle(QStringLiteral("%1 - QuantLab").arg(name));
     m_modelInfo->resetData(m_loaded);
@@ -261,7 +278,11 @@ void MainWindow::onLoaded(std::shared_ptr<const OpenedModel> opened) {
 void MainWindow::closeModel() {
     m_loader->cancel();
     m_tensorJobs->cancel();
+    m_sampleJobs->cancel();
     m_loaded.reset();
+    m_samples.reset();
+    m_currentTensor = TensorIndex{};
+    m_loadDataAction->setEnabled(false);
     m_graph->clear();
     m_modelInfo->resetData(nullptr);
     m_operator->resetData(nullptr);
@@ -285,20 +306,32 @@ void MainWindow::onOperatorSelected(SubgraphIndex subgraph, OperatorIndex op) {
     auto snap = makeOperatorSnapshot(m_loaded->model, subgraph, op);
     m_operator->resetData(snap);
     m_operatorDock->raise();
-    // Show the operator's weight (its first constant input), else its first output.
+    // Show the operator's weight (its first constant input), else its first output; with
+    // activation samples loaded, its first output's activations.
     const Operator& o = m_loaded->model->subgraphs[subgraph.index()].op(op);
     TensorIndex pick;
-    for (TensorIndex t : o.inputs)
-        if (t.valid() && m_loaded->model->isConstant(m_loaded->model->subgraphs[subgraph.index()].tensor(t))) {
-            pick = t;
-            break;
-        }
+    if (m_samples && m_samples->subgraph == subgraph && !o.outputs.empty() && o.outputs[0].valid() &&
+        m_samples->values.count(o.outputs[0].value))
+        pick = o.outputs[0];
+    const Subgraph& sg = m_loaded->model->subgraphs[subgraph.index()];
+    for (size_t i = 0; i < o.inputs.size() && !pick.valid(); ++i)
+        if (o.inputs[i].valid() && m_loaded->model->isConstant(sg.tensor(o.inputs[i]))) pick = o.inputs[i];
+    // float16 models: the weight is the constant behind a DEQUANTIZE
+    for (size_t i = 0; i < o.inputs.size() && !pick.valid(); ++i) {
+        if (!o.inputs[i].valid()) continue;
+        const OperatorIndex p = sg.producer[o.inputs[i].index()];
+        if (p.valid() && sg.op(p).op == BuiltinOp::DEQUANTIZE && !sg.op(p).inputs.empty() && sg.op(p).inputs[0].valid() &&
+            m_loaded->model->isConstant(sg.tensor(sg.op(p).inputs[0])))
+            pick = sg.op(p).inputs[0];
+    }
     if (!pick.valid() && !o.outputs.empty()) pick = o.outputs[0];
     if (pick.valid()) onTensorSelected(subgraph, pick);
 }
 
 void MainWindow::onTensorSelected(SubgraphIndex subgraph, TensorIndex tensor) {
     if (!m_loaded || !tensor.valid()) return;
+    m_currentSubgraph = subgraph;
+    m_currentTensor = tensor;
     const auto model = m_loaded->model;
     const auto samples = m_samples;
     m_tensorJobs->run<TensorSnapshot>(
@@ -315,12 +348,20 @@ void MainWindow::selectInterestingOperator() {
     const Subgraph& sg = m_loaded->model->subgraphs[m_graph->subgraph().index()];
     // The first operator with weights: a constant input at index 1 of a convolution or a fully
     // connected layer (quantized ones first), else the first operator.
+    // Weights of float16 models come from a DEQUANTIZE of a constant: they count too.
     auto weighted = [&](const Operator& op, bool needQuant) {
-        if (op.inputs.size() < 2 || !op.inputs[1].valid()) return false;
-        const Tensor& w = sg.tensor(op.inputs[1]);
+        const size_t w = 1; // the filter is input 1 of all four
+        if (op.inputs.size() < 2 || !op.inputs[w].valid()) return false;
+        const Tensor& weights = sg.tensor(op.inputs[w]);
         const bool heavy = op.op == BuiltinOp::CONV_2D || op.op == BuiltinOp::DEPTHWISE_CONV_2D ||
                            op.op == BuiltinOp::FULLY_CONNECTED || op.op == BuiltinOp::TRANSPOSE_CONV;
-        return heavy && m_loaded->model->isConstant(w) && (!needQuant || w.quant.isQuantized());
+        bool constant = m_loaded->model->isConstant(weights);
+        if (!constant && !needQuant) {
+            const OperatorIndex p = sg.producer[op.inputs[w].index()];
+            constant = p.valid() && sg.op(p).op == BuiltinOp::DEQUANTIZE && !sg.op(p).inputs.empty() &&
+                       sg.op(p).inputs[0].valid() && m_loaded->model->isConstant(sg.tensor(sg.op(p).inputs[0]));
+        }
+        return heavy && constant && (!needQuant || weights.quant.isQuantized());
     };
     OperatorIndex best;
     for (bool needQuant : {true, false})
@@ -348,9 +389,69 @@ void MainWindow::setOperatorValues(std::shared_ptr<const std::vector<double>> va
     m_graph->setOperatorValues(std::move(values), label);
 }
 
-void MainWindow::setActivationSamples(std::shared_ptr<const ActivationSamples> samples) { m_samples = std::move(samples); }
+void MainWindow::setActivationSamples(std::shared_ptr<const ActivationSamples> samples) {
+    m_samples = std::move(samples);
+    if (m_currentTensor.valid()) onTensorSelected(m_currentSubgraph, m_currentTensor); // redraw with the samples
+}
 
-bool MainWindow::isBusy() const { return m_loader->isBusy() || m_graph->jobs()->isBusy() || m_tensorJobs->isBusy(); }
+void MainWindow::selectTensor(TensorIndex tensor) { onTensorSelected(m_graph->subgraph(), tensor); }
+
+void MainWindow::onLoadData() {
+    if (!m_loaded || !m_loaded->model) return;
+    LoadDataDialog dialog(this);
+    if (dialog.exec() != QDialog::Accepted || dialog.spec().isEmpty()) return;
+    loadActivationData(dialog.spec(), dialog.calibrator(), dialog.maxSamples());
+}
+
+namespace {
+struct SamplingOutcome {
+    std::shared_ptr<const ActivationSamples> samples;
+    std::string error;
+};
+} // namespace
+
+void MainWindow::loadActivationData(const QString& spec, const QString& calibrator, size_t maxSamples) {
+    if (!m_loaded || !m_loaded->model) return;
+    const auto model = m_loaded->model;
+    ActivationSamplingOptions options;
+    options.calibrator = calibrator.toStdString();
+    options.maxSamples = maxSamples;
+    const std::string source = spec.toStdString();
+    m_sampleJobs->run<SamplingOutcome>(
+        tr("Running %1").arg(spec),
+        [model, source, options](const Progress& p) -> std::shared_ptr<const SamplingOutcome> {
+            auto out = std::make_shared<SamplingOutcome>();
+            auto r = collectActivationSamples(model, source, options, p);
+            if (r) out->samples = std::move(r.value());
+            else out->error = r.message();
+            return out;
+        },
+        [this, spec](std::shared_ptr<const SamplingOutcome> outcome) {
+            if (!outcome || !outcome->samples) {
+                const std::string why = outcome ? outcome->error : std::string("failed");
+                auto items = std::make_shared<std::vector<Diagnostic>>(m_loaded ? m_loaded->model->diagnostics : std::vector<Diagnostic>{});
+                items->push_back({Severity::Error, "calibration data " + spec.toStdString() + ": " + why});
+                showProblems(items);
+                statusBar()->showMessage(tr("Could not load %1").arg(spec), 8000);
+                emit activationDataLoaded(false);
+                return;
+            }
+            const auto& s = *outcome->samples;
+            statusBar()->showMessage(tr("Activations of %1 tensors over %2 sample(s) of %3; calibrator %4")
+                                         .arg(s.values.size())
+                                         .arg(s.sampleCount)
+                                         .arg(QString::fromStdString(s.source))
+                                         .arg(QString::fromStdString(s.calibrator)),
+                                     15000);
+            setActivationSamples(outcome->samples);
+            m_histogramDock->raise();
+            emit activationDataLoaded(true);
+        });
+}
+
+bool MainWindow::isBusy() const {
+    return m_loader->isBusy() || m_graph->jobs()->isBusy() || m_tensorJobs->isBusy() || m_sampleJobs->isBusy();
+}
 
 bool MainWindow::waitUntilIdle(int timeoutMs) {
     QElapsedTimer clock;

@@ -52,6 +52,17 @@ public:
     // (e.g. per-layer error), and activation samples from calibration for the histograms.
     void setOperatorValues(std::shared_ptr<const std::vector<double>> values, const QString& label);
     void setActivationSamples(std::shared_ptr<const ActivationSamples> samples);
+    std::shared_ptr<const ActivationSamples> activationSamples() const { return m_samples; }
+
+    // Runs the float model over a data source (product.md's SRC) in a job and feeds the
+    // activation histograms; `calibrator` picks the range drawn as chosen. Errors go to the
+    // problems panel.
+    void loadActivationData(const QString& spec, const QString& calibrator = QStringLiteral("minmax"), size_t maxSamples = 0);
+    JobRunner* activationJobs() const { return m_sampleJobs; }
+    QAction* loadDataAction() const { return m_loadDataAction; }
+    // The tensor the inspectors show (invalid when none).
+    TensorIndex currentTensor() const { return m_currentTensor; }
+    void selectTensor(TensorIndex tensor);
 
     GraphPage* graphPage() const { return m_graph; }
     OperatorPanel* operatorPanel() const { return m_operator; }
@@ -61,6 +72,7 @@ public:
 
 signals:
     void modelLoaded();     // a model (or a load error) arrived
+    void activationDataLoaded(bool ok); // a loadActivationData job finished (not when cancelled)
     void graphShown();      // the graph of the loaded model was painted
 
 protected:
@@ -73,6 +85,7 @@ private:
     void createActions();
     void createStatusBar();
     void onOpen();
+    void onLoadData();
     void onLoaded(std::shared_ptr<const struct OpenedModel> opened);
     void onOperatorSelected(SubgraphIndex subgraph, OperatorIndex op);
     void onTensorSelected(SubgraphIndex subgraph, TensorIndex tensor);
@@ -86,6 +99,9 @@ private:
     std::shared_ptr<const ActivationSamples> m_samples;
     JobRunner* m_loader;
     JobRunner* m_tensorJobs;
+    JobRunner* m_sampleJobs;
+    SubgraphIndex m_currentSubgraph{0};
+    TensorIndex m_currentTensor;
 
     GraphPage* m_graph;
     OperatorPanel* m_operator;
@@ -101,6 +117,7 @@ private:
     QDockWidget* m_problemsDock = nullptr;
     QMenu* m_recentMenu = nullptr;
     QAction* m_darkAction = nullptr;
+    QAction* m_loadDataAction = nullptr;
 
     QLabel* m_facts;
     QLabel* m_jobLabel;

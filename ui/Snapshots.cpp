@@ -45,6 +45,11 @@ std::shared_ptr<const OperatorSnapshot> makeOperatorSnapshot(std::shared_ptr<con
     out->op = op;
     out->optionsType = optionsTypeName(o);
     out->options = describeOptions(o);
+    // quantized_bias_type (Conv2D/FullyConnected/TransposeConv options) defaults to FLOAT32,
+    // which TFLite reads as "not set" (int32 bias, int64 for int16x8): the object API cannot
+    // tell an absent field from the default, so show the default as such.
+    for (OptionField& f : out->options)
+        if (f.name == "quantized_bias_type" && f.text == "FLOAT32") f.text = "(default)";
     out->kind = classifyOperator(*model, sg, o);
     out->requant = operatorRequantization(sg, o);
     out->macs = operatorMacs(sg, o);
@@ -81,6 +86,9 @@ std::shared_ptr<const TensorSnapshot> makeTensorSnapshot(std::shared_ptr<const M
             out->chosenMin = it->second.first;
             out->chosenMax = it->second.second;
         }
+        for (const auto& [name, ranges] : samples->rangesByCalibrator)
+            if (auto it = ranges.find(tensor.value); it != ranges.end()) out->calibratorRanges.emplace_back(name, it->second);
+        out->sampleCount = samples->sampleCount;
     } else {
         out->valueNote = "activation: values appear when calibration data is loaded";
     }

@@ -61,6 +61,10 @@ struct TensorSnapshot {
     bool hasChosenRange = false;
     double chosenMin = 0, chosenMax = 0;
     std::string calibrator;
+    // activation samples: every calibrator's range (name, [min, max]) and how many data
+    // samples produced them
+    std::vector<std::pair<std::string, std::pair<double, double>>> calibratorRanges;
+    size_t sampleCount = 0;
 
     const Tensor& info() const { return model->subgraphs[subgraph.index()].tensor(tensor); }
 };

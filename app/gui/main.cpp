@@ -1,5 +1,6 @@
 // quantlab: the desktop application.
-//   quantlab [MODEL] [--screenshot PNG [--view graph|operator|tensor|histogram|model|problems]]
+//   quantlab [MODEL] [--screenshot PNG [--view graph|operator|tensor|histogram|model|problems]
+//            [--data SRC [--calibrator C]]]
 //   quantlab MODEL --bench   (prints the time to the first painted graph and pan/zoom fps)
 #include "MainWindow.h"
 #include "Theme.h"
@@ -53,7 +54,11 @@ int main(int argc, char** argv) {
     QCommandLineOption expandLimit(QStringLiteral("expand-limit"),
                                    QStringLiteral("Collapse name scopes of subgraphs with more operators than this"),
                                    QStringLiteral("n"));
-    parser.addOptions({screenshot, view, bench, dark, expandLimit});
+    QCommandLineOption data(QStringLiteral("data"), QStringLiteral("Calibration data for the activation histograms (screenshot)"),
+                            QStringLiteral("src"));
+    QCommandLineOption calibrator(QStringLiteral("calibrator"), QStringLiteral("Calibrator drawn as chosen: minmax, percentile:P, mse, kl"),
+                                  QStringLiteral("c"), QStringLiteral("minmax"));
+    parser.addOptions({screenshot, view, bench, dark, expandLimit, data, calibrator});
     parser.process(app);
 
     const bool scripted = parser.isSet(screenshot) || parser.isSet(bench);
@@ -102,6 +107,13 @@ int main(int argc, char** argv) {
             std::fflush(stdout);
             QApplication::exit(status);
             return;
+        }
+        if (parser.isSet(data) && window.model()) {
+            window.loadActivationData(parser.value(data), parser.value(calibrator), 100);
+            if (!window.waitUntilIdle(300000) || !window.activationSamples()) {
+                std::fprintf(stderr, "quantlab: the calibration data did not load (see the problems panel)\n");
+                status = 1;
+            }
         }
         window.selectInterestingOperator();
         window.waitUntilIdle(30000);

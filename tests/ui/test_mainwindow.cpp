@@ -14,8 +14,19 @@
 #include "model/SyntheticModel.h"
 #include "tflite/ModelWriter.h"
 
+#include <QApplication>
 #include <QCoreApplication>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileInfo>
 #include <QImage>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMimeData>
+#include <QSettings>
+#include <QTest>
+#include <QTimer>
+#include <QUrl>
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -175,4 +186,149 @@ TEST_CASE("a screenshot of each main view of every shared model is painted", "[u
             CHECK(looksPainted(w.graphPage()->view()->grab().toImage(), 4)); // the graph pane is not empty
         }
     }
+}
+
+namespace {
+// QSettings in a temporary folder for one test (recent files, dock layout).
+struct TemporarySettings {
+    test::TempDir dir;
+    TemporarySettings() {
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, QString::fromStdString(dir.path().string()));
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, QString::fromStdString(dir.path().string()));
+        QCoreApplication::setOrganizationName(QStringLiteral("QuantLab-tests-temporary"));
+    }
+    ~TemporarySettings() { QCoreApplication::setOrganizationName(QStringLiteral("QuantLab-tests")); }
+};
+
+QAction* actionFor(QWidget& w, const QKeySequence& key) {
+    for (QAction* a : w.findChildren<QAction*>())
+        if (a->shortcuts().contains(key)) return a;
+    return nullptr;
+}
+
+void activate(QWidget& w) {
+    w.show();
+    w.activateWindow();
+    REQUIRE(QTest::qWaitForWindowActive(&w));
+}
+} // namespace
+
+TEST_CASE("a model dropped on the window opens", "[ui][shortcuts]") {
+    IsolatedSettings isolated;
+    test::TempDir dir;
+    const std::string path = dir.file("dropped.tflite");
+    REQUIRE(writeModelFile(test::makeSmallCnn(), path).ok());
+    ui::MainWindow w;
+    w.show();
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(QString::fromStdString(path))});
+    QDragEnterEvent enter(QPoint(50, 50), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(&w, &enter);
+    CHECK(enter.isAccepted());
+    QDropEvent drop(QPointF(50, 50), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(&w, &drop);
+    REQUIRE(w.waitUntilIdle());
+    REQUIRE(w.model());
+    CHECK(w.windowTitle().startsWith(QStringLiteral("dropped.tflite")));
+    // text without a file URL is refused
+    QMimeData text;
+    text.setText(QStringLiteral("hello"));
+    QDragEnterEvent refused(QPoint(50, 50), Qt::CopyAction, &text, Qt::LeftButton, Qt::NoModifier);
+    refused.setAccepted(false);
+    QCoreApplication::sendEvent(&w, &refused);
+    CHECK_FALSE(refused.isAccepted());
+}
+
+TEST_CASE("standard shortcuts: open, close, zoom, find, full screen", "[ui][shortcuts]") {
+    IsolatedSettings isolated;
+    test::TempDir dir;
+    const std::string path = dir.file("cnn.tflite");
+    REQUIRE(writeModelFile(test::makeSmallCnn(), path).ok());
+    ui::MainWindow w;
+    w.resize(1200, 800);
+    activate(w);
+    w.openModel(QString::fromStdString(path));
+    REQUIRE(w.waitUntilIdle());
+    REQUIRE(w.model());
+
+    // Ctrl+O is bound and opens a file dialog (closed again by a timer)
+    QAction* open = actionFor(w, QKeySequence(Qt::CTRL | Qt::Key_O));
+    REQUIRE(open);
+    CHECK(open->isEnabled());
+    QString dialogClass;
+    QTimer::singleShot(200, [&] {
+        if (QWidget* modal = QApplication::activeModalWidget()) {
+            dialogClass = QString::fromLatin1(modal->metaObject()->className());
+            modal->close();
+        }
+    });
+    QTest::keyClick(&w, Qt::Key_O, Qt::ControlModifier);
+    CHECK(dialogClass == QStringLiteral("QFileDialog"));
+    activate(w);
+
+    ui::GraphView* view = w.graphPage()->view();
+    view->resetZoom();
+    const double before = view->scale();
+    QTest::keyClick(&w, Qt::Key_Equal, Qt::ControlModifier);
+    CHECK(view->scale() > before * 1.1);
+    QTest::keyClick(&w, Qt::Key_Minus, Qt::ControlModifier);
+    QTest::keyClick(&w, Qt::Key_Minus, Qt::ControlModifier);
+    CHECK(view->scale() < before * 0.9);
+    view->fitToWindow();
+    const double fitted = view->scale();
+    view->resetZoom();
+    QTest::keyClick(&w, Qt::Key_0, Qt::ControlModifier);
+    CHECK(view->scale() == Approx(fitted));
+
+    QTest::keyClick(&w, Qt::Key_F, Qt::ControlModifier);
+    QWidget* focus = QApplication::focusWidget();
+    REQUIRE(focus);
+    CHECK(qobject_cast<QLineEdit*>(focus));
+    CHECK(w.graphPage()->isAncestorOf(focus));
+
+    CHECK_FALSE(w.windowState().testFlag(Qt::WindowFullScreen));
+    QTest::keyClick(&w, Qt::Key_F11);
+    CHECK(w.windowState().testFlag(Qt::WindowFullScreen));
+    QTest::keyClick(&w, Qt::Key_F11);
+    CHECK_FALSE(w.windowState().testFlag(Qt::WindowFullScreen));
+
+    QTest::keyClick(&w, Qt::Key_W, Qt::ControlModifier);
+    CHECK_FALSE(w.model());
+    CHECK(w.windowTitle() == QStringLiteral("QuantLab"));
+}
+
+TEST_CASE("recent files are kept in QSettings, newest first, and reopen", "[ui][settings]") {
+    TemporarySettings settings;
+    test::TempDir dir;
+    const std::string a = dir.file("a.tflite"), b = dir.file("b.tflite");
+    REQUIRE(writeModelFile(test::makeSmallCnn(), a).ok());
+    REQUIRE(writeModelFile(test::makeFloatFullyConnected(), b).ok());
+    {
+        ui::MainWindow w;
+        for (const auto& p : {a, b, a}) {
+            w.openModel(QString::fromStdString(p));
+            REQUIRE(w.waitUntilIdle());
+        }
+    }
+    const QStringList recent = QSettings().value(QStringLiteral("recentFiles")).toStringList();
+    REQUIRE(recent.size() == 2); // a twice counts once
+    CHECK(recent[0] == QString::fromStdString(a));
+    CHECK(recent[1] == QString::fromStdString(b));
+    CHECK(QFileInfo(QSettings().fileName()).absolutePath().startsWith(QString::fromStdString(settings.dir.path().string())));
+
+    // a new window lists them and opens one from the menu
+    ui::MainWindow w;
+    QMenu* menu = nullptr;
+    for (QMenu* m : w.findChildren<QMenu*>())
+        if (m->title() == QStringLiteral("Open &Recent")) menu = m;
+    REQUIRE(menu);
+    QAction* second = nullptr;
+    for (QAction* act : menu->actions())
+        if (act->text() == QStringLiteral("b.tflite")) second = act;
+    REQUIRE(second);
+    second->trigger();
+    REQUIRE(w.waitUntilIdle());
+    REQUIRE(w.model());
+    CHECK(w.model()->subgraphs[0].operators.size() == 1);
+    CHECK(QSettings().value(QStringLiteral("recentFiles")).toStringList().first() == QString::fromStdString(b));
 }

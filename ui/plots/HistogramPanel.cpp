@@ -52,6 +52,16 @@ QCPItemStraightLine* verticalLine(QCustomPlot* plot, double x, const QPen& pen) 
     return line;
 }
 
+QString samplesNote(const TensorSnapshot& s) {
+    QString note = HistogramPanel::tr("  ·  activation, %1 values sampled over %2 data sample(s)")
+                       .arg(formatCount(s.real.size()))
+                       .arg(s.sampleCount);
+    if (s.hasChosenRange)
+        note += HistogramPanel::tr("  ·  %1 chose [%2, %3]")
+                    .arg(QString::fromStdString(s.calibrator), formatNumber(s.chosenMin), formatNumber(s.chosenMax));
+    return note;
+}
+
 } // namespace
 
 HistogramPanel::HistogramPanel(QWidget* parent) : QWidget(parent) {
@@ -86,7 +96,11 @@ HistogramPanel::HistogramPanel(QWidget* parent) : QWidget(parent) {
     controls->addWidget(m_clipLo, 1, 1);
     controls->addWidget(m_clipHi, 1, 2);
     controls->addWidget(reset, 1, 3);
-    controls->setColumnStretch(4, 1);
+    auto* calibrated = new QPushButton(tr("calibrator"), this);
+    calibrated->setToolTip(tr("Clip at the range the calibrator chose"));
+    m_calibratorButton = calibrated;
+    controls->addWidget(calibrated, 1, 4);
+    controls->setColumnStretch(5, 1);
     box->addLayout(controls);
     m_resultLabel = new QLabel(this);
     m_resultLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -105,6 +119,7 @@ HistogramPanel::HistogramPanel(QWidget* parent) : QWidget(parent) {
     auto* exportRow = new QHBoxLayout;
     auto* exportHist = new QPushButton(tr("Export histogram..."), this);
     auto* exportChannels = new QPushButton(tr("Export channel ranges..."), this);
+    m_exportChannels = exportChannels;
     exportRow->addStretch(1);
     exportRow->addWidget(exportHist);
     exportRow->addWidget(exportChannels);
@@ -122,14 +137,21 @@ HistogramPanel::HistogramPanel(QWidget* parent) : QWidget(parent) {
     connect(m_symmetric, &QCheckBox::toggled, this, [this](bool on) {
         if (m_updatingControls) return;
         m_params.symmetric = on;
+        rebuildHistogram(); // the axis range follows the grid's ends
         updateWhatIf();
     });
+    // symmetric mode has one limit a: either field sets [-|v|, |v|]
     connect(m_clipLo, &QDoubleSpinBox::valueChanged, this, [this](double v) {
-        if (!m_updatingControls) setClipRange(v, m_params.clipMax);
+        if (m_updatingControls) return;
+        if (m_params.symmetric) setClipRange(-std::abs(v), std::abs(v));
+        else setClipRange(v, m_params.clipMax);
     });
     connect(m_clipHi, &QDoubleSpinBox::valueChanged, this, [this](double v) {
-        if (!m_updatingControls) setClipRange(m_params.clipMin, v);
+        if (m_updatingControls) return;
+        if (m_params.symmetric) setClipRange(-std::abs(v), std::abs(v));
+        else setClipRange(m_params.clipMin, v);
     });
+    connect(calibrated, &QPushButton::clicked, this, &HistogramPanel::useCalibratorRange);
     connect(reset, &QPushButton::clicked, this, [this] {
         const ValueStats s = computeValueStats(m_values);
         setClipRange(s.min, s.max);
@@ -166,10 +188,15 @@ void HistogramPanel::resetData(std::shared_ptr<const TensorSnapshot> snapshot) {
         m_title->setText(tr("<b>%1</b>  %2 %3%4")
                              .arg(QString::fromStdString(m_snapshot->info().name).toHtmlEscaped(), formatShape(m_snapshot->info().shape),
                                   QString::fromLatin1(typeName(m_snapshot->info().type).data()),
-                                  m_snapshot->fromSamples ? tr("  (activation samples, %1)").arg(QString::fromStdString(m_snapshot->calibrator))
-                                                          : QString()));
+                                  m_snapshot->fromSamples ? samplesNote(*m_snapshot) : QString()));
+    m_calibratorButton->setEnabled(has && m_snapshot->hasChosenRange);
+    // the per-channel range chart belongs to per-channel quantization only
+    const bool perChannel = has && m_snapshot->quant.size() > 1 && !m_snapshot->channelStats.empty();
+    m_channels->setVisible(perChannel);
+    m_exportChannels->setVisible(perChannel);
     if (has) { // start from the tensor's own scheme: symmetric when every zero point is 0
-        bool symmetric = true;
+        // (float activations: asymmetric, like TFLite's int8 activations)
+        bool symmetric = !(m_snapshot->fromSamples && m_snapshot->quant.empty());
         for (const auto& q : m_snapshot->quant) symmetric = symmetric && q.zeroPoint == 0;
         m_updatingControls = true;
         m_symmetric->setChecked(symmetric);
@@ -198,6 +225,10 @@ void HistogramPanel::selectValues() {
     const ValueStats s = computeValueStats(m_values);
     m_params.clipMin = s.min;
     m_params.clipMax = s.max;
+    if (m_snapshot && m_snapshot->hasChosenRange && m_channel < 0) { // activations: start at the calibrator's choice
+        m_params.clipMin = m_snapshot->chosenMin;
+        m_params.clipMax = m_snapshot->chosenMax;
+    }
     rebuildHistogram();
     updateWhatIf();
 }
@@ -207,6 +238,21 @@ void HistogramPanel::setClipRange(double lo, double hi) {
     m_params.clipMax = std::max(lo, hi);
     updateWhatIf();
 }
+
+void HistogramPanel::useCalibratorRange() {
+    if (m_snapshot && m_snapshot->hasChosenRange) setClipRange(m_snapshot->chosenMin, m_snapshot->chosenMax);
+}
+
+void HistogramPanel::setSymmetric(bool symmetric) {
+    m_params.symmetric = symmetric;
+    m_updatingControls = true;
+    m_symmetric->setChecked(symmetric);
+    m_updatingControls = false;
+    rebuildHistogram();
+    updateWhatIf();
+}
+
+std::pair<double, double> HistogramPanel::displayedClip() const { return {m_clipLo->value(), m_clipHi->value()}; }
 
 void HistogramPanel::setBits(int bits) {
     m_params.bits = bits;
@@ -239,7 +285,7 @@ void HistogramPanel::rebuildHistogram() {
     bars->setPen(Qt::NoPen);
     bars->setBrush(QColor(70, 130, 200, 200));
     // the tensor's own representable range (per tensor, or the selected channel's)
-    if (m_snapshot && !m_snapshot->quant.empty() && !m_snapshot->fromSamples) {
+    if (m_snapshot && !m_snapshot->quant.empty()) {
         const size_t c = m_channel >= 0 && size_t(m_channel) < m_snapshot->quant.size() ? size_t(m_channel) : 0;
         if (m_channel >= 0 || m_snapshot->quant.size() == 1) {
             const auto& q = m_snapshot->quant[c];
@@ -252,20 +298,52 @@ void HistogramPanel::rebuildHistogram() {
             band->setBrush(QColor(120, 200, 120, 40));
         }
     }
-    if (m_snapshot && m_snapshot->hasChosenRange) {
-        const QPen pen(QColor(30, 150, 60), 1.5, Qt::DashLine);
-        verticalLine(m_hist, m_snapshot->chosenMin, pen);
-        verticalLine(m_hist, m_snapshot->chosenMax, pen);
-    }
+    drawCalibratorRanges();
     const QPen clipPen(QColor(210, 40, 40), 2);
     m_loLine = verticalLine(m_hist, m_params.clipMin, clipPen);
     m_hiLine = verticalLine(m_hist, m_params.clipMax, clipPen);
-    // show the data and the what-if grid's ends (symmetric clips reach past the data)
+    // show the data, the what-if grid's ends (symmetric clips reach past the data) and the
+    // calibrators' ranges
     const WhatIfResult grid = quantizationGrid(m_params);
-    const double lo = std::min(h.lo, grid.gridMin), hi = std::max(h.hi, grid.gridMax);
+    double lo = std::min(h.lo, grid.gridMin), hi = std::max(h.hi, grid.gridMax);
+    if (m_snapshot && m_channel < 0)
+        for (const auto& [name, r] : m_snapshot->calibratorRanges) {
+            lo = std::min(lo, r.first);
+            hi = std::max(hi, r.second);
+        }
     const double pad = (hi - lo) * 0.06;
     m_hist->xAxis->setRange(lo - pad, hi + pad);
     m_hist->yAxis->setRange(0, top * 1.08);
+}
+
+// The calibrator's chosen range (bold dashed green), and the other calibrators' ranges as
+// thin labelled lines, so that the user sees how minmax, percentile, mse and kl differ.
+void HistogramPanel::drawCalibratorRanges() {
+    if (!m_snapshot || m_channel >= 0) return;
+    const QColor colours[] = {QColor(140, 90, 200), QColor(220, 130, 20), QColor(20, 160, 170), QColor(200, 60, 150)};
+    size_t k = 0;
+    for (const auto& [name, r] : m_snapshot->calibratorRanges) {
+        const bool chosen = name == m_snapshot->calibrator;
+        const QColor c = chosen ? QColor(30, 150, 60) : colours[k % 4];
+        const QPen pen(c, chosen ? 2.0 : 1.0, chosen ? Qt::DashLine : Qt::DotLine);
+        for (double x : {r.first, r.second}) verticalLine(m_hist, x, pen);
+        auto* label = new QCPItemText(m_hist);
+        label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        label->position->setCoords(r.second, 0.05 + 0.08 * double(k));
+        label->setPositionAlignment(Qt::AlignRight | Qt::AlignTop); // inside the range, left of its upper limit
+        label->setText(QString::fromStdString(name) + (chosen ? tr(" (chosen)") : QString()) + QStringLiteral(" "));
+        label->setColor(c);
+        label->setClipToAxisRect(true);
+        QFont f = label->font();
+        f.setBold(chosen);
+        label->setFont(f);
+        ++k;
+    }
+    if (m_snapshot->calibratorRanges.empty() && m_snapshot->hasChosenRange) {
+        const QPen pen(QColor(30, 150, 60), 2.0, Qt::DashLine);
+        verticalLine(m_hist, m_snapshot->chosenMin, pen);
+        verticalLine(m_hist, m_snapshot->chosenMax, pen);
+    }
 }
 
 void HistogramPanel::drawGrid() {
@@ -285,8 +363,14 @@ void HistogramPanel::drawGrid() {
 void HistogramPanel::updateWhatIf() {
     m_result = simulateQuantization(m_values, m_params);
     m_updatingControls = true;
-    m_clipLo->setValue(m_params.clipMin);
-    m_clipHi->setValue(m_params.clipMax);
+    if (m_params.symmetric) { // one limit a = max(|lo|, |hi|): the range is [-a, a]
+        const double a = std::max(std::abs(m_params.clipMin), std::abs(m_params.clipMax));
+        m_clipLo->setValue(-a);
+        m_clipHi->setValue(a);
+    } else {
+        m_clipLo->setValue(m_params.clipMin);
+        m_clipHi->setValue(m_params.clipMax);
+    }
     m_updatingControls = false;
     if (m_loLine) {
         // the effective clip limits are the grid's ends

@@ -36,6 +36,12 @@ public:
     void setBits(int bits);
     void setChannel(int channel); // -1 = all channels
     const WhatIfResult& whatIf() const { return m_result; }
+    const WhatIfParams& whatIfParams() const { return m_params; }
+    // The clip range as the Clip fields show it ([-a, a] in symmetric mode).
+    std::pair<double, double> displayedClip() const;
+    void setSymmetric(bool symmetric);
+    // Clips at the calibrator's chosen range (activation samples with a range only).
+    void useCalibratorRange();
 
 protected:
     void changeEvent(QEvent* e) override; // restyles the plots when the theme changes
@@ -49,6 +55,7 @@ private:
     void rebuildChannelPlot();
     void updateWhatIf();
     void drawGrid();
+    void drawCalibratorRanges();
     void onPlotPress(QMouseEvent* e);
     void onPlotMove(QMouseEvent* e);
     void onPlotRelease(QMouseEvent* e);
@@ -67,6 +74,8 @@ private:
     QCheckBox* m_symmetric;
     QDoubleSpinBox* m_clipLo;
     QDoubleSpinBox* m_clipHi;
+    QWidget* m_calibratorButton;
+    QWidget* m_exportChannels;
     QLabel* m_resultLabel;
     QCustomPlot* m_hist;
     QCustomPlot* m_channels;
