@@ -393,6 +393,11 @@ Status Interpreter::invokeSubgraph(size_t index, const Observer& observer) {
             }
         }
         if (!result) break;
+        if (m_inputHook) {
+            std::vector<RtTensor*> ins;
+            for (size_t i = 0; i < ctx.inputCount(); ++i) ins.push_back(ctx.input(i));
+            (*m_inputHook)(InputEvent{index, OperatorIndex{o}, std::span<RtTensor* const>(ins)});
+        }
         result = st.kernels[o]->eval(ctx);
         if (result && observer) {
             std::vector<RtTensor*> outs;
@@ -408,6 +413,13 @@ Status Interpreter::invoke(const Observer& observer) {
     m_observer = observer ? &observer : nullptr;
     Status s = invokeSubgraph(0, observer);
     m_observer = nullptr;
+    return s;
+}
+
+Status Interpreter::invoke(const Observer& observer, const InputHook& beforeEval) {
+    m_inputHook = beforeEval ? &beforeEval : nullptr;
+    Status s = invoke(observer);
+    m_inputHook = nullptr;
     return s;
 }
 

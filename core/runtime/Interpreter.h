@@ -35,6 +35,17 @@ struct NodeEvent {
 };
 using Observer = std::function<void(const NodeEvent&)>;
 
+// Seen just before an operator's eval, with its input tensors (null for omitted optional
+// inputs). The hook may overwrite the bytes of non-constant inputs (same type and shape,
+// never `constant` tensors, which point into the model): per-layer analysis feeds each
+// operator the quantized version of the float model's input to it this way.
+struct InputEvent {
+    size_t subgraph = 0;
+    OperatorIndex op;
+    std::span<RtTensor* const> inputs;
+};
+using InputHook = std::function<void(const InputEvent&)>;
+
 struct InterpreterOptions {
     RunOptions run;
     // Keep every tensor alive (no arena reuse) so that all of them are readable after invoke
@@ -78,6 +89,8 @@ public:
     bool isLive(TensorIndex t) const;
 
     Status invoke(const Observer& observer = {});
+    // The same, calling `beforeEval` before each operator's eval (also in called subgraphs).
+    Status invoke(const Observer& observer, const InputHook& beforeEval);
     // Resets variable tensors to their initial values.
     void resetVariables();
 
@@ -116,6 +129,7 @@ private:
     std::vector<std::unique_ptr<SubgraphState>> m_subgraphs;
     std::unique_ptr<ThreadPool> m_pool;
     const Observer* m_observer = nullptr; // during invoke
+    const InputHook* m_inputHook = nullptr; // during invoke(observer, beforeEval)
 };
 
 } // namespace ql::rt
