@@ -1,0 +1,119 @@
+// quantlab-cli compare FLOAT_MODEL QUANT_MODEL --data SRC [--samples N] [--json FILE|-]
+//     [--csv FILE|-] [--report FILE.html] [--per-layer off] [--threads T]
+#include "CliCommon.h"
+#include "Commands.h"
+
+#include "analysis/Compare.h"
+#include "analysis/CompareReport.h"
+#include "io/AtomicFile.h"
+#include "tflite/ModelReader.h"
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <unistd.h>
+
+namespace ql::cli {
+namespace {
+
+std::atomic<bool> g_cancel{false};
+extern "C" void onCompareInterrupt(int) { g_cancel.store(true); }
+
+// An output path must not name one of the inputs (compared by file identity, and by path
+// for files that do not exist yet).
+void checkOutput(const std::string& flag, const std::string& out, const std::vector<std::string>& inputs) {
+    if (out.empty()) throw UsageError(flag + ": needs a file name");
+    for (const auto& in : inputs) {
+        std::error_code ec;
+        if (sameFile(out, in) || std::filesystem::weakly_canonical(out, ec) == std::filesystem::weakly_canonical(in, ec))
+            throw UsageError(flag + ": " + out + " is an input; choose another path");
+    }
+}
+
+void writeText(const std::string& flag, const std::string& path, const std::string& text, const std::vector<std::string>& inputs) {
+    if (path == "-") {
+        std::cout << text;
+        return;
+    }
+    const auto* p = reinterpret_cast<const uint8_t*>(text.data());
+    if (Status s = writeFileAtomically(path, std::span<const uint8_t>(p, text.size()), inputs); !s)
+        throw UsageError(flag + ": " + s.message());
+}
+
+int compareCommand(const Argv& argv) {
+    const Args args("compare", argv,
+                    {{"--data", true}, {"--samples", true}, {"--json", true}, {"--csv", true}, {"--report", true},
+                     {"--per-layer", true}, {"--threads", true}, {"--worst", true}});
+    const std::string floatPath = args.requirePositional(2, 0, "FLOAT_MODEL");
+    const std::string quantPath = args.requirePositional(2, 1, "QUANT_MODEL");
+    const std::string data = args.require("--data");
+    analysis::CompareOptions opts;
+    opts.data.maxSamples = size_t(args.integer("--samples", 0, 1, 1'000'000'000));
+    opts.threads = int(args.integer("--threads", 1, 1, 64));
+    const size_t worst = size_t(args.integer("--worst", 5, 0, 1000));
+    const std::string perLayer = args.value("--per-layer", "on");
+    if (perLayer != "on" && perLayer != "off") throw UsageError("--per-layer: expected on or off, got '" + perLayer + "'");
+    opts.perLayer = perLayer == "on";
+
+    std::vector<std::string> inputs = {floatPath, quantPath};
+    if (std::filesystem::exists(data)) inputs.push_back(data);
+    const std::string jsonOut = args.value("--json"), csvOut = args.value("--csv"), htmlOut = args.value("--report");
+    if (args.has("--json") && jsonOut != "-") checkOutput("--json", jsonOut, inputs);
+    if (args.has("--csv") && csvOut != "-") checkOutput("--csv", csvOut, inputs);
+    if (args.has("--report")) checkOutput("--report", htmlOut, inputs);
+    if (jsonOut == "-" && csvOut == "-") throw UsageError("--json and --csv cannot both write to standard output");
+
+    auto floatModel = readModelFile(floatPath);
+    if (!floatModel) throw UsageError(floatModel.message());
+    auto quantModel = readModelFile(quantPath);
+    if (!quantModel) throw UsageError(quantModel.message());
+
+    std::signal(SIGINT, onCompareInterrupt);
+    Progress progress;
+    progress.cancel = &g_cancel;
+    const bool tty = isatty(STDERR_FILENO);
+    if (tty)
+        progress.report = [](std::string_view stage, double f) {
+            std::cerr << "\r" << stage << " " << int(f * 100) << "%   " << std::flush;
+        };
+    auto r = analysis::compareModels(*floatModel, *quantModel, data, opts, progress);
+    if (tty) std::cerr << "\r                    \r";
+    if (!r) {
+        if (g_cancel.load()) { std::cerr << "quantlab-cli: cancelled\n"; return 130; }
+        throw UsageError(floatPath + " vs " + quantPath + ": " + r.message());
+    }
+
+    const analysis::CompareLabels labels{floatPath, quantPath};
+    const bool stdoutTaken = jsonOut == "-" || csvOut == "-";
+    if (args.has("--json")) writeText("--json", jsonOut, analysis::compareToJson(*r, labels), inputs);
+    if (args.has("--csv")) writeText("--csv", csvOut, analysis::compareToCsv(*r), inputs);
+    if (args.has("--report"))
+        if (Status s = analysis::compareToHtml(*r, labels, worst).write(htmlOut, inputs); !s) throw UsageError("--report: " + s.message());
+    if (stdoutTaken) return 0;
+
+    std::cout << "Compare    " << floatPath << " (float) vs " << quantPath << "\n";
+    std::cout << "Data       " << r->dataDescription << ", " << r->samples << " samples\n";
+    std::cout << "Matched    " << r->matching.operators.size() << " operators, " << r->tensors.size() << " tensors";
+    const size_t unmatched = r->matching.unmatchedQuant.size() + r->matching.unmatchedFloat.size();
+    std::cout << (unmatched ? ", " + std::to_string(unmatched) + " unmatched (listed below)" : "") << "\n\n";
+    std::cout << analysis::compareToText(*r, worst, isatty(STDOUT_FILENO));
+    for (size_t k = 0; k < r->outputs.size(); ++k) {
+        if (r->outputs[k] < 0) continue;
+        const auto& o = r->tensors[size_t(r->outputs[k])];
+        std::cout << (k ? "" : "\n") << "Output " << k << " '" << o.name << "': SQNR " << analysis::formatDb(o.accumulated.sqnrDb)
+                  << ", cosine " << o.accumulated.cosine << ", max |err| " << o.accumulated.maxAbsError << "\n";
+    }
+    for (const auto& w : r->warnings) std::cout << "warning: " << w << "\n";
+    std::cout << "\nTime       " << r->seconds << " s (float runs " << r->floatSeconds << " s, quantized runs " << r->quantSeconds
+              << " s)\n";
+    return 0;
+}
+
+const CommandRegistration registration({"compare",
+                                        "compare FLOAT_MODEL QUANT_MODEL --data SRC [--samples N] [--json FILE|-] [--csv FILE|-] "
+                                        "[--report FILE.html] [--per-layer on|off] [--threads T] [--worst K]",
+                                        &compareCommand, 50});
+
+} // namespace
+} // namespace ql::cli
