@@ -190,6 +190,52 @@ Model buildSvdf(bool integer, std::mt19937& rng) {
     return b.build();
 }
 
+// Hybrid LSTM: float input, states, biases and layer-norm coefficients; int8 weights
+// (input, recurrent, peephole, projection) with one scale each.
+Model buildHybridLstm(const LstmSpec& s, std::mt19937& rng, bool asymmetric) {
+    ModelBuilder b;
+    std::vector<int32_t> inShape = s.timeMajor ? std::vector<int32_t>{s.time, s.batch, s.input} : std::vector<int32_t>{s.batch, s.time, s.input};
+    std::vector<int32_t> outShape = inShape;
+    outShape.back() = s.output;
+    std::vector<TensorIndex> in(24, TensorIndex{-1});
+    in[0] = b.addTensor("input", TensorType::FLOAT32, inShape);
+    auto weights = [&](const std::string& n, int rows, int cols) {
+        return b.addConstant(n, TensorType::INT8, {rows, cols}, randomInts<int8_t>(rng, size_t(rows) * cols, -127, 127), qp(0.005f, 0));
+    };
+    auto vec = [&](const std::string& n, int size, float lo, float hi) {
+        return b.addConstant(n, TensorType::FLOAT32, {size}, randomFloats(rng, size_t(size), lo, hi));
+    };
+    auto peep = [&](const std::string& n) {
+        return b.addConstant(n, TensorType::INT8, {s.cell}, randomInts<int8_t>(rng, size_t(s.cell), -127, 127), qp(0.004f, 0));
+    };
+    const char* gates[4] = {"input", "forget", "cell", "output"};
+    for (int g = 0; g < 4; ++g) {
+        if (g == 0 && s.cifg) continue;
+        in[size_t(1 + g)] = weights(std::string(gates[g]) + "_x", s.cell, s.input);
+        in[size_t(5 + g)] = weights(std::string(gates[g]) + "_h", s.cell, s.output);
+        in[size_t(12 + g)] = vec(std::string(gates[g]) + "_bias", s.cell, -0.5f, 0.5f);
+        if (s.layerNorm) in[size_t(20 + g)] = vec(std::string(gates[g]) + "_ln", s.cell, 0.5f, 1.5f);
+    }
+    if (s.peephole) {
+        if (!s.cifg) in[9] = peep("peep_i");
+        in[10] = peep("peep_f");
+        in[11] = peep("peep_o");
+    }
+    if (s.projection) {
+        in[16] = weights("proj", s.output, s.cell);
+        in[17] = vec("proj_bias", s.output, -0.2f, 0.2f);
+    }
+    in[18] = variableTensor(b, "output_state", TensorType::FLOAT32, {s.batch, s.output});
+    in[19] = variableTensor(b, "cell_state", TensorType::FLOAT32, {s.batch, s.cell});
+    const TensorIndex out = b.addTensor("output", TensorType::FLOAT32, outShape);
+    tflite::BuiltinOptionsUnion options = lstmOptions(s.timeMajor, s.cellClip, s.projClip);
+    options.AsUnidirectionalSequenceLSTMOptions()->asymmetric_quantize_inputs = asymmetric;
+    b.addOperator(BuiltinOp::UNIDIRECTIONAL_SEQUENCE_LSTM, in, {out}, std::move(options), asymmetric ? 3 : 2);
+    b.setInputs({in[0]});
+    b.setOutputs({out});
+    return b.build();
+}
+
 // Hybrid SVDF: float input/state/output, int8 feature and time weights (per tensor).
 Model buildHybridSvdf(std::mt19937& rng, bool asymmetric) {
     ModelBuilder b;
@@ -233,6 +279,11 @@ std::vector<std::pair<std::string, Model>> sequenceFixtureModels() {
     models.emplace_back("svdf_int8", buildSvdf(true, rng));
     models.emplace_back("svdf_hybrid", buildHybridSvdf(rng, false));
     models.emplace_back("svdf_hybrid_asymmetric", buildHybridSvdf(rng, true));
+    models.emplace_back("lstm_hybrid", buildHybridLstm(basic, rng, false));
+    LstmSpec hybridFull = basic;
+    hybridFull.timeMajor = true, hybridFull.peephole = true, hybridFull.projection = true, hybridFull.output = 3, hybridFull.layerNorm = true;
+    hybridFull.cellClip = 0.8f;
+    models.emplace_back("lstm_hybrid_asymmetric_peephole_projection_layer_norm", buildHybridLstm(hybridFull, rng, true));
     return models;
 }
 
@@ -345,6 +396,40 @@ TEST_CASE("sequence kernels fail at prepare with the operator named", "[kernels]
         Model sv = buildSvdf(false, rng);
         sv.subgraphs[0].operators[0].options = svdfOptions(4, Activation::NONE);
         CHECK_THAT(prepareError(sv), Catch::Contains("SVDF") && Catch::Contains("rank 4"));
+    }
+}
+
+TEST_CASE("UNIDIRECTIONAL_SEQUENCE_LSTM hybrid: hand-checked single cell over two steps", "[kernels][sequence]") {
+    // One input, one cell, batch 1. Input weights 127 with scales {1, 2, 0.5, 1}/127 are exactly
+    // {1, 2, 0.5, 1}; recurrent weights 64 * 0.01 = 0.64; biases 0. A single value quantizes to
+    // +-127 with factor |v|/127, so every product is exact up to float rounding.
+    ModelBuilder b;
+    std::vector<TensorIndex> in(24, TensorIndex{-1});
+    in[0] = b.addTensor("input", TensorType::FLOAT32, {1, 1, 1});
+    const float wx[4] = {1.0f, 2.0f, 0.5f, 1.0f};
+    for (int g = 0; g < 4; ++g) {
+        in[size_t(1 + g)] = b.addConstant("wx" + std::to_string(g), TensorType::INT8, {1, 1}, std::vector<int8_t>{127}, qp(wx[g] / 127, 0));
+        in[size_t(5 + g)] = b.addConstant("wh" + std::to_string(g), TensorType::INT8, {1, 1}, std::vector<int8_t>{64}, qp(0.01f, 0));
+        in[size_t(12 + g)] = b.addConstant("b" + std::to_string(g), TensorType::FLOAT32, {1}, std::vector<float>{0.0f});
+    }
+    in[18] = variableTensor(b, "output_state", TensorType::FLOAT32, {1, 1});
+    in[19] = variableTensor(b, "cell_state", TensorType::FLOAT32, {1, 1});
+    const TensorIndex out = b.addTensor("output", TensorType::FLOAT32, {1, 1, 1});
+    b.addOperator(BuiltinOp::UNIDIRECTIONAL_SEQUENCE_LSTM, in, {out}, lstmOptions(false), 2);
+    b.setInputs({in[0]});
+    b.setOutputs({out});
+    const Model m = b.build();
+    auto sigmoid = [](double v) { return 1.0 / (1.0 + std::exp(-v)); };
+    const double x = 1.0;
+    double h = 0, c = 0;
+    for (int step = 1; step <= 2; ++step) {
+        const double i = sigmoid(x + 0.64 * h), f = sigmoid(2 * x + 0.64 * h), g = std::tanh(0.5 * x + 0.64 * h), o = sigmoid(x + 0.64 * h);
+        c = f * c + i * g;
+        h = o * std::tanh(c);
+        OpRun r = runModel(m, {bytesOf(std::vector<float>{float(x)})}, {}, step);
+        REQUIRE(r.ok());
+        INFO("step " << step);
+        CHECK(r.output<float>(0)[0] == Approx(h).epsilon(1e-5));
     }
 }
 

@@ -1,4 +1,5 @@
-// UNIDIRECTIONAL_SEQUENCE_LSTM: float32 and fully integer int8 (int16 cell state, 8x8_16).
+// UNIDIRECTIONAL_SEQUENCE_LSTM: float32, fully integer int8 (int16 cell state, 8x8_16) and
+// hybrid (float activations and states, int8 weights; LstmHybrid.h).
 // Prepare follows TFLite's kernels/unidirectional_sequence_lstm.cc: CheckInputTensorDimensions,
 // PopulateQuantizedLstmParams8x8_16 (effective scales from the five intermediates) and
 // PopulatePrecomputedZPTimesWeightsWithBias. Input indices (24 inputs, 20 accepted):
@@ -9,6 +10,7 @@
 #include "runtime/kernels/sequence/SequenceKernels.h"
 
 #include "runtime/kernels/matmul/MatmulCommon.h"
+#include "runtime/kernels/sequence/LstmHybrid.h"
 #include "runtime/kernels/sequence/LstmSteps.h"
 
 #include <cmath>
@@ -84,14 +86,19 @@ public:
         const TensorType wt = ctx.input(inputWeightsIndex(kOutputGate))->type;
         if (in.type == TensorType::FLOAT32 && wt == TensorType::FLOAT32) return prepareFloat(ctx);
         if (in.type == TensorType::INT8 && wt == TensorType::INT8) return prepareInteger(ctx);
-        if (in.type == TensorType::FLOAT32 && (wt == TensorType::INT8 || wt == TensorType::UINT8))
-            return ctx.error("the hybrid LSTM (float input, " + std::string(typeName(wt)) + " weights) is not supported yet");
+        if (in.type == TensorType::FLOAT32 && wt == TensorType::INT8) return prepareHybrid(ctx, opts && opts->asymmetric_quantize_inputs);
+        if (in.type == TensorType::FLOAT32 && wt == TensorType::UINT8)
+            return ctx.error("the hybrid LSTM with uint8 weights is not supported (QuantLab's hybrid path takes int8 weights)");
         return ctx.error("unsupported types: input " + std::string(typeName(in.type)) + ", weights " + std::string(typeName(wt)) +
                          " (QuantLab runs float32 and int8 with int16 cell state)");
     }
 
     Status eval(KernelContext& ctx) override {
         if (m_integer) return run<int8_t, int16_t>(ctx);
+        if (m_hybrid) {
+            bindHybridWeights(ctx);
+            return run<float, float>(ctx);
+        }
         // Float weights may be produced by an operator (DEQUANTIZE of float16 or int8 weights):
         // their storage exists only once every operator is prepared, so bind them here.
         bindWeights(ctx, m_floatWeights);
@@ -182,13 +189,62 @@ private:
 
     Status prepareInteger(KernelContext& ctx);
 
+    // Hybrid: int8 weights (input, recurrent, peephole, projection), one scale each; float
+    // biases, layer-norm coefficients and states.
+    Status prepareHybrid(KernelContext& ctx, bool asymmetric) {
+        for (size_t i = 1; i < ctx.inputCount(); ++i) {
+            const RtTensor* t = ctx.input(i);
+            if (!t || i == kOutputState || i == kCellState) continue;
+            const bool isFloat = (i >= 12 && i <= 15) || i == 17 || i >= 20;
+            const TensorType expected = isFloat ? TensorType::FLOAT32 : TensorType::INT8;
+            const std::string role = "input " + std::to_string(i);
+            if (t->type != expected)
+                return ctx.error(mm::label(*t, role) + " is " + std::string(typeName(t->type)) + ", expected " + std::string(typeName(expected)));
+            if (isFloat) continue;
+            if (Status s = mm::requireQuantized(ctx, *t, role); !s) return s;
+            if (t->quant->scale.size() != 1) return ctx.error(mm::label(*t, role) + " must be quantized per tensor on the hybrid path");
+        }
+        for (auto [i, role] : {std::pair{kOutputState, "output state"}, std::pair{kCellState, "cell state"}})
+            if (Status s = mm::requireType(ctx, *ctx.input(i), role, TensorType::FLOAT32); !s) return s;
+        if (Status s = mm::requireType(ctx, ctx.output(0), "output", TensorType::FLOAT32); !s) return s;
+        if (!m_dims.projection && m_dims.output != m_dims.cell) return ctx.error("without projection the output size must equal the cell count");
+        m_hybrid = true;
+        m_hybridParams.base = m_float;
+        m_hybridParams.asymmetric = asymmetric;
+        m_hybridScratch.resize(m_dims);
+        return {};
+    }
+
+    void bindHybridWeights(const KernelContext& ctx) {
+        HybridWeights& w = m_hybridWeights;
+        auto i8 = [&](size_t i) { return ctx.input(i) ? ctx.input(i)->as<int8_t>() : nullptr; };
+        auto f32 = [&](size_t i) { return ctx.input(i) ? ctx.input(i)->as<float>() : nullptr; };
+        auto scale = [&](size_t i) { return ctx.input(i) ? ctx.input(i)->scale() : 0.0f; };
+        for (int g = 0; g < 4; ++g) {
+            w.inputToGate[g] = i8(inputWeightsIndex(g));
+            w.recurrentToGate[g] = i8(recurrentWeightsIndex(g));
+            w.inputScale[g] = scale(inputWeightsIndex(g));
+            w.recurrentScale[g] = scale(recurrentWeightsIndex(g));
+            w.cellToGate[g] = g == kCellGate ? nullptr : i8(peepholeIndex(g));
+            w.cellScale[g] = g == kCellGate ? 0.0f : scale(peepholeIndex(g));
+            w.layerNorm[g] = m_dims.layerNorm ? f32(layerNormIndex(g)) : nullptr;
+            w.gateBias[g] = f32(biasIndex(g));
+        }
+        w.projection = i8(16);
+        w.projectionScale = scale(16);
+        w.projectionBias = f32(17);
+    }
+
     template <class T, class CellT> Status run(KernelContext& ctx) {
         const T* in = ctx.input(kInputTensor)->as<T>();
         T* outState = ctx.input(kOutputState)->as<T>();
         CellT* cell = ctx.input(kCellState)->as<CellT>();
         T* out = ctx.output(0).as<T>();
         auto step = [&](const T* x, T* h, CellT* c, T* y, const LstmDims& d) {
-            if constexpr (std::is_same_v<T, float>) lstmStepFloat(x, m_floatWeights, m_float, d, h, c, y, m_floatScratch);
+            if constexpr (std::is_same_v<T, float>) {
+                if (m_hybrid) lstmStepHybrid(x, m_hybridWeights, m_hybridParams, d, h, c, y, m_hybridScratch);
+                else lstmStepFloat(x, m_floatWeights, m_float, d, h, c, y, m_floatScratch);
+            }
             else lstmStepInteger(x, m_intWeights, m_int, d, h, c, y, m_intScratch);
         };
         const LstmDims& d = m_dims;
@@ -208,7 +264,7 @@ private:
         return {};
     }
 
-    bool m_timeMajor = false, m_integer = false;
+    bool m_timeMajor = false, m_integer = false, m_hybrid = false;
     Activation m_act = Activation::TANH;
     int m_maxTime = 0;
     LstmDims m_dims;
@@ -218,6 +274,9 @@ private:
     IntegerWeights m_intWeights;
     IntegerParams m_int;
     IntegerScratch m_intScratch;
+    HybridWeights m_hybridWeights;
+    HybridParams m_hybridParams;
+    HybridScratchLstm m_hybridScratch;
 };
 
 Status LstmKernel::prepareInteger(KernelContext& ctx) {

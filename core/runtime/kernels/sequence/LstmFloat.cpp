@@ -20,6 +20,8 @@ void matmulAccumulate(const float* w, const float* x, int batch, int cols, int r
     y.noalias() += Eigen::Map<const RowMajor>(w, rows, cols) * Eigen::Map<const ColMajor>(x, cols, batch);
 }
 
+} // namespace
+
 // TFLite's MeanStddevNormalization: two-pass mean and variance, epsilon 1e-8.
 void meanStddevNormalize(float* v, int n, int batch) {
     for (int b = 0; b < batch; ++b) {
@@ -33,6 +35,8 @@ void meanStddevNormalize(float* v, int n, int batch) {
         for (int i = 0; i < n; ++i) row[i] = (row[i] - mean) * stddevInv;
     }
 }
+
+namespace {
 
 void gateFloat(const float* input, const float* outputState, const float* cellState, const FloatWeights& w, const LstmDims& d, Gate g,
                Activation act, float* gate) {

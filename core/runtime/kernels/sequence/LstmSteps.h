@@ -51,6 +51,9 @@ struct FloatScratch {
 void lstmStepFloat(const float* input, const FloatWeights& w, const FloatParams& p, const LstmDims& d, float* outputState,
                    float* cellState, float* output, FloatScratch& s);
 
+// TFLite's MeanStddevNormalization of each of `batch` rows of n floats, in place.
+void meanStddevNormalize(float* v, int n, int batch);
+
 // ---- integer 8x8_16 ----
 using IntegerWeights = LstmWeights<int8_t, int32_t, int16_t>;
 struct IntegerParams {
