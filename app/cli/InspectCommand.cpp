@@ -1,7 +1,9 @@
-// quantlab-cli inspect MODEL [--json]
+// quantlab-cli inspect MODEL [--json] [--health [--data SRC] [--samples N]]
 #include "CliCommon.h"
 #include "Commands.h"
 
+#include "analysis/HealthCheck.h"
+#include "data/DataSource.h"
 #include "model/ModelJson.h"
 #include "model/ModelStats.h"
 #include "tflite/Metadata.h"
@@ -170,17 +172,57 @@ void printHuman(std::ostream& os, const Model& m) {
 
 namespace {
 
+// inspect MODEL --health [--data SRC] [--samples N] [--json]: the health checks of
+// analysis/HealthCheck.h, one block per finding (severity, check, operator, tensor, figures, why).
+int healthCommand(const Args& args, const std::string& path, std::shared_ptr<const Model> model) {
+    analysis::HealthReport rep;
+    if (args.has("--data")) {
+        data::DataOptions opts;
+        opts.maxSamples = size_t(args.integer("--samples", 0, 0, 1'000'000'000));
+        auto source = data::openDataSource(args.value("--data"), data::ModelInputInfo::fromModel(*model), opts);
+        if (!source) throw UsageError("--data: " + args.value("--data") + ": " + source.message());
+        if ((*source)->size() == 0) throw UsageError("--data: " + args.value("--data") + ": no samples");
+        auto r = analysis::checkHealthWithData(model, **source);
+        if (!r) throw UsageError(path + ": " + r.message());
+        rep = std::move(r.value());
+    } else {
+        rep = analysis::checkHealth(*model);
+    }
+    if (args.flag("--json")) {
+        std::cout << analysis::healthToJson(rep, path);
+        return 0;
+    }
+    std::cout << "Health     " << path << ": " << rep.count(Severity::Error) << " errors, " << rep.count(Severity::Warning)
+              << " warnings, " << rep.count(Severity::Info) << " notes (" << rep.operatorsChecked << " operators, "
+              << rep.tensorsChecked << " quantized tensors checked"
+              << (rep.samples ? ", saturation over " + std::to_string(rep.samples) + " samples" : std::string(", no --data: saturation not checked"))
+              << ")\n";
+    for (const analysis::HealthFinding& f : rep.findings) {
+        std::string where = f.op.valid() ? "#" + std::to_string(f.op.value) + " " + f.opType : "graph input";
+        if (f.tensor.valid()) where += ", tensor " + std::to_string(f.tensor.value) + " '" + f.tensorName + "'";
+        std::string sev(analysis::severityName(f.severity));
+        sev.resize(8, ' ');
+        std::cout << "\n  " << sev << f.check << ": " << where << "\n           " << f.figures << "\n           why: " << f.why
+                  << "\n";
+    }
+    if (rep.findings.empty()) std::cout << "  no findings\n";
+    return 0;
+}
+
 int inspectCommand(const Argv& argv) {
-    const Args args("inspect", argv, {{"--json", false}});
+    const Args args("inspect", argv, {{"--json", false}, {"--health", false}, {"--data", true}, {"--samples", true}});
     const std::string path = args.requirePositional(1, 0, "MODEL (the .tflite file to inspect)");
+    if (!args.flag("--health") && (args.has("--data") || args.has("--samples")))
+        throw UsageError("--data: only with --health");
     auto model = readModelFile(path);
     if (!model) throw UsageError(model.message());
+    if (args.flag("--health")) return healthCommand(args, path, *model);
     if (args.flag("--json")) std::cout << modelToJson(**model);
     else printHuman(std::cout, **model);
     return 0;
 }
 
-const CommandRegistration registration({"inspect", "inspect MODEL [--json]", &inspectCommand, 10});
+const CommandRegistration registration({"inspect", "inspect MODEL [--json] [--health [--data SRC] [--samples N]]", &inspectCommand, 10});
 
 } // namespace
 

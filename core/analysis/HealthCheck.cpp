@@ -334,6 +334,7 @@ private:
             return;
         }
         if (!m_sg.producer[ti.index()].valid()) return; // graph inputs: the caller chooses their range
+        if (inheritsParams(m_sg, ti)) return;           // the same range as its input: reported there
         if (z == qmin && canBeNegative(m_model, m_sg, ti))
             add(Severity::Warning, "zero-point", owner, ti,
                 "zero point " + std::to_string(z) + " = qmin: representable range [0, " + fmt("%.4g", t.quant.scale[0] * double(qmax - z)) +

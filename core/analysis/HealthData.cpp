@@ -74,7 +74,7 @@ bool nonPositive(const Subgraph& sg, TensorIndex t, int depth) {
 
 // Whether the producer's activation function clamps at the grid's top (bottom) edge by
 // design: fixed-range outputs (LOGISTIC, SOFTMAX, TANH) and RELU6 / RELU_N1_TO_1 whose clamp
-// lies within half a step of the grid's edge.
+// lies within one step of the grid's edge (TANH's 1.0 is one step above int8's top, 127/128).
 bool clampsAtEdge(const Subgraph& sg, TensorIndex t, bool top) {
     const OperatorIndex p = sg.producer[t.index()];
     if (!p.valid()) return false;
@@ -83,6 +83,8 @@ bool clampsAtEdge(const Subgraph& sg, TensorIndex t, bool top) {
     if (oneOf(type, {"LOGISTIC", "SOFTMAX", "TANH", "HARD_SWISH"})) return true;
     std::string act(operatorActivation(op));
     if (type == "RELU6" || type == "RELU_N1_TO_1" || type == "RELU_0_TO_1") act = type;
+    // An LSTM's output o * tanh(c) lies in [-1, 1].
+    if (oneOf(type, {"UNIDIRECTIONAL_SEQUENCE_LSTM", "LSTM", "BIDIRECTIONAL_SEQUENCE_LSTM"})) act = "RELU_N1_TO_1";
     const Tensor& x = sg.tensor(t);
     const auto [qmin, qmax] = quantizedRange(x.type);
     const double s = x.quant.scale[0], z = x.quant.zeroPoint.empty() ? 0.0 : double(x.quant.zeroPoint[0]);
@@ -92,7 +94,7 @@ bool clampsAtEdge(const Subgraph& sg, TensorIndex t, bool top) {
     else if (act == "RELU_N1_TO_1") clamp = top ? 1.0 : -1.0;
     else if (act == "RELU_0_TO_1") clamp = top ? 1.0 : 0.0;
     else return false;
-    return std::abs(edge - clamp) <= 0.5 * s;
+    return std::abs(edge - clamp) <= s;
 }
 
 struct EdgeCount {
@@ -132,6 +134,16 @@ std::string percent(double x) {
 
 } // namespace
 
+bool inheritsParams(const Subgraph& sg, TensorIndex t) {
+    const OperatorIndex p = sg.producer[t.index()];
+    if (!p.valid() || !isPassThrough(sg.op(p).typeName())) return false;
+    const QuantParams& q = sg.tensor(t).quant;
+    return allValueInputs(sg, sg.op(p), t, [&](TensorIndex in) {
+        const QuantParams& iq = sg.tensor(in).quant;
+        return iq.scale == q.scale && iq.zeroPoint == q.zeroPoint;
+    });
+}
+
 bool canBeNegative(const Model& model, const Subgraph& sg, TensorIndex t) { return !nonNegative(model, sg, t, 0); }
 bool canBePositive(const Subgraph& sg, TensorIndex t) { return !nonPositive(sg, t, 0); }
 
@@ -169,6 +181,7 @@ Result<HealthReport> checkHealthWithData(std::shared_ptr<const Model> model, con
         const EdgeCount& c = counts[t];
         if (c.total == 0) continue;
         const TensorIndex ti{int32_t(t)};
+        if (inheritsParams(sg, ti)) continue; // the same values as its input, reported there
         const Tensor& x = sg.tensor(ti);
         const auto [qmin, qmax] = quantizedRange(x.type);
         for (bool top : {false, true}) {

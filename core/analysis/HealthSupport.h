@@ -21,5 +21,9 @@ void sortFindings(std::vector<HealthFinding>& fs);
 // true (unknown).
 bool canBeNegative(const Model& model, const Subgraph& sg, TensorIndex t);
 bool canBePositive(const Subgraph& sg, TensorIndex t);
+// True when t is the output of a shape / pooling operator whose value inputs carry the same
+// scale and zero point (TFLite's int8 specification for RESHAPE, pooling, ...): its range is
+// its input's, so a finding about it belongs upstream.
+bool inheritsParams(const Subgraph& sg, TensorIndex t);
 
 } // namespace ql::analysis

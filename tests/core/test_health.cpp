@@ -131,6 +131,28 @@ TEST_CASE("health: zero points at the edge or outside the range; asymmetric weig
     CHECK(f[0].tensorName == "output");
     CHECK(f[0].value == -128);
 
+    // A RESHAPE after it keeps the same parameters: reported once, at the FC's output.
+    {
+        auto m = buildFc(s);
+        Model copy = *m;
+        Subgraph& sg = copy.subgraphs[0];
+        Tensor reshaped = sg.tensors[sg.outputs[0].index()];
+        reshaped.name = "reshaped";
+        reshaped.shape = {3};
+        sg.tensors.push_back(reshaped);
+        const TensorIndex ri{int32_t(sg.tensors.size() - 1)};
+        Operator op;
+        op.op = BuiltinOp::RESHAPE;
+        op.inputs = {sg.outputs[0]};
+        op.outputs = {ri};
+        sg.operators.push_back(op);
+        sg.outputs = {ri};
+        copy.rebuildIndex();
+        f = findingsOf(checkHealth(copy), "zero-point");
+        REQUIRE(f.size() == 1);
+        CHECK(f[0].tensorName == "output");
+    }
+
     s.outZp = 127;
     f = findingsOf(checkHealth(*buildFc(s)), "zero-point");
     REQUIRE(f.size() == 1);
