@@ -12,6 +12,7 @@
 #include "analysis/ActivationSamples.h"
 #include "tflite/ModelWriter.h"
 
+#include <QCheckBox>
 #include <QCoreApplication>
 #include <QSignalSpy>
 #include <QStatusBar>
@@ -145,6 +146,16 @@ TEST_CASE("Load data runs in a job and the histograms show activations with the 
     }
     CHECK(labels == 4);
     CHECK(lines >= 8 + 2);
+    // a log count axis for the ReLU spike at zero
+    QCheckBox* log = nullptr;
+    for (QCheckBox* c : h->findChildren<QCheckBox*>())
+        if (c->text() == QStringLiteral("log count")) log = c;
+    REQUIRE(log);
+    log->setChecked(true);
+    CHECK(h->histogramPlot()->yAxis->scaleType() == QCPAxis::stLogarithmic);
+    CHECK(h->histogramPlot()->yAxis->range().lower > 0);
+    log->setChecked(false);
+    CHECK(h->histogramPlot()->yAxis->scaleType() == QCPAxis::stLinear);
     // what-if on activations: fewer bits cost SQNR
     const double eight = h->whatIf().sqnrDb;
     h->setBits(4);

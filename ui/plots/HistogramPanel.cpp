@@ -52,6 +52,13 @@ QCPItemStraightLine* verticalLine(QCustomPlot* plot, double x, const QPen& pen) 
     return line;
 }
 
+// TFLite's fused tensor names ("a;b;c;...") run to hundreds of characters: keep the start and
+// the end (the tooltip of the title has the whole name).
+QString shortName(const std::string& name) {
+    const QString n = QString::fromStdString(name);
+    return n.size() <= 110 ? n : n.left(70) + QStringLiteral(" … ") + n.right(36);
+}
+
 QString samplesNote(const TensorSnapshot& s) {
     QString note = HistogramPanel::tr("  ·  activation, %1 values sampled over %2 data sample(s)")
                        .arg(formatCount(s.real.size()))
@@ -92,6 +99,9 @@ HistogramPanel::HistogramPanel(QWidget* parent) : QWidget(parent) {
     controls->addWidget(m_channelBox, 0, 1);
     controls->addWidget(m_bits, 0, 2);
     controls->addWidget(m_symmetric, 0, 3);
+    m_logCounts = new QCheckBox(tr("log count"), this);
+    m_logCounts->setToolTip(tr("Logarithmic count axis: the tails next to a spike (ReLU zeros) become visible"));
+    controls->addWidget(m_logCounts, 0, 4);
     controls->addWidget(new QLabel(tr("Clip"), this), 1, 0);
     controls->addWidget(m_clipLo, 1, 1);
     controls->addWidget(m_clipHi, 1, 2);
@@ -152,6 +162,10 @@ HistogramPanel::HistogramPanel(QWidget* parent) : QWidget(parent) {
         else setClipRange(m_params.clipMin, v);
     });
     connect(calibrated, &QPushButton::clicked, this, &HistogramPanel::useCalibratorRange);
+    connect(m_logCounts, &QCheckBox::toggled, this, [this] {
+        rebuildHistogram();
+        updateWhatIf();
+    });
     connect(reset, &QPushButton::clicked, this, [this] {
         const ValueStats s = computeValueStats(m_values);
         setClipRange(s.min, s.max);
@@ -182,13 +196,14 @@ void HistogramPanel::resetData(std::shared_ptr<const TensorSnapshot> snapshot) {
         for (size_t c = 0; c < m_snapshot->channelStats.size(); ++c) m_channelBox->addItem(tr("channel %1").arg(c));
     for (QWidget* w : std::initializer_list<QWidget*>{m_channelBox, m_bits, m_symmetric, m_clipLo, m_clipHi}) w->setEnabled(has);
     if (!m_snapshot) m_title->setText(tr("Select a tensor with values: a weight, or an activation once calibration data is loaded."));
-    else if (!has) m_title->setText(tr("<b>%1</b>: %2").arg(QString::fromStdString(m_snapshot->info().name).toHtmlEscaped(),
+    else if (!has) m_title->setText(tr("<b>%1</b>: %2").arg(shortName(m_snapshot->info().name).toHtmlEscaped(),
                                                             QString::fromStdString(m_snapshot->valueNote)));
     else
         m_title->setText(tr("<b>%1</b>  %2 %3%4")
-                             .arg(QString::fromStdString(m_snapshot->info().name).toHtmlEscaped(), formatShape(m_snapshot->info().shape),
+                             .arg(shortName(m_snapshot->info().name).toHtmlEscaped(), formatShape(m_snapshot->info().shape),
                                   QString::fromLatin1(typeName(m_snapshot->info().type).data()),
                                   m_snapshot->fromSamples ? samplesNote(*m_snapshot) : QString()));
+    m_title->setToolTip(m_snapshot ? QString::fromStdString(m_snapshot->info().name) : QString());
     m_calibratorButton->setEnabled(has && m_snapshot->hasChosenRange);
     // the per-channel range chart belongs to per-channel quantization only
     const bool perChannel = has && m_snapshot->quant.size() > 1 && !m_snapshot->channelStats.empty();
@@ -284,6 +299,8 @@ void HistogramPanel::rebuildHistogram() {
     bars->setWidth(h.binWidth());
     bars->setPen(Qt::NoPen);
     bars->setBrush(QColor(70, 130, 200, 200));
+    const bool log = m_logCounts->isChecked();
+    if (log) bars->setBaseValue(0.5); // log axis: bars start below one count
     // the tensor's own representable range (per tensor, or the selected channel's)
     if (m_snapshot && !m_snapshot->quant.empty()) {
         const size_t c = m_channel >= 0 && size_t(m_channel) < m_snapshot->quant.size() ? size_t(m_channel) : 0;
@@ -313,7 +330,10 @@ void HistogramPanel::rebuildHistogram() {
         }
     const double pad = (hi - lo) * 0.06;
     m_hist->xAxis->setRange(lo - pad, hi + pad);
-    m_hist->yAxis->setRange(0, top * 1.08);
+    m_hist->yAxis->setScaleType(log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+    if (log) m_hist->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
+    else m_hist->yAxis->setTicker(QSharedPointer<QCPAxisTicker>::create());
+    m_hist->yAxis->setRange(log ? 0.5 : 0.0, log ? std::max(2.0, top * 2.0) : top * 1.08);
 }
 
 // The calibrator's chosen range (bold dashed green), and the other calibrators' ranges as

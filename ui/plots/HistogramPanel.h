@@ -72,6 +72,7 @@ private:
     QComboBox* m_channelBox;
     QSpinBox* m_bits;
     QCheckBox* m_symmetric;
+    QCheckBox* m_logCounts;
     QDoubleSpinBox* m_clipLo;
     QDoubleSpinBox* m_clipHi;
     QWidget* m_calibratorButton;
