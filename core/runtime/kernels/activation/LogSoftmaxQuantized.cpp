@@ -101,13 +101,13 @@ void logSoftmaxInt8Row(const LogSoftmaxInt8Params& p, const int8_t* in, int8_t* 
     for (int32_t j = 0; j < depth; ++j) {
         const int32_t diff = int32_t(in[j]) - maxVal;
         if (diff < p.diffMin) continue;
-        const int32_t diffQ5 = multiplyByQuantizedMultiplier(diff, p.input);
+        const int32_t diffQ5 = multiplyByQuantizedMultiplier(diff, p.input, p.rounding);
         sum = sum + gfp::rescale<kAccumulationIntegerBits>(gfp::expOnNegativeValues(F5::fromRaw(diffQ5)));
     }
     const int32_t logSumQ5 = logQ12ToQ5(sum.raw);
     // log(sum) - 32 in Q5.26, scaled back to input units: smaller differences give -128.
     const int32_t shiftedLogSum = static_cast<int32_t>(int64_t(logSumQ5) + std::numeric_limits<int32_t>::min());
-    const int32_t adjustedDiffMin = std::max(p.diffMin - 1, multiplyByQuantizedMultiplier(shiftedLogSum, p.reverse));
+    const int32_t adjustedDiffMin = std::max(p.diffMin - 1, multiplyByQuantizedMultiplier(shiftedLogSum, p.reverse, p.rounding));
 
     for (int32_t j = 0; j < depth; ++j) {
         const int32_t diff = int32_t(in[j]) - maxVal;
@@ -115,7 +115,7 @@ void logSoftmaxInt8Row(const LogSoftmaxInt8Params& p, const int8_t* in, int8_t* 
             out[j] = std::numeric_limits<int8_t>::min();
             continue;
         }
-        const int32_t diffQ5 = multiplyByQuantizedMultiplier(diff, p.input);
+        const int32_t diffQ5 = multiplyByQuantizedMultiplier(diff, p.input, p.rounding);
         // Q5.26 -> units of the output scale 1/16 (a 22-bit shift), zero point 127.
         const int32_t q = roundingDivideByPOT(static_cast<int32_t>(int64_t(diffQ5) - logSumQ5), 31 - kInputIntegerBits - kOutputIntegerBits) + 127;
         out[j] = static_cast<int8_t>(std::clamp(q, -128, 127));

@@ -24,6 +24,7 @@ struct LogSoftmaxInt8Params {
     QuantizedMultiplier input;   // shift >= 1 (a left shift)
     QuantizedMultiplier reverse; // shift <= 0
     int32_t diffMin = 0;         // <= 0
+    Rounding rounding = Rounding::Double; // of multiplyByQuantizedMultiplier (TFLite's build default)
 };
 
 // False when the input scale is too small for the Q5.26 rescale (TFLite would overflow).

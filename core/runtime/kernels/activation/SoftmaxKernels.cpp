@@ -146,6 +146,7 @@ private:
         if (in.type == TensorType::INT8) {
             if (!makeLogSoftmaxInt8Params(in.scale(), &m_logInt8))
                 return ctx.error(describe(in, "input 0") + " has a scale outside the range of the fixed-point LOG_SOFTMAX");
+            m_logInt8.rounding = ctx.options().rounding;
             return {};
         }
         // PopulateSoftmaxLookupTable with beta 1, in float.
