@@ -59,7 +59,7 @@ void printTable(std::ostream& os, const std::vector<std::vector<std::string>>& r
 std::vector<std::pair<std::string, std::string>> summary(const std::string& path, const EvalResult& r, int threads) {
     std::vector<std::pair<std::string, std::string>> kv;
     kv.push_back({"Model", path + " (" + kib(r.fileBytes) + ")"});
-    kv.push_back({"Data", r.dataDescription + ": " + std::to_string(r.samples) + " samples"});
+    kv.push_back({"Data", r.dataDescription + " (" + std::to_string(r.samples) + " evaluated)"});
     if (r.labelled) {
         std::string a = "top-1 " + formatPercent(r.top1) + ", top-5 " + formatPercent(r.top5) + " (" +
                         std::to_string(r.labelled) + " labelled samples, " + std::to_string(r.classes) + " classes)";

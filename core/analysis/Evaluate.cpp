@@ -127,33 +127,40 @@ uint64_t modelFileBytes(const Model& model) {
 
 Result<EvalResult> evaluateOnSourceWith(std::shared_ptr<const Model> model, const data::DataSource& source,
                                         const data::ModelInputInfo& sourceInfo, const EvalOptions& opts,
-                                        const Progress& progress) {
+                                        const Progress& progress, ReferenceOutputs* cache) {
     const data::ModelInputInfo modelInfo = data::ModelInputInfo::fromModel(*model);
     auto runner = makeRunner(model, opts.threads, modelInfo);
     if (!runner) return makeError(runner.message());
     rt::Interpreter& interp = *runner->interp;
+    const bool hasReference = bool(opts.reference);
+    const bool useCache = cache && cache->filled && cache->values.size() == source.size();
+    const bool fillCache = cache && !cache->filled && !cache->disabled;
+    if (fillCache) cache->values.clear();
     std::unique_ptr<rt::Interpreter> refInterp;
     data::ModelInputInfo refInfo;
-    if (opts.reference) {
+    if (hasReference && !useCache) {
         refInfo = data::ModelInputInfo::fromModel(*opts.reference);
         auto r = makeRunner(opts.reference, opts.threads, refInfo);
         if (!r) return makeError("reference model: " + r.message());
         refInterp = std::move(r->interp);
-        if (refInterp->outputCount() != interp.outputCount())
-            return makeError("the model has " + std::to_string(interp.outputCount()) + " outputs, the reference " +
-                             std::to_string(refInterp->outputCount()));
     }
+    const size_t refOutputs = refInterp ? refInterp->outputCount() : useCache && !cache->values.empty() ? cache->values[0].size() : 0;
+    if (hasReference && refOutputs != interp.outputCount())
+        return makeError("the model has " + std::to_string(interp.outputCount()) + " outputs, the reference " +
+                         std::to_string(refOutputs));
 
     EvalResult res;
     res.fileBytes = modelFileBytes(*model);
     res.dataDescription = source.describe();
-    res.hasReference = bool(refInterp);
+    res.hasReference = hasReference;
+    size_t cachedFloats = 0;
     const Subgraph& sg = model->subgraphs[0];
     std::vector<ErrorAccumulator> perOutput(interp.outputCount());
     ErrorAccumulator pooled;
     std::vector<double> latencies;
     size_t hit1 = 0, hit5 = 0, refHit1 = 0, refHit5 = 0;
-    std::vector<float> got, ref;
+    std::vector<float> got;
+    std::vector<std::vector<float>> current; // this sample's reference outputs when not cached
     const size_t total = source.size();
     for (size_t s = 0; s < total; ++s) {
         if (progress.cancelled()) return makeError("cancelled");
@@ -189,17 +196,23 @@ Result<EvalResult> evaluateOnSourceWith(std::shared_ptr<const Model> model, cons
             hit5 += rank < 5;
             ++res.labelled;
         }
-        if (refInterp) {
-            auto theirs = convertSample(*sample, sourceInfo, refInfo);
-            if (!theirs) return makeError("sample " + std::to_string(s) + " (reference): " + theirs.message());
-            st = feed(*refInterp, *theirs);
-            if (st) st = refInterp->invoke();
-            if (!st) return makeError("sample " + std::to_string(s) + " (reference): " + st.message());
+        if (hasReference) {
+            const std::vector<std::vector<float>>* refOut = &current;
+            if (useCache) {
+                refOut = &cache->values[s];
+            } else {
+                auto theirs = convertSample(*sample, sourceInfo, refInfo);
+                if (!theirs) return makeError("sample " + std::to_string(s) + " (reference): " + theirs.message());
+                st = feed(*refInterp, *theirs);
+                if (st) st = refInterp->invoke();
+                if (!st) return makeError("sample " + std::to_string(s) + " (reference): " + st.message());
+                current.assign(refOutputs, {});
+                for (size_t o = 0; o < refOutputs; ++o) appendOutputValues(refInterp->output(o), current[o]);
+            }
             for (size_t o = 0; o < interp.outputCount(); ++o) {
+                const std::vector<float>& ref = (*refOut)[o];
                 got.clear();
-                ref.clear();
                 appendOutputValues(interp.output(o), got);
-                appendOutputValues(refInterp->output(o), ref);
                 if (got.size() != ref.size())
                     return makeError("output " + std::to_string(o) + ": " + std::to_string(got.size()) +
                                      " values, the reference has " + std::to_string(ref.size()));
@@ -211,19 +224,29 @@ Result<EvalResult> evaluateOnSourceWith(std::shared_ptr<const Model> model, cons
                     refHit5 += rank < 5;
                 }
             }
+            if (fillCache && !cache->disabled) {
+                for (const auto& v : current) cachedFloats += v.size();
+                if (cachedFloats > kMaxCachedReferenceFloats) {
+                    cache->disabled = true; // too large to keep: every mode runs the reference again
+                    cache->values.clear();
+                } else {
+                    cache->values.push_back(current);
+                }
+            }
         }
         progress("evaluating", double(s + 1) / double(total));
     }
     res.samples = total;
+    if (fillCache && !cache->disabled) cache->filled = true;
     if (res.labelled) {
         res.top1 = double(hit1) / double(res.labelled);
         res.top5 = double(hit5) / double(res.labelled);
-        if (refInterp) {
+        if (hasReference) {
             res.referenceTop1 = double(refHit1) / double(res.labelled);
             res.referenceTop5 = double(refHit5) / double(res.labelled);
         }
     }
-    if (refInterp) {
+    if (hasReference) {
         res.pooled = pooled.result();
         for (size_t o = 0; o < perOutput.size(); ++o)
             res.outputs.push_back({sg.tensor(sg.outputs[o]).name, perOutput[o].result()});
@@ -241,7 +264,7 @@ Result<EvalResult> evaluateOnSource(std::shared_ptr<const Model> model, const da
                                     const EvalOptions& opts, const Progress& progress) {
     if (!model || model->subgraphs.empty()) return makeError("the model has no subgraph");
     const data::ModelInputInfo info = data::ModelInputInfo::fromModel(opts.reference ? *opts.reference : *model);
-    return evaluateOnSourceWith(std::move(model), source, info, opts, progress);
+    return evaluateOnSourceWith(std::move(model), source, info, opts, progress, nullptr);
 }
 
 Result<EvalResult> evaluateModel(std::shared_ptr<const Model> model, const EvalOptions& opts, const Progress& progress) {
@@ -254,7 +277,7 @@ Result<EvalResult> evaluateModel(std::shared_ptr<const Model> model, const EvalO
     auto source = data::openDataSource(opts.dataSpec, info, opts.data);
     if (!source) return makeError(opts.dataSpec + ": " + source.message());
     if ((*source)->size() == 0) return makeError(opts.dataSpec + ": no samples");
-    return evaluateOnSourceWith(std::move(model), **source, info, opts, progress);
+    return evaluateOnSourceWith(std::move(model), **source, info, opts, progress, nullptr);
 }
 
 } // namespace ql::analysis

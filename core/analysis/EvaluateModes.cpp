@@ -78,6 +78,7 @@ Result<AllModesResult> evaluateAllModes(std::shared_ptr<const Model> floatModel,
         ++step;
     }
 
+    ReferenceOutputs referenceOutputs; // the float model's outputs, computed by the first row
     for (quantize::Mode mode : opts.modes) {
         if (progress.cancelled()) return makeError("cancelled");
         const Progress p = subProgress(progress, step++, steps);
@@ -113,7 +114,7 @@ Result<AllModesResult> evaluateAllModes(std::shared_ptr<const Model> floatModel,
             Progress ep;
             ep.cancel = progress.cancel;
             ep.report = [&p, &stage](std::string_view, double f) { p(stage, f); };
-            auto r = evaluateOnSourceWith(candidate, **evalSource, floatInfo, eo, ep);
+            auto r = evaluateOnSourceWith(candidate, **evalSource, floatInfo, eo, ep, &referenceOutputs);
             if (progress.cancelled()) return makeError("cancelled");
             if (!r) {
                 row.error = r.message();

@@ -20,9 +20,20 @@ void appendOutputValues(const rt::RtTensor& t, std::vector<float>& out);
 // The file's size, or the serialized size of a model built in memory.
 uint64_t modelFileBytes(const Model& model);
 
-// evaluateOnSource with the samples read for inputs `sourceInfo`.
+// The reference model's outputs on every sample of a source ([sample][output], dequantized),
+// kept between the rows of the all-modes table so that the float model runs once, not once
+// per mode. Not kept beyond kMaxCachedReferenceFloats values (256 MB).
+inline constexpr size_t kMaxCachedReferenceFloats = size_t(64) << 20;
+struct ReferenceOutputs {
+    bool filled = false;   // every sample's outputs are in `values`
+    bool disabled = false; // too large: not kept
+    std::vector<std::vector<std::vector<float>>> values;
+};
+
+// evaluateOnSource with the samples read for inputs `sourceInfo`. With a `cache`: an empty one
+// is filled on the way (when the run completes), a filled one replaces running the reference.
 Result<EvalResult> evaluateOnSourceWith(std::shared_ptr<const Model> model, const data::DataSource& source,
                                         const data::ModelInputInfo& sourceInfo, const EvalOptions& opts,
-                                        const Progress& progress);
+                                        const Progress& progress, ReferenceOutputs* cache);
 
 } // namespace ql::analysis

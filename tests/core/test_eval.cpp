@@ -6,6 +6,8 @@
 #include "analysis/Evaluate.h"
 #include "io/Npy.h"
 #include "model/ModelBuilder.h"
+#include "quantize/GraphEdit.h"
+#include "quantize/Quantizer.h"
 #include "tflite/ModelReader.h"
 #include "tflite/ModelWriter.h"
 
@@ -232,6 +234,30 @@ TEST_CASE("eval: all modes side by side, calibrated once", "[eval][modes]") {
     CHECK(json.find("\"sqnr_db\": \"inf\"") != std::string::npos);
     const std::string csv = allModesToCsv(*r, "cnn.tflite");
     CHECK(std::count(csv.begin(), csv.end(), '\n') == 7);
+}
+
+TEST_CASE("eval: all modes: rows after the first reuse the float outputs, same figures as a direct evaluation", "[eval][modes]") {
+    auto cnn = std::make_shared<const Model>(makeSmallCnn());
+    AllModesOptions o;
+    o.eval.dataSpec = "random:3:7";
+    o.modes = {quantize::Mode::None, quantize::Mode::Float16, quantize::Mode::Dynamic};
+    auto r = evaluateAllModes(cnn, o);
+    REQUIRE(r.ok());
+    REQUIRE(r->rows.size() == 3);
+    for (size_t i = 1; i < 3; ++i) {
+        REQUIRE(r->rows[i].ok);
+        quantize::QuantizeOptions qo;
+        qo.mode = r->rows[i].mode;
+        auto q = quantize::quantizeModel(quantize::foldConstantDequantize(*cnn), nullptr, qo);
+        REQUIRE(q.ok());
+        EvalOptions eo;
+        eo.dataSpec = "random:3:7";
+        eo.reference = cnn;
+        auto direct = evaluateModel(std::make_shared<const Model>(std::move(q->model)), eo);
+        REQUIRE(direct.ok());
+        CHECK(direct->pooled.sqnrDb == Approx(r->rows[i].eval.pooled.sqnrDb).epsilon(1e-9));
+        CHECK(direct->pooled.maxAbsError == r->rows[i].eval.pooled.maxAbsError);
+    }
 }
 
 TEST_CASE("eval: all modes: a failing mode is a row with the reason; cancel stops the run", "[eval][modes]") {
