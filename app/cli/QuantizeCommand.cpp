@@ -1,5 +1,6 @@
 // quantlab-cli quantize MODEL --mode MODE [--calib SRC] [--calibrator C] [--per-tensor]
-//     [--keep-float OP_OR_TENSOR,...] [--io int8|uint8|float] [--max-samples N] --out OUT
+//     [--keep-float OP_OR_TENSOR,...] [--io int8|uint8|float] [--max-samples N]
+//     [--equalize] [--bias-correction] --out OUT
 #include "CliCommon.h"
 #include "Commands.h"
 
@@ -16,7 +17,7 @@ namespace ql::cli {
 namespace {
 
 std::atomic<bool> g_cancel{false};
-extern "C" void onInterrupt(int) { g_cancel.store(true); }
+extern "C" void onQuantizeInterrupt(int) { g_cancel.store(true); }
 
 std::string kib(uint64_t bytes) {
     char tmp[32];
@@ -27,7 +28,8 @@ std::string kib(uint64_t bytes) {
 int quantizeCommand(const Argv& argv) {
     const Args args("quantize", argv,
                     {{"--mode", true}, {"--calib", true}, {"--calibrator", true}, {"--per-tensor", false},
-                     {"--keep-float", true}, {"--io", true}, {"--max-samples", true}, {"--out", true}});
+                     {"--keep-float", true}, {"--io", true}, {"--max-samples", true}, {"--out", true},
+                     {"--equalize", false}, {"--bias-correction", false}});
     const std::string path = args.requirePositional(1, 0, "MODEL (the float .tflite file to quantize)");
     const std::string out = args.require("--out");
 
@@ -47,6 +49,13 @@ int quantizeCommand(const Argv& argv) {
         if (!io) throw UsageError("--io: " + io.message());
         job.quantize.io = *io;
     }
+    job.quantize.equalize = args.flag("--equalize");
+    job.quantize.biasCorrection = args.flag("--bias-correction");
+    if (job.quantize.biasCorrection && !quantize::needsCalibration(job.quantize.mode))
+        throw UsageError("--bias-correction: needs an integer mode (int8, int8-only, int16x8), not " +
+                         std::string(quantize::modeName(job.quantize.mode)));
+    if (job.quantize.equalize && job.quantize.mode == quantize::Mode::None)
+        throw UsageError("--equalize: mode none writes the model unchanged; choose a quantization mode");
     job.data.maxSamples = size_t(args.integer("--max-samples", 0, 0, 1'000'000'000));
     job.calibSpec = args.value("--calib");
     if (quantize::needsCalibration(job.quantize.mode) && job.calibSpec.empty())
@@ -59,7 +68,7 @@ int quantizeCommand(const Argv& argv) {
     auto model = readModelFile(path);
     if (!model) throw UsageError(model.message());
 
-    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGINT, onQuantizeInterrupt);
     Progress progress;
     progress.cancel = &g_cancel;
     auto r = quantize::runQuantize(*model, job, progress);
@@ -83,6 +92,12 @@ int quantizeCommand(const Argv& argv) {
     std::cout << "Operators  " << rep.quantizedOps << " quantized, " << rep.floatOps.size() << " left float, "
               << rep.insertedQuantize << " QUANTIZE and " << rep.insertedDequantize << " DEQUANTIZE inserted\n";
     for (const std::string& f : rep.floatOps) std::cout << "  float: " << f << "\n";
+    if (job.quantize.equalize)
+        std::cout << "Equalized  " << rep.equalizedPairs << " layer pairs (" << rep.equalizationSkipped
+                  << " skipped: RELU6 or another clamp between them)\n";
+    if (job.quantize.biasCorrection)
+        std::cout << "Bias       corrected " << rep.biasCorrectedChannels << " channels in " << rep.biasCorrectedOps
+                  << " ops (mean |shift| " << rep.biasMeanAbsShift << " LSB)\n";
     if (!rep.tensors.empty()) {
         std::cout << "\nTensor ranges (chosen range, scale, zero point, share of calibration data clipped)\n";
         for (const auto& t : rep.tensors) {
@@ -98,7 +113,7 @@ int quantizeCommand(const Argv& argv) {
 const CommandRegistration registration(
     {"quantize",
      "quantize MODEL --mode MODE [--calib SRC] [--calibrator C] [--per-tensor] [--keep-float OP_OR_TENSOR,...] "
-     "[--io int8|uint8|float] [--max-samples N] --out OUT",
+     "[--io int8|uint8|float] [--max-samples N] [--equalize] [--bias-correction] --out OUT",
      &quantizeCommand, 40});
 
 } // namespace

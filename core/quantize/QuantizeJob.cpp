@@ -1,10 +1,13 @@
 #include "quantize/QuantizeJob.h"
 
 #include "calib/Calibrate.h"
+#include "quantize/BiasCorrection.h"
+#include "quantize/Equalization.h"
 #include "quantize/GraphEdit.h"
 #include "runtime/Interpreter.h"
 #include "tflite/ModelWriter.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -20,8 +23,28 @@ std::string quantizationMetadataJson(const QuantizeOptions& o, size_t samples) {
         s += ",\"calibrator\":\"" + o.calibrator.name() + "\",\"samples\":" + std::to_string(samples);
         s += ",\"perChannel\":" + std::string(o.perTensor ? "false" : "true");
     }
+    if (o.equalize) s += ",\"equalize\":true";
+    if (o.biasCorrection) s += ",\"biasCorrection\":true";
     s += ",\"version\":\"" QUANTLAB_VERSION "\"}";
     return s;
+}
+
+ConversionInfo conversionMetadataFor(const Model& source, const QuantizeOptions& o) {
+    ConversionInfo info;
+    if (auto decoded = decodeConversionMetadata(source); decoded && decoded->ok()) info = decoded->value();
+    info.tensorflowVersion.clear();
+    const char* mode = nullptr;
+    switch (o.mode) {
+    case Mode::None: break;
+    case Mode::Float16: mode = "PTQ_FLOAT16"; break;
+    case Mode::Dynamic: mode = "PTQ_DYNAMIC_RANGE"; break;
+    case Mode::Int8:
+    case Mode::Int8Only: mode = "PTQ_FULL_INTEGER"; break;
+    case Mode::Int16x8: mode = "PTQ_INT16"; break;
+    }
+    if (mode && std::find(info.optimizationModes.begin(), info.optimizationModes.end(), mode) == info.optimizationModes.end())
+        info.optimizationModes.push_back(mode);
+    return info;
 }
 
 Result<QuantizeJobResult> runQuantize(std::shared_ptr<const Model> model, const QuantizeJobOptions& options,
@@ -33,8 +56,14 @@ Result<QuantizeJobResult> runQuantize(std::shared_ptr<const Model> model, const 
         out.result.model.sourcePath.clear();
         return out;
     }
+    if (options.quantize.biasCorrection && !needsCalibration(options.quantize.mode))
+        return makeError("--bias-correction: needs an integer mode (int8, int8-only, int16x8), not " +
+                         std::string(modeName(options.quantize.mode)));
     auto folded = std::make_shared<Model>(foldConstantDequantize(*model));
+    EqualizationReport equalization;
+    if (options.quantize.equalize) equalization = equalizeCrossLayer(*folded);
     const calib::CalibrationStats* stats = nullptr;
+    std::unique_ptr<data::DataSource> calibSource;
     if (needsCalibration(options.quantize.mode)) {
         if (options.calibSpec.empty())
             return makeError("--calib: mode " + std::string(modeName(options.quantize.mode)) + " needs calibration data");
@@ -54,6 +83,7 @@ Result<QuantizeJobResult> runQuantize(std::shared_ptr<const Model> model, const 
         out.stats = collector.snapshot();
         stats = out.stats.get();
         out.calibrationSeconds = std::chrono::duration<double>(Clock::now() - t0).count();
+        calibSource = std::move(*source);
     }
     if (progress.cancelled()) return makeError("cancelled");
     progress("quantizing", 0.0);
@@ -61,10 +91,24 @@ Result<QuantizeJobResult> runQuantize(std::shared_ptr<const Model> model, const 
     auto r = quantizeModel(*folded, stats, options.quantize);
     if (!r) return r.error();
     out.result = std::move(r.value());
+    out.result.report.equalizedPairs = equalization.pairs;
+    out.result.report.equalizationSkipped = equalization.skippedRelu6;
+    if (options.quantize.biasCorrection) {
+        if (progress.cancelled()) return makeError("cancelled");
+        auto bc = correctBias(folded, out.result.model, *calibSource, progress);
+        if (!bc) return makeError(bc.message());
+        out.result.report.biasCorrectedOps = bc->ops;
+        out.result.report.biasCorrectedChannels = bc->channels;
+        out.result.report.biasMeanAbsShift = bc->meanAbsShift;
+    }
     out.quantizeSeconds = std::chrono::duration<double>(Clock::now() - t1).count();
     out.result.model.sourcePath.clear();
-    if (options.quantize.mode != Mode::None)
+    if (options.quantize.mode != Mode::None) {
         setMetadata(out.result.model, "quantlab", quantizationMetadataJson(options.quantize, stats ? stats->samples : 0));
+        auto conversion = encodeConversionMetadata(conversionMetadataFor(*model, options.quantize));
+        if (!conversion) return makeError(conversion.message());
+        setMetadata(out.result.model, "CONVERSION_METADATA", std::string(conversion->begin(), conversion->end()));
+    }
     progress("quantizing", 1.0);
     return out;
 }

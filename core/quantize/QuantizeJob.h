@@ -6,6 +6,7 @@
 #include "calib/CalibrationStats.h"
 #include "data/DataSource.h"
 #include "quantize/Quantizer.h"
+#include "tflite/Metadata.h"
 #include "util/Progress.h"
 
 #include <memory>
@@ -32,6 +33,13 @@ Result<QuantizeJobResult> runQuantize(std::shared_ptr<const Model> model, const 
 
 // The "quantlab" metadata entry: {"mode":..,"calibrator":..,"samples":N,"perChannel":..,"version":..}.
 std::string quantizationMetadataJson(const QuantizeOptions& options, size_t samples);
+
+// The CONVERSION_METADATA entry TFLite's converter writes, for a model quantized from `source`:
+// the source's own entry (model type, hash, API version, flags, earlier optimisation modes) when
+// it has a readable one, an empty tensorflow_version (TensorFlow did not convert it), and the
+// optimisation mode of `options.mode` added (PTQ_FLOAT16, PTQ_DYNAMIC_RANGE, PTQ_FULL_INTEGER
+// for int8 / int8-only, PTQ_INT16 for int16x8).
+ConversionInfo conversionMetadataFor(const Model& source, const QuantizeOptions& options);
 
 // Writes atomically; refuses to write over `inputPath`; a set cancel flag writes nothing.
 Status writeQuantized(const Model& model, const std::string& outPath, const std::string& inputPath,

@@ -31,6 +31,12 @@ struct QuantizeOptions {
     // Dynamic range mode: constant tensors with fewer elements stay float (TFLite's
     // weights_min_num_elements default of 1024 in tools/optimize/quantize_weights.cc).
     size_t dynamicMinElements = 1024;
+    // Beyond TFLite's converter, off by default (see Equalization.h and BiasCorrection.h):
+    // cross-layer equalization of CONV -> (RELU) -> CONV pairs on the float weights before
+    // calibration (every mode but none), and empirical bias correction after quantization
+    // (int8, int8-only, int16x8; measured on the calibration samples).
+    bool equalize = false;
+    bool biasCorrection = false;
 };
 
 // One activation tensor's calibration outcome, for the CLI's table and the UI.
@@ -48,6 +54,11 @@ struct QuantizeReport {
     size_t quantizedOps = 0;
     size_t insertedQuantize = 0, insertedDequantize = 0;
     size_t calibrationSamples = 0;
+    // --equalize: pairs equalized, pairs skipped for a RELU6-like clamp between them.
+    size_t equalizedPairs = 0, equalizationSkipped = 0;
+    // --bias-correction: ops and channels whose bias moved, mean |shift| in bias LSB.
+    size_t biasCorrectedOps = 0, biasCorrectedChannels = 0;
+    double biasMeanAbsShift = 0;
 };
 
 } // namespace ql::quantize

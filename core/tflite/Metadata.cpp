@@ -157,6 +157,40 @@ std::vector<uint8_t> encodeModelMetadata(const ModelMetadataInfo& info) {
     return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
 }
 
+Result<std::vector<uint8_t>> encodeConversionMetadata(const ConversionInfo& info) {
+    conv::ConversionMetadataT m;
+    m.environment = std::make_unique<conv::EnvironmentT>();
+    m.environment->tensorflow_version = info.tensorflowVersion;
+    m.environment->api_version = info.apiVersion;
+    m.environment->model_hash = info.modelHash;
+    m.environment->model_type = conv::ModelType::NONE;
+    if (!info.modelType.empty() && info.modelType != "NONE") {
+        bool found = false;
+        for (auto t : conv::EnumValuesModelType())
+            if (info.modelType == conv::EnumNameModelType(t)) {
+                m.environment->model_type = t;
+                found = true;
+            }
+        if (!found) return makeError("CONVERSION_METADATA: unknown model type '" + info.modelType + "'");
+    }
+    m.options = std::make_unique<conv::ConversionOptionsT>();
+    for (const std::string& name : info.optimizationModes) {
+        bool found = false;
+        for (auto mode : conv::EnumValuesModelOptimizationMode())
+            if (name == conv::EnumNameModelOptimizationMode(mode)) {
+                m.options->model_optimization_modes.push_back(mode);
+                found = true;
+            }
+        if (!found) return makeError("CONVERSION_METADATA: unknown optimization mode '" + name + "'");
+    }
+    m.options->allow_custom_ops = info.allowCustomOps;
+    m.options->enable_select_tf_ops = info.enableSelectTfOps;
+    m.options->force_select_tf_ops = info.forceSelectTfOps;
+    fb::FlatBufferBuilder b;
+    b.Finish(conv::ConversionMetadata::Pack(b, &m));
+    return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+}
+
 std::vector<std::string> modelLabels(const Model& model) {
     std::vector<std::string> labels;
     const auto decoded = decodeModelMetadata(model);

@@ -54,6 +54,10 @@ std::optional<Result<ModelMetadataInfo>> decodeModelMetadata(const Model& model)
 // Serializes model metadata (name, description, version, author, licence, per-input
 // normalisation and per-output labels file names) as a TFLITE_METADATA flatbuffer.
 std::vector<uint8_t> encodeModelMetadata(const ModelMetadataInfo& info);
+// Serializes a CONVERSION_METADATA flatbuffer (the converter's own entry). Model type and
+// optimisation modes are given by their schema names ("KERAS_MODEL", "PTQ_FULL_INTEGER"); an
+// unknown name is an error.
+Result<std::vector<uint8_t>> encodeConversionMetadata(const ConversionInfo& info);
 
 // Class labels of output 0: the lines of its TENSOR_AXIS_LABELS file (named in TFLITE_METADATA)
 // stored as a model metadata entry of the same name (QuantLab's exports keep the file there
