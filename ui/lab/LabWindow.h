@@ -1,0 +1,76 @@
+#pragma once
+// The lab: the decision-tree wizard, the quantization run panel and the side-by-side view of
+// the float and the quantized model, as pages of one window opened from the main window's
+// "Lab" menu or by `quantlab MODEL --compare QUANT_MODEL`. Quantizing opens the result beside
+// the float model; the wizard's leaf configures the run; "try every leaf" runs in a job.
+
+#include "JobRunner.h"
+#include "Snapshots.h"
+#include "lab/LeafSweep.h"
+#include "lab/QuantizePanel.h"
+#include "quantize/ModelFacts.h"
+
+#include <QElapsedTimer>
+#include <QMainWindow>
+#include <memory>
+
+class QTabWidget;
+
+namespace ql::ui {
+
+class CompareView;
+class WizardPage;
+
+class LabWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    enum class Page { Wizard, Quantize, Compare };
+
+    explicit LabWindow(QWidget* parent = nullptr);
+    ~LabWindow() override;
+
+    // The float model the wizard and the quantize panel work on.
+    void setFloatModel(std::shared_ptr<const Model> model, const QString& path);
+    // Reads both files in a job and shows them side by side.
+    void openComparison(const QString& floatPath, const QString& quantPath);
+    void showPage(Page page);
+
+    WizardPage* wizard() const { return m_wizard; }
+    QuantizePanel* quantizePanel() const { return m_quantize; }
+    CompareView* compareView() const { return m_compare; }
+
+    // Starts "try every leaf" on the float model (data from the quantize panel).
+    void tryEveryLeaf();
+    bool isSweeping() const { return m_sweepJobs->isBusy(); }
+    // Milliseconds from the last "Quantize" to the side-by-side view filled (-1: not yet).
+    qint64 lastQuantizeToCompareMs() const { return m_quantizeToCompareMs; }
+    QString lastError() const { return m_lastError; }
+
+public slots:
+    // An operator selected in the main window's graph (float model): offered as keep-float.
+    void onOperatorSelected(ql::SubgraphIndex subgraph, ql::OperatorIndex op);
+
+signals:
+    void comparisonFilled();
+    void sweepFinished();
+    void failed(const QString& message);
+
+private:
+    void onQuantized(std::shared_ptr<const QuantizeRun> run);
+
+    std::shared_ptr<const Model> m_model;
+    QString m_path;
+    JobRunner* m_factsJobs;
+    JobRunner* m_sweepJobs;
+    JobRunner* m_openJobs;
+    QTabWidget* m_tabs;
+    WizardPage* m_wizard;
+    QuantizePanel* m_quantize;
+    CompareView* m_compare;
+    QElapsedTimer m_sinceQuantize;
+    bool m_timing = false;
+    qint64 m_quantizeToCompareMs = -1;
+    QString m_lastError;
+};
+
+} // namespace ql::ui

@@ -1,0 +1,331 @@
+#include "lab/QuantizePanel.h"
+
+#include "data/DataSource.h"
+#include "tflite/ModelReader.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace ql::ui {
+using quantize::Mode;
+
+namespace {
+QString qs(std::string_view s) { return QString::fromUtf8(s.data(), int(s.size())); }
+QString duration(qint64 ms) {
+    if (ms < 0) return QStringLiteral("?");
+    if (ms < 60000) return QString::number(double(ms) / 1000.0, 'f', 1) + QStringLiteral(" s");
+    return QStringLiteral("%1 min %2 s").arg(ms / 60000).arg((ms / 1000) % 60);
+}
+} // namespace
+
+QuantizePanel::QuantizePanel(QWidget* parent) : QWidget(parent), m_jobs(new JobRunner(this)) {
+    auto* top = new QVBoxLayout(this);
+    m_modelLabel = new QLabel(tr("No float model open."), this);
+    m_modelLabel->setWordWrap(true);
+    top->addWidget(m_modelLabel);
+    auto* form = new QFormLayout;
+    m_mode = new QComboBox(this);
+    m_mode->setObjectName(QStringLiteral("mode"));
+    for (Mode m : quantize::leafModes()) m_mode->addItem(qs(quantize::modeName(m)), int(m));
+    m_mode->setCurrentIndex(3);
+    form->addRow(tr("Mode"), m_mode);
+    m_io = new QComboBox(this);
+    m_io->addItem(tr("default (float; int8 for int8-only)"), int(quantize::IoType::Default));
+    m_io->addItem(QStringLiteral("float"), int(quantize::IoType::Float));
+    m_io->addItem(QStringLiteral("int8"), int(quantize::IoType::Int8));
+    m_io->addItem(QStringLiteral("uint8"), int(quantize::IoType::UInt8));
+    form->addRow(tr("Inputs and outputs"), m_io);
+    auto* dataRow = new QHBoxLayout;
+    m_data = new QLineEdit(QStringLiteral("random:100"), this);
+    m_data->setObjectName(QStringLiteral("dataSource"));
+    m_data->setPlaceholderText(tr(".npy / .npz file, *-idx3-ubyte[.gz], image folder, or random:N[:SEED]"));
+    auto* browse = new QPushButton(tr("Folder..."), this);
+    auto* browseFile = new QPushButton(tr("File..."), this);
+    dataRow->addWidget(m_data, 1);
+    dataRow->addWidget(browseFile);
+    dataRow->addWidget(browse);
+    form->addRow(tr("Calibration data"), dataRow);
+    auto* calRow = new QHBoxLayout;
+    m_calibrator = new QComboBox(this);
+    m_calibrator->addItems({QStringLiteral("minmax"), QStringLiteral("percentile"), QStringLiteral("mse"), QStringLiteral("kl")});
+    m_percentile = new QDoubleSpinBox(this);
+    m_percentile->setRange(50.0, 100.0);
+    m_percentile->setDecimals(3);
+    m_percentile->setValue(99.99);
+    m_percentile->setSuffix(QStringLiteral(" %"));
+    calRow->addWidget(m_calibrator);
+    calRow->addWidget(m_percentile);
+    calRow->addStretch(1);
+    form->addRow(tr("Calibrator"), calRow);
+    m_perTensor = new QCheckBox(tr("Per-tensor weights (default: per-channel, TFLite's axes)"), this);
+    form->addRow(QString(), m_perTensor);
+    auto* keepBox = new QVBoxLayout;
+    m_keepFloat = new QListWidget(this);
+    m_keepFloat->setObjectName(QStringLiteral("keepFloat"));
+    m_keepFloat->setMaximumHeight(110);
+    auto* keepRow = new QHBoxLayout;
+    m_keepSelected = new QPushButton(tr("Keep the selected op in float"), this);
+    m_keepSelected->setToolTip(tr("Select an operator in a graph, then add it here"));
+    auto* keepType = new QLineEdit(this);
+    keepType->setPlaceholderText(tr("op type or tensor name, Enter to add"));
+    auto* keepRemove = new QPushButton(tr("Remove"), this);
+    keepRow->addWidget(m_keepSelected);
+    keepRow->addWidget(keepType, 1);
+    keepRow->addWidget(keepRemove);
+    keepBox->addWidget(m_keepFloat);
+    keepBox->addLayout(keepRow);
+    form->addRow(tr("Keep in float"), keepBox);
+    m_output = new QLineEdit(this);
+    m_output->setObjectName(QStringLiteral("outputPath"));
+    form->addRow(tr("Output file"), m_output);
+    top->addLayout(form);
+
+    auto* run = new QHBoxLayout;
+    m_quantize = new QPushButton(tr("Quantize"), this);
+    m_quantize->setObjectName(QStringLiteral("quantize"));
+    m_quantize->setDefault(true);
+    m_cancel = new QPushButton(tr("Cancel"), this);
+    m_progress = new QProgressBar(this);
+    m_progress->setRange(0, 1000);
+    m_progress->setTextVisible(false);
+    run->addWidget(m_quantize);
+    run->addWidget(m_cancel);
+    run->addWidget(m_progress, 1);
+    top->addLayout(run);
+    m_stage = new QLabel(this);
+    m_stage->setObjectName(QStringLiteral("stage"));
+    top->addWidget(m_stage);
+    m_result = new QLabel(this);
+    m_result->setWordWrap(true);
+    m_result->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    top->addWidget(m_result);
+    top->addStretch(1);
+
+    connect(m_mode, &QComboBox::currentIndexChanged, this, [this] {
+        updateEnabled();
+        if (!m_path.isEmpty()) {
+            const QFileInfo fi(m_path);
+            setOutputPath(fi.absolutePath() + QLatin1Char('/') + fi.completeBaseName() + QLatin1Char('_') +
+                          qs(quantize::modeName(mode())).replace(QLatin1Char('-'), QLatin1Char('_')) + QStringLiteral(".tflite"));
+        }
+    });
+    connect(m_calibrator, &QComboBox::currentIndexChanged, this, &QuantizePanel::updateEnabled);
+    connect(browse, &QPushButton::clicked, this, [this] {
+        const QString d = QFileDialog::getExistingDirectory(this, tr("Folder of images"));
+        if (!d.isEmpty()) m_data->setText(d);
+    });
+    connect(browseFile, &QPushButton::clicked, this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Data file"), QString(), tr("Data (*.npy *.npz *ubyte *ubyte.gz);;All files (*)"));
+        if (!f.isEmpty()) m_data->setText(f);
+    });
+    connect(m_keepSelected, &QPushButton::clicked, this, [this] {
+        if (!m_model || !m_selected.valid()) return;
+        const Subgraph& sg = m_model->subgraphs[0];
+        const Operator& op = sg.operators[m_selected.index()];
+        if (!op.outputs.empty() && op.outputs[0].valid()) addKeepFloat(QString::fromStdString(sg.tensor(op.outputs[0]).name));
+    });
+    connect(keepType, &QLineEdit::returnPressed, this, [this, keepType] {
+        addKeepFloat(keepType->text().trimmed());
+        keepType->clear();
+    });
+    connect(keepRemove, &QPushButton::clicked, this, [this] { qDeleteAll(m_keepFloat->selectedItems()); });
+    connect(m_quantize, &QPushButton::clicked, this, &QuantizePanel::startQuantize);
+    connect(m_cancel, &QPushButton::clicked, this, &QuantizePanel::cancel);
+    connect(m_jobs, &JobRunner::progressed, this, &QuantizePanel::onProgress);
+    connect(m_jobs, &JobRunner::finished, this, &QuantizePanel::updateEnabled);
+    updateEnabled();
+}
+
+void QuantizePanel::setFloatModel(std::shared_ptr<const Model> model, const QString& path) {
+    m_model = std::move(model);
+    m_path = path;
+    m_selected = OperatorIndex();
+    m_modelLabel->setText(m_model ? tr("Float model: <b>%1</b> (%2 operators)").arg(QFileInfo(path).fileName().toHtmlEscaped())
+                                        .arg(m_model->subgraphs.empty() ? 0 : m_model->subgraphs[0].operators.size())
+                                  : tr("No float model open."));
+    emit m_mode->currentIndexChanged(m_mode->currentIndex()); // refresh the output name
+    updateEnabled();
+}
+
+void QuantizePanel::applyLeaf(const quantize::Leaf& leaf) {
+    setMode(leaf.mode);
+    m_io->setCurrentIndex(m_io->findData(int(leaf.io)));
+}
+
+void QuantizePanel::setMode(Mode mode) { m_mode->setCurrentIndex(m_mode->findData(int(mode))); }
+Mode QuantizePanel::mode() const { return Mode(m_mode->currentData().toInt()); }
+void QuantizePanel::setDataSource(const QString& spec) { m_data->setText(spec); }
+QString QuantizePanel::dataSource() const { return m_data->text().trimmed(); }
+void QuantizePanel::setOutputPath(const QString& path) { m_output->setText(path); }
+QString QuantizePanel::outputPath() const { return m_output->text().trimmed(); }
+void QuantizePanel::setPerTensor(bool on) { m_perTensor->setChecked(on); }
+QString QuantizePanel::statusText() const { return m_stage->text(); }
+
+void QuantizePanel::setCalibrator(const QString& text) {
+    const QString kind = text.section(QLatin1Char(':'), 0, 0);
+    m_calibrator->setCurrentText(kind);
+    if (kind == QLatin1String("percentile") && text.contains(QLatin1Char(':'))) m_percentile->setValue(text.section(QLatin1Char(':'), 1).toDouble());
+}
+
+void QuantizePanel::addKeepFloat(const QString& name) {
+    if (name.isEmpty() || !m_keepFloat->findItems(name, Qt::MatchExactly).isEmpty()) return;
+    m_keepFloat->addItem(name);
+}
+
+QStringList QuantizePanel::keepFloat() const {
+    QStringList out;
+    for (int i = 0; i < m_keepFloat->count(); ++i) out << m_keepFloat->item(i)->text();
+    return out;
+}
+
+void QuantizePanel::setSelectedOperator(OperatorIndex op) {
+    m_selected = op;
+    if (m_model && op.valid() && op.index() < m_model->subgraphs[0].operators.size())
+        m_keepSelected->setText(tr("Keep #%1 %2 in float").arg(op.index()).arg(QString::fromStdString(m_model->subgraphs[0].operators[op.index()].typeName())));
+    updateEnabled();
+}
+
+void QuantizePanel::updateEnabled() {
+    const bool busy = m_jobs->isBusy();
+    const bool calib = quantize::needsCalibration(mode());
+    m_data->setEnabled(calib && !busy);
+    m_calibrator->setEnabled(calib && !busy);
+    m_percentile->setVisible(m_calibrator->currentText() == QLatin1String("percentile"));
+    m_quantize->setEnabled(m_model && !busy);
+    m_cancel->setEnabled(busy);
+    m_keepSelected->setEnabled(m_model && m_selected.valid());
+    if (!busy) m_progress->setValue(0);
+}
+
+QString QuantizePanel::buildOptions(quantize::QuantizeJobOptions* o) const {
+    o->quantize.mode = mode();
+    o->quantize.io = quantize::IoType(m_io->currentData().toInt());
+    o->quantize.perTensor = m_perTensor->isChecked();
+    QString cal = m_calibrator->currentText();
+    if (cal == QLatin1String("percentile")) cal += QLatin1Char(':') + QString::number(m_percentile->value(), 'g', 6);
+    auto c = calib::Calibrator::parse(cal.toStdString());
+    if (!c) return tr("Calibrator: %1").arg(QString::fromStdString(c.message()));
+    o->quantize.calibrator = *c;
+    for (const QString& k : keepFloat()) o->quantize.keepFloat.push_back(k.toStdString());
+    if (quantize::needsCalibration(o->quantize.mode)) {
+        o->calibSpec = dataSource().toStdString();
+        if (o->calibSpec.empty()) return tr("Mode %1 needs calibration data.").arg(qs(quantize::modeName(o->quantize.mode)));
+    }
+    if (outputPath().isEmpty()) return tr("Choose an output file.");
+    if (QFileInfo(outputPath()).absoluteFilePath() == QFileInfo(m_path).absoluteFilePath())
+        return tr("The output file is the float model; choose another path.");
+    return {};
+}
+
+void QuantizePanel::startQuantize() {
+    if (!m_model) return;
+    quantize::QuantizeJobOptions options;
+    const QString problem = buildOptions(&options);
+    if (!problem.isEmpty()) {
+        m_result->setText(QStringLiteral("<font color=#c0392b>%1</font>").arg(problem.toHtmlEscaped()));
+        emit quantizeFailed(problem);
+        return;
+    }
+    m_result->clear();
+    auto model = m_model;
+    const std::string floatPath = m_path.toStdString(), outPath = outputPath().toStdString();
+    m_jobs->run<QuantizeRun>(tr("Quantizing"), [model, options, floatPath, outPath](const Progress& progress) {
+        auto run = std::make_shared<QuantizeRun>();
+        run->floatModel = model;
+        run->floatPath = floatPath;
+        run->outPath = outPath;
+        run->dataSpec = options.calibSpec;
+        // n of N: the calibration stage reports a fraction of the source's samples.
+        size_t total = 0;
+        if (quantize::needsCalibration(options.quantize.mode)) {
+            auto src = data::openDataSource(options.calibSpec, data::ModelInputInfo::fromModel(*model), options.data);
+            if (src) total = (*src)->size();
+        }
+        Progress counted = progress;
+        counted.report = [&progress, total](std::string_view stage, double f) {
+            if (total && stage == "calibrating")
+                progress("calibrating: sample " + std::to_string(size_t(std::lround(f * double(total)))) + " of " + std::to_string(total), f);
+            else
+                progress(stage, f);
+        };
+        Result<quantize::QuantizeJobResult> r = makeError("not run");
+        try { // the engine reports errors as values; anything thrown (bad_alloc) must not lose the job
+            r = quantize::runQuantize(model, options, counted);
+        } catch (const std::exception& e) {
+            run->error = std::string("internal error: ") + e.what();
+            return std::shared_ptr<const QuantizeRun>(run);
+        }
+        if (!r) {
+            run->error = r.message();
+            return std::shared_ptr<const QuantizeRun>(run);
+        }
+        run->report = r->result.report;
+        run->samples = r->stats ? r->stats->samples : 0;
+        run->calibrationSeconds = r->calibrationSeconds;
+        run->quantizeSeconds = r->quantizeSeconds;
+        progress("writing", 0.0);
+        Status st = quantize::writeQuantized(r->result.model, outPath, floatPath, progress);
+        if (!st) {
+            run->error = st.message();
+            return std::shared_ptr<const QuantizeRun>(run);
+        }
+        auto back = readModelFile(outPath);
+        if (!back) run->error = "reading back " + outPath + ": " + back.message();
+        else run->model = *back;
+        progress("writing", 1.0);
+        return std::shared_ptr<const QuantizeRun>(run);
+    }, [this](std::shared_ptr<const QuantizeRun> run) { onFinished(std::move(run)); });
+    m_stage->setText(tr("Starting..."));
+    updateEnabled();
+    emit quantizeStarted();
+}
+
+void QuantizePanel::cancel() {
+    if (!m_jobs->isBusy()) return;
+    m_jobs->cancel();
+    m_stage->setText(tr("Cancelled: no file was written."));
+    updateEnabled();
+}
+
+void QuantizePanel::onProgress(const QString& stage, double fraction, qint64 elapsedMs, qint64 remainingMs) {
+    m_progress->setValue(int(std::lround(fraction * 1000)));
+    m_stage->setText(tr("%1 — %2 elapsed, %3 left").arg(stage, duration(elapsedMs), duration(remainingMs)));
+}
+
+void QuantizePanel::onFinished(std::shared_ptr<const QuantizeRun> run) {
+    updateEnabled();
+    if (!run || !run->model) {
+        const QString msg = run ? QString::fromStdString(run->error) : tr("the job failed");
+        m_stage->setText(tr("Failed."));
+        m_result->setText(QStringLiteral("<font color=#c0392b>%1</font>").arg(msg.toHtmlEscaped()));
+        emit quantizeFailed(msg);
+        return;
+    }
+    const auto& rep = run->report;
+    m_stage->setText(tr("Done."));
+    QString text = tr("Wrote <b>%1</b>: %2 ops quantized, %3 left float, %4 QUANTIZE / %5 DEQUANTIZE inserted")
+                       .arg(QString::fromStdString(run->outPath).toHtmlEscaped())
+                       .arg(rep.quantizedOps)
+                       .arg(rep.floatOps.size())
+                       .arg(rep.insertedQuantize)
+                       .arg(rep.insertedDequantize);
+    if (run->samples) text += tr("; calibrated on %1 samples in %2 s").arg(run->samples).arg(run->calibrationSeconds, 0, 'f', 2);
+    for (const auto& f : rep.floatOps) text += QStringLiteral("<br>float: ") + QString::fromStdString(f).toHtmlEscaped();
+    m_result->setText(text);
+    emit quantized(std::move(run));
+}
+
+} // namespace ql::ui

@@ -1,0 +1,103 @@
+#pragma once
+// The quantization run panel: mode, data source (product.md's SRC), calibrator, per-tensor
+// weights, I/O type, the ops kept in float (picked in a graph or typed), the output file.
+// "Quantize" runs core/quantize/QuantizeJob.h's runQuantize and writeQuantized in a JobRunner
+// job with progress (stage, n of N, time left) and cancel; the written model is read back and
+// handed on as a QuantizeRun snapshot (the lab opens it beside the float model).
+
+#include "JobRunner.h"
+#include "quantize/DecisionTree.h"
+#include "quantize/QuantizeJob.h"
+
+#include <QElapsedTimer>
+#include <QWidget>
+#include <memory>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QProgressBar;
+class QPushButton;
+
+namespace ql::ui {
+
+struct QuantizeRun {
+    std::shared_ptr<const Model> floatModel;
+    std::string floatPath;
+    std::shared_ptr<const Model> model; // read back from outPath (null on failure)
+    std::string outPath;
+    std::string dataSpec;
+    quantize::QuantizeReport report;
+    size_t samples = 0;
+    double calibrationSeconds = 0, quantizeSeconds = 0;
+    std::string error;
+};
+
+class QuantizePanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit QuantizePanel(QWidget* parent = nullptr);
+
+    void setFloatModel(std::shared_ptr<const Model> model, const QString& path);
+    std::shared_ptr<const Model> floatModel() const { return m_model; }
+    // Takes mode and I/O type from a leaf of the decision tree.
+    void applyLeaf(const quantize::Leaf& leaf);
+
+    void setMode(quantize::Mode mode);
+    quantize::Mode mode() const;
+    void setDataSource(const QString& spec);
+    QString dataSource() const;
+    void setOutputPath(const QString& path);
+    QString outputPath() const;
+    void setCalibrator(const QString& text); // "minmax", "percentile:99.9", "mse", "kl"
+    void setPerTensor(bool on);
+    void addKeepFloat(const QString& opOrTensor);
+    QStringList keepFloat() const;
+    // The operator selected in a graph (float model, subgraph 0), offered for "keep in float".
+    void setSelectedOperator(OperatorIndex op);
+
+    // The options the job would get (also validates; error text when invalid).
+    QString buildOptions(quantize::QuantizeJobOptions* options) const;
+
+    void startQuantize();
+    void cancel();
+    bool isBusy() const { return m_jobs->isBusy(); }
+    JobRunner* jobs() const { return m_jobs; }
+    QString statusText() const;
+
+signals:
+    void quantizeStarted();
+    void quantized(std::shared_ptr<const ql::ui::QuantizeRun> run);
+    void quantizeFailed(const QString& message);
+
+private:
+    void onProgress(const QString& stage, double fraction, qint64 elapsedMs, qint64 remainingMs);
+    void onFinished(std::shared_ptr<const QuantizeRun> run);
+    void updateEnabled();
+
+    std::shared_ptr<const Model> m_model;
+    QString m_path;
+    OperatorIndex m_selected;
+    JobRunner* m_jobs;
+
+    QLabel* m_modelLabel;
+    QComboBox* m_mode;
+    QComboBox* m_io;
+    QLineEdit* m_data;
+    QComboBox* m_calibrator;
+    QDoubleSpinBox* m_percentile;
+    QCheckBox* m_perTensor;
+    QListWidget* m_keepFloat;
+    QPushButton* m_keepSelected;
+    QLineEdit* m_output;
+    QPushButton* m_quantize;
+    QPushButton* m_cancel;
+    QProgressBar* m_progress;
+    QLabel* m_stage;
+    QLabel* m_result;
+};
+
+} // namespace ql::ui
