@@ -6,6 +6,7 @@
 #include "analysis/Compare.h"
 #include "model/ModelBuilder.h"
 #include "quantize/QuantizeJob.h"
+#include "runtime/Interpreter.h"
 #include "tflite/ModelReader.h"
 
 #include <catch2/catch.hpp>
@@ -371,4 +372,39 @@ TEST_CASE("compare: shared trained_lstm float vs int8 (stateful LSTM)", "[compar
     bool lstm = false;
     for (const auto& l : r->layers) lstm = lstm || (l.opType == "UNIDIRECTIONAL_SEQUENCE_LSTM" && l.hasPerLayer);
     CHECK(lstm);
+}
+
+TEST_CASE("Interpreter input hook: overwrites an operator's input just before its eval", "[compare][interpreter]") {
+    // x -> RELU -> h -> RELU -> y; the hook replaces h (the second RELU's input) by -1, 2, -3, 4.
+    ModelBuilder b;
+    const auto x = b.addTensor("x", TensorType::FLOAT32, {1, 4});
+    const auto h = b.addTensor("h", TensorType::FLOAT32, {1, 4});
+    const auto y = b.addTensor("y", TensorType::FLOAT32, {1, 4});
+    b.addOperator(BuiltinOp::RELU, {x}, {h});
+    b.addOperator(BuiltinOp::RELU, {h}, {y});
+    b.setInputs({x});
+    b.setOutputs({y});
+    auto interp = rt::Interpreter::create(std::make_shared<const Model>(b.build()));
+    REQUIRE(interp.ok());
+    rt::Interpreter& in = **interp;
+    const std::vector<float> ones(4, 1.0f);
+    REQUIRE(in.setInput(0, TensorType::FLOAT32, std::span(reinterpret_cast<const uint8_t*>(ones.data()), 16)).ok());
+    std::vector<int> seen;
+    const rt::InputHook hook = [&](const rt::InputEvent& e) {
+        seen.push_back(e.op.value);
+        REQUIRE(e.inputs.size() == 1);
+        if (e.op.value == 1) {
+            const float v[4] = {-1, 2, -3, 4};
+            std::memcpy(e.inputs[0]->data, v, sizeof v);
+        }
+    };
+    REQUIRE(in.invoke({}, hook).ok());
+    CHECK(seen == std::vector<int>{0, 1});
+    const auto out = in.output(0).values<float>();
+    CHECK(std::vector<float>(out.begin(), out.end()) == std::vector<float>{0, 2, 0, 4});
+    // Without the hook, the plain run again.
+    REQUIRE(in.invoke().ok());
+    const auto again = in.output(0).values<float>();
+    CHECK(std::vector<float>(again.begin(), again.end()) == std::vector<float>{1, 1, 1, 1});
+    CHECK(seen.size() == 2);
 }
