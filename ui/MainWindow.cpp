@@ -10,6 +10,7 @@
 #include "inspect/ModelInfoModel.h"
 #include "inspect/OperatorPanel.h"
 #include "inspect/TensorPanel.h"
+#include "lab/LabWindow.h"
 #include "plots/HistogramPanel.h"
 
 #include <QAction>
@@ -170,6 +171,21 @@ void MainWindow::createActions() {
     QMenu* panels = view->addMenu(tr("&Panels"));
     for (QDockWidget* d : {m_modelDock, m_operatorDock, m_tensorDock, m_histogramDock, m_problemsDock})
         panels->addAction(d->toggleViewAction());
+
+    // The lab (issue 7): one window per main window, created on first use.
+    QMenu* labMenu = menuBar()->addMenu(tr("&Lab"));
+    QAction* openLab = labMenu->addAction(tr("&Decision tree, quantize, side by side..."), this, [this] {
+        auto* lab = findChild<LabWindow*>();
+        if (!lab) {
+            lab = new LabWindow(this);
+            lab->setWindowFlag(Qt::Window);
+            connect(m_graph, &GraphPage::operatorSelected, lab, &LabWindow::onOperatorSelected);
+        }
+        if (m_loaded && m_loaded->model) lab->setFloatModel(m_loaded->model, QString::fromStdString(m_loaded->path));
+        lab->show();
+        lab->raise();
+    });
+    openLab->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
 }
 
 void MainWindow::createStatusBar() {

@@ -1,11 +1,13 @@
 // quantlab: the desktop application.
 //   quantlab [MODEL] [--screenshot PNG [--view graph|operator|tensor|histogram|model|problems]
 //            [--data SRC [--calibrator C]]]
+//   quantlab MODEL --compare QUANT_MODEL [--screenshot PNG]   (the lab's side-by-side view)
 //   quantlab MODEL --bench   (prints the time to the first painted graph and pan/zoom fps)
 #include "MainWindow.h"
 #include "Theme.h"
 #include "graph/GraphPage.h"
 #include "graph/GraphView.h"
+#include "lab/LabWindow.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -27,6 +29,35 @@ double measureFps(ql::ui::GraphView* view, double scale, int frames) {
         view->repaint();
     }
     return frames * 1000.0 / std::max<qint64>(1, clock.elapsed());
+}
+
+// quantlab MODEL --compare QUANT_MODEL [--screenshot PNG]: the lab's side-by-side view.
+int runCompare(const QStringList& models, const QString& quant, const QString& png) {
+    if (models.isEmpty()) {
+        std::fprintf(stderr, "quantlab: --compare needs MODEL (the float model) before it\n");
+        return 2;
+    }
+    ql::ui::LabWindow lab;
+    lab.show();
+    lab.openComparison(models.first(), quant);
+    if (png.isEmpty()) return QApplication::exec();
+    bool filled = false, failed = false;
+    QObject::connect(&lab, &ql::ui::LabWindow::comparisonFilled, [&] { filled = true; });
+    QObject::connect(&lab, &ql::ui::LabWindow::failed, [&] { failed = true; });
+    QElapsedTimer wait;
+    wait.start();
+    while (!filled && !failed && wait.elapsed() < 300000) QApplication::processEvents(QEventLoop::AllEvents, 20);
+    int status = 0;
+    if (!filled || !lab.lastError().isEmpty()) {
+        std::fprintf(stderr, "quantlab: the comparison did not complete: %s\n", qPrintable(lab.lastError()));
+        status = 1;
+    }
+    for (int i = 0; i < 5; ++i) QApplication::processEvents(QEventLoop::AllEvents, 20); // let the panes paint
+    if (!lab.grab().save(png)) {
+        std::fprintf(stderr, "quantlab: could not write %s\n", qPrintable(png));
+        return 1;
+    }
+    return status;
 }
 
 } // namespace
@@ -59,11 +90,16 @@ int main(int argc, char** argv) {
     QCommandLineOption calibrator(QStringLiteral("calibrator"), QStringLiteral("Calibrator drawn as chosen: minmax, percentile:P, mse, kl"),
                                   QStringLiteral("c"), QStringLiteral("minmax"));
     parser.addOptions({screenshot, view, bench, dark, expandLimit, data, calibrator});
+    QCommandLineOption compare(QStringLiteral("compare"), QStringLiteral("Open MODEL and QUANT_MODEL side by side in the lab"),
+                               QStringLiteral("quant_model"));
+    parser.addOption(compare);
     parser.process(app);
 
     const bool scripted = parser.isSet(screenshot) || parser.isSet(bench);
     if (scripted) QCoreApplication::setOrganizationName(QStringLiteral("QuantLab-scripted")); // leave the user's settings alone
     ql::ui::Theme::apply(parser.isSet(dark) ? ql::ui::ThemeKind::Dark : ql::ui::ThemeKind::Light);
+
+    if (parser.isSet(compare)) return runCompare(parser.positionalArguments(), parser.value(compare), parser.value(screenshot));
 
     ql::ui::MainWindow window;
     if (parser.isSet(expandLimit)) window.graphPage()->setExpandedLimit(parser.value(expandLimit).toULongLong());
