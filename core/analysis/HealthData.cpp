@@ -56,7 +56,8 @@ bool nonNegative(const Model& m, const Subgraph& sg, TensorIndex t, int depth) {
     if (act == "RELU" || act == "RELU6") return true;
     const std::string type = op.typeName();
     if (oneOf(type, {"RELU", "RELU6", "RELU_0_TO_1", "LOGISTIC", "SOFTMAX", "ABS", "SQRT", "RSQRT", "EXP", "SQUARE"})) return true;
-    if (isPassThrough(type))
+    // Shape / pooling operators, and sums and products, of non-negative values.
+    if (isPassThrough(type) || oneOf(type, {"ADD", "MUL"}))
         return allValueInputs(sg, op, t, [&](TensorIndex in) { return nonNegative(m, sg, in, depth + 1); });
     return false;
 }

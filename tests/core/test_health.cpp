@@ -6,6 +6,7 @@
 #include "analysis/HealthCheck.h"
 #include "data/DataSource.h"
 #include "model/ModelBuilder.h"
+#include "quantize/QuantizeJob.h"
 #include "tflite/ModelReader.h"
 
 #include <catch2/catch.hpp>
@@ -92,6 +93,33 @@ TEST_CASE("health: clean int8 models give no finding", "[health]") {
     const HealthReport c = checkHealth(*buildFc(relu));
     INFO(dump(c));
     CHECK(c.findings.empty());
+}
+
+TEST_CASE("health: the quantizer's own int8 and int16x8 models have no error or warning", "[health]") {
+    auto cnn = std::make_shared<const Model>(makeSmallCnn());
+    for (quantize::Mode mode : {quantize::Mode::Int8, quantize::Mode::Int8Only, quantize::Mode::Int16x8}) {
+        quantize::QuantizeJobOptions o;
+        o.quantize.mode = mode;
+        o.calibSpec = "random:16:1";
+        auto q = quantize::runQuantize(cnn, o);
+        REQUIRE(q.ok());
+        auto model = std::make_shared<const Model>(q->result.model);
+        HealthReport r = checkHealth(*model);
+        if (mode != quantize::Mode::Int8Only) {
+            // Float input: the calibration samples themselves, whose minmax ranges cover them,
+            // so nothing saturates.
+            auto src = data::openDataSource("random:16:1", data::ModelInputInfo::fromModel(*cnn));
+            REQUIRE(src.ok());
+            auto withData = checkHealthWithData(model, **src);
+            REQUIRE(withData.ok());
+            r = std::move(withData.value());
+            CHECK(r.samples == 16);
+        }
+        INFO(quantize::modeName(mode) << "\n" << dump(r));
+        CHECK(r.count(Severity::Error) == 0);
+        CHECK(r.count(Severity::Warning) == 0);
+        CHECK(r.tensorsChecked > 10);
+    }
 }
 
 TEST_CASE("health: per-channel scale outliers (max/median)", "[health]") {
