@@ -2,6 +2,7 @@
 #include "TestModels.h"
 #include "TestSupport.h"
 
+#include "io/Npy.h"
 #include "model/ModelBuilder.h"
 #include "tflite/ModelReader.h"
 #include "tflite/ModelWriter.h"
@@ -118,4 +119,51 @@ TEST_CASE("quantlab-cli quantize: int8-only with a float-only op names it", "[cl
     // int8 keeps it in float and succeeds
     CHECK(cli("quantize " + shellQuote(in) + " --mode int8 --calib random:2 --out " + shellQuote(out), &log) == 0);
     CHECK(log.find("float: #0 EXP") != std::string::npos);
+}
+
+TEST_CASE("quantlab-cli quantize: a failed quantize leaves nothing in the output folder", "[cli][quantize]") {
+    TempDir dir;
+    const std::string in = writeCnn(dir);
+    // Data that opens but does not fit the model's [1,8,8,3] input: fails during calibration.
+    const std::string badNpy = dir.file("bad.npy");
+    const std::vector<int64_t> shape = {2, 5};
+    REQUIRE(writeNpy(badNpy, TensorType::FLOAT32, shape, std::vector<uint8_t>(2 * 5 * 4, 0)).ok());
+    const std::filesystem::path outDir = dir.path() / "out";
+    std::filesystem::create_directories(outDir);
+    const std::string out = (outDir / "q.tflite").string();
+    const std::vector<std::string> bad = {
+        "--mode int8 --calib " + shellQuote(badNpy),
+        "--mode dynamic --bias-correction",
+        "--mode none --equalize",
+        "--mode int8 --calib random:0",
+    };
+    for (const std::string& args : bad) {
+        std::string log;
+        const int rc = cli("quantize " + shellQuote(in) + " " + args + " --out " + shellQuote(out), &log);
+        INFO(args << "\n" << log);
+        CHECK(rc == 2);
+        CHECK(lineCount(log) == 1);
+        CHECK(log.rfind("quantlab-cli: error: ", 0) == 0);
+        CHECK(std::filesystem::is_empty(outDir)); // no output, no temporary file
+    }
+}
+
+TEST_CASE("quantlab-cli quantize: --equalize and --bias-correction report what they did", "[cli][quantize]") {
+    TempDir dir;
+    const std::string in = writeCnn(dir);
+    const std::string out = dir.file("q.tflite");
+    std::string log;
+    REQUIRE(cli("quantize " + shellQuote(in) + " --mode int8 --calib random:6:2 --equalize --bias-correction --out " +
+                    shellQuote(out),
+                &log) == 0);
+    INFO(log);
+    CHECK(log.find("Equalized  0 layer pairs") != std::string::npos); // its only pair has a consumer besides the DW
+    CHECK(log.find("Bias       corrected") != std::string::npos);
+    auto m = readModelFile(out);
+    REQUIRE(m.ok());
+    const auto meta = (*m)->metadataBytes("quantlab");
+    const std::string json(meta.begin(), meta.end());
+    CHECK(json.find("\"equalize\":true") != std::string::npos);
+    CHECK(json.find("\"biasCorrection\":true") != std::string::npos);
+    CHECK_FALSE((*m)->metadataBytes("CONVERSION_METADATA").empty());
 }
