@@ -1,0 +1,110 @@
+#pragma once
+// Which layers cost the most when quantized (issue 5, part 3). For every quantizable operator
+// of a float model (one the mode quantizes, except those that only move or select values and
+// reuse their input's parameters: RESHAPE, PAD, MAX_POOL_2D, SPLIT, ...; in dynamic mode the
+// operators with hybrid weights):
+//   (a) "only this layer quantized": every other quantizable operator kept float, and
+//   (b) "all but this layer quantized": this operator kept float, the rest quantized,
+// each measured on the same samples against the float model: output SQNR (ErrorMetrics.h;
+// per graph output pooled over samples, the figure is the worst output) and, when every sample
+// has a label, top-1 accuracy of output 0 (argmax over the last dimension). The ranking sorts
+// by (a): the layer whose quantization alone does the most damage comes first.
+//
+// The suggested keep-float list is a greedy forward selection: start from the fully quantized
+// model; at each step keep float the candidate whose addition gives the best measured metric
+// (step 1 reuses the (b) measurements), re-measuring every remaining candidate (or the best
+// `greedyWidth` of them by their last measurement) with the list chosen so far; stop as soon
+// as the target is met. With SQNR the target is a floor in dB; with accuracy it is the largest
+// allowed drop below the float model's accuracy.
+//
+// Cost: calibration runs once (its statistics feed every quantizeModel call), the float model
+// runs once per sample (outputs cached), and the measurements of one round run in parallel,
+// one single-threaded interpreter each (threads workers).
+//
+// Operators are named in the keep-float list by the name of an output tensor, which is how
+// QuantizeOptions::keepFloat selects one operator (IntegerPass / WeightPasses match the
+// operator type name or the name of any of its outputs). When no output name selects the
+// operator alone in the model (empty, shared by another operator's output, or equal to an
+// operator type name), the measurement uses a renamed copy and the layer is flagged
+// `nameAmbiguous`: pasting that name into `quantize --keep-float` would select more.
+
+#include "data/DataSource.h"
+#include "model/Model.h"
+#include "quantize/QuantizeOptions.h"
+#include "util/Indices.h"
+#include "util/Progress.h"
+#include "util/Result.h"
+
+#include <cstddef>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ql::analysis {
+
+enum class SensitivityMetric { Sqnr, Accuracy };
+
+struct SensitivityOptions {
+    // mode int8, int16x8 or dynamic (int8-only admits no float operator, float16/none have no
+    // per-layer choice); calibrator, perTensor and dynamicMinElements are honoured.
+    // quantize.keepFloat must be empty (the search decides it).
+    quantize::QuantizeOptions quantize;
+    // Ranking and greedy metric. Accuracy needs a label for every sample of the data.
+    SensitivityMetric metric = SensitivityMetric::Sqnr;
+    std::optional<double> targetSqnrDb;   // greedy target with Sqnr: worst-output SQNR >= this
+    std::optional<double> targetDrop;     // greedy target with Accuracy: float acc - acc <= this (0.01 = 1 point)
+    size_t greedyWidth = 8;               // candidates re-measured per greedy step (0: all)
+    size_t maxFloatLayers = 10;           // greedy stops after this many (0: no limit)
+    int threads = 2;                      // parallel measurements (each interpreter uses 1 thread)
+};
+
+struct Measurement {
+    double sqnrDb = std::numeric_limits<double>::infinity();  // worst graph output
+    std::vector<double> outputSqnrDb;                         // per graph output
+    double cosine = 1;                                         // worst graph output
+    double accuracy = std::numeric_limits<double>::quiet_NaN(); // top-1, NaN without labels
+};
+
+struct LayerSensitivity {
+    OperatorIndex op;          // in the model after constant DEQUANTIZE folding (as quantize sees it)
+    std::string type;          // "CONV_2D"
+    std::string name;          // keep-float name (an output tensor's name)
+    bool nameAmbiguous = false;
+    Measurement onlyThis;      // (a)
+    Measurement allButThis;    // (b)
+};
+
+struct GreedyStep {
+    OperatorIndex op;          // kept float at this step
+    std::string name;
+    Measurement after;         // the model with the list so far kept float
+    size_t candidatesMeasured = 0;
+    bool targetMet = false;
+};
+
+struct SensitivityResult {
+    SensitivityMetric metric = SensitivityMetric::Sqnr;
+    double floatAccuracy = std::numeric_limits<double>::quiet_NaN();
+    Measurement allQuantized;               // nothing kept float
+    std::vector<LayerSensitivity> layers;   // ranked: most sensitive first
+    bool hasTarget = false;
+    bool targetMet = false;                 // with the suggested list (or with none)
+    std::vector<GreedyStep> steps;          // in order; empty when all-quantized meets the target
+    std::vector<std::string> keepFloat;     // the suggestion, names of `steps`
+    size_t samples = 0, calibrationSamples = 0;
+    size_t measurements = 0;                // quantized models built and run
+    double calibrationSeconds = 0, referenceSeconds = 0, seconds = 0;
+};
+
+// Whether `m` meets the options' target (false when no target is set).
+bool meetsTarget(const SensitivityOptions& options, const Measurement& m, double floatAccuracy);
+
+// The whole analysis. `calibration` and `data` yield samples typed for `model`'s inputs.
+// Errors: unsupported mode, no quantizable operator, data/labels problems, "cancelled".
+Result<SensitivityResult> runSensitivity(std::shared_ptr<const Model> model, const data::DataSource& calibration,
+                                         const data::DataSource& data, const SensitivityOptions& options,
+                                         const Progress& progress = {});
+
+} // namespace ql::analysis
