@@ -2,6 +2,7 @@
 
 #include "Theme.h"
 
+#include <QFontMetricsF>
 #include <QPainterPath>
 #include <QPolygonF>
 
@@ -164,7 +165,22 @@ void GraphPainter::paintNode(QPainter& p, int i, double scale, const PaintState&
     double y = r.y() + pad - 1;
     p.setFont(m_title);
     p.setPen(c.nodeText);
-    p.drawStaticText(QPointF(r.x() + pad, y), text(m_titleCache, m_titleBuilt, i, n.title));
+    // The layout sizes nodes from an average character width; a long upper-case title (bold
+    // UNIDIRECTIONAL_SEQUENCE_LSTM) can be wider than its node: squeeze it to fit.
+    const QStaticText& title = text(m_titleCache, m_titleBuilt, i, n.title);
+    if (m_titleWidth.empty()) m_titleWidth.assign(scene.graph.nodes.size(), -1.0f);
+    float& width = m_titleWidth[size_t(i)];
+    if (width < 0) width = float(QFontMetricsF(m_title).horizontalAdvance(QString::fromStdString(n.title)));
+    const double room = r.width() - 2 * pad + 4;
+    if (width > room) {
+        p.save();
+        p.translate(r.x() + pad, y);
+        p.scale(room / width, 1.0);
+        p.drawStaticText(QPointF(0, 0), title);
+        p.restore();
+    } else {
+        p.drawStaticText(QPointF(r.x() + pad, y), title);
+    }
     if (scale < kDetailScale) return;
     y += line;
     p.setFont(m_detail);

@@ -50,6 +50,7 @@ private:
 
     std::shared_ptr<const GraphSnapshot> m_snapshot;
     QFont m_title, m_detail, m_label;
+    mutable std::vector<float> m_titleWidth; // advance of each node's title, -1 until painted
     mutable std::vector<QStaticText> m_titleCache, m_subtitleCache, m_labelCache;
     mutable std::vector<char> m_titleBuilt, m_subtitleBuilt, m_labelBuilt;
     std::vector<char> m_labelShown; // per edge: first edge of its (source, tensor) pair

@@ -87,7 +87,10 @@ void HeatMapWidget::paintEvent(QPaintEvent*) {
     const QString hi = formatNumber(m_hi);
     p.drawText(QPointF(bar.right() - p.fontMetrics().horizontalAdvance(hi), bar.bottom() + 12), hi);
     QString info = tr("%1 × %2").arg(m_rows).arg(m_cols);
-    if (m_rowStride > 1 || m_colStride > 1) info += tr("  (every %1th row, %2th column)").arg(m_rowStride).arg(m_colStride);
+    // sampled cells of big tensors: say which rows / columns are shown
+    if (m_rowStride > 1 && m_colStride > 1) info += tr("  (1 in %1 rows, 1 in %2 columns)").arg(m_rowStride).arg(m_colStride);
+    else if (m_rowStride > 1) info += tr("  (1 in %1 rows)").arg(m_rowStride);
+    else if (m_colStride > 1) info += tr("  (1 in %1 columns)").arg(m_colStride);
     p.drawText(QPointF(bar.right() + 12, bar.bottom()), info);
 }
 

@@ -286,7 +286,18 @@ void HistogramPanel::rebuildHistogram() {
         m_hist->replot();
         return;
     }
-    const Histogram h = makeHistogram(m_values, kBins);
+    // Values of a quantized tensor sit on its grid r = s * (q - z): one bin per level (edges at
+    // half steps) avoids the comb pattern of equal bins that straddle levels unevenly.
+    Histogram h;
+    double step = 0;
+    if (m_snapshot && !m_snapshot->quant.empty() && (m_channel >= 0 || m_snapshot->quant.size() == 1)) {
+        const size_t c = m_channel >= 0 && size_t(m_channel) < m_snapshot->quant.size() ? size_t(m_channel) : 0;
+        step = m_snapshot->quant[c].scale;
+    }
+    const ValueStats vs = computeValueStats(m_values);
+    const double levels = step > 0 ? std::round((vs.max - vs.min) / step) + 1 : 0;
+    if (levels >= 2 && levels <= 1024) h = makeHistogram(m_values, size_t(levels), vs.min - step / 2, vs.max + step / 2);
+    else h = makeHistogram(m_values, kBins);
     auto* bars = new QCPBars(m_hist->xAxis, m_hist->yAxis);
     QVector<double> x, y;
     double top = 0;
