@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 using namespace ql;
@@ -257,6 +258,45 @@ TEST_CASE("quantized ADD/SUB/MUL follow TFLite's integer arithmetic", "[kernels]
     r = runBinary(s, std::vector<uint8_t>{130, 140, 120, 255}, std::vector<uint8_t>{129, 138});
     REQUIRE(r.ok());
     CHECK(r.output<uint8_t>(0) == std::vector<uint8_t>{129, 130, 119, 245});
+}
+
+TEST_CASE("8-bit ADD/SUB tables give the per-element arithmetic for every pair of values", "[kernels][elementwise]") {
+    struct Case {
+        float s1, s2, so;
+        int32_t z1, z2, zo;
+        bool subtract;
+    };
+    const Case cases[] = {{0.03f, 0.05f, 0.06f, -3, 7, -1, false}, {0.5f, 0.001f, 0.2f, 100, -128, 5, true}, {0.02f, 0.02f, 0.01f, 0, 0, 0, false}};
+    for (Rounding r : {Rounding::Double, Rounding::Single}) {
+        for (const Case& c : cases) {
+            for (bool isSigned : {true, false}) {
+                const int32_t zOff = isSigned ? 0 : 128; // move the zero points into uint8's range
+                const auto p = rt::ew::makeAddSubParams(c.s1, c.z1 + zOff, c.s2, c.z2 + zOff, c.so, c.zo + zOff, 20, c.subtract,
+                                                    isSigned ? std::pair{-128, 127} : std::pair{0, 255});
+                const auto t = isSigned ? rt::ew::makeAddSubTables<int8_t>(p, r) : rt::ew::makeAddSubTables<uint8_t>(p, r);
+                int mismatches = 0;
+                for (int a = 0; a < 256; ++a)
+                    for (int b = 0; b < 256; ++b) {
+                        if (isSigned) {
+                            const auto qa = int8_t(a - 128), qb = int8_t(b - 128);
+                            mismatches += rt::ew::addSubFromTables<int8_t>(p, t, qa, qb, r) != int8_t(rt::ew::addSubElement(p, qa, qb, r));
+                        } else {
+                            mismatches += rt::ew::addSubFromTables<uint8_t>(p, t, uint8_t(a), uint8_t(b), r) != uint8_t(rt::ew::addSubElement(p, a, b, r));
+                        }
+                    }
+                CHECK(mismatches == 0);
+            }
+        }
+    }
+    // The inlined multiply equals the library one.
+    std::mt19937 rng(5);
+    std::uniform_int_distribution<int32_t> x(-(1 << 24), 1 << 24);
+    for (double m : {0.0003, 0.7, 1.9, 37.0})
+        for (int i = 0; i < 2000; ++i) {
+            const int32_t v = x(rng);
+            REQUIRE(rt::ew::multiplyByQuantizedMultiplierInline(v, quantizeMultiplier(m), Rounding::Double) ==
+                    multiplyByQuantizedMultiplier(v, quantizeMultiplier(m), Rounding::Double));
+        }
 }
 
 TEST_CASE("uint8 DIV follows TFLite's reciprocal arithmetic", "[kernels][elementwise]") {

@@ -25,7 +25,9 @@
 #include "quant/FixedPoint.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
+#include <limits>
 
 namespace ql::rt::ew {
 
@@ -49,6 +51,41 @@ inline int32_t addSubElement(const AddSubParams& p, int32_t a, int32_t b, Roundi
     const int32_t raw = p.subtract ? scaled1 - scaled2 : scaled1 + scaled2;
     const int32_t out = multiplyByQuantizedMultiplier(raw, p.output, r) + p.outputOffset;
     return std::clamp(out, p.actMin, p.actMax);
+}
+
+// 8-bit inputs take 256 values each, so both rescaled inputs can be tabulated at prepare:
+// table_i[byte] = MBQM((q + offset_i) << leftShift, M_i) for every q of the type. The element is
+// then two loads, an add and one MBQM: the same integers as addSubElement (tested for every
+// pair of values).
+struct AddSubTables {
+    std::array<int32_t, 256> input1{}, input2{}; // indexed by the stored byte
+};
+template <class T> AddSubTables makeAddSubTables(const AddSubParams& p, Rounding r) {
+    AddSubTables t;
+    for (int v = std::numeric_limits<T>::min(); v <= std::numeric_limits<T>::max(); ++v) {
+        const auto byte = static_cast<uint8_t>(static_cast<T>(v));
+        t.input1[byte] = multiplyByQuantizedMultiplier((v + p.input1Offset) * (1 << p.leftShift), p.input1, r);
+        t.input2[byte] = multiplyByQuantizedMultiplier((v + p.input2Offset) * (1 << p.leftShift), p.input2, r);
+    }
+    return t;
+}
+
+// multiplyByQuantizedMultiplier inlined for the hot loops (TFLite's default double rounding;
+// the single-rounding mode calls the out-of-line function).
+inline int32_t multiplyByQuantizedMultiplierInline(int32_t x, QuantizedMultiplier m, Rounding r) {
+    if (r != Rounding::Double) return multiplyByQuantizedMultiplier(x, m, r);
+    const int leftShift = m.shift > 0 ? m.shift : 0;
+    const int rightShift = m.shift > 0 ? 0 : -m.shift;
+    const auto shifted = static_cast<int32_t>(int64_t(x) * (int64_t(1) << leftShift));
+    return roundingDivideByPOT(saturatingRoundingDoublingHighMul(shifted, m.multiplier), rightShift);
+}
+
+template <class T> inline T addSubFromTables(const AddSubParams& p, const AddSubTables& t, T a, T b, Rounding r) {
+    const int32_t scaled1 = t.input1[static_cast<uint8_t>(a)];
+    const int32_t scaled2 = t.input2[static_cast<uint8_t>(b)];
+    const int32_t raw = p.subtract ? scaled1 - scaled2 : scaled1 + scaled2;
+    const int32_t out = multiplyByQuantizedMultiplierInline(raw, p.output, r) + p.outputOffset;
+    return static_cast<T>(std::clamp(out, p.actMin, p.actMax));
 }
 
 // int16, zero points 0, power-of-two scales: shift1/shift2 <= 0 and at least one is 0.

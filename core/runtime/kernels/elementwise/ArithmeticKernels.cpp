@@ -78,10 +78,19 @@ public:
             return evalInteger<int64_t>(ctx, a, b, out);
         case Path::RawCompare: return evalRawCompare(a, b, out);
         case Path::QuantAddSub:
-            return dispatchQuant(a.type, [&]<class T>(T) {
-                broadcastBinary(m_plan, a.as<T>(), b.as<T>(), out.as<T>(),
-                                [&](T x, T y) { return T(addSubElement(m_addSub, x, y, r)); });
-            });
+            if (a.type == TensorType::INT8) {
+                broadcastBinary(m_plan, a.as<int8_t>(), b.as<int8_t>(), out.as<int8_t>(),
+                                [&](int8_t x, int8_t y) { return addSubFromTables(m_addSub, m_addTables, x, y, r); });
+                return {};
+            }
+            if (a.type == TensorType::UINT8) {
+                broadcastBinary(m_plan, a.as<uint8_t>(), b.as<uint8_t>(), out.as<uint8_t>(),
+                                [&](uint8_t x, uint8_t y) { return addSubFromTables(m_addSub, m_addTables, x, y, r); });
+                return {};
+            }
+            broadcastBinary(m_plan, a.as<int16_t>(), b.as<int16_t>(), out.as<int16_t>(),
+                            [&](int16_t x, int16_t y) { return int16_t(addSubElement(m_addSub, x, y, r)); });
+            return {};
         case Path::QuantPotInt16:
             broadcastBinary(m_plan, a.as<int16_t>(), b.as<int16_t>(), out.as<int16_t>(),
                             [&](int16_t x, int16_t y) { return int16_t(potInt16Element(m_pot, x, y)); });
@@ -184,6 +193,8 @@ private:
             }
             const int leftShift = a.type == TensorType::INT16 ? 15 : 20;
             m_addSub = makeAddSubParams(s1, z1, s2, z2, so, zo, leftShift, subtract, act);
+            if (a.type == TensorType::INT8) m_addTables = makeAddSubTables<int8_t>(m_addSub, ctx.options().rounding);
+            if (a.type == TensorType::UINT8) m_addTables = makeAddSubTables<uint8_t>(m_addSub, ctx.options().rounding);
             m_path = Path::QuantAddSub;
             return {};
         }
@@ -304,6 +315,7 @@ private:
     BroadcastPlan m_plan;
     std::pair<float, float> m_floatRange;
     AddSubParams m_addSub;
+    AddSubTables m_addTables;
     PotInt16Params m_pot;
     MulParams m_mul;
     DivParams m_div;
