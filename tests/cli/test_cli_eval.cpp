@@ -177,6 +177,40 @@ TEST_CASE("quantlab-cli inspect --health: findings with operator, tensor and why
     CHECK(lineCount(out) == 1);
 }
 
+TEST_CASE("quantlab-cli eval: Fashion-MNIST IDX images find their labels file", "[cli][eval][fashion]") {
+    const std::string images = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+    if (!std::filesystem::exists(images)) {
+        WARN("skipped: " << images << " is absent");
+        return;
+    }
+    // [1,28,28,1] -> RESHAPE [1,784] -> FULLY_CONNECTED 10 whose class c sums row c of the image:
+    // not a good classifier, but every sample gets a label from t10k-labels-idx1-ubyte.gz.
+    TempDir dir;
+    ModelBuilder b;
+    const auto in = b.addTensor("image", TensorType::FLOAT32, {1, 28, 28, 1});
+    const auto shape = b.addConstant("shape", TensorType::INT32, {2}, std::vector<int32_t>{1, 784});
+    const auto flat = b.addTensor("flat", TensorType::FLOAT32, {1, 784});
+    b.addOperator(BuiltinOp::RESHAPE, {in, shape}, {flat}, reshapeOptions({1, 784}));
+    std::vector<float> w(10 * 784, 0.0f);
+    for (int c = 0; c < 10; ++c)
+        for (int x = 0; x < 28; ++x) w[size_t(c * 784 + (c * 2 + 4) * 28 + x)] = 1.0f;
+    const auto wt = b.addConstant("w", TensorType::FLOAT32, {10, 784}, w);
+    const auto bt = b.addConstant("b", TensorType::FLOAT32, {10}, std::vector<float>(10, 0.0f));
+    const auto out = b.addTensor("logits", TensorType::FLOAT32, {1, 10});
+    b.addOperator(BuiltinOp::FULLY_CONNECTED, {flat, wt, bt}, {out}, fullyConnectedOptions());
+    b.setInputs({in});
+    b.setOutputs({out});
+    const std::string model = dir.file("rows.tflite");
+    REQUIRE(writeModelFile(b.build(), model).ok());
+    std::string log;
+    REQUIRE(cli("eval " + shellQuote(model) + " --data " + shellQuote(images) + " --samples 200 --json " +
+                    shellQuote(dir.file("r.json")),
+                &log) == 0);
+    INFO(log);
+    CHECK(log.find("200 labelled samples, 10 classes") != std::string::npos);
+    CHECK(readText(dir.file("r.json")).find("\"labelled\": 200") != std::string::npos);
+}
+
 TEST_CASE("quantlab-cli eval: Fashion-MNIST demo model end to end", "[cli][eval][fashion]") {
     const std::string model = std::string(QUANTLAB_SOURCE_DIR) + "/resources/models/fashion_mnist_demo.tflite";
     const std::string images = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
