@@ -122,21 +122,20 @@ double Trainer::evaluate(const Dataset& data, double* meanLoss) {
     return data.count ? double(c) / double(data.count) : 0.0;
 }
 
-// conv 3x3x16 + ReLU -> max pool 2 -> conv 3x3x32 + ReLU -> max pool 2 -> conv 3x3x32 + ReLU
-// -> max pool 2 (7 -> 3) -> flatten (288) -> dense 64 + ReLU -> dropout 0.25 -> dense 10
-// -> softmax. 33k parameters (133 kB as float32): small enough to bundle, and the third conv
-// keeps the dense layer small (a 7x7x32 flatten into dense 64 alone would be 100k weights).
-Sequential fashionMnistNetwork(uint64_t seed) {
+// Defaults: 16, 32, 32 filters, dense 64: 33k parameters (133 kB as float32), small enough to
+// bundle; the third conv keeps the dense layer small (a 7x7x32 flatten into dense 64 alone
+// would be 100k weights).
+Sequential fashionMnistNetwork(uint64_t seed, const NetworkSpec& spec) {
     Sequential net({28, 28, 1});
-    net.add(makeConv2D(16, 3, true), "conv1");
+    net.add(makeConv2D(spec.conv1, 3, true), "conv1");
     net.add(makeMaxPool2D(2), "pool1");
-    net.add(makeConv2D(32, 3, true), "conv2");
+    net.add(makeConv2D(spec.conv2, 3, true), "conv2");
     net.add(makeMaxPool2D(2), "pool2");
-    net.add(makeConv2D(32, 3, true), "conv3");
+    net.add(makeConv2D(spec.conv3, 3, true), "conv3");
     net.add(makeMaxPool2D(2), "pool3");
     net.add(makeFlatten(), "flatten");
-    net.add(makeDense(64, true), "dense1");
-    net.add(makeDropout(0.25f), "dropout");
+    net.add(makeDense(spec.dense, true), "dense1");
+    if (spec.dropout > 0.0f) net.add(makeDropout(spec.dropout), "dropout");
     net.add(makeDense(10, false), "dense2");
     net.add(makeSoftmax(), "softmax");
     net.initialize(seed);
