@@ -94,7 +94,45 @@ report::HistogramChart errorChart(const Histogram& hist, const std::string& titl
     return h;
 }
 
+std::string shortName(const std::string& s, size_t max = 60) { return s.size() > max ? s.substr(0, max - 3) + "..." : s; }
+
 } // namespace
+
+std::string explainLayer(const CompareResult& r, const LayerComparison& l) {
+    if (l.output < 0) return {};
+    const TensorComparison& t = r.tensors[size_t(l.output)];
+    const ErrorStats& own = l.hasPerLayer ? l.perLayer : l.accumulated;
+    std::string why;
+    const double steps = own.rmseOverScale;
+    if (!t.quantized) {
+        why = "float output";
+        if (l.hasPerLayer && l.accumulated.mse > 4 * l.perLayer.mse) why += "; its error comes from upstream";
+        return why;
+    }
+    if (own.clipRate > 0.001) {
+        why = "clips " + pct(own.clipRate) + " of the float values (RMSE/scale " + fixed(steps, 2) +
+              ", rounding alone gives 0.289): a wider range (percentile or mse calibrator) or int16 activations";
+    } else if (steps <= 0.35) {
+        why = "rounding noise only (RMSE/scale " + fixed(steps, 3) +
+              " ~ 0.289): the grid itself is too coarse for this signal; int16 activations or keeping it in float";
+    } else if (steps <= 1.5) {
+        why = (l.weights.empty() ? "rounding plus the operator's own integer arithmetic (RMSE/scale "
+                                 : "rounding plus weight error (RMSE/scale ") + fixed(steps, 2) + ")";
+        for (int w : l.weights)
+            if (r.tensors[size_t(w)].channels == 1 && r.tensors[size_t(w)].shape.size() >= 2) why += "; per-tensor weights: try per-channel";
+    } else {
+        why = "error " + fixed(steps, 1) + " steps per value, far above rounding (0.289)";
+        bool perTensor = false;
+        for (int w : l.weights)
+            perTensor = perTensor || (r.tensors[size_t(w)].channels == 1 && r.tensors[size_t(w)].shape.size() >= 2);
+        why += perTensor ? ": per-tensor weights, try per-channel"
+               : l.weights.empty() ? ": check its input's and output's ranges"
+                                   : ": check its weights per channel and its input's range";
+    }
+    if (l.hasPerLayer && l.accumulated.mse > 4 * l.perLayer.mse && std::isfinite(l.accumulated.sqnrDb))
+        why += "; most of its accumulated error (" + formatDb(l.accumulated.sqnrDb) + ") comes from upstream";
+    return why;
+}
 
 std::string compareToJson(const CompareResult& r, const CompareLabels& labels) {
     JsonWriter j;
@@ -194,6 +232,13 @@ std::string compareToText(const CompareResult& r, size_t worst, bool colour) {
                       l.name.c_str());
         out += (isBad && colour) ? "\x1b[31m" + std::string(line, std::strlen(line) - 1) + "\x1b[0m\n" : std::string(line);
     }
+    const auto worstList = worstLayers(r, worst);
+    if (!worstList.empty()) out += "\nWorst layers:\n";
+    for (size_t i : worstList) {
+        const auto& l = r.layers[i];
+        out += "  #" + std::to_string(l.quantOp.value) + " " + l.opType + " (" + shortName(l.name, 48) + "): " +
+               (l.hasPerLayer ? formatDb(l.perLayer.sqnrDb) : formatDb(l.accumulated.sqnrDb)) + ", " + explainLayer(r, l) + "\n";
+    }
     out += "\nSQNR layer: the error this operator adds on its own (fed the quantized float input); SQNR accum: the\n"
            "error so far, quantized model run end to end. RMSE/scale: per-layer error in quantization steps of the\n"
            "output; 0.289 (1/sqrt(12)) is pure rounding noise, much more means clipping or propagated error. clip:\n"
@@ -235,6 +280,16 @@ report::HtmlReport compareToHtml(const CompareResult& r, const CompareLabels& la
         accum.highlight.push_back(bad.count(i) > 0);
     }
     h.heading("Where precision is lost");
+    report::Table summary;
+    summary.caption = "Worst layers, by the error they add on their own";
+    summary.header = {"#", "op", "output", "SQNR layer", "SQNR accum", "what it means"};
+    summary.numeric = {true, false, false, true, true, false};
+    for (size_t i : worstLayers(r, worst)) {
+        const auto& l = r.layers[i];
+        summary.rows.push_back({std::to_string(l.quantOp.value), l.opType, shortName(l.name),
+                                l.hasPerLayer ? formatDb(l.perLayer.sqnrDb) : "", formatDb(l.accumulated.sqnrDb), explainLayer(r, l)});
+    }
+    h.table(summary);
     h.svg(report::barChartSvg(perLayer), "Worst layers in red. Non-finite SQNR (no error) is drawn capped and labelled inf.");
     h.svg(report::barChartSvg(accum));
 
@@ -247,10 +302,10 @@ report::HtmlReport compareToHtml(const CompareResult& r, const CompareLabels& la
         const auto& l = r.layers[i];
         const std::string op = l.conversion ? l.opType + " (inserted)" : l.opType;
         if (l.output < 0) {
-            t.rows.push_back({std::to_string(l.quantOp.value), op, l.name, "", "", "", "", "", "", "", "", l.note.empty() ? "not matched" : l.note});
+            t.rows.push_back({std::to_string(l.quantOp.value), op, shortName(l.name), "", "", "", "", "", "", "", "", l.note.empty() ? "not matched" : l.note});
         } else {
             const ErrorStats& a = l.accumulated;
-            t.rows.push_back({std::to_string(l.quantOp.value), op, l.name, l.hasPerLayer ? formatDb(l.perLayer.sqnrDb) : "",
+            t.rows.push_back({std::to_string(l.quantOp.value), op, shortName(l.name), l.hasPerLayer ? formatDb(l.perLayer.sqnrDb) : "",
                               formatDb(a.sqnrDb), l.hasPerLayer ? fixed(l.perLayer.rmseOverScale, 3) : "", fixed(a.rmseOverScale, 3),
                               pct(a.clipRate), fixed(a.cosine, 5), formatNumber(a.maxAbsError), formatNumber(a.meanError), l.note});
         }
@@ -276,7 +331,8 @@ report::HtmlReport compareToHtml(const CompareResult& r, const CompareLabels& la
     for (size_t i : worstLayers(r, worst)) {
         const auto& l = r.layers[i];
         const auto& tc = r.tensors[size_t(l.output)];
-        h.heading("#" + std::to_string(l.quantOp.value) + " " + l.opType + " → " + l.name, 3);
+        h.heading("#" + std::to_string(l.quantOp.value) + " " + l.opType + " → " + shortName(l.name), 3);
+        h.paragraph(explainLayer(r, l));
         std::string row = "<div>" + report::histogramSvg(valueChart(tc));
         if (tc.perLayer) row += report::histogramSvg(errorChart(tc.perLayerError, "error, per layer"));
         row += report::histogramSvg(errorChart(tc.accumulatedError, "error, accumulated")) + "</div>";

@@ -24,6 +24,11 @@ std::string compareToJson(const CompareResult& result, const CompareLabels& labe
 // clip rate / cosine / max error / bias. Comma-separated, names quoted.
 std::string compareToCsv(const CompareResult& result);
 
+// One sentence on what a layer's figures mean and what may help, e.g. "clips 0.8% of the
+// float values (RMSE/scale 24.7, rounding alone gives 0.289): a wider range (percentile/mse
+// calibrator) or int16 activations". Empty for layers without figures.
+std::string explainLayer(const CompareResult& result, const LayerComparison& layer);
+
 // The readable table of the CLI: one line per layer (conversions included, marked), the
 // `worst` layers marked with '!' (and, with `colour`, in red), and the legend.
 std::string compareToText(const CompareResult& result, size_t worst = 5, bool colour = false);

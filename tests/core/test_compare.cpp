@@ -4,6 +4,7 @@
 #include "TestSupport.h"
 
 #include "analysis/Compare.h"
+#include "analysis/CompareReport.h"
 #include "model/ModelBuilder.h"
 #include "quantize/QuantizeJob.h"
 #include "runtime/Interpreter.h"
@@ -196,6 +197,16 @@ TEST_CASE("compare: a tensor that clips a known share of values", "[compare]") {
     CHECK(total == 10);
     CHECK(t.values.hi >= 3.0);
     CHECK(t.accumulatedError.lo < -1.7);
+    // The explanation names the clipping; the text table and CSV carry the layer.
+    REQUIRE(r->layers.size() == 3);
+    CHECK(r->layers[1].opType == "RELU");
+    CHECK(explainLayer(*r, r->layers[1]).find("clips 30.00%") != std::string::npos);
+    const std::string text = compareToText(*r, 1);
+    CHECK(text.find("!    1 RELU") != std::string::npos);
+    CHECK(text.find("Worst layers:") != std::string::npos);
+    const std::string csv = compareToCsv(*r);
+    CHECK(csv.find("1,RELU,\"yq\",0,per_layer,") != std::string::npos);
+    CHECK(csv.find(",0.3\n") != std::string::npos); // clip rate, last column
 }
 
 TEST_CASE("compare: our quantizer's int8 CNN, both views, weights per channel", "[compare][quantize]") {
