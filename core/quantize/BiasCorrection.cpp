@@ -15,11 +15,11 @@ namespace {
 // One quantized op whose bias can be corrected.
 struct Target {
     size_t op = 0;                // in the quantized model's subgraph 0
-    TensorIndex quantOut, floatOut, input, filter, bias;
+    TensorIndex quantOut, floatOut, floatIn, input, filter, bias;
     size_t channels = 0;
     std::vector<double> errorSum; // sum over samples and positions of (q_real - float)
     std::vector<uint64_t> count;
-    std::vector<float> floatValues; // the float output of the current sample
+    const std::vector<float>* floatValues = nullptr; // the float output of the current sample
 };
 
 bool correctable(BuiltinOp k) {
@@ -50,19 +50,26 @@ std::vector<Target> findTargets(const Model& floatModel, const Model& quantModel
         if (!it.quant.isQuantized() || !wt.quant.isQuantized() || ot.shape.empty()) continue;
         // The quantizer keeps names; a graph output keeps its float (or uint8) tensor and the op
         // writes a copy named "<name>_int" (IntegerPass.cpp).
-        auto f = floatByName.find(ot.name);
-        for (const char* suffix : {"_int"}) {
-            const std::string_view sx(suffix);
-            if (f == floatByName.end() && ot.name.size() > sx.size() && ot.name.ends_with(sx))
-                f = floatByName.find(ot.name.substr(0, ot.name.size() - sx.size()));
-        }
-        if (f == floatByName.end() || f->second < 0) continue;
-        const Tensor& ft = fs.tensors[size_t(f->second)];
+        // A quantized copy of a float tensor (QUANTIZE inserted before an op) is "<name>_int8".
+        const auto lookup = [&](const std::string& name) {
+            auto f = floatByName.find(name);
+            for (std::string_view sx : {"_int", "_int8", "_int16"})
+                if (f == floatByName.end() && name.size() > sx.size() && name.ends_with(sx))
+                    f = floatByName.find(name.substr(0, name.size() - sx.size()));
+            return f == floatByName.end() ? -1 : f->second;
+        };
+        const int fo = lookup(ot.name), fin = lookup(it.name);
+        if (fo < 0 || fin < 0) continue;
+        if (fs.tensors[size_t(fin)].type != TensorType::FLOAT32 || fs.tensors[size_t(fin)].elementCount() != it.elementCount())
+            continue;
+        if (it.type != TensorType::INT8 && it.type != TensorType::INT16) continue;
+        const Tensor& ft = fs.tensors[size_t(fo)];
         if (ft.type != TensorType::FLOAT32 || ft.elementCount() != ot.elementCount()) continue;
         Target t;
         t.op = i;
         t.quantOut = o;
-        t.floatOut = TensorIndex{size_t(f->second)};
+        t.floatOut = TensorIndex{size_t(fo)};
+        t.floatIn = TensorIndex{size_t(fin)};
         t.input = in;
         t.filter = w;
         t.bias = b;
@@ -80,10 +87,11 @@ template <class T> void accumulate(Target& t, const rt::RtTensor& q) {
     const float s = q.scale();
     const int32_t z = q.zeroPoint();
     const T* v = q.as<T>();
-    const size_t n = std::min(size_t(q.elementCount()), t.floatValues.size());
+    const std::vector<float>& f = *t.floatValues;
+    const size_t n = std::min(size_t(q.elementCount()), f.size());
     for (size_t i = 0; i < n; ++i) {
         const size_t c = i % t.channels;
-        t.errorSum[c] += double(s) * (double(v[i]) - z) - double(t.floatValues[i]); // r = s * (q - z)
+        t.errorSum[c] += double(s) * (double(v[i]) - z) - double(f[i]); // r = s * (q - z)
         ++t.count[c];
     }
 }
@@ -112,32 +120,46 @@ Result<data::Sample> toQuantInputs(const data::Sample& sample, const data::Model
 }
 
 // Runs every sample through both models and accumulates each target's per-channel error.
+// Each target op is fed the quantized version of its float input (an input hook overwrites
+// its input before eval), so the error measured is the op's own (weights, bias, requantization)
+// and not what upstream ops already got wrong: all corrections can then be applied at once
+// without correcting the same error twice (upstream errors are corrected upstream).
 Status measure(std::shared_ptr<const Model> floatModel, std::shared_ptr<const Model> quantModel, const data::DataSource& data,
                std::vector<Target>& targets, size_t* samples, const Progress& progress) {
-    auto fi = rt::Interpreter::create(floatModel);
+    rt::InterpreterOptions keep;
+    keep.keepAllTensors = true; // the float inputs and outputs of every target are read after the run
+    auto fi = rt::Interpreter::create(floatModel, keep);
     if (!fi) return makeError("bias correction, float model: " + fi.message());
     auto qi = rt::Interpreter::create(quantModel);
     if (!qi) return makeError("bias correction, quantized model: " + qi.message());
-    // Observers recognise a target's output by the interpreter's model tensor it points to.
-    std::unordered_map<const Tensor*, Target*> byFloat, byQuant;
+    std::unordered_map<const Tensor*, Target*> byQuantOut;
+    std::unordered_map<int32_t, Target*> byOp;
     for (Target& t : targets) {
-        byFloat[&(*fi)->model().subgraphs[0].tensor(t.floatOut)] = &t;
-        byQuant[&(*qi)->model().subgraphs[0].tensor(t.quantOut)] = &t;
+        byQuantOut[&(*qi)->model().subgraphs[0].tensor(t.quantOut)] = &t;
+        byOp[int32_t(t.op)] = &t;
     }
-    const rt::Observer floatObserver = [&](const rt::NodeEvent& ev) {
-        if (ev.subgraph != 0) return;
-        for (const rt::RtTensor* o : ev.outputs) {
-            const auto it = o ? byFloat.find(o->source) : byFloat.end();
-            if (it == byFloat.end()) continue;
-            const auto v = o->values<float>();
-            it->second->floatValues.assign(v.begin(), v.end());
-        }
+    std::vector<std::vector<float>> floatIn(targets.size()), floatOut(targets.size());
+    const rt::InputHook cleanInputs = [&](const rt::InputEvent& ev) {
+        if (ev.subgraph != 0 || ev.inputs.empty() || !ev.inputs[0]) return;
+        const auto it = byOp.find(ev.op.value);
+        if (it == byOp.end()) return;
+        rt::RtTensor& x = *ev.inputs[0];
+        if (x.constant) return;
+        const std::vector<float>& r = floatIn[size_t(it->second - targets.data())];
+        data::InputInfo info;
+        info.type = x.type;
+        info.quantized = true;
+        info.scale = x.scale();
+        info.zeroPoint = x.zeroPoint();
+        const size_t es = elementSize(x.type);
+        const size_t n = std::min(r.size(), size_t(x.elementCount()));
+        for (size_t i = 0; i < n; ++i) data::storeReal(r[i], info, x.data + i * es); // q = round(r / s) + z
     };
     const rt::Observer quantObserver = [&](const rt::NodeEvent& ev) {
         if (ev.subgraph != 0) return;
         for (const rt::RtTensor* o : ev.outputs) {
-            const auto it = o ? byQuant.find(o->source) : byQuant.end();
-            if (it == byQuant.end()) continue;
+            const auto it = o ? byQuantOut.find(o->source) : byQuantOut.end();
+            if (it == byQuantOut.end()) continue;
             if (o->type == TensorType::INT8) accumulate<int8_t>(*it->second, *o);
             else accumulate<int16_t>(*it->second, *o);
         }
@@ -151,7 +173,6 @@ Status measure(std::shared_ptr<const Model> floatModel, std::shared_ptr<const Mo
         if (!sample) return makeError(where + sample.message());
         auto qsample = toQuantInputs(*sample, quantInfo);
         if (!qsample) return makeError(where + qsample.message());
-        for (Target& t : targets) t.floatValues.clear();
         (*fi)->resetVariables();
         (*qi)->resetVariables();
         if (sample->tensors.size() != (*fi)->inputCount())
@@ -160,11 +181,18 @@ Status measure(std::shared_ptr<const Model> floatModel, std::shared_ptr<const Mo
         for (size_t k = 0; k < sample->tensors.size(); ++k)
             if (Status s = (*fi)->setInput(k, sample->tensors[k].type, sample->tensors[k].bytes); !s)
                 return makeError(where + s.message());
-        if (Status s = (*fi)->invoke(floatObserver); !s) return makeError(where + "float model: " + s.message());
+        if (Status s = (*fi)->invoke(); !s) return makeError(where + "float model: " + s.message());
+        for (size_t k = 0; k < targets.size(); ++k) {
+            const auto in = (*fi)->tensor(targets[k].floatIn).values<float>();
+            const auto out = (*fi)->tensor(targets[k].floatOut).values<float>();
+            floatIn[k].assign(in.begin(), in.end());
+            floatOut[k].assign(out.begin(), out.end());
+            targets[k].floatValues = &floatOut[k];
+        }
         for (size_t k = 0; k < qsample->tensors.size(); ++k)
             if (Status s = (*qi)->setInput(k, qsample->tensors[k].type, qsample->tensors[k].bytes); !s)
                 return makeError(where + s.message());
-        if (Status s = (*qi)->invoke(quantObserver); !s) return makeError(where + "quantized model: " + s.message());
+        if (Status s = (*qi)->invoke(quantObserver, cleanInputs); !s) return makeError(where + "quantized model: " + s.message());
         *samples = i + 1;
         progress("bias correction", total ? double(i + 1) / double(total) : 1.0);
     }
