@@ -104,9 +104,22 @@ std::string explainLayer(const CompareResult& r, const LayerComparison& l) {
     const ErrorStats& own = l.hasPerLayer ? l.perLayer : l.accumulated;
     std::string why;
     const double steps = own.rmseOverScale;
+    bool quantizedWeights = false;
+    for (int w : l.weights) quantizedWeights = quantizedWeights || r.tensors[size_t(w)].quantized;
     if (!t.quantized) {
-        why = "float output";
-        if (l.hasPerLayer && l.accumulated.mse > 4 * l.perLayer.mse) why += "; its error comes from upstream";
+        why = quantizedWeights ? "float output of a hybrid kernel: the error of its int8 weights and of its input quantized on the fly"
+                               : "float output: this operator adds (almost) no error of its own";
+        if (l.hasPerLayer && l.accumulated.mse > 4 * l.perLayer.mse) why += "; most of its error comes from upstream";
+        return why;
+    }
+    if (t.type == TensorType::INT16) {
+        // int16 steps are 256 times finer than int8 ones: rounding is negligible, the int8
+        // weights and the integer arithmetic dominate.
+        why = "int16 output (RMSE/scale " + fixed(steps, 1) + " int16 steps): rounding is negligible, the error is the int8 weights' "
+              "and the integer arithmetic's";
+        if (own.clipRate > 0.001) why += "; clips " + pct(own.clipRate) + " of the float values";
+        if (l.hasPerLayer && l.accumulated.mse > 4 * l.perLayer.mse && std::isfinite(l.accumulated.sqnrDb))
+            why += "; most of its accumulated error (" + formatDb(l.accumulated.sqnrDb) + ") comes from upstream";
         return why;
     }
     if (own.clipRate > 0.001) {
