@@ -16,6 +16,7 @@
 #include "tflite/ModelReader.h"
 #include "util/JsonWriter.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <csignal>
@@ -39,6 +40,10 @@ std::string percent(double x) {
     char tmp[32];
     std::snprintf(tmp, sizeof tmp, "%.2f%%", x * 100.0);
     return tmp;
+}
+
+bool keptAt(const analysis::GreedyStep& s, OperatorIndex op) {
+    return std::find(s.ops.begin(), s.ops.end(), op) != s.ops.end();
 }
 
 std::string figure(const Measurement& m, bool accuracy) {
@@ -109,7 +114,9 @@ std::string toJson(const SensitivityResult& r, const std::string& model, const s
     }
     j.endArray().key("greedy").beginArray();
     for (const auto& s : r.steps) {
-        j.beginObject().field("operator", int64_t(s.op.index())).field("name", s.name);
+        j.beginObject().key("operators").beginArray();
+        for (OperatorIndex op : s.ops) j.value(int64_t(op.index()));
+        j.endArray().array("names", s.names);
         j.field("candidatesMeasured", uint64_t(s.candidatesMeasured)).field("targetMet", s.targetMet).key("after");
         measurementJson(j, s.after);
         j.endObject();
@@ -140,7 +147,7 @@ std::string toCsv(const SensitivityResult& r) {
         const auto& l = r.layers[i];
         std::string step;
         for (size_t k = 0; k < r.steps.size(); ++k)
-            if (r.steps[k].op == l.op) step = std::to_string(k + 1);
+            if (keptAt(r.steps[k], l.op)) step = std::to_string(k + 1);
         s += std::to_string(i + 1) + "," + std::to_string(l.op.index()) + "," + l.type + "," + csvCell(l.name) + "," +
              (l.nameAmbiguous ? "1" : "0") + "," + num(l.onlyThis.sqnrDb) + "," + num(l.onlyThis.accuracy) + "," +
              num(l.allButThis.sqnrDb) + "," + num(l.allButThis.accuracy) + "," + step + "\n";
@@ -168,7 +175,7 @@ std::string htmlReport(const SensitivityResult& r, const std::string& model, con
     for (size_t i = 0; i < r.layers.size(); ++i) {
         const auto& l = r.layers[i];
         bool kept = false;
-        for (const auto& s : r.steps) kept = kept || s.op == l.op;
+        for (const auto& s : r.steps) kept = kept || keptAt(s, l.op);
         chart.labels.push_back("#" + std::to_string(l.op.index()));
         chart.values.push_back(l.onlyThis.sqnrDb);
         chart.highlight.push_back(kept);
@@ -185,8 +192,10 @@ std::string htmlReport(const SensitivityResult& r, const std::string& model, con
         line.xLabel = "layers kept float";
         line.yLabel = "dB";
         report::LineSeries s{"SQNR", {0}, {r.allQuantized.sqnrDb}};
+        size_t count = 0;
         for (size_t k = 0; k < r.steps.size(); ++k) {
-            s.x.push_back(double(k + 1));
+            count += r.steps[k].ops.size();
+            s.x.push_back(double(count));
             s.y.push_back(r.steps[k].after.sqnrDb);
         }
         line.series.push_back(std::move(s));
@@ -312,13 +321,16 @@ int sensitivityCommand(const Argv& argv) {
     std::cout << "\nGreedy keep-float search, target " << target << "\n";
     for (size_t k = 0; k < r->steps.size(); ++k) {
         const auto& s = r->steps[k];
-        std::cout << "  " << k + 1 << ". keep float #" << s.op.index() << " " << s.name << " -> " << figure(s.after, accuracy)
+        std::string what;
+        for (size_t i = 0; i < s.ops.size(); ++i)
+            what += (i ? ", #" : "#") + std::to_string(s.ops[i].index()) + " " + s.names[i];
+        std::cout << "  " << k + 1 << ". keep float " << what << " -> " << figure(s.after, accuracy)
                   << " (" << s.candidatesMeasured << " candidates measured)" << (s.targetMet ? "  target met" : "") << "\n";
     }
     if (r->steps.empty() && r->targetMet) std::cout << "  the fully quantized model meets the target: no layer needs to stay float\n";
     if (!r->targetMet)
-        std::cout << "  target not met with " << r->steps.size() << " layers kept float"
-                  << (o.maxFloatLayers && r->steps.size() >= o.maxFloatLayers ? " (--max-float " + std::to_string(o.maxFloatLayers) + ")" : "")
+        std::cout << "  target not met with " << r->keepFloat.size() << " layers kept float"
+                  << (o.maxFloatLayers && r->keepFloat.size() >= o.maxFloatLayers ? " (--max-float " + std::to_string(o.maxFloatLayers) + ")" : "")
                   << ": try int16x8, another --calibrator, or more calibration data\n";
     std::cout << "Measured " << r->measurements << " quantized models in " << num(r->seconds) << " s\n";
     if (!r->keepFloat.empty()) {
@@ -329,10 +341,10 @@ int sensitivityCommand(const Argv& argv) {
         if (o.quantize.perTensor) std::cout << " --per-tensor";
         std::cout << " --calibrator " << o.quantize.calibrator.name() << " --keep-float " << shellWord(joined(r->keepFloat))
                   << " --out OUT.tflite\n";
-        for (const auto& s : r->steps)
-            for (const auto& l : r->layers)
-                if (l.op == s.op && (l.nameAmbiguous || s.name.find(',') != std::string::npos))
-                    std::cout << "  note: '" << s.name << "' (#" << s.op.index() << ") does not select that operator alone\n";
+        for (const auto& l : r->layers)
+            for (const auto& s : r->steps)
+                if (keptAt(s, l.op) && (l.nameAmbiguous || l.name.find(',') != std::string::npos))
+                    std::cout << "  note: '" << l.name << "' (#" << l.op.index() << ") does not select that operator alone\n";
     }
     return 0;
 }

@@ -85,6 +85,9 @@ public:
     const std::string& originalName(size_t o) const { return m_originalName.at(o); }
     bool ambiguous(size_t o) const { return m_ambiguous.count(o) > 0; }
     size_t measurements() const { return m_measurements.load(); }
+    // Per activation tensor of `o` (outputs first, then inputs): `o` with the candidates that
+    // produce or read that tensor, when there are any.
+    std::vector<std::vector<size_t>> tensorGroups(size_t o) const;
 
 private:
     Status calibrate(const data::DataSource& calibration, SensitivityResult& out);
@@ -277,6 +280,27 @@ void Study::chooseNames() {
     }
 }
 
+std::vector<std::vector<size_t>> Study::tensorGroups(size_t o) const {
+    const Subgraph& sg = m_work->subgraphs[0];
+    const std::set<size_t> cands(m_candidates.begin(), m_candidates.end());
+    std::vector<std::vector<size_t>> groups;
+    auto groupOf = [&](TensorIndex t) {
+        if (!t.valid() || t.index() >= sg.producer.size() || m_work->isConstant(sg.tensor(t))) return;
+        std::vector<size_t> g{o};
+        auto add = [&](OperatorIndex n) {
+            if (n.valid() && cands.count(n.index()) && std::find(g.begin(), g.end(), n.index()) == g.end())
+                g.push_back(n.index());
+        };
+        add(sg.producer[t.index()]);
+        for (OperatorIndex c : sg.consumers[t.index()]) add(c);
+        if (g.size() > 1) groups.push_back(std::move(g));
+    };
+    const Operator& op = sg.operators[o];
+    for (TensorIndex t : op.outputs) groupOf(t);
+    for (TensorIndex t : op.inputs) groupOf(t);
+    return groups;
+}
+
 Status Study::prepare(std::shared_ptr<const Model> model, const data::DataSource& calibration,
                       const data::DataSource& data, SensitivityResult& out) {
     using quantize::Mode;
@@ -288,6 +312,7 @@ Status Study::prepare(std::shared_ptr<const Model> model, const data::DataSource
     if (!m_opt.quantize.keepFloat.empty()) return makeError("keepFloat must be empty: the search chooses it");
     if (!model || model->subgraphs.empty()) return makeError("the model has no subgraph");
     m_work = std::make_shared<Model>(quantize::foldConstantDequantize(*model));
+    m_work->rebuildIndex();
     Status st = calibrate(calibration, out);
     if (!st) return st;
     if (m_progress.cancelled()) return makeError("cancelled");
@@ -421,40 +446,112 @@ Result<SensitivityResult> runSensitivity(std::shared_ptr<const Model> model, con
         return better(options.metric, a.allButThis, b.allButThis);
     });
 
-    // Greedy forward selection, re-measured after every choice.
+    // Greedy forward selection, re-measured after every choice. A move keeps one more operator
+    // float, or (group moves) one of the most sensitive operators by (a) together with the
+    // producer and consumers of one of its activation tensors: a tensor stays int8 while its
+    // producer or any consumer is quantized, so the damage of quantizing a tensor disappears
+    // only with both sides float.
     out.targetMet = meetsTarget(options, out.allQuantized, out.floatAccuracy);
     std::vector<size_t> keep;
-    std::vector<size_t> measuredNow = cands; // step 1: the (b) measurements
-    while (out.hasTarget && !out.targetMet && !measuredNow.empty()) {
-        size_t best = measuredNow[0];
-        for (size_t c : measuredNow)
-            if (better(options.metric, last[c], last[best])) best = c;
-        keep.push_back(best);
+    std::set<size_t> kept;
+    Measurement current = out.allQuantized;
+    std::vector<size_t> singles = cands; // step 1: the (b) measurements are already in `last`
+    bool measured = true;
+    while (out.hasTarget && !out.targetMet && !last.empty()) {
+        const size_t room = options.maxFloatLayers ? options.maxFloatLayers - keep.size() : cands.size();
+        if (!measured) { // re-measure the best remaining singles with the list so far
+            std::vector<size_t> rest;
+            for (const auto& [c, m] : last) rest.push_back(c);
+            std::stable_sort(rest.begin(), rest.end(), [&](size_t a, size_t b) { return better(options.metric, last[a], last[b]); });
+            if (options.greedyWidth && rest.size() > options.greedyWidth) rest.resize(options.greedyWidth);
+            std::vector<std::vector<size_t>> next;
+            for (size_t c : rest) {
+                next.push_back(keep);
+                next.back().push_back(c);
+            }
+            auto r = study.measureAll(next, "choosing layers to keep float");
+            if (!r) return r.error();
+            for (size_t i = 0; i < rest.size(); ++i) last[rest[i]] = (*r)[i];
+            singles = rest;
+        }
+        measured = false;
+        std::vector<std::vector<size_t>> moves;
+        std::vector<Measurement> results;
+        for (size_t c : singles) {
+            moves.push_back({c});
+            results.push_back(last[c]);
+        }
+        // Group moves only when no single operator reaches the target (fewest float layers).
+        bool singleMeets = false;
+        for (const Measurement& m : results) singleMeets = singleMeets || meetsTarget(options, m, out.floatAccuracy);
+        if (!singleMeets && options.groupMoves && room >= 2) {
+            std::vector<std::vector<size_t>> groups;
+            std::set<std::vector<size_t>> seen;
+            size_t tried = 0;
+            for (const LayerSensitivity& l : out.layers) {
+                if (tried >= options.groupMoves) break;
+                if (kept.count(l.op.index())) continue;
+                ++tried;
+                for (std::vector<size_t> g : study.tensorGroups(l.op.index())) {
+                    std::erase_if(g, [&](size_t n) { return kept.count(n) > 0; });
+                    if (g.size() < 2 || g.size() > room) continue;
+                    std::vector<size_t> key = g;
+                    std::sort(key.begin(), key.end());
+                    if (seen.insert(key).second) groups.push_back(std::move(g));
+                }
+            }
+            std::vector<std::vector<size_t>> configs;
+            for (const auto& g : groups) {
+                configs.push_back(keep);
+                configs.back().insert(configs.back().end(), g.begin(), g.end());
+            }
+            auto r = study.measureAll(configs, "choosing layers to keep float");
+            if (!r) return r.error();
+            for (size_t i = 0; i < groups.size(); ++i) {
+                moves.push_back(groups[i]);
+                results.push_back((*r)[i]);
+            }
+        }
+        if (moves.empty()) break;
+        // A move that meets the target with the fewest operators wins; otherwise the best gain
+        // per operator kept float (accuracy first with that metric, then SQNR).
+        auto gain = [&](size_t i, bool accuracy) {
+            const double now = accuracy ? current.accuracy : current.sqnrDb;
+            const double then = accuracy ? results[i].accuracy : results[i].sqnrDb;
+            if (std::isinf(then) && then > 0) return std::numeric_limits<double>::infinity();
+            if (std::isinf(now)) return 0.0;
+            return (then - now) / double(moves[i].size());
+        };
+        size_t best = 0;
+        for (size_t i = 1; i < moves.size(); ++i) {
+            const bool mi = meetsTarget(options, results[i], out.floatAccuracy);
+            const bool mb = meetsTarget(options, results[best], out.floatAccuracy);
+            if (mi != mb) { if (mi) best = i; continue; }
+            if (mi && moves[i].size() != moves[best].size()) { if (moves[i].size() < moves[best].size()) best = i; continue; }
+            if (mi) { if (better(options.metric, results[i], results[best])) best = i; continue; }
+            const bool acc = options.metric == SensitivityMetric::Accuracy;
+            const double gi = acc ? gain(i, true) : gain(i, false), gb = acc ? gain(best, true) : gain(best, false);
+            if (gi != gb) { if (gi > gb) best = i; continue; }
+            if (acc && gain(i, false) > gain(best, false)) best = i;
+        }
         GreedyStep step;
-        step.op = OperatorIndex{best};
-        step.name = study.originalName(best);
-        step.after = last[best];
-        step.candidatesMeasured = measuredNow.size();
+        step.op = OperatorIndex{moves[best][0]};
+        step.name = study.originalName(moves[best][0]);
+        for (size_t o : moves[best]) {
+            step.ops.push_back(OperatorIndex{o});
+            step.names.push_back(study.originalName(o));
+            keep.push_back(o);
+            kept.insert(o);
+            last.erase(o);
+            out.keepFloat.push_back(study.originalName(o));
+        }
+        step.after = results[best];
+        step.candidatesMeasured = moves.size();
         step.targetMet = meetsTarget(options, step.after, out.floatAccuracy);
         out.targetMet = step.targetMet;
-        out.keepFloat.push_back(step.name);
+        current = step.after;
         out.steps.push_back(std::move(step));
-        last.erase(best);
-        if (out.targetMet || last.empty() || (options.maxFloatLayers && keep.size() >= options.maxFloatLayers)) break;
-        // Next round: the remaining candidates, best by their last measurement first.
-        std::vector<size_t> rest;
-        for (const auto& [c, m] : last) rest.push_back(c);
-        std::stable_sort(rest.begin(), rest.end(), [&](size_t a, size_t b) { return better(options.metric, last[a], last[b]); });
-        if (options.greedyWidth && rest.size() > options.greedyWidth) rest.resize(options.greedyWidth);
-        std::vector<std::vector<size_t>> next;
-        for (size_t c : rest) {
-            next.push_back(keep);
-            next.back().push_back(c);
-        }
-        auto r = study.measureAll(next, "choosing layers to keep float");
-        if (!r) return r.error();
-        for (size_t i = 0; i < rest.size(); ++i) last[rest[i]] = (*r)[i];
-        measuredNow = rest;
+        if (options.maxFloatLayers && keep.size() >= options.maxFloatLayers) break;
     }
     out.measurements = study.measurements();
     out.seconds = secondsSince(t0);

@@ -11,10 +11,13 @@
 // by (a): the layer whose quantization alone does the most damage comes first.
 //
 // The suggested keep-float list is a greedy forward selection: start from the fully quantized
-// model; at each step keep float the candidate whose addition gives the best measured metric
-// (step 1 reuses the (b) measurements), re-measuring every remaining candidate (or the best
-// `greedyWidth` of them by their last measurement) with the list chosen so far; stop as soon
-// as the target is met. With SQNR the target is a floor in dB; with accuracy it is the largest
+// model; at each step measure the moves with the list chosen so far (step 1 reuses the (b)
+// measurements): one more candidate float (the best `greedyWidth` remaining by their last
+// measurement), and, when none of those meets the target, groups (a sensitive operator with
+// the other side of one of its activation tensors: a tensor stays int8 while its producer or
+// any consumer is quantized). A
+// move that meets the target with the fewest operators wins, else the best gain per operator;
+// stop as soon as the target is met. With SQNR the target is a floor in dB; with accuracy it is the largest
 // allowed drop below the float model's accuracy.
 //
 // Cost: calibration runs once (its statistics feed every quantizeModel call), the float model
@@ -57,6 +60,10 @@ struct SensitivityOptions {
     std::optional<double> targetDrop;     // greedy target with Accuracy: float acc - acc <= this (0.01 = 1 point)
     size_t greedyWidth = 8;               // candidates re-measured per greedy step (0: all)
     size_t maxFloatLayers = 10;           // greedy stops after this many (0: no limit)
+    // Group moves per greedy step (when no single operator meets the target): for this many of
+    // the most sensitive operators by (a) not yet float, the operator with the producer and
+    // consumers of each of its activation tensors; scored by gain per operator. 0: singles only.
+    size_t groupMoves = 4;
     int threads = 2;                      // parallel measurements (each interpreter uses 1 thread)
 };
 
@@ -77,8 +84,10 @@ struct LayerSensitivity {
 };
 
 struct GreedyStep {
-    OperatorIndex op;          // kept float at this step
+    OperatorIndex op;          // kept float at this step (the first of `ops`)
     std::string name;
+    std::vector<OperatorIndex> ops;   // every operator kept float at this step (group moves: > 1)
+    std::vector<std::string> names;
     Measurement after;         // the model with the list so far kept float
     size_t candidatesMeasured = 0;
     bool targetMet = false;
