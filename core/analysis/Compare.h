@@ -18,6 +18,13 @@
 // zero point, [qmin, qmax] → clip limits) and the error (quantized - float), from a sample of
 // at most CompareOptions::histogramValues values per tensor.
 //
+// Limits: subgraph 0 only (operators inside subgraphs that WHILE / IF call are covered by
+// their calling operator's output, not one by one); variable tensors (LSTM state) are reset
+// before every sample in both models and are not compared; a tensor whose counterpart has
+// another element count is left unmatched. Cost per sample: one float run, two quantized runs
+// (the second with the input hook) and the metrics, about 7x one float inference on
+// hand_landmark_lite (bench/bench_compare.cpp).
+//
 // Use (CLI, UI job runner, tests):
 //   auto r = analysis::compareModels(floatModel, quantModel, "random:32:1", {}, progress);
 //   for (const LayerComparison& l : r->layers) ... l.perLayer.sqnrDb, l.accumulated.sqnrDb
