@@ -69,7 +69,10 @@ public:
                 unionType = val ? *val : 0;
                 continue;
             }
-            if (!val) continue;
+            // Only vectors, tables and unions hold an offset; scalars (which may be one byte
+            // at the end of the table) and strings are left alone.
+            if (!val || (!code.is_repeating && type != flatbuffers::ET_SEQUENCE)) continue;
+            if (!code.is_repeating && ref && ref->st == flatbuffers::ST_STRUCT) continue; // inline
             const uint8_t* target = val + flatbuffers::ReadScalar<flatbuffers::uoffset_t>(val);
             if (code.is_repeating) {
                 const auto n = flatbuffers::ReadScalar<flatbuffers::uoffset_t>(target);
