@@ -419,3 +419,34 @@ TEST_CASE("Interpreter input hook: overwrites an operator's input just before it
     CHECK(std::vector<float>(again.begin(), again.end()) == std::vector<float>{1, 1, 1, 1});
     CHECK(seen.size() == 2);
 }
+
+TEST_CASE("compare: a model against itself has no error; int8-only with uint8 I/O", "[compare][quantize]") {
+    auto floatModel = std::make_shared<const Model>(test::makeSmallCnn());
+    auto same = compareModels(floatModel, floatModel, "random:2:4");
+    REQUIRE(same.ok());
+    CHECK(same->matching.complete());
+    for (const auto& t : same->tensors) {
+        INFO(t.name);
+        CHECK(t.accumulated.mse == 0);
+        CHECK(std::isinf(t.accumulated.sqnrDb));
+        if (t.perLayer) CHECK(t.perLayer->mse == 0);
+    }
+    quantize::QuantizeJobOptions job;
+    job.quantize.mode = quantize::Mode::Int8Only;
+    job.quantize.io = quantize::IoType::UInt8;
+    job.calibSpec = "random:4:1";
+    auto qr = quantize::runQuantize(floatModel, job);
+    REQUIRE(qr.ok());
+    auto q = std::make_shared<const Model>(qr->result.model);
+    REQUIRE(q->subgraphs[0].tensor(q->subgraphs[0].inputs[0]).type == TensorType::UINT8);
+    auto r = compareModels(floatModel, q, "random:4:1");
+    REQUIRE(r.ok());
+    CHECK(r->matching.complete());
+    // The uint8 input holds the float input quantized: only rounding, nothing clipped.
+    const auto* in = r->tensorFor(q->subgraphs[0].inputs[0]);
+    REQUIRE(in);
+    CHECK(in->accumulated.rmseOverScale == Approx(kRoundingNoiseRmseOverScale).epsilon(0.1));
+    CHECK(in->accumulated.clipRate < 0.01);
+    REQUIRE(r->outputs[0] >= 0);
+    CHECK(r->tensors[size_t(r->outputs[0])].accumulated.cosine > 0.95);
+}
