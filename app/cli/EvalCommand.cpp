@@ -196,7 +196,19 @@ int evalCommand(const Argv& argv) {
         printSingle(human, kv);
         json = evalToJson(*r, path);
         csv = evalToCsv(*r, path);
-        if (!reportPath.empty()) html.keyValues(kv);
+        if (!reportPath.empty()) {
+            html.keyValues(kv);
+            if (r->hasReference) {
+                report::Table t;
+                t.caption = "Outputs against the float model";
+                t.header = {"output", "SQNR dB", "cosine", "MSE", "mean error", "max |error|"};
+                t.numeric = {false, true, true, true, true, true};
+                for (const OutputError& o : r->outputs)
+                    t.rows.push_back({o.name, num(o.stats.sqnrDb, "%.2f"), num(o.stats.cosine, "%.6f"), num(o.stats.mse),
+                                      num(o.stats.meanError), num(o.stats.maxAbsError)});
+                html.table(t);
+            }
+        }
     } else {
         if (isQuantized(**model))
             throw UsageError(path + ": --all-modes needs a float model (this one has quantized activations)");
@@ -242,6 +254,15 @@ int evalCommand(const Argv& argv) {
                     chart.values.push_back(row.eval.pooled.sqnrDb);
                 }
             html.svg(report::barChartSvg(chart), "SQNR of the outputs against the float model (higher is better)");
+            report::BarChart acc;
+            acc.title = "Top-1 accuracy per mode";
+            acc.yLabel = "%";
+            for (const ModeRow& row : r->rows)
+                if (row.ok && row.eval.labelled) {
+                    acc.labels.push_back(std::string(quantize::modeName(row.mode)));
+                    acc.values.push_back(100.0 * row.eval.top1);
+                }
+            if (!acc.values.empty()) html.svg(report::barChartSvg(acc), "Top-1 accuracy on the labelled samples");
         }
     }
     if (!jsonPath.empty()) writeOut(jsonPath, json, inputs, "--json");

@@ -95,6 +95,16 @@ TEST_CASE("quantlab-cli eval: SQNR against --float, JSON on standard output", "[
     CHECK(std::stod(out.substr(at + 11)) == Approx(20.0).margin(1e-3));
     CHECK(out.find("\"accuracy\": null") != std::string::npos);
     CHECK(log.find("vs float   SQNR 20.0 dB") != std::string::npos);
+
+    // The same as a report: summary and the per-output table.
+    REQUIRE(cli("eval " + shellQuote(test) + " --data random:5:1 --float " + shellQuote(ref) + " --report " +
+                    shellQuote(dir.file("r.html")),
+                &log) == 0);
+    const std::string html = readText(dir.file("r.html"));
+    CHECK(html.find("<!DOCTYPE html>") == 0);
+    CHECK(html.find("Outputs against the float model") != std::string::npos);
+    CHECK(html.find("scores") != std::string::npos);
+    CHECK(html.find("20.00") != std::string::npos);
 }
 
 TEST_CASE("quantlab-cli eval --all-modes: one row per mode, report", "[cli][eval]") {
