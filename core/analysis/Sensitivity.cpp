@@ -81,6 +81,7 @@ public:
     Result<std::vector<Measurement>> measureAll(const std::vector<std::vector<size_t>>& configs, std::string_view stage);
 
     const std::vector<size_t>& candidates() const { return m_candidates; }
+    const std::vector<size_t>& passive() const { return m_passive; }
     const Operator& op(size_t o) const { return m_work->subgraphs[0].operators[o]; }
     const std::string& originalName(size_t o) const { return m_originalName.at(o); }
     bool ambiguous(size_t o) const { return m_ambiguous.count(o) > 0; }
@@ -103,6 +104,7 @@ private:
     std::vector<int> m_labels;                         // empty without labels
     std::vector<std::vector<std::vector<float>>> m_ref; // [sample][output] float model outputs
     std::vector<size_t> m_candidates;                  // operator indices
+    std::vector<size_t> m_passive;                     // quantized value movers, not candidates
     std::map<size_t, std::string> m_keepName;          // name given to keepFloat (in m_work)
     std::map<size_t, std::string> m_originalName;      // the name in the user's model
     std::set<size_t> m_ambiguous;
@@ -231,8 +233,10 @@ Status Study::findCandidates() {
             // ones of that rule (AVERAGE_POOL_2D, RESIZE_BILINEAR) round, and stay candidates.
             const BuiltinOp kind = sg.operators[o].op;
             if (rule->output == quantize::OutputRule::SameAsInput && kind != BuiltinOp::AVERAGE_POOL_2D &&
-                kind != BuiltinOp::RESIZE_BILINEAR)
+                kind != BuiltinOp::RESIZE_BILINEAR) {
+                m_passive.push_back(o);
                 continue;
+            }
             bool floatOut = false;
             for (TensorIndex t : sg.operators[o].outputs)
                 floatOut = floatOut || (t.valid() && sg.tensor(t).type == TensorType::FLOAT32);
@@ -258,7 +262,9 @@ void Study::chooseNames() {
     }
     std::set<std::string> allNames;
     for (const Tensor& t : sg.tensors) allNames.insert(t.name);
-    for (size_t o : m_candidates) {
+    std::vector<size_t> named = m_candidates;
+    named.insert(named.end(), m_passive.begin(), m_passive.end());
+    for (size_t o : named) {
         const Operator& op = sg.operators[o];
         std::string chosen;
         for (TensorIndex t : op.outputs) {
@@ -418,7 +424,7 @@ Result<SensitivityResult> runSensitivity(std::shared_ptr<const Model> model, con
     // Round 1: nothing float, then (a) and (b) for every candidate.
     std::vector<std::vector<size_t>> configs{{}};
     for (size_t c : cands) {
-        std::vector<size_t> others;
+        std::vector<size_t> others = study.passive(); // value movers float too: nothing else is int8
         for (size_t d : cands)
             if (d != c) others.push_back(d);
         configs.push_back(std::move(others)); // (a): only c quantized

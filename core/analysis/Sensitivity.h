@@ -3,7 +3,7 @@
 // of a float model (one the mode quantizes, except those that only move or select values and
 // reuse their input's parameters: RESHAPE, PAD, MAX_POOL_2D, SPLIT, ...; in dynamic mode the
 // operators with hybrid weights):
-//   (a) "only this layer quantized": every other quantizable operator kept float, and
+//   (a) "only this layer quantized": every other operator kept float (value movers too), and
 //   (b) "all but this layer quantized": this operator kept float, the rest quantized,
 // each measured on the same samples against the float model: output SQNR (ErrorMetrics.h;
 // per graph output pooled over samples, the figure is the worst output) and, when every sample

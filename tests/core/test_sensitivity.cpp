@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 
 using namespace ql;
@@ -298,6 +299,37 @@ TEST_CASE("sensitivity: duplicate output names are made unique and flagged", "[a
     CHECK(r->layers[0].allButThis.sqnrDb > 25.0);
     REQUIRE(r->steps.size() == 1);
     CHECK(r->steps[0].op.index() == 1);
+}
+
+TEST_CASE("sensitivity: value movers are no candidates and stay float in (a)", "[analysis][sensitivity]") {
+    // input [1,8] -> FC 16 -> RESHAPE [1,4,4] -> RESHAPE [1,16] -> FC 4
+    ModelBuilder b;
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<float> u(-0.5f, 0.5f);
+    auto w = [&](size_t n) { std::vector<float> v(n); for (float& x : v) x = u(rng); return v; };
+    const TensorIndex in = b.addTensor("input", TensorType::FLOAT32, {1, 8});
+    const TensorIndex h = b.addTensor("h", TensorType::FLOAT32, {1, 16});
+    b.addOperator(BuiltinOp::FULLY_CONNECTED, {in, b.addConstant("w0", TensorType::FLOAT32, {16, 8}, w(128)),
+                                               b.addConstant("b0", TensorType::FLOAT32, {16}, w(16))}, {h}, fullyConnectedOptions());
+    const TensorIndex r1 = b.addTensor("r1", TensorType::FLOAT32, {1, 4, 4});
+    b.addOperator(BuiltinOp::RESHAPE, {h, b.addConstant<int32_t>("s1", TensorType::INT32, {3}, {1, 4, 4})}, {r1}, reshapeOptions({1, 4, 4}));
+    const TensorIndex r2 = b.addTensor("r2", TensorType::FLOAT32, {1, 16});
+    b.addOperator(BuiltinOp::RESHAPE, {r1, b.addConstant<int32_t>("s2", TensorType::INT32, {2}, {1, 16})}, {r2}, reshapeOptions({1, 16}));
+    const TensorIndex out = b.addTensor("out", TensorType::FLOAT32, {1, 4});
+    b.addOperator(BuiltinOp::FULLY_CONNECTED, {r2, b.addConstant("w1", TensorType::FLOAT32, {4, 16}, w(64)),
+                                               b.addConstant("b1", TensorType::FLOAT32, {4}, w(4))}, {out}, fullyConnectedOptions());
+    b.setInputs({in});
+    b.setOutputs({out});
+    auto model = std::make_shared<const Model>(b.build());
+    auto src = randomSource(*model, "random:16:1");
+    SensitivityOptions o;
+    auto r = runSensitivity(model, *src, *src, o);
+    REQUIRE(r.ok());
+    REQUIRE(r->layers.size() == 2);
+    for (const auto& l : r->layers) CHECK(l.type == "FULLY_CONNECTED");
+    // One FC quantized alone adds rounding noise only (~40 dB for this model).
+    for (const auto& l : r->layers) CHECK(l.onlyThis.sqnrDb > 25.0);
+    CHECK(std::isfinite(r->allQuantized.sqnrDb));
 }
 
 TEST_CASE("sensitivity: dynamic mode ranks the hybrid layers", "[analysis][sensitivity]") {
