@@ -40,7 +40,7 @@ struct ActivationSamplingOptions {
     // Uniform reservoir (Vitter's algorithm L) over all values a tensor takes in all samples:
     // histograms of the reservoir estimate the distribution, the calibrators use the
     // collector's full statistics.
-    size_t valuesPerTensor = 32768;
+    size_t valuesPerTensor = 16384; // 128 KB per tensor as doubles
     uint64_t seed = 1;
 };
 

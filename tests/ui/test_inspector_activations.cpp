@@ -3,6 +3,7 @@
 // what-if on activations; plus the inspector nits (symmetric clip fields, per-channel chart,
 // quantized_bias_type).
 #include "JobRunner.h"
+#include "LoadDataDialog.h"
 #include "MainWindow.h"
 #include "TestModels.h"
 #include "TestSupport.h"
@@ -12,10 +13,12 @@
 #include "analysis/ActivationSamples.h"
 #include "tflite/ModelWriter.h"
 
+#include <QApplication>
 #include <QCheckBox>
 #include <QCoreApplication>
 #include <QSignalSpy>
 #include <QStatusBar>
+#include <QTimer>
 #include <QToolButton>
 #include <catch2/catch.hpp>
 #include <qcustomplot.h>
@@ -175,6 +178,29 @@ TEST_CASE("Load data runs in a job and the histograms show activations with the 
     w.openModel(QString::fromStdString(writeCnn(dir)));
     REQUIRE(w.waitUntilIdle());
     CHECK_FALSE(w.activationSamples());
+}
+
+TEST_CASE("File > Load data asks for a source and runs it", "[ui][activations]") {
+    IsolatedSettings isolated;
+    test::TempDir dir;
+    ui::MainWindow w;
+    w.show();
+    w.openModel(QString::fromStdString(writeCnn(dir)));
+    REQUIRE(w.waitUntilIdle());
+    QString seen;
+    QTimer::singleShot(100, [&] {
+        auto* dialog = qobject_cast<ui::LoadDataDialog*>(QApplication::activeModalWidget());
+        if (!dialog) return;
+        seen = dialog->calibrator();
+        dialog->setSpec(QStringLiteral("random:3:9"));
+        dialog->accept();
+    });
+    w.loadDataAction()->trigger();
+    CHECK(seen == QStringLiteral("minmax"));
+    REQUIRE(w.waitUntilIdle());
+    REQUIRE(w.activationSamples());
+    CHECK(w.activationSamples()->sampleCount == 3);
+    CHECK(w.activationSamples()->calibrator == "minmax");
 }
 
 TEST_CASE("the activation job is cancelled from the status bar", "[ui][activations]") {
