@@ -15,6 +15,14 @@ namespace ql::analysis {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// -O2 (GCC 12) vectorises only loops that need no epilogue; the per-element conversions
+// below ask for the full vectoriser (as the conv kernels do).
+#if defined(__GNUC__) && !defined(__clang__)
+#define QL_VECTORIZE __attribute__((optimize("O3")))
+#else
+#define QL_VECTORIZE
+#endif
 double secondsSince(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 // Channel of flat element i for a tensor quantized along `axis`: (i / inner) % dim(axis).
@@ -32,8 +40,9 @@ struct ChannelIndexer {
     size_t operator()(size_t i) const { return perChannel ? (i / inner) % dim : 0; }
 };
 
-template <class T> void dequantizeInto(const rt::RtTensor& t, std::vector<float>& out) {
-    const T* p = t.as<T>();
+// Elements [begin, begin + out.size()) of the tensor.
+template <class T> QL_VECTORIZE void dequantizeInto(const rt::RtTensor& t, size_t begin, std::vector<float>& out) {
+    const T* p = t.as<T>() + begin;
     const size_t n = out.size();
     if (!t.isQuantized()) {
         for (size_t i = 0; i < n; ++i) out[i] = static_cast<float>(p[i]);
@@ -53,37 +62,42 @@ template <class T> void dequantizeInto(const rt::RtTensor& t, std::vector<float>
         return;
     }
     for (size_t i = 0; i < n; ++i) {
-        const size_t c = ch(i);
+        const size_t c = ch(begin + i);
         out[i] = t.scale(c) * static_cast<float>(static_cast<int64_t>(p[i]) - t.zeroPoint(c));
     }
 }
 
-// The real values of a tensor: r = scale * (q - zero_point) for quantized integers, the
-// values for float and unquantized integer tensors. False for types without numbers.
-bool realValues(const rt::RtTensor& t, std::vector<float>& out) {
-    if (!t.data && t.elementCount() > 0) return false;
-    out.resize(size_t(std::max<int64_t>(t.elementCount(), 0)));
+// The real values of elements [begin, begin + count) of a tensor: r = scale * (q - zero_point)
+// for quantized integers, the values for float and unquantized integer tensors. False for
+// types without numbers.
+bool realValues(const rt::RtTensor& t, size_t begin, size_t count, std::vector<float>& out) {
+    if (!t.data && count > 0) return false;
+    out.resize(count);
     switch (t.type) {
-    case TensorType::FLOAT32: std::memcpy(out.data(), t.data, out.size() * sizeof(float)); return true;
+    case TensorType::FLOAT32: std::memcpy(out.data(), t.as<float>() + begin, count * sizeof(float)); return true;
     case TensorType::FLOAT16:
-        for (size_t i = 0; i < out.size(); ++i) out[i] = halfToFloat(t.as<uint16_t>()[i]);
+        for (size_t i = 0; i < count; ++i) out[i] = halfToFloat(t.as<uint16_t>()[begin + i]);
         return true;
     case TensorType::FLOAT64:
-        for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<float>(t.as<double>()[i]);
+        for (size_t i = 0; i < count; ++i) out[i] = static_cast<float>(t.as<double>()[begin + i]);
         return true;
-    case TensorType::INT8: dequantizeInto<int8_t>(t, out); return true;
-    case TensorType::UINT8: dequantizeInto<uint8_t>(t, out); return true;
-    case TensorType::INT16: dequantizeInto<int16_t>(t, out); return true;
-    case TensorType::UINT16: dequantizeInto<uint16_t>(t, out); return true;
-    case TensorType::INT32: dequantizeInto<int32_t>(t, out); return true;
-    case TensorType::UINT32: dequantizeInto<uint32_t>(t, out); return true;
-    case TensorType::INT64: dequantizeInto<int64_t>(t, out); return true;
-    case TensorType::BOOL: dequantizeInto<uint8_t>(t, out); return true;
+    case TensorType::INT8: dequantizeInto<int8_t>(t, begin, out); return true;
+    case TensorType::UINT8: dequantizeInto<uint8_t>(t, begin, out); return true;
+    case TensorType::INT16: dequantizeInto<int16_t>(t, begin, out); return true;
+    case TensorType::UINT16: dequantizeInto<uint16_t>(t, begin, out); return true;
+    case TensorType::INT32: dequantizeInto<int32_t>(t, begin, out); return true;
+    case TensorType::UINT32: dequantizeInto<uint32_t>(t, begin, out); return true;
+    case TensorType::INT64: dequantizeInto<int64_t>(t, begin, out); return true;
+    case TensorType::BOOL: dequantizeInto<uint8_t>(t, begin, out); return true;
     default: return false;
     }
 }
 
-template <class T> void quantizeFrom(std::span<const float> r, rt::RtTensor& t) {
+bool realValues(const rt::RtTensor& t, std::vector<float>& out) {
+    return realValues(t, 0, size_t(std::max<int64_t>(t.elementCount(), 0)), out);
+}
+
+template <class T> QL_VECTORIZE void quantizeFrom(std::span<const float> r, rt::RtTensor& t) {
     T* p = t.as<T>();
     const double lo = double(std::numeric_limits<T>::lowest()), hi = double(std::numeric_limits<T>::max());
     if (!t.isQuantized()) {
@@ -157,11 +171,36 @@ struct ValueSampler {
     void add(std::span<const float> v, size_t sample) {
         for (size_t i = sample % stride; i < v.size(); i += stride) values.push_back(v[i]);
     }
-    void addDiff(std::span<const float> ref, std::span<const float> test, size_t sample) {
-        for (size_t i = sample % stride; i < ref.size(); i += stride)
+    // `ref` and `test` hold elements [begin, begin + size) of the tensor.
+    void addDiff(std::span<const float> ref, std::span<const float> test, size_t sample, size_t begin = 0) {
+        for (size_t i = (sample % stride + stride - begin % stride) % stride; i < ref.size(); i += stride)
             if (std::isfinite(ref[i]) && std::isfinite(test[i])) values.push_back(double(test[i]) - double(ref[i]));
     }
 };
+
+// Compares a tensor of the quantized model with its reference values: dequantized in blocks
+// that stay in the L1 cache while the accumulator reads them (a whole-tensor copy would go
+// through memory twice). False when the tensor has no numbers or the sizes differ.
+constexpr size_t kBlock = 4096;
+bool accumulate(const rt::RtTensor& test, std::span<const float> ref, ErrorAccumulator& acc, ValueSampler& err, size_t sample,
+                std::vector<float>& scratch) {
+    const size_t n = size_t(std::max<int64_t>(test.elementCount(), 0));
+    if (ref.size() != n) return false;
+    if (test.type == TensorType::FLOAT32 && test.data) {
+        const auto v = test.values<float>();
+        acc.add(ref, v);
+        err.addDiff(ref, v, sample);
+        return true;
+    }
+    for (size_t b = 0; b < n; b += kBlock) {
+        const size_t m = std::min(kBlock, n - b);
+        if (!realValues(test, b, m, scratch)) return false;
+        const std::span<const float> block(scratch.data(), m);
+        acc.add(ref.subspan(b, m), block);
+        err.addDiff(ref.subspan(b, m), block, sample, b);
+    }
+    return true;
+}
 
 Histogram valueHistogram(const std::vector<double>& v, size_t bins, const TensorComparison& tc) {
     double lo = INFINITY, hi = -INFINITY;
@@ -314,9 +353,7 @@ Result<CompareResult> compareModels(std::shared_ptr<const Model> floatModel, std
             const int k = t.valid() ? slotOf[t.index()] : -1;
             if (k < 0 || res.tensors[size_t(k)].constant) continue;
             const auto ref = refView(F.tensor(res.tensors[size_t(k)].ref), refScratch);
-            if (!realValues(Q.tensor(t), testScratch) || ref.size() != testScratch.size()) continue;
-            layer[size_t(k)].add(ref, testScratch);
-            layerErr[size_t(k)].addDiff(ref, testScratch, current);
+            accumulate(Q.tensor(t), ref, layer[size_t(k)], layerErr[size_t(k)], current, testScratch);
         }
     };
 
@@ -349,11 +386,15 @@ Result<CompareResult> compareModels(std::shared_ptr<const Model> floatModel, std
             TensorComparison& tc = res.tensors[k];
             if (tc.constant && s > 0) continue;
             const auto ref = refView(F.tensor(tc.ref), refScratch);
+            if (!tc.constant) {
+                if (accumulate(Q.tensor(tc.quant), ref, acc[k], accErr[k], s, testScratch)) vals[k].add(ref, s);
+                continue;
+            }
             if (!realValues(Q.tensor(tc.quant), testScratch) || ref.size() != testScratch.size()) continue;
             acc[k].add(ref, testScratch);
             vals[k].add(ref, s);
             accErr[k].addDiff(ref, testScratch, s);
-            if (tc.constant) {
+            {
                 const Tensor& qt = qsg.tensor(tc.quant);
                 const auto& readers = tc.quant.index() < qsg.consumers.size() ? qsg.consumers[tc.quant.index()]
                                                                                  : std::vector<OperatorIndex>{};
