@@ -120,7 +120,7 @@ void MainWindow::createDocks() {
     m_histogramDock->raise();
     resizeDocks({m_operatorDock, m_tensorDock}, {440, 460}, Qt::Vertical);
     resizeDocks({m_operatorDock}, {560}, Qt::Horizontal);
-    resizeDocks({m_histogramDock}, {330}, Qt::Vertical);
+    resizeDocks({m_histogramDock}, {390}, Qt::Vertical); // controls, title and a readable plot
 }
 
 void MainWindow::createActions() {
