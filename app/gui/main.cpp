@@ -2,6 +2,7 @@
 //   quantlab [MODEL] [--screenshot PNG [--view graph|operator|tensor|histogram|model|problems]
 //            [--data SRC [--calibrator C]]]
 //   quantlab MODEL --compare QUANT_MODEL [--screenshot PNG]   (the lab's side-by-side view)
+//   quantlab                 (opens the bundled Fashion-MNIST demo model)
 //   quantlab MODEL --bench   (prints the time to the first painted graph and pan/zoom fps)
 #include "MainWindow.h"
 #include "Theme.h"
@@ -13,10 +14,42 @@
 #include <QCommandLineParser>
 #include <QElapsedTimer>
 #include <QTimer>
+#include <QDir>
+#include <QFile>
+#include <QSaveFile>
+#include <QStandardPaths>
 
 #include <cstdio>
 
+// resources.qrc is compiled into the static ui library; nothing references it, so the linker
+// would drop it without this call (Q_INIT_RESOURCE must be used outside any namespace).
+static void initResources() { Q_INIT_RESOURCE(resources); }
+
 namespace {
+
+// The bundled demo (resources/models/fashion_mnist_demo.tflite and its labelled sample, embedded
+// by resources.qrc), copied to the cache folder once so that it opens like any file (the
+// reader maps files; it cannot map a Qt resource). Empty when the copy fails.
+QString demoModelPath() {
+    initResources();
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + QStringLiteral("/demo");
+    if (!QDir().mkpath(dir)) return {};
+    const QStringList files = {QStringLiteral("models/fashion_mnist_demo.tflite"),
+                               QStringLiteral("data/fashion-mnist-sample-images-idx3-ubyte.gz"),
+                               QStringLiteral("data/fashion-mnist-sample-labels-idx1-ubyte.gz")};
+    for (const QString& f : files) {
+        QFile src(QStringLiteral(":/quantlab/") + f);
+        if (!src.open(QIODevice::ReadOnly)) return {};
+        const QByteArray bytes = src.readAll();
+        const QString dst = dir + QLatin1Char('/') + f.section(QLatin1Char('/'), -1);
+        QFile current(dst);
+        if (current.open(QIODevice::ReadOnly) && current.readAll() == bytes) continue; // up to date
+        current.close();
+        QSaveFile out(dst); // atomic: a crash never leaves half a model behind
+        if (!out.open(QIODevice::WriteOnly) || out.write(bytes) != bytes.size() || !out.commit()) return {};
+    }
+    return dir + QStringLiteral("/fashion_mnist_demo.tflite");
+}
 
 // Pan and zoom through the graph with synchronous repaints; returns frames per second.
 double measureFps(ql::ui::GraphView* view, double scale, int frames) {
@@ -106,6 +139,10 @@ int main(int argc, char** argv) {
     window.show();
     const QStringList models = parser.positionalArguments();
     if (!models.isEmpty()) window.openModel(models.first());
+    else if (!scripted) {
+        const QString demo = demoModelPath(); // the bundled demo
+        if (!demo.isEmpty()) window.openModel(demo);
+    }
     if (!scripted) return app.exec();
     if (models.isEmpty()) {
         std::fprintf(stderr, "quantlab: --screenshot and --bench need a MODEL\n");
