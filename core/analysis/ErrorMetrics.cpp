@@ -12,23 +12,92 @@ void ErrorAccumulator::setGrid(double scale, double gridMin, double gridMax) {
     m_hasGrid = true;
 }
 
+namespace {
+
+// Sums of one block, four independent lanes so the compiler can keep them in vector registers
+// (the scalar loop with a branch per element was a third of compare's time).
+struct BlockSums {
+    double ref2 = 0, test2 = 0, dot = 0, err = 0, err2 = 0, maxAbs = 0;
+    size_t clipped = 0;
+};
+
+BlockSums sumBlock(const float* r, const float* t, size_t n, bool grid, double lo, double hi) {
+    constexpr size_t kLanes = 4;
+    double ref2[kLanes] = {}, test2[kLanes] = {}, dot[kLanes] = {}, err[kLanes] = {}, err2[kLanes] = {},
+           mx[kLanes] = {};
+    size_t clipped = 0;
+    size_t i = 0;
+    for (; i + kLanes <= n; i += kLanes)
+        for (size_t l = 0; l < kLanes; ++l) {
+            const double a = r[i + l], b = t[i + l], e = b - a;
+            ref2[l] += a * a;
+            test2[l] += b * b;
+            dot[l] += a * b;
+            err[l] += e;
+            err2[l] += e * e;
+            mx[l] = std::max(mx[l], std::abs(e));
+        }
+    for (; i < n; ++i) {
+        const double a = r[i], b = t[i], e = b - a;
+        ref2[0] += a * a;
+        test2[0] += b * b;
+        dot[0] += a * b;
+        err[0] += e;
+        err2[0] += e * e;
+        mx[0] = std::max(mx[0], std::abs(e));
+    }
+    if (grid)
+        for (size_t k = 0; k < n; ++k) clipped += static_cast<size_t>((r[k] < lo) | (r[k] > hi));
+    BlockSums s;
+    for (size_t l = 0; l < kLanes; ++l) {
+        s.ref2 += ref2[l];
+        s.test2 += test2[l];
+        s.dot += dot[l];
+        s.err += err[l];
+        s.err2 += err2[l];
+        s.maxAbs = std::max(s.maxAbs, mx[l]);
+    }
+    s.clipped = clipped;
+    return s;
+}
+
+} // namespace
+
 void ErrorAccumulator::add(std::span<const float> reference, std::span<const float> test) {
     const size_t n = std::min(reference.size(), test.size());
-    for (size_t i = 0; i < n; ++i) {
-        const double r = reference[i], t = test[i];
-        if (!std::isfinite(r) || !std::isfinite(t)) {
-            ++m_skipped;
+    constexpr size_t kBlock = 1024;
+    for (size_t at = 0; at < n; at += kBlock) {
+        const size_t len = std::min(kBlock, n - at);
+        const BlockSums b = sumBlock(reference.data() + at, test.data() + at, len, m_hasGrid, m_gridMin, m_gridMax);
+        // A NaN or infinity anywhere in the block makes these sums non-finite: only then is
+        // the block redone element by element, skipping the non-finite pairs.
+        if (std::isfinite(b.ref2 + b.test2 + b.dot + b.err + b.err2 + b.maxAbs)) {
+            m_sumRef2 += b.ref2;
+            m_sumTest2 += b.test2;
+            m_sumDot += b.dot;
+            m_sumErr += b.err;
+            m_sumErr2 += b.err2;
+            m_maxAbs = std::max(m_maxAbs, b.maxAbs);
+            m_clipped += b.clipped;
+            m_count += len;
             continue;
         }
-        const double e = t - r;
-        m_sumRef2 += r * r;
-        m_sumTest2 += t * t;
-        m_sumDot += r * t;
-        m_sumErr += e;
-        m_sumErr2 += e * e;
-        m_maxAbs = std::max(m_maxAbs, std::abs(e));
-        if (m_hasGrid && (r < m_gridMin || r > m_gridMax)) ++m_clipped;
-        ++m_count;
+        for (size_t i = at; i < at + len; ++i) {
+            const double r = reference[i], t = test[i];
+            if (!std::isfinite(r) || !std::isfinite(t)) {
+                ++m_skipped;
+                continue;
+            }
+            const double e = t - r;
+            m_sumRef2 += r * r;
+            m_sumTest2 += t * t;
+            m_sumDot += r * t;
+            m_sumErr += e;
+            m_sumErr2 += e * e;
+            m_maxAbs = std::max(m_maxAbs, std::abs(e));
+            if (m_hasGrid && (r < m_gridMin || r > m_gridMax)) ++m_clipped;
+            ++m_count;
+        }
     }
     m_skipped += std::max(reference.size(), test.size()) - n;
 }

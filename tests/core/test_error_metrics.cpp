@@ -81,3 +81,38 @@ TEST_CASE("per-channel error along an axis", "[analysis][metrics]") {
     CHECK(ch[2].mse == Approx((0.25 + 1.0) / 2));
     CHECK(perChannelError(ref, test, {4, 3}, 1).empty()); // shape does not match the data
 }
+
+TEST_CASE("block sums equal a naive pass, also with non-finite values inside a block", "[analysis][metrics]") {
+    std::mt19937 rng(9);
+    std::normal_distribution<float> g(0, 3);
+    std::vector<float> ref(5003), test(ref.size());
+    for (size_t i = 0; i < ref.size(); ++i) {
+        ref[i] = g(rng);
+        test[i] = ref[i] + 0.1f * g(rng);
+    }
+    ref[1500] = NAN;
+    test[4100] = INFINITY;
+    double s2 = 0, e2 = 0, e1 = 0, mx = 0;
+    size_t n = 0, clipped = 0;
+    for (size_t i = 0; i < ref.size(); ++i) {
+        if (!std::isfinite(ref[i]) || !std::isfinite(test[i])) continue;
+        const double e = double(test[i]) - double(ref[i]);
+        s2 += double(ref[i]) * ref[i];
+        e2 += e * e;
+        e1 += e;
+        mx = std::max(mx, std::abs(e));
+        clipped += (ref[i] < -4 || ref[i] > 4);
+        ++n;
+    }
+    ErrorAccumulator acc;
+    acc.setGrid(0.1, -4, 4);
+    acc.add(ref, test);
+    const ErrorStats s = acc.result();
+    CHECK(s.count == n);
+    CHECK(s.skipped == 2);
+    CHECK(s.mse == Approx(e2 / double(n)).epsilon(1e-12));
+    CHECK(s.meanError == Approx(e1 / double(n)).epsilon(1e-9));
+    CHECK(s.maxAbsError == mx);
+    CHECK(s.sqnrDb == Approx(10 * std::log10(s2 / e2)).epsilon(1e-12));
+    CHECK(s.clipRate == Approx(double(clipped) / double(n)));
+}
