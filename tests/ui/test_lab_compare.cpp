@@ -3,6 +3,7 @@
 #include "graph/GraphView.h"
 #include "lab/CompareView.h"
 #include "lab/LabWindow.h"
+#include "lab/LayerErrorModel.h"
 #include "lab/OutputTableModel.h"
 #include "quantize/QuantizeJob.h"
 #include "TestModels.h"
@@ -11,7 +12,9 @@
 #include "tflite/ModelWriter.h"
 
 #include <QCoreApplication>
+#include <QAbstractItemModelTester>
 #include <QElapsedTimer>
+#include <QTableView>
 #include <catch2/catch.hpp>
 
 using namespace ql;
@@ -69,6 +72,20 @@ TEST_CASE("lab compare: the view fills on a small CNN and keeps the panes in ste
     // zoom follows
     view.leftView()->zoomBy(2.0, view.leftView()->rect().center());
     CHECK(view.rightView()->scale() == Approx(view.leftView()->scale()));
+
+    // the per-layer error arrives in a second stage: table, heat map, click selects in both panes
+    REQUIRE(waitFor([&] { return view.isLayerErrorsFilled(); }, 120000));
+    INFO(view.layerErrorText().toStdString());
+    CHECK(view.layerErrorText().isEmpty());
+    REQUIRE(view.layerErrors()->rowCount() >= 6); // 7 float ops, inserted conversions left out
+    CHECK(view.leftView()->state().overlay == Overlay::Value);
+    CHECK(view.rightView()->state().operatorValues);
+    view.leftView()->selectNode(-1, false);
+    view.rightView()->selectNode(-1, false);
+    auto* table = view.layerTable();
+    emit table->clicked(table->model()->index(0, 0));
+    CHECK(view.leftView()->selectedNode() >= 0);
+    CHECK(view.rightView()->selectedNode() >= 0);
 
     // a bad source is reported, not crashed on
     view.setDataSource(QStringLiteral("/nonexistent/folder"));

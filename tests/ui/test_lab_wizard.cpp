@@ -2,6 +2,7 @@
 // mode of core's tree, teaching mode enlarges the text and shows the teaching explanation, the
 // model's facts are shown; the lab's item models under QAbstractItemModelTester.
 #include "lab/LabWindow.h"
+#include "lab/LayerErrorModel.h"
 #include "lab/LeafTableModel.h"
 #include "lab/OutputTableModel.h"
 #include "lab/WizardPage.h"
@@ -142,6 +143,21 @@ TEST_CASE("lab item models pass QAbstractItemModelTester", "[ui][lab]") {
     CHECK(leaves.data(leaves.index(1, LeafTableModel::Note), Qt::DisplayRole).toString() == QStringLiteral("no int8 kernel"));
     leaves.resetData(nullptr);
     CHECK(leaves.rowCount() == 0);
+
+    LayerErrorModel layers;
+    QAbstractItemModelTester t3(&layers, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    auto cmp = std::make_shared<analysis::CompareResult>();
+    cmp->layers.resize(3);
+    cmp->layers[0].opType = "CONV_2D";
+    cmp->layers[0].hasPerLayer = true;
+    cmp->layers[0].perLayer.sqnrDb = 12.5;
+    cmp->layers[1].conversion = true; // inserted QUANTIZE: not a row
+    cmp->layers[2].opType = "SOFTMAX";
+    layers.resetData(cmp);
+    REQUIRE(layers.rowCount() == 2);
+    CHECK(layers.data(layers.index(1, LayerErrorModel::Op), Qt::DisplayRole).toString() == QStringLiteral("SOFTMAX"));
+    CHECK(layers.data(layers.index(1, LayerErrorModel::Op), LayerErrorModel::LayerRole).toInt() == 2);
+    CHECK(layers.data(layers.index(0, LayerErrorModel::PerLayerSqnr), LayerErrorModel::SortRole).toDouble() == Approx(12.5));
 
     OutputTableModel outputs;
     QAbstractItemModelTester t2(&outputs, QAbstractItemModelTester::FailureReportingMode::Fatal);

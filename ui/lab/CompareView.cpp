@@ -2,6 +2,7 @@
 
 #include "graph/GraphPage.h"
 #include "graph/GraphView.h"
+#include "lab/LayerErrorModel.h"
 #include "lab/OutputTableModel.h"
 #include "layout/ModelGraph.h"
 
@@ -22,6 +23,7 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace ql::ui {
@@ -40,7 +42,16 @@ QWidget* pane(QLabel* title, GraphView* view, QWidget* parent) {
 QString dB(double v) { return std::isinf(v) ? QStringLiteral("exact") : QString::number(v, 'f', 1) + QStringLiteral(" dB"); }
 } // namespace
 
-CompareView::CompareView(QWidget* parent) : QWidget(parent), m_jobs(new JobRunner(this)) {
+namespace {
+// What the per-layer job hands back: the comparison and the heat map of each pane.
+struct LayerSnapshot {
+    std::shared_ptr<const analysis::CompareResult> result;
+    std::shared_ptr<const std::vector<double>> floatHeat, quantHeat; // per operator, NaN = none
+    std::string error;
+};
+} // namespace
+
+CompareView::CompareView(QWidget* parent) : QWidget(parent), m_jobs(new JobRunner(this)), m_layerJobs(new JobRunner(this)) {
     auto* top = new QVBoxLayout(this);
     auto* bar = new QHBoxLayout;
     bar->addWidget(new QLabel(tr("Input"), this));
@@ -101,13 +112,30 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent), m_jobs(new JobRunne
     m_outputView->horizontalHeader()->setStretchLastSection(true);
     ol->addWidget(m_outputView, 3);
     m_tabs->addTab(outTab, tr("Outputs"));
-    m_layerTab = new QLabel(tr("Per-layer error table and error heat map: waiting for the comparison engine "
-                               "(core/analysis/Compare.h, ErrorMetrics.h), which is not in this build yet."),
-                            m_tabs);
-    m_layerTab->setObjectName(QStringLiteral("layerErrorHook"));
-    static_cast<QLabel*>(m_layerTab)->setWordWrap(true);
-    static_cast<QLabel*>(m_layerTab)->setAlignment(Qt::AlignCenter);
-    m_tabs->addTab(m_layerTab, tr("Per-layer error"));
+    auto* layerTab = new QWidget(m_tabs);
+    auto* ll = new QVBoxLayout(layerTab);
+    m_layerStatus = new QLabel(tr("The per-layer error follows the outputs."), layerTab);
+    m_layerStatus->setWordWrap(true);
+    m_layers = new LayerErrorModel(this);
+    auto* layerProxy = new QSortFilterProxyModel(this);
+    layerProxy->setSourceModel(m_layers);
+    layerProxy->setSortRole(LayerErrorModel::SortRole);
+    m_layerView = new QTableView(layerTab);
+    m_layerView->setObjectName(QStringLiteral("layerTable"));
+    m_layerView->setModel(layerProxy);
+    m_layerView->setSortingEnabled(true);
+    m_layerView->sortByColumn(-1, Qt::AscendingOrder);
+    m_layerView->verticalHeader()->hide();
+    m_layerView->horizontalHeader()->setStretchLastSection(true);
+    m_layerView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_layerView->setSelectionMode(QAbstractItemView::SingleSelection);
+    ll->addWidget(m_layerStatus);
+    ll->addWidget(m_layerView, 1);
+    m_tabs->addTab(layerTab, tr("Per-layer error"));
+    connect(m_layerView, &QTableView::clicked, this, &CompareView::onLayerRow);
+    connect(m_layerJobs, &JobRunner::progressed, this, [this](const QString& stage, double f, qint64, qint64 remaining) {
+        m_layerStatus->setText(tr("Per-layer error: %1 (%2 %, %3 s left)").arg(stage).arg(int(f * 100)).arg(remaining < 0 ? QStringLiteral("?") : QString::number(remaining / 1000)));
+    });
     vsplit->addWidget(m_tabs);
     vsplit->setStretchFactor(0, 3);
     vsplit->setStretchFactor(1, 2);
@@ -149,17 +177,84 @@ QString CompareView::dataSource() const { return m_source->text().trimmed(); }
 void CompareView::setSampleIndex(int index) { m_sample->setValue(index); }
 void CompareView::refresh() { start(false); }
 
-void CompareView::setLayerErrorWidget(QWidget* widget) {
-    const int i = m_tabs->indexOf(m_layerTab);
-    m_tabs->removeTab(i);
-    m_layerTab->deleteLater();
-    m_layerTab = widget;
-    m_tabs->insertTab(i, widget, tr("Per-layer error"));
+void CompareView::startLayerErrors() {
+    m_layersFilled = false;
+    m_layerError.clear();
+    m_layers->resetData(nullptr);
+    auto a = m_floatModel, b = m_quantModel;
+    const std::string spec = dataSource().toStdString();
+    analysis::CompareOptions options;
+    options.data.maxSamples = m_layerSamples;
+    m_layerStatus->setText(tr("Per-layer error: starting..."));
+    m_layerJobs->run<LayerSnapshot>(tr("Per-layer error"), [a, b, spec, options](const Progress& progress) {
+        auto snap = std::make_shared<LayerSnapshot>();
+        auto r = analysis::compareModels(a, b, spec, options, progress);
+        if (!r) {
+            snap->error = r.message();
+            return std::shared_ptr<const LayerSnapshot>(snap);
+        }
+        // Heat: 60 dB - per-layer SQNR clamped to [0, 60] (hot = more error added here).
+        auto heatOf = [](const analysis::LayerComparison& l) {
+            const double db = l.hasPerLayer ? l.perLayer.sqnrDb : l.accumulated.sqnrDb;
+            return std::isnan(db) ? std::nan("") : std::clamp(60.0 - db, 0.0, 60.0);
+        };
+        auto fh = std::make_shared<std::vector<double>>(a->subgraphs[0].operators.size(), std::nan(""));
+        auto qh = std::make_shared<std::vector<double>>(b->subgraphs[0].operators.size(), std::nan(""));
+        for (const auto& l : r->layers) {
+            if (l.conversion) continue;
+            if (l.quantOp.valid() && l.quantOp.index() < qh->size()) (*qh)[l.quantOp.index()] = heatOf(l);
+            if (l.refOp.valid() && l.refOp.index() < fh->size()) (*fh)[l.refOp.index()] = heatOf(l);
+        }
+        snap->floatHeat = fh;
+        snap->quantHeat = qh;
+        snap->result = std::make_shared<const analysis::CompareResult>(std::move(*r));
+        return std::shared_ptr<const LayerSnapshot>(snap);
+    }, [this](std::shared_ptr<const LayerSnapshot> snap) {
+        m_layersFilled = true;
+        if (!snap->result) {
+            m_layerError = QString::fromStdString(snap->error);
+            m_layerStatus->setText(tr("Per-layer error failed: %1").arg(m_layerError));
+            emit layerErrorsFilled();
+            return;
+        }
+        m_layers->resetData(snap->result);
+        m_left->setOperatorValues(snap->floatHeat);
+        m_right->setOperatorValues(snap->quantHeat);
+        m_left->setOverlay(Overlay::Value);
+        m_right->setOverlay(Overlay::Value);
+        const auto worst = analysis::worstLayers(*snap->result, 1);
+        QString text = tr("%1 samples of %2. Per-layer: the error each operator adds when fed the quantized float inputs; "
+                          "accumulated: the error so far. Graphs: heat = 60 dB - per-layer SQNR.")
+                           .arg(snap->result->samples)
+                           .arg(QString::fromStdString(snap->result->dataDescription));
+        if (!worst.empty()) {
+            const auto& w = snap->result->layers[worst[0]];
+            text += tr(" Worst: #%1 %2 (%3).").arg(w.quantOp.index()).arg(QString::fromStdString(w.opType),
+                                                                          QString::fromStdString(analysis::formatDb(w.perLayer.sqnrDb)));
+        }
+        m_layerStatus->setText(text);
+        emit layerErrorsFilled();
+    });
+}
+
+void CompareView::onLayerRow(const QModelIndex& index) {
+    const auto result = m_layers->result();
+    if (!result || !index.isValid()) return;
+    const int li = index.data(LayerErrorModel::LayerRole).toInt();
+    const auto& l = result->layers[size_t(li)];
+    m_syncing = true;
+    if (l.quantOp.valid() && m_right->snapshot() && l.quantOp.index() < m_right->snapshot()->scene->graph.nodeOfOperator.size())
+        m_right->selectNode(m_right->snapshot()->scene->graph.nodeOfOperator[l.quantOp.index()], true);
+    if (l.refOp.valid() && m_left->snapshot() && l.refOp.index() < m_left->snapshot()->scene->graph.nodeOfOperator.size())
+        m_left->selectNode(m_left->snapshot()->scene->graph.nodeOfOperator[l.refOp.index()], true);
+    m_syncing = false;
+    if (l.refOp.valid()) emit floatOperatorSelected(l.refOp);
 }
 
 void CompareView::start(bool layout) {
     if (!m_floatModel || !m_quantModel) return;
     m_filled = false;
+    m_layerJobs->cancel();
     auto a = m_floatModel, b = m_quantModel;
     const std::string spec = dataSource().toStdString();
     const size_t sample = size_t(m_sample->value());
@@ -200,6 +295,7 @@ void CompareView::onSnapshot(std::shared_ptr<const CompareSnapshot> snap) {
     m_filled = true;
     if (!m_error.isEmpty()) emit failed(m_error);
     emit filled();
+    if (m_result) startLayerErrors();
 }
 
 void CompareView::showResult() {

@@ -5,11 +5,14 @@
 // shown as an image when it is one, the outputs side by side with their differences, SQNR and
 // top-k. Layout and inference run in one job; the tables are filled from its snapshot.
 //
-// Per-layer error: a hook (setLayerErrorWidget) for the comparison engine of core/analysis
-// (Compare.h / ErrorMetrics.h), which had not landed when this view was written.
+// Results arrive in stages: first the graphs and the outputs (filled()), then, from a second
+// job, the per-layer error of core/analysis/Compare.h over the first samples of the source
+// (layerErrorsFilled()): a sortable table (a click selects the layer in both panes) and the
+// error heat map on both graphs (the "value" overlay: 60 dB - per-layer SQNR, hot = worse).
 
 #include "JobRunner.h"
 #include "Snapshots.h"
+#include "analysis/Compare.h"
 #include "lab/SideBySide.h"
 
 #include <QWidget>
@@ -26,6 +29,7 @@ class QTableView;
 namespace ql::ui {
 
 class GraphView;
+class LayerErrorModel;
 class OutputTableModel;
 
 struct CompareSnapshot {
@@ -57,11 +61,16 @@ public:
     QString errorText() const { return m_error; }
     // Selects an operator of the float model in both panes.
     void selectFloatOperator(OperatorIndex op);
-    // Replaces the per-layer error tab's placeholder.
-    void setLayerErrorWidget(QWidget* widget);
+    // Samples of the source used for the per-layer error (default 8).
+    void setLayerErrorSamples(size_t n) { m_layerSamples = n; }
+    LayerErrorModel* layerErrors() const { return m_layers; }
+    bool isLayerErrorsFilled() const { return m_layersFilled; }
+    QString layerErrorText() const { return m_layerError; }
+    QTableView* layerTable() const { return m_layerView; }
 
 signals:
     void filled();                                  // graphs and outputs are shown
+    void layerErrorsFilled();                       // the per-layer table and heat map are shown
     void failed(const QString& message);
     void floatOperatorSelected(ql::OperatorIndex op); // for "keep in float"
 
@@ -71,6 +80,8 @@ private:
     void syncView(GraphView* from, GraphView* to);
     void onNodeClicked(bool fromLeft, int node);
     void showResult();
+    void startLayerErrors();
+    void onLayerRow(const QModelIndex& index);
 
     std::shared_ptr<const Model> m_floatModel, m_quantModel;
     QString m_floatPath, m_quantPath;
@@ -78,6 +89,9 @@ private:
     std::shared_ptr<const lab::SideBySideResult> m_result;
     QString m_error;
     bool m_filled = false;
+    bool m_layersFilled = false;
+    size_t m_layerSamples = 8;
+    QString m_layerError;
     bool m_syncing = false;
 
     JobRunner* m_jobs;
@@ -93,7 +107,10 @@ private:
     QLabel* m_summary;
     QTableView* m_outputView;
     OutputTableModel* m_outputs;
-    QWidget* m_layerTab;
+    JobRunner* m_layerJobs;
+    LayerErrorModel* m_layers;
+    QTableView* m_layerView;
+    QLabel* m_layerStatus;
     QLabel* m_status;
 };
 
