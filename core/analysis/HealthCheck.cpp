@@ -335,6 +335,13 @@ private:
         }
         if (!m_sg.producer[ti.index()].valid()) return; // graph inputs: the caller chooses their range
         if (inheritsParams(m_sg, ti)) return;           // the same range as its input: reported there
+        {
+            // The QUANTIZE of a float graph input carries the input's range, which the caller chooses.
+            const Operator& p = m_sg.op(m_sg.producer[ti.index()]);
+            if (p.op == BuiltinOp::QUANTIZE && !p.inputs.empty() && p.inputs[0].valid() &&
+                !m_sg.producer[p.inputs[0].index()].valid())
+                return;
+        }
         if (z == qmin && canBeNegative(m_model, m_sg, ti))
             add(Severity::Warning, "zero-point", owner, ti,
                 "zero point " + std::to_string(z) + " = qmin: representable range [0, " + fmt("%.4g", t.quant.scale[0] * double(qmax - z)) +
