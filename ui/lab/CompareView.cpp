@@ -109,6 +109,7 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent), m_jobs(new JobRunne
     m_outputView->setSortingEnabled(true);
     m_outputView->sortByColumn(-1, Qt::AscendingOrder);
     m_outputView->verticalHeader()->hide();
+    m_outputView->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     m_outputView->horizontalHeader()->setStretchLastSection(true);
     ol->addWidget(m_outputView, 3);
     m_tabs->addTab(outTab, tr("Outputs"));
@@ -126,6 +127,7 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent), m_jobs(new JobRunne
     m_layerView->setSortingEnabled(true);
     m_layerView->sortByColumn(-1, Qt::AscendingOrder);
     m_layerView->verticalHeader()->hide();
+    m_layerView->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     m_layerView->horizontalHeader()->setStretchLastSection(true);
     m_layerView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_layerView->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -286,8 +288,11 @@ void CompareView::onSnapshot(std::shared_ptr<const CompareSnapshot> snap) {
         m_right->setSnapshot(snap->right);
         m_leftToRight = snap->leftToRight;
         m_rightToLeft = snap->rightToLeft;
+        // each pane fitted on its own; the panes follow each other from the first user move
+        m_syncing = true;
         m_left->fitToWindow();
-        syncView(m_left, m_right);
+        m_right->fitToWindow();
+        m_syncing = false;
     }
     m_result = snap->result;
     m_error = QString::fromStdString(snap->error);
@@ -350,12 +355,36 @@ void CompareView::syncView(GraphView* from, GraphView* to) {
     m_syncing = true;
     // Same zoom; the same point relative to each layout's extent (the quantized graph has
     // extra QUANTIZE/DEQUANTIZE nodes, so absolute positions differ).
-    const auto& la = from->snapshot()->scene->layout;
-    const auto& lb = to->snapshot()->scene->layout;
+    // The operator nearest the centre of `from` is centred in `to` (its counterpart by tensor
+    // name), with the same offset; without a counterpart, the same point relative to each
+    // layout's extent (the graphs differ by QUANTIZE / DEQUANTIZE nodes).
+    const auto& sa = *from->snapshot()->scene;
+    const auto& sb = *to->snapshot()->scene;
+    const auto& map = from == m_left ? m_leftToRight : m_rightToLeft;
     const QPointF c = from->visibleSceneRect().center();
-    const double fx = la.width > 0 ? c.x() / la.width : 0.5, fy = la.height > 0 ? c.y() / la.height : 0.5;
+    int best = -1;
+    double bestDist = 0;
+    for (size_t n = 0; n < sa.graph.nodes.size(); ++n) {
+        const auto& gn = sa.graph.nodes[n];
+        if (gn.kind != layout::GraphNode::Kind::Operator || !gn.op.valid() || gn.op.index() >= map.size() || !map[gn.op.index()].valid())
+            continue;
+        const auto& r = sa.layout.nodes[n];
+        const double dx = r.x + r.width / 2 - c.x(), dy = r.y + r.height / 2 - c.y();
+        if (best < 0 || dx * dx + dy * dy < bestDist) {
+            best = int(n);
+            bestDist = dx * dx + dy * dy;
+        }
+    }
     to->zoomBy(from->scale() / to->scale(), to->rect().center());
-    to->centerOn(QPointF(fx * lb.width, fy * lb.height));
+    const size_t other = best >= 0 ? map[sa.graph.nodes[size_t(best)].op.index()].index() : 0;
+    if (best >= 0 && other < sb.graph.nodeOfOperator.size() && sb.graph.nodeOfOperator[other] >= 0) {
+        const auto& ra = sa.layout.nodes[size_t(best)];
+        const auto& rb = sb.layout.nodes[size_t(sb.graph.nodeOfOperator[other])];
+        to->centerOn(QPointF(rb.x + rb.width / 2 + (c.x() - ra.x - ra.width / 2), rb.y + rb.height / 2 + (c.y() - ra.y - ra.height / 2)));
+    } else {
+        const double fx = sa.layout.width > 0 ? c.x() / sa.layout.width : 0.5, fy = sa.layout.height > 0 ? c.y() / sa.layout.height : 0.5;
+        to->centerOn(QPointF(fx * sb.layout.width, fy * sb.layout.height));
+    }
     m_syncing = false;
 }
 

@@ -251,12 +251,10 @@ void WizardPage::showQuestion(Question q) {
     m_title->setText(qs(s.title));
     m_prompt->setText(qs(s.prompt));
     m_explanation->setText(qs(m_teaching ? s.teaching : s.explanation));
-    for (QAbstractButton* b : m_choices->buttons()) {
-        m_choices->removeButton(b);
-        b->deleteLater();
-    }
+    // The old choices go at once (never the sender: answers arrive through Next or choose()).
+    for (QAbstractButton* b : m_choices->buttons()) m_choices->removeButton(b);
     while (QLayoutItem* item = m_choicesLayout->takeAt(0)) {
-        if (item->widget()) item->widget()->deleteLater();
+        delete item->widget();
         delete item;
     }
     for (size_t i = 0; i < s.choices.size(); ++i) {
