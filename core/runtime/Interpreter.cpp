@@ -66,6 +66,11 @@ struct Interpreter::SubgraphState {
     std::vector<std::unique_ptr<OpKernel>> kernels;
     std::vector<std::unique_ptr<KernelContext>> contexts;
     std::vector<std::vector<std::vector<int32_t>>> preparedShapes; // input shapes seen by prepare
+    // Constant folding: per operator, evaluated at prepare; per tensor, output of such an
+    // operator (own storage, outside the arena); per tensor, a folded tensor whose bytes the
+    // input hook may have changed since they were computed (its operator runs again).
+    std::vector<uint8_t> folded, foldedTensor, stale;
+    size_t foldedBytes = 0, foldedOperators = 0;
     bool prepared = false, preparing = false, running = false;
 };
 
@@ -167,6 +172,8 @@ Status Interpreter::prepareSubgraph(size_t index) {
     st.own.resize(nt);
     st.live.assign(nt, 0);
     st.initialVariables.resize(nt);
+    st.foldedTensor.assign(nt, 0);
+    st.stale.assign(nt, 0);
 
     for (size_t i = 0; i < nt; ++i) {
         const Tensor& src = sg.tensors[i];
@@ -213,6 +220,7 @@ Status Interpreter::prepareSubgraph(size_t index) {
     st.kernels.resize(nops);
     st.contexts.resize(nops);
     st.preparedShapes.resize(nops);
+    st.folded.assign(nops, 0);
     for (size_t o = 0; o < nops; ++o) {
         const Operator& op = sg.operators[o];
         auto kernel = registry.make(op);
@@ -241,6 +249,7 @@ Status Interpreter::prepareSubgraph(size_t index) {
             st.preparing = false;
             return s;
         }
+        if (foldable(index, o)) foldOperator(index, o);
     }
     if (Status s = planSubgraph(index); !s) {
         st.preparing = false;
@@ -269,6 +278,98 @@ Status Interpreter::prepareOperator(size_t index, size_t o) {
     return {};
 }
 
+namespace {
+
+// Operators that are not pure functions of their inputs: control flow runs subgraphs (and
+// CALL_ONCE initialises variables), resource operators have state, random operators differ
+// per run. Custom operators are unknown and never folded either.
+bool hasSideEffects(BuiltinOp op) {
+    switch (op) {
+    case BuiltinOp::CUSTOM:
+    case BuiltinOp::WHILE:
+    case BuiltinOp::IF:
+    case BuiltinOp::CALL:
+    case BuiltinOp::CALL_ONCE:
+    case BuiltinOp::VAR_HANDLE:
+    case BuiltinOp::READ_VARIABLE:
+    case BuiltinOp::ASSIGN_VARIABLE:
+    case BuiltinOp::HASHTABLE:
+    case BuiltinOp::HASHTABLE_FIND:
+    case BuiltinOp::HASHTABLE_IMPORT:
+    case BuiltinOp::HASHTABLE_SIZE:
+    case BuiltinOp::HASHTABLE_LOOKUP:
+    case BuiltinOp::RANDOM_STANDARD_NORMAL:
+    case BuiltinOp::RANDOM_UNIFORM:
+    case BuiltinOp::MULTINOMIAL:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool contains(const std::vector<TensorIndex>& list, TensorIndex t) { return std::find(list.begin(), list.end(), t) != list.end(); }
+
+} // namespace
+
+// An operator can be folded when it is pure and every tensor it reads is constant data or the
+// output of an operator folded before it; none of its tensors is a variable or an input or
+// output of the subgraph (those change between runs or must stay writable by the caller).
+bool Interpreter::foldable(size_t index, size_t o) const {
+    if (!m_options.foldConstants) return false;
+    const SubgraphState& st = *m_subgraphs[index];
+    const Subgraph& sg = m_model->subgraphs[index];
+    const Operator& op = sg.operators[o];
+    if (hasSideEffects(op.op) || op.outputs.empty()) return false;
+    size_t readsSomething = 0;
+    for (TensorIndex t : op.inputs) {
+        if (!t.valid()) continue;
+        const RtTensor& x = st.tensors[t.index()];
+        if (x.variable || !(x.constant || st.foldedTensor[t.index()]) || contains(sg.inputs, t) || contains(sg.outputs, t)) return false;
+        ++readsSomething;
+    }
+    if (!readsSomething) return false;
+    for (TensorIndex t : op.outputs)
+        if (st.tensors[t.index()].variable || contains(sg.inputs, t) || contains(sg.outputs, t)) return false;
+    return true;
+}
+
+// Gives the operator's outputs their own storage and evaluates it now. When the eval fails,
+// the operator stays unfolded (its error then comes from invoke, as without folding).
+bool Interpreter::foldOperator(size_t index, size_t o) {
+    SubgraphState& st = *m_subgraphs[index];
+    KernelContext& ctx = *st.contexts[o];
+    const Operator& op = m_model->subgraphs[index].operators[o];
+    for (TensorIndex t : op.outputs) {
+        RtTensor& out = st.tensors[t.index()];
+        out.bytes = bytesFor(out);
+        st.own[t.index()] = allocateAligned(out.bytes);
+        out.data = st.own[t.index()].get();
+        st.capacity[t.index()] = out.bytes;
+        st.foldedTensor[t.index()] = 1;
+    }
+    // A data-dependent output (resizeOutputNow) moves into new own storage during the eval;
+    // that storage is counted as folded, not dynamic.
+    const size_t dynamicBefore = st.dynamicBytes;
+    const bool ok = static_cast<bool>(st.kernels[o]->eval(ctx));
+    st.dynamicBytes = dynamicBefore;
+    for (TensorIndex t : op.outputs) {
+        RtTensor& out = st.tensors[t.index()];
+        if (ok) {
+            st.live[t.index()] = 1;
+            st.foldedBytes += st.capacity[t.index()];
+            continue;
+        }
+        st.own[t.index()].reset();
+        out.data = nullptr;
+        out.bytes = bytesFor(out);
+        st.capacity[t.index()] = 0;
+        st.foldedTensor[t.index()] = 0;
+    }
+    st.folded[o] = ok ? 1 : 0;
+    st.foldedOperators += ok ? 1 : 0;
+    return ok;
+}
+
 Status Interpreter::planSubgraph(size_t index) {
     SubgraphState& st = *m_subgraphs[index];
     const Subgraph& sg = m_model->subgraphs[index];
@@ -277,7 +378,7 @@ Status Interpreter::planSubgraph(size_t index) {
     const int end = std::max(nops - 1, 0);
     std::vector<int> first(nt, INT_MAX), last(nt, -1);
     std::vector<uint8_t> produced(nt, 0), whole(nt, 0);
-    auto planned = [&](size_t t) { return !st.tensors[t].constant && !st.tensors[t].variable; };
+    auto planned = [&](size_t t) { return !st.tensors[t].constant && !st.tensors[t].variable && !st.foldedTensor[t]; };
     for (int o = 0; o < nops; ++o) {
         const Operator& op = sg.operators[static_cast<size_t>(o)];
         for (TensorIndex t : op.outputs) {
@@ -341,6 +442,7 @@ RtTensor& Interpreter::tensor(TensorIndex t) { return m_subgraphs[0]->tensors[t.
 const RtTensor& Interpreter::tensor(TensorIndex t) const { return m_subgraphs[0]->tensors[t.index()]; }
 size_t Interpreter::tensorCount() const { return m_subgraphs[0]->tensors.size(); }
 bool Interpreter::isLive(TensorIndex t) const { return m_subgraphs[0]->live[t.index()] != 0 && m_subgraphs[0]->tensors[t.index()].data; }
+bool Interpreter::isFolded(OperatorIndex op) const { return op.valid() && op.index() < m_subgraphs[0]->folded.size() && m_subgraphs[0]->folded[op.index()]; }
 
 const RtTensor& Interpreter::subgraphTensor(size_t index, TensorIndex t) const { return m_subgraphs[index]->tensors[t.index()]; }
 
@@ -381,12 +483,15 @@ Status Interpreter::invokeSubgraph(size_t index, const Observer& observer) {
         return makeError("subgraph " + std::to_string(index) + " is already running; recursive calls are not supported");
     st.running = true;
     Status result;
+    const Operator* ops = m_model->subgraphs[index].operators.data();
     for (size_t o = 0; o < st.kernels.size() && result; ++o) {
         KernelContext& ctx = *st.contexts[o];
+        const bool folded = st.folded[o] != 0;
         // An input changed shape since prepare (dynamic upstream output, subgraph called with
-        // other shapes): prepare again, as TFLite does after a resize.
+        // other shapes): prepare again, as TFLite does after a resize. Folded operators read
+        // constants only, whose shapes never change.
         const auto& seen = st.preparedShapes[o];
-        for (size_t i = 0; i < ctx.inputCount(); ++i) {
+        for (size_t i = 0; i < ctx.inputCount() && !folded; ++i) {
             if (ctx.input(i) && ctx.input(i)->shape != seen[i]) {
                 result = prepareOperator(index, o);
                 break;
@@ -397,8 +502,24 @@ Status Interpreter::invokeSubgraph(size_t index, const Observer& observer) {
             std::vector<RtTensor*> ins;
             for (size_t i = 0; i < ctx.inputCount(); ++i) ins.push_back(ctx.input(i));
             (*m_inputHook)(InputEvent{index, OperatorIndex{o}, std::span<RtTensor* const>(ins)});
+            // The hook may have overwritten folded inputs: they hold their folded value again
+            // only after their operator runs again.
+            for (TensorIndex t : ops[o].inputs)
+                if (t.valid() && st.foldedTensor[t.index()]) st.stale[t.index()] = 1;
         }
-        result = st.kernels[o]->eval(ctx);
+        if (!folded) {
+            result = st.kernels[o]->eval(ctx);
+        } else {
+            // Skip the eval unless an input or output differs from its folded value. Outputs
+            // computed from a changed input differ themselves until recomputed from clean ones.
+            bool staleIn = false, staleOut = false;
+            for (TensorIndex t : ops[o].inputs) staleIn = staleIn || (t.valid() && st.stale[t.index()]);
+            for (TensorIndex t : ops[o].outputs) staleOut = staleOut || st.stale[t.index()];
+            if (staleIn || staleOut) {
+                result = st.kernels[o]->eval(ctx);
+                for (TensorIndex t : ops[o].outputs) st.stale[t.index()] = staleIn ? 1 : 0;
+            }
+        }
         if (result && observer) {
             std::vector<RtTensor*> outs;
             for (size_t i = 0; i < ctx.outputCount(); ++i) outs.push_back(&ctx.output(i));
@@ -443,6 +564,8 @@ MemoryStats Interpreter::memoryStats() const {
         m.variableBytes += sg->variableBytes;
         m.dynamicBytes += sg->dynamicBytes;
         m.constantBytes += sg->constantBytes;
+        m.foldedBytes += sg->foldedBytes;
+        m.foldedOperators += sg->foldedOperators;
     }
     return m;
 }

@@ -14,6 +14,18 @@
 //
 // An observer sees every operator's outputs as soon as they are computed (calibration and
 // per-layer analysis plug in there), including operators of subgraphs called by control flow.
+//
+// Constant folding (InterpreterOptions::foldConstants, on by default): an operator whose
+// inputs are all constant (model data or outputs of other folded operators; no variable, no
+// subgraph input or output among its tensors) and that is deterministic (every builtin but
+// control flow, resource and random operators; no custom operator) is evaluated once at
+// prepare (TFLite's dequantize.cc does the same for a constant input: persistent output,
+// computed on the first Eval only). Its outputs are persistent tensors outside the arena
+// (MemoryStats::foldedBytes, not arenaBytes). Invoke skips its eval but still calls the
+// input hook and the observer for it, so observers see the same values as without folding. A folded tensor handed to the input hook may have been overwritten: its
+// operator is evaluated again at that operator's place in the next invoke (and an operator
+// folded on top of it is evaluated again in the same invoke), so results stay identical to
+// the unfolded run. Observers and callers must not write tensors (they are read-only views).
 
 #include "model/Model.h"
 #include "runtime/Kernel.h"
@@ -51,6 +63,9 @@ struct InterpreterOptions {
     // Keep every tensor alive (no arena reuse) so that all of them are readable after invoke
     // (`run --all-tensors`, per-layer analysis that reads tensors after the run).
     bool keepAllTensors = false;
+    // Evaluate operators with only constant inputs once at prepare (see the file comment).
+    // Off gives the plain run, e.g. to check that folding changes no byte.
+    bool foldConstants = true;
 };
 
 struct MemoryStats {
@@ -59,6 +74,8 @@ struct MemoryStats {
     size_t variableBytes = 0; // state of variable tensors
     size_t dynamicBytes = 0;  // outputs allocated at run time outside the arena
     size_t constantBytes = 0; // the model's constant data read by the subgraphs (not copied)
+    size_t foldedBytes = 0;   // outputs of operators folded at prepare, outside the arena
+    size_t foldedOperators = 0;
 };
 
 class Interpreter {
@@ -87,6 +104,8 @@ public:
     size_t tensorCount() const;
     // True if the tensor's bytes still hold its value after invoke (not reused by the arena).
     bool isLive(TensorIndex t) const;
+    // True if operator `op` of subgraph 0 was evaluated at prepare (constant folding).
+    bool isFolded(OperatorIndex op) const;
 
     Status invoke(const Observer& observer = {});
     // The same, calling `beforeEval` before each operator's eval (also in called subgraphs).
@@ -120,6 +139,8 @@ public:
 private:
     Interpreter(std::shared_ptr<const Model> model, InterpreterOptions options);
     Status prepareOperator(size_t index, size_t op);
+    bool foldable(size_t index, size_t op) const;
+    bool foldOperator(size_t index, size_t op);
     Status planSubgraph(size_t index);
     Status invokeSubgraph(size_t index, const Observer& observer);
     SubgraphState* stateOf(const RtTensor& t, size_t* tensorIndex);
