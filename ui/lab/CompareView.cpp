@@ -21,6 +21,7 @@
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -289,10 +290,16 @@ void CompareView::onSnapshot(std::shared_ptr<const CompareSnapshot> snap) {
         m_leftToRight = snap->leftToRight;
         m_rightToLeft = snap->rightToLeft;
         // each pane fitted on its own; the panes follow each other from the first user move
-        m_syncing = true;
-        m_left->fitToWindow();
-        m_right->fitToWindow();
-        m_syncing = false;
+        // fitted once the panes have their final size (after this event's layout pass)
+        QTimer::singleShot(0, this, [this] {
+            // the quantized pane is fitted (tall graphs: its top at a legible zoom) and the float
+            // pane follows it to the counterpart operators
+            m_syncing = true;
+            m_left->fitToWindow();
+            m_right->fitToWindow();
+            m_syncing = false;
+            syncView(m_right, m_left);
+        });
     }
     m_result = snap->result;
     m_error = QString::fromStdString(snap->error);
