@@ -8,6 +8,7 @@
 #include "Theme.h"
 #include "graph/GraphPage.h"
 #include "graph/GraphView.h"
+#include "lab/CompareView.h"
 #include "lab/LabWindow.h"
 
 #include <QApplication>
@@ -80,6 +81,9 @@ int runCompare(const QStringList& models, const QString& quant, const QString& p
     QElapsedTimer wait;
     wait.start();
     while (!filled && !failed && wait.elapsed() < 300000) QApplication::processEvents(QEventLoop::AllEvents, 20);
+    // the per-layer error and heat map arrive in a second stage
+    while (filled && !lab.compareView()->isLayerErrorsFilled() && wait.elapsed() < 300000)
+        QApplication::processEvents(QEventLoop::AllEvents, 20);
     int status = 0;
     if (!filled || !lab.lastError().isEmpty()) {
         std::fprintf(stderr, "quantlab: the comparison did not complete: %s\n", qPrintable(lab.lastError()));
