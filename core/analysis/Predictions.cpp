@@ -65,6 +65,7 @@ Result<PredictionSummary> comparePredictions(std::shared_ptr<const Model> floatM
 
     PredictionSummary out;
     std::vector<float> fScores, qScores;
+    std::vector<SamplePrediction> shared; // both models wrong; appended after the lost ones
     const size_t total = source.size();
     for (size_t s = 0; s < total; ++s) {
         if (progress.cancelled()) return makeError("cancelled");
@@ -100,13 +101,20 @@ Result<PredictionSummary> comparePredictions(std::shared_ptr<const Model> floatM
                 ++out.quantCorrect;
             } else {
                 ++out.mistakesTotal;
-                if (out.mistakes.size() < maxMistakes) {
+                const bool lost = p.floatClass == p.label;
+                out.lostByQuantization += lost ? 1 : 0;
+                std::vector<SamplePrediction>& group = lost ? out.mistakes : shared;
+                if (group.size() < maxMistakes) {
                     if (!sample->tensors.empty()) toPixels(sample->tensors[0], p);
-                    out.mistakes.push_back(std::move(p));
+                    group.push_back(std::move(p));
                 }
             }
         }
         progress("predicting", double(s + 1) / double(total));
+    }
+    for (SamplePrediction& p : shared) {
+        if (out.mistakes.size() >= maxMistakes) break;
+        out.mistakes.push_back(std::move(p));
     }
     return out;
 }

@@ -35,8 +35,11 @@ struct PredictionSummary {
     size_t samples = 0, labelled = 0;
     size_t floatCorrect = 0, quantCorrect = 0; // of the labelled samples
     size_t disagreements = 0;                  // floatClass != quantClass
-    std::vector<SamplePrediction> mistakes;    // labelled samples the quantized model gets wrong
-                                               // (source order, at most maxMistakes)
+    // Labelled samples the quantized model gets wrong, at most maxMistakes: first those the
+    // float model gets right (lost by quantization), then those both get wrong; source order
+    // within each group.
+    std::vector<SamplePrediction> mistakes;
+    size_t lostByQuantization = 0;             // quantized wrong, float right (all of them)
     size_t mistakesTotal = 0;                  // all of them, also beyond maxMistakes
 };
 

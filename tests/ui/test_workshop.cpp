@@ -123,6 +123,32 @@ TEST_CASE("workshop: training without the dataset says so", "[ui][workshop][trai
     CHECK(failure.contains(QStringLiteral("not installed")));
 }
 
+// Not part of the run ([.]): QL_WORKSHOP_SHOT=FILE.png QT_QPA_PLATFORM=xcb xvfb-run -a test_ui
+// "[workshop-shot]" trains 3 short epochs, compares the trained model and saves the page.
+TEST_CASE("workshop: screenshot after a short training and a comparison", "[.][workshop-shot]") {
+    const char* shot = std::getenv("QL_WORKSHOP_SHOT");
+    if (!shot || !haveFashionMnist()) {
+        WARN("skipped: QL_WORKSHOP_SHOT unset or " << kFashionDir << " absent");
+        return;
+    }
+    test::TempDir dir;
+    WorkshopPage page;
+    page.resize(1400, 1000);
+    page.show();
+    page.setTrainSettings(3, 1, 60);
+    page.setOutputPath(QString::fromStdString(dir.file("fashion_mnist_workshop.tflite")));
+    page.startTraining();
+    REQUIRE(waitUntil([&] { return !page.trainJobs()->isBusy(); }, 300000));
+    REQUIRE(page.model());
+    page.setCompareData({}, {}, 0);
+    bool finished = false;
+    QObject::connect(&page, &WorkshopPage::comparisonFinished, [&](bool) { finished = true; });
+    page.startCompare();
+    REQUIRE(waitUntil([&] { return finished; }, 300000));
+    for (int i = 0; i < 5; ++i) QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+    CHECK(page.grab().save(QString::fromLocal8Bit(shot)));
+}
+
 TEST_CASE("workshop: compare fills the table, the chart and the mistakes grid (demo model, bundled sample)",
           "[ui][workshop][compare]") {
     WorkshopPage page;

@@ -45,11 +45,13 @@ void MistakesGrid::resetData(std::shared_ptr<const CompareOutcome> snapshot) {
         return;
     }
     const analysis::PredictionSummary& p = m_data->predictions;
-    m_summary->setText(tr("int8 gets %1 of %2 labelled images wrong (float: %3); %4 answers differ from the float "
-                          "model's. Showing %5.")
+    m_summary->setText(tr("int8 gets %1 of %2 labelled images wrong (float: %3); %4 of them the float model gets "
+                          "right (shown first, float answer highlighted); %5 answers differ from the float model's. "
+                          "Showing %6.")
                            .arg(p.mistakesTotal)
                            .arg(p.labelled)
                            .arg(p.labelled - p.floatCorrect)
+                           .arg(p.lostByQuantization)
                            .arg(p.disagreements)
                            .arg(p.mistakes.size()));
     const QColor warn = palette().color(QPalette::Highlight);

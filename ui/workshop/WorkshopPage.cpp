@@ -68,8 +68,9 @@ WorkshopPage::WorkshopPage(QWidget* parent)
     m_mistakes = new workshop::MistakesGrid(mistakesBox);
     mv->addWidget(m_mistakes);
     split->addWidget(mistakesBox);
-    split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 2);
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 1);
+    split->setSizes({560, 340}); // the mistakes grid shows two rows of tiles
     layout->addWidget(split);
 
     connect(m_trainJobs, &JobRunner::progressed, this, &WorkshopPage::onTrainProgress);
@@ -156,8 +157,13 @@ QWidget* WorkshopPage::buildTrainBox() {
         g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 6));
         g->setName(names[i]);
     }
+    // The legend in a row of its own above the axes, so that it never hides a curve.
     m_trainPlot->legend->setVisible(true);
-    m_trainPlot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignRight | Qt::AlignVCenter);
+    m_trainPlot->plotLayout()->insertRow(0);
+    m_trainPlot->plotLayout()->addElement(0, 0, m_trainPlot->legend);
+    m_trainPlot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    m_trainPlot->legend->setBorderPen(Qt::NoPen);
+    m_trainPlot->plotLayout()->setRowStretchFactor(0, 0.001);
     v->addWidget(m_trainPlot, 1);
 
     auto* modelRow = new QHBoxLayout;
@@ -204,7 +210,8 @@ QWidget* WorkshopPage::buildCompareBox() {
     m_modeView->verticalHeader()->hide();
     m_modeView->horizontalHeader()->setStretchLastSection(true);
     m_modeView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_modeView->setMinimumHeight(150);
+    m_modeView->verticalHeader()->setDefaultSectionSize(m_modeView->fontMetrics().height() + 6);
+    m_modeView->setMinimumHeight(7 * (m_modeView->fontMetrics().height() + 6) + 8); // six modes, no scroll bar
     v->addWidget(m_modeView);
 
     m_accPlot = makePlot(box);
