@@ -114,7 +114,27 @@ ModelGraph buildModelGraph(const Model& model, SubgraphIndex subgraph, const Mod
     const Subgraph& sg = model.subgraphs[subgraph.index()];
     g.nodeOfOperator.assign(sg.operators.size(), -1);
     g.nodeOfTensor.assign(sg.tensors.size(), -1);
-    auto isConst = [&](TensorIndex t) { return t.valid() && t.index() < sg.tensors.size() && model.isConstant(sg.tensor(t)); };
+    auto isStored = [&](TensorIndex t) { return t.valid() && t.index() < sg.tensors.size() && model.isConstant(sg.tensor(t)); };
+    // A DEQUANTIZE of a stored constant (float16 or int8 weights in a float graph) is a
+    // constant too: with constants folded it gets no node of its own, its output is listed in
+    // the consumer like a stored weight, and selecting it selects that consumer.
+    std::vector<char> folded(sg.operators.size(), 0);
+    std::vector<char> subgraphOutput(sg.tensors.size(), 0);
+    for (TensorIndex t : sg.outputs)
+        if (t.valid() && t.index() < sg.tensors.size()) subgraphOutput[t.index()] = 1;
+    if (!options.showConstants)
+        for (size_t i = 0; i < sg.operators.size(); ++i) {
+            const Operator& op = sg.operators[i];
+            folded[i] = op.op == BuiltinOp::DEQUANTIZE && op.inputs.size() == 1 && isStored(op.inputs[0]) &&
+                        op.outputs.size() == 1 && op.outputs[0].valid() && op.outputs[0].index() < sg.tensors.size() &&
+                        !subgraphOutput[op.outputs[0].index()];
+        }
+    auto foldedProducer = [&](TensorIndex t) -> const Operator* {
+        if (!t.valid() || t.index() >= sg.producer.size()) return nullptr;
+        const OperatorIndex p = sg.producer[t.index()];
+        return p.valid() && p.index() < folded.size() && folded[p.index()] ? &sg.operators[p.index()] : nullptr;
+    };
+    auto isConst = [&](TensorIndex t) { return isStored(t) || foldedProducer(t) != nullptr; };
 
     for (TensorIndex t : sg.inputs) {
         if (!t.valid() || t.index() >= sg.tensors.size() || g.nodeOfTensor[t.index()] >= 0) continue;
@@ -138,6 +158,7 @@ ModelGraph buildModelGraph(const Model& model, SubgraphIndex subgraph, const Mod
     std::map<std::string, int> groupNode;
     for (size_t i = 0; i < sg.operators.size(); ++i) {
         const Operator& op = sg.operators[i];
+        if (folded[i]) continue;
         if (!groupOf[i].empty() && members[groupOf[i]] > 1) {
             auto [it, inserted] = groupNode.try_emplace(groupOf[i], int(g.nodes.size()));
             if (inserted) {
@@ -169,7 +190,9 @@ ModelGraph buildModelGraph(const Model& model, SubgraphIndex subgraph, const Mod
             for (size_t k = 0; k < op.inputs.size(); ++k) {
                 if (!isConst(op.inputs[k])) continue;
                 const Tensor& t = sg.tensor(op.inputs[k]);
-                lines.push_back(inputRole(op.op, k) + " ⟨" + shapeText(t.shape) + "⟩ " + std::string(typeName(t.type)));
+                const Operator* deq = foldedProducer(op.inputs[k]);
+                const std::string type(typeName(deq ? sg.tensor(deq->inputs[0]).type : t.type));
+                lines.push_back(inputRole(op.op, k) + " ⟨" + shapeText(t.shape) + "⟩ " + type + (deq ? " → dequantized" : ""));
             }
             if (lines.size() > options.maxDetailLines) {
                 const size_t more = lines.size() - options.maxDetailLines + 1;
@@ -181,6 +204,14 @@ ModelGraph buildModelGraph(const Model& model, SubgraphIndex subgraph, const Mod
         sizeNode(n, options);
         g.nodeOfOperator[i] = int(g.nodes.size());
         g.nodes.push_back(std::move(n));
+    }
+    for (size_t i = 0; i < sg.operators.size(); ++i) {
+        if (!folded[i]) continue;
+        const TensorIndex out = sg.operators[i].outputs[0];
+        if (out.index() < sg.consumers.size() && !sg.consumers[out.index()].empty()) {
+            const OperatorIndex c = sg.consumers[out.index()].front();
+            if (c.valid() && c.index() < g.nodeOfOperator.size()) g.nodeOfOperator[i] = g.nodeOfOperator[c.index()];
+        }
     }
     for (TensorIndex t : sg.outputs) {
         if (!t.valid() || t.index() >= sg.tensors.size()) continue;
@@ -213,6 +244,7 @@ ModelGraph buildModelGraph(const Model& model, SubgraphIndex subgraph, const Mod
     };
     for (size_t i = 0; i < sg.operators.size(); ++i) {
         const Operator& op = sg.operators[i];
+        if (folded[i]) continue;
         for (TensorIndex t : op.inputs) {
             if (!t.valid() || t.index() >= sg.tensors.size()) continue;
             if (isConst(t)) {

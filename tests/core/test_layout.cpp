@@ -7,6 +7,7 @@
 #include "layout/LayeredLayout.h"
 #include "layout/ModelGraph.h"
 #include "model/SyntheticModel.h"
+#include "quantize/Quantizer.h"
 #include "tflite/ModelReader.h"
 
 #include <catch2/catch.hpp>
@@ -215,4 +216,42 @@ TEST_CASE("graph scene: every shared model lays out", "[layout][shared]") {
             requireDownward(toLayoutGraph(scene->graph), scene->layout);
         }
     }
+}
+
+TEST_CASE("model graph: a DEQUANTIZE of stored float16 weights folds into its consumer", "[layout]") {
+    auto f16 = quantize::quantizeFloat16(test::makeSmallCnn());
+    REQUIRE(f16.ok());
+    const Model& model = f16->model;
+    const Subgraph& sg = model.subgraphs[0];
+    size_t dequantizes = 0;
+    for (const auto& op : sg.operators) dequantizes += op.op == BuiltinOp::DEQUANTIZE;
+    REQUIRE(dequantizes > 0);
+    ModelGraph g = buildModelGraph(model, SubgraphIndex{0}, {});
+    size_t opNodes = 0;
+    for (const auto& n : g.nodes) {
+        if (n.kind != GraphNode::Kind::Operator) continue;
+        ++opNodes;
+        CHECK(n.title != "DEQUANTIZE");
+    }
+    CHECK(opNodes == sg.operators.size() - dequantizes);
+    for (size_t i = 0; i < sg.operators.size(); ++i) {
+        const Operator& op = sg.operators[i];
+        REQUIRE(g.nodeOfOperator[i] >= 0);
+        if (op.op != BuiltinOp::DEQUANTIZE) continue;
+        // selecting the DEQUANTIZE selects its consumer, whose box lists the float16 weight
+        const OperatorIndex consumer = sg.consumers[op.outputs[0].index()].front();
+        CHECK(g.nodeOfOperator[i] == g.nodeOfOperator[consumer.index()]);
+        const auto& details = g.nodes[size_t(g.nodeOfOperator[i])].details;
+        bool listed = false;
+        for (const auto& d : details) listed |= d.find("float16 → dequantized") != std::string::npos;
+        CHECK(listed);
+    }
+    for (const auto& e : g.edges) CHECK(e.from != e.to);
+
+    ModelGraphOptions shown;
+    shown.showConstants = true; // shown on demand: every operator is a node again
+    ModelGraph g2 = buildModelGraph(model, SubgraphIndex{0}, shown);
+    size_t opNodes2 = 0;
+    for (const auto& n : g2.nodes) opNodes2 += n.kind == GraphNode::Kind::Operator;
+    CHECK(opNodes2 == sg.operators.size());
 }
