@@ -12,6 +12,7 @@
 #include "inspect/TensorPanel.h"
 #include "lab/LabWindow.h"
 #include "plots/HistogramPanel.h"
+#include "workshop/WorkshopPage.h"
 
 #include <QAction>
 #include <QApplication>
@@ -186,6 +187,24 @@ void MainWindow::createActions() {
         lab->raise();
     });
     openLab->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+
+    // The workshop (issue 8): the Fashion-MNIST exercise page.
+    QMenu* workshopMenu = menuBar()->addMenu(tr("&Workshop"));
+    workshopMenu->addAction(tr("&Fashion-MNIST exercise..."), this, [this] { showWorkshop(); });
+}
+
+WorkshopPage* MainWindow::showWorkshop() {
+    auto* page = findChild<WorkshopPage*>();
+    if (!page) {
+        page = new WorkshopPage(this);
+        page->setWindowFlag(Qt::Window);
+        connect(page, &WorkshopPage::modelTrained, this, [this](const QString& path) { openModel(path); });
+        if (m_loaded && m_loaded->model) page->setModel(m_loaded->model, QString::fromStdString(m_loaded->path));
+        else page->openDemo();
+    }
+    page->show();
+    page->raise();
+    return page;
 }
 
 void MainWindow::createStatusBar() {

@@ -26,6 +26,7 @@ class JobRunner;
 class ModelInfoModel;
 class OperatorPanel;
 class TensorPanel;
+class WorkshopPage;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -47,6 +48,8 @@ public:
     // Selects the first operator with quantized or constant weights (for screenshots).
     void selectInterestingOperator();
     void showView(View view);
+    // Opens (or raises) the workshop page, on the current model or else the bundled demo.
+    WorkshopPage* showWorkshop();
 
     // Hooks for later analyses: per-operator values of subgraph 0 for the colour overlay
     // (e.g. per-layer error), and activation samples from calibration for the histograms.

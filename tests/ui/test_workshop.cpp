@@ -4,12 +4,15 @@
 // bundled demo model on the bundled sample. With QL_WORKSHOP_SHOT=FILE.png the filled page is
 // saved there (run under xvfb-run with QT_QPA_PLATFORM=xcb to look at it).
 #include "TestSupport.h"
+#include "MainWindow.h"
 #include "lab/LabWindow.h"
 #include "workshop/MistakesGrid.h"
 #include "workshop/ModeAccuracyModel.h"
 #include "workshop/WorkshopPage.h"
 
 #include <QAbstractItemModelTester>
+#include <QAction>
+#include <QMenuBar>
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QPushButton>
@@ -52,6 +55,23 @@ TEST_CASE("workshop: the page builds and opens the demo model", "[ui][workshop]"
     page.openLab(); // the lab's wizard on the demo model
     REQUIRE(page.labWindow());
     CHECK(page.labWindow()->isVisible());
+}
+
+TEST_CASE("workshop: the main window's Workshop menu opens the page on the demo", "[ui][workshop]") {
+    MainWindow window;
+    QAction* entry = nullptr;
+    for (QAction* menu : window.menuBar()->actions())
+        if (menu->text() == QStringLiteral("&Workshop") && menu->menu())
+            for (QAction* a : menu->menu()->actions())
+                if (a->text().contains(QStringLiteral("Fashion-MNIST"))) entry = a;
+    REQUIRE(entry);
+    entry->trigger();
+    auto* page = window.findChild<WorkshopPage*>();
+    REQUIRE(page);
+    CHECK(page->isVisible());
+    REQUIRE(page->model()); // no model open in the window: the bundled demo
+    CHECK(page->modelPath().endsWith(QStringLiteral("fashion_mnist_demo.tflite")));
+    CHECK(window.showWorkshop() == page); // one page per window
 }
 
 TEST_CASE("workshop: a fraction of an epoch updates the plot and writes the model", "[ui][workshop][train]") {
