@@ -3,6 +3,8 @@
 //            [--data SRC [--calibrator C]]]
 //   quantlab MODEL --compare QUANT_MODEL [--screenshot PNG]   (the lab's side-by-side view)
 //   quantlab                 (opens the bundled Fashion-MNIST demo model)
+//   quantlab [MODEL] --workshop [--screenshot PNG]   (the Fashion-MNIST workshop page; with
+//            --screenshot: "Compare modes" on the bundled sample, then the page is saved)
 //   quantlab MODEL --bench   (prints the time to the first painted graph and pan/zoom fps)
 #include "MainWindow.h"
 #include "Theme.h"
@@ -10,6 +12,7 @@
 #include "graph/GraphView.h"
 #include "lab/CompareView.h"
 #include "lab/LabWindow.h"
+#include "workshop/WorkshopPage.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -97,6 +100,32 @@ int runCompare(const QStringList& models, const QString& quant, const QString& p
     return status;
 }
 
+// quantlab [MODEL] --workshop [--screenshot PNG]: the workshop page on MODEL or the bundled demo.
+int runWorkshop(const QStringList& models, const QString& png) {
+    ql::ui::MainWindow window;
+    if (!models.isEmpty()) {
+        window.openModel(models.first());
+        window.waitUntilIdle(120000);
+    }
+    ql::ui::WorkshopPage* page = window.showWorkshop();
+    if (png.isEmpty()) return QApplication::exec();
+    page->resize(1400, 1000);
+    page->setCompareData({}, {}, 0); // the bundled sample
+    bool finished = false, ok = false;
+    QObject::connect(page, &ql::ui::WorkshopPage::comparisonFinished, [&](bool good) { finished = true, ok = good; });
+    page->startCompare();
+    QElapsedTimer wait;
+    wait.start();
+    while (!finished && wait.elapsed() < 300000) QApplication::processEvents(QEventLoop::AllEvents, 20);
+    if (!ok) std::fprintf(stderr, "quantlab: the comparison did not complete: %s\n", qPrintable(page->compareStatus()));
+    for (int i = 0; i < 5; ++i) QApplication::processEvents(QEventLoop::AllEvents, 20);
+    if (!page->grab().save(png)) {
+        std::fprintf(stderr, "quantlab: could not write %s\n", qPrintable(png));
+        return 1;
+    }
+    return ok ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -130,12 +159,15 @@ int main(int argc, char** argv) {
     QCommandLineOption compare(QStringLiteral("compare"), QStringLiteral("Open MODEL and QUANT_MODEL side by side in the lab"),
                                QStringLiteral("quant_model"));
     parser.addOption(compare);
+    QCommandLineOption workshop(QStringLiteral("workshop"), QStringLiteral("Open the Fashion-MNIST workshop page"));
+    parser.addOption(workshop);
     parser.process(app);
 
     const bool scripted = parser.isSet(screenshot) || parser.isSet(bench);
     if (scripted) QCoreApplication::setOrganizationName(QStringLiteral("QuantLab-scripted")); // leave the user's settings alone
     ql::ui::Theme::apply(parser.isSet(dark) ? ql::ui::ThemeKind::Dark : ql::ui::ThemeKind::Light);
 
+    if (parser.isSet(workshop)) return runWorkshop(parser.positionalArguments(), parser.value(screenshot));
     if (parser.isSet(compare)) return runCompare(parser.positionalArguments(), parser.value(compare), parser.value(screenshot));
 
     ql::ui::MainWindow window;
