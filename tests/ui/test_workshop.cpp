@@ -6,6 +6,7 @@
 #include "TestSupport.h"
 #include "MainWindow.h"
 #include "lab/LabWindow.h"
+#include "lab/QuantizePanel.h"
 #include "workshop/MistakesGrid.h"
 #include "workshop/ModeAccuracyModel.h"
 #include "workshop/WorkshopPage.h"
@@ -21,6 +22,7 @@
 #include <catch2/catch.hpp>
 #include <qcustomplot.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 
@@ -55,6 +57,8 @@ TEST_CASE("workshop: the page builds and opens the demo model", "[ui][workshop]"
     page.openLab(); // the lab's wizard on the demo model
     REQUIRE(page.labWindow());
     CHECK(page.labWindow()->isVisible());
+    CHECK(page.labWindow()->quantizePanel()->floatModel() == page.model());
+    CHECK(page.labWindow()->quantizePanel()->dataSource().endsWith(QStringLiteral("fashion-mnist-sample-images-idx3-ubyte.gz")));
 }
 
 TEST_CASE("workshop: the main window's Workshop menu opens the page on the demo", "[ui][workshop]") {
@@ -167,6 +171,29 @@ TEST_CASE("workshop: screenshot after a short training and a comparison", "[.][w
     REQUIRE(waitUntil([&] { return finished; }, 300000));
     for (int i = 0; i < 5; ++i) QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
     CHECK(page.grab().save(QString::fromLocal8Bit(shot)));
+}
+
+// Not part of the run ([.]): the default comparison when Debian's data set is installed (2000
+// test images, calibration on 256 training images); prints the time it took.
+TEST_CASE("workshop: compare on the installed test set", "[.][workshop-full]") {
+    if (!haveFashionMnist()) {
+        WARN("skipped: " << kFashionDir << " is absent");
+        return;
+    }
+    WorkshopPage page;
+    REQUIRE(page.openDemo());
+    bool finished = false, ok = false;
+    QObject::connect(&page, &WorkshopPage::comparisonFinished, [&](bool good) { finished = true, ok = good; });
+    QElapsedTimer t;
+    t.start();
+    page.startCompare();
+    REQUIRE(waitUntil([&] { return finished; }, 600000));
+    REQUIRE(ok);
+    std::printf("workshop compare on the test set: %.1f s; %s\n", t.elapsed() / 1000.0, qPrintable(page.compareStatus()));
+    auto* modes = page.modeTable()->model();
+    for (int r = 0; r < modes->rowCount(); ++r)
+        std::printf("  %s %s\n", qPrintable(modes->index(r, 0).data().toString()), qPrintable(modes->index(r, 1).data().toString()));
+    CHECK(modes->rowCount() == 6);
 }
 
 TEST_CASE("workshop: compare fills the table, the chart and the mistakes grid (demo model, bundled sample)",

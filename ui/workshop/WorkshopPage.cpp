@@ -434,7 +434,10 @@ void WorkshopPage::openLab() {
         m_lab->setWindowFlag(Qt::Window);
     }
     m_lab->setFloatModel(m_model, m_modelPath);
-    if (!m_calibSpec.isEmpty()) m_lab->quantizePanel()->setDataSource(m_calibSpec);
+    // Calibration data for the panel: the bundled 256-image sample (the panel takes every
+    // sample of its source; the full training set would take minutes to calibrate on).
+    const workshop::DemoFiles demo = workshop::demoFiles();
+    if (!demo.sampleImages.empty()) m_lab->quantizePanel()->setDataSource(QString::fromStdString(demo.sampleImages));
     m_lab->showPage(LabWindow::Page::Wizard);
     m_lab->show();
     m_lab->raise();
