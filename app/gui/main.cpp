@@ -12,47 +12,22 @@
 #include "graph/GraphView.h"
 #include "lab/CompareView.h"
 #include "lab/LabWindow.h"
+#include "workshop/WorkshopJobs.h"
 #include "workshop/WorkshopPage.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QElapsedTimer>
 #include <QTimer>
-#include <QDir>
-#include <QFile>
-#include <QSaveFile>
-#include <QStandardPaths>
 
 #include <cstdio>
 
-// resources.qrc is compiled into the static ui library; nothing references it, so the linker
-// would drop it without this call (Q_INIT_RESOURCE must be used outside any namespace).
-static void initResources() { Q_INIT_RESOURCE(resources); }
-
 namespace {
 
-// The bundled demo (resources/models/fashion_mnist_demo.tflite and its labelled sample, embedded
-// by resources.qrc), copied to the cache folder once so that it opens like any file (the
-// reader maps files; it cannot map a Qt resource). Empty when the copy fails.
+// The bundled demo (resources/models/fashion_mnist_demo.tflite and its labelled sample),
+// copied out of the embedded resources into the cache folder (ui/workshop/WorkshopJobs.h).
 QString demoModelPath() {
-    initResources();
-    const QString dir = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + QStringLiteral("/demo");
-    if (!QDir().mkpath(dir)) return {};
-    const QStringList files = {QStringLiteral("models/fashion_mnist_demo.tflite"),
-                               QStringLiteral("data/fashion-mnist-sample-images-idx3-ubyte.gz"),
-                               QStringLiteral("data/fashion-mnist-sample-labels-idx1-ubyte.gz")};
-    for (const QString& f : files) {
-        QFile src(QStringLiteral(":/quantlab/") + f);
-        if (!src.open(QIODevice::ReadOnly)) return {};
-        const QByteArray bytes = src.readAll();
-        const QString dst = dir + QLatin1Char('/') + f.section(QLatin1Char('/'), -1);
-        QFile current(dst);
-        if (current.open(QIODevice::ReadOnly) && current.readAll() == bytes) continue; // up to date
-        current.close();
-        QSaveFile out(dst); // atomic: a crash never leaves half a model behind
-        if (!out.open(QIODevice::WriteOnly) || out.write(bytes) != bytes.size() || !out.commit()) return {};
-    }
-    return dir + QStringLiteral("/fashion_mnist_demo.tflite");
+    return QString::fromStdString(ql::ui::workshop::demoFiles().model);
 }
 
 // Pan and zoom through the graph with synchronous repaints; returns frames per second.

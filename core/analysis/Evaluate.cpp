@@ -50,15 +50,6 @@ Result<Runner> makeRunner(std::shared_ptr<const Model> model, int threads, const
     return r;
 }
 
-Status feed(rt::Interpreter& interp, const data::Sample& s) {
-    interp.resetVariables();
-    for (size_t i = 0; i < s.tensors.size(); ++i) {
-        Status st = interp.setInput(i, s.tensors[i].type, s.tensors[i].bytes);
-        if (!st) return st;
-    }
-    return Status::success();
-}
-
 } // namespace
 
 Result<data::Sample> convertSample(const data::Sample& s, const data::ModelInputInfo& from, const data::ModelInputInfo& to) {
@@ -87,6 +78,15 @@ Result<data::Sample> convertSample(const data::Sample& s, const data::ModelInput
         for (int64_t e = 0; e < n; ++e) data::storeReal(realValue(t, from.inputs[i], size_t(e)), dst, o.bytes.data() + size_t(e) * es);
     }
     return out;
+}
+
+Status feed(rt::Interpreter& interp, const data::Sample& s) {
+    interp.resetVariables();
+    for (size_t i = 0; i < s.tensors.size(); ++i) {
+        Status st = interp.setInput(i, s.tensors[i].type, s.tensors[i].bytes);
+        if (!st) return st;
+    }
+    return Status::success();
 }
 
 void appendOutputValues(const rt::RtTensor& t, std::vector<float>& out) {

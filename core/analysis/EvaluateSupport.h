@@ -3,6 +3,7 @@
 // checks' data pass; not part of the public analysis API.
 
 #include "analysis/Evaluate.h"
+#include "runtime/Interpreter.h"
 #include "runtime/RtTensor.h"
 
 #include <vector>
@@ -13,6 +14,9 @@ namespace ql::analysis {
 // quantization agree, else each element's real value stored in the other type
 // (data::storeReal: quantized with the input's scale and zero point).
 Result<data::Sample> convertSample(const data::Sample& s, const data::ModelInputInfo& from, const data::ModelInputInfo& to);
+
+// Resets the variables and sets every input of `interp` from the sample (one per input, in order).
+Status feed(rt::Interpreter& interp, const data::Sample& s);
 
 // Appends the tensor's values as floats (dequantized, r = scale * (q - zero_point)).
 void appendOutputValues(const rt::RtTensor& t, std::vector<float>& out);

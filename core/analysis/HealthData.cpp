@@ -184,7 +184,10 @@ Result<HealthReport> checkHealthWithData(std::shared_ptr<const Model> model, con
         const TensorIndex ti{int32_t(t)};
         if (inheritsParams(sg, ti)) continue; // the same values as its input, reported there
         const Tensor& x = sg.tensor(ti);
-        const auto [qmin, qmax] = quantizedRange(x.type);
+        // plain variables, not a structured binding: clang 14 (the sanitizer build) refuses
+        // binding captures in the lambda below
+        const std::pair<int32_t, int32_t> range = quantizedRange(x.type);
+        const int32_t qmin = range.first, qmax = range.second;
         for (bool top : {false, true}) {
             const double share = double(top ? c.atMax : c.atMin) / double(c.total);
             if (share < options.saturationShare) continue;

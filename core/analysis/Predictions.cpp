@@ -10,15 +10,6 @@ namespace ql::analysis {
 
 namespace {
 
-Status feed(rt::Interpreter& interp, const data::Sample& s) {
-    interp.resetVariables();
-    for (size_t i = 0; i < s.tensors.size(); ++i) {
-        Status st = interp.setInput(i, s.tensors[i].type, s.tensors[i].bytes);
-        if (!st) return st;
-    }
-    return Status::success();
-}
-
 // Channel 0 of an NHWC float image (batch 1) as 8-bit grey, [min, max] -> [0, 255].
 void toPixels(const data::SampleTensor& t, SamplePrediction& p) {
     if (t.type != TensorType::FLOAT32 || t.shape.size() != 4) return;
