@@ -2,12 +2,18 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace ql {
 
 QuantizedMultiplier quantizeMultiplier(double realMultiplier) {
     QuantizedMultiplier r;
-    if (realMultiplier == 0.0) return r;
+    if (realMultiplier == 0.0 || std::isnan(realMultiplier)) return r;
+    if (std::isinf(realMultiplier)) { // e.g. a zero scale in a damaged model: saturate
+        r.multiplier = realMultiplier > 0 ? std::numeric_limits<int32_t>::max() : -std::numeric_limits<int32_t>::max();
+        r.shift = 30;
+        return r;
+    }
     int shift = 0;
     const double q = std::frexp(realMultiplier, &shift); // realMultiplier = q * 2^shift, q in [0.5, 1)
     int64_t qFixed = static_cast<int64_t>(std::round(q * double(int64_t(1) << 31)));

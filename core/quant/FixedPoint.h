@@ -37,11 +37,16 @@ inline int32_t saturatingRoundingDoublingHighMul(int32_t a, int32_t b) {
 }
 
 // x / 2^exponent rounded to nearest, ties away from zero (gemmlowp's RoundingDivideByPOT).
+// Computed in 64 bits so that exponents of 32 and more (tiny multipliers) are defined: the
+// quotient then rounds to 0 (-1 for INT32_MIN / 2^32); for exponents up to 31 the bits are
+// the same as gemmlowp's 32-bit version.
 inline int32_t roundingDivideByPOT(int32_t x, int exponent) {
-    const int32_t mask = static_cast<int32_t>((int64_t(1) << exponent) - 1);
-    const int32_t remainder = x & mask;
-    const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-    return (x >> exponent) + (remainder > threshold ? 1 : 0);
+    const int e = exponent < 62 ? exponent : 62;
+    const int64_t wide = x;
+    const int64_t mask = (int64_t(1) << e) - 1;
+    const int64_t remainder = wide & mask;
+    const int64_t threshold = (mask >> 1) + (wide < 0 ? 1 : 0);
+    return static_cast<int32_t>((wide >> e) + (remainder > threshold ? 1 : 0));
 }
 
 // x * M for M = (qm, shift), the way TFLite's MultiplyByQuantizedMultiplier computes it.

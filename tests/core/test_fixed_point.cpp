@@ -3,6 +3,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <limits>
+
 using namespace ql;
 
 TEST_CASE("quantizeMultiplier decomposes M = qm * 2^(shift-31)", "[fixedpoint]") {
@@ -57,4 +60,18 @@ TEST_CASE("fused activation clamps quantize 6.0 with a float division as TFLite 
     const auto [a, b] = activationRangeQuantized(Activation::RELU_N1_TO_1, 0.01f, 5, TensorType::INT8);
     CHECK(a == -95);
     CHECK(b == 105);
+}
+
+TEST_CASE("fixed point edge cases are defined: infinite multipliers saturate, huge exponents round to 0", "[fixedpoint]") {
+    const QuantizedMultiplier inf = quantizeMultiplier(std::numeric_limits<double>::infinity());
+    CHECK(inf.multiplier == std::numeric_limits<int32_t>::max());
+    CHECK(inf.shift == 30);
+    CHECK(quantizeMultiplier(std::nan("")).multiplier == 0);
+    CHECK(roundingDivideByPOT(1 << 30, 33) == 0);
+    CHECK(roundingDivideByPOT(std::numeric_limits<int32_t>::max(), 32) == 0);
+    CHECK(roundingDivideByPOT(std::numeric_limits<int32_t>::min(), 32) == -1); // -0.5, ties away from zero
+    CHECK(roundingDivideByPOT(std::numeric_limits<int32_t>::min(), 31) == -1);
+    CHECK(roundingDivideByPOT(-5, 1) == -3);
+    CHECK(roundingDivideByPOT(5, 1) == 3);
+    CHECK(roundingDivideByPOT(-6, 2) == -2);
 }
