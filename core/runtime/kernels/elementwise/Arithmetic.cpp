@@ -6,6 +6,23 @@
 
 namespace ql::rt::ew {
 
+namespace {
+
+// RoundingDivideByPOT as TFLite's runtime executes it for uint8 DIV: with extreme scales the
+// exponent reaches 32 or more, where gemmlowp's mask (computed in 64 bits, truncated to 32) is
+// all ones and its 32-bit shift is undefined in C++; the runtime's machines (wasm i32.shr_s,
+// x86 sar) take the shift count mod 32. Reproduced here, without undefined behaviour, so that
+// DIV stays bit-exact with the runtime (the div_uint8 golden reaches exponent 33).
+int32_t runtimeRoundingDivideByPOT(int32_t x, int exponent) {
+    if (exponent < 32) return roundingDivideByPOT(x, exponent);
+    const int32_t mask = -1;
+    const int32_t remainder = x & mask;
+    const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (x >> (exponent & 31)) + (remainder > threshold ? 1 : 0);
+}
+
+} // namespace
+
 AddSubParams makeAddSubParams(float s1, int32_t z1, float s2, int32_t z2, float sOut, int32_t zOut, int leftShift,
                               bool subtract, std::pair<int32_t, int32_t> activation) {
     AddSubParams p;
@@ -61,7 +78,7 @@ int32_t divElement(const DivParams& p, int32_t a, int32_t b) {
     const int32_t quotient = saturatingRoundingDoublingHighMul(normalised, reciprocal);
     // MultiplyByQuantizedMultiplierSmallerThanOneExp with shift output - reciprocal - headroom.
     const int totalShift = p.output.shift - reciprocalShift - headroom;
-    const int32_t scaled = roundingDivideByPOT(saturatingRoundingDoublingHighMul(quotient, p.output.multiplier), -totalShift);
+    const int32_t scaled = runtimeRoundingDivideByPOT(saturatingRoundingDoublingHighMul(quotient, p.output.multiplier), -totalShift);
     return std::clamp(p.outputOffset + scaled, p.actMin, p.actMax);
 }
 
