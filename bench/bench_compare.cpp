@@ -13,7 +13,6 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -57,8 +56,7 @@ Timing medianInference(std::shared_ptr<const Model> model, int threads, int runs
 } // namespace
 
 int main(int argc, char** argv) {
-    std::string path = "../shared/models/hand_landmark_lite.tflite";
-    if (!std::filesystem::exists(path)) path = "/work/shared/models/hand_landmark_lite.tflite";
+    std::string path = QUANTLAB_SHARED_DIR "/models/hand_landmark_lite.tflite";
     size_t samples = 32;
     int threads = 1;
     for (int i = 1; i < argc; ++i) {

@@ -77,7 +77,7 @@ int runTable(const std::string& path, const std::string& calib, size_t calibSamp
 } // namespace
 
 int main(int argc, char** argv) {
-    std::string model = "../shared/models/hand_landmark_lite.tflite";
+    std::string model = QUANTLAB_SHARED_DIR "/models/hand_landmark_lite.tflite";
     std::string fashion = std::string(QUANTLAB_SOURCE_DIR) + "/resources/models/fashion_mnist_demo.tflite";
     size_t samples = 32;
     int threads = 1;

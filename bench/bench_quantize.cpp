@@ -1,6 +1,6 @@
 // Quantizer benchmark: calibration throughput vs plain float inference, end-to-end quantize
 // time per mode, and the output SQNR of each mode against the float model.
-//   bench_quantize [MODEL] [--samples N]   (default ../shared/models/hand_landmark_lite.tflite, N 100)
+//   bench_quantize [MODEL] [--samples N]   (default QUANTLAB_SHARED_DIR/models/hand_landmark_lite.tflite, N 100)
 // SQNR = 10 log10(sum x^2 / sum (x - y)^2) over all float outputs of 8 random inputs.
 #include "calib/Calibrate.h"
 #include "data/DataSource.h"
@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -66,7 +67,7 @@ std::vector<std::vector<float>> outputs(std::shared_ptr<const Model> model, cons
 } // namespace
 
 int main(int argc, char** argv) {
-    std::string path = "../shared/models/hand_landmark_lite.tflite";
+    std::string path = QUANTLAB_SHARED_DIR "/models/hand_landmark_lite.tflite";
     size_t samples = 100;
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--samples") && i + 1 < argc) samples = size_t(std::atol(argv[++i]));
@@ -115,7 +116,7 @@ int main(int argc, char** argv) {
             for (size_t d = 1; d < t.shape.size(); ++d) shape.push_back(t.shape[d]);
         }
     }
-    const std::string npyPath = "/tmp/bench_quantize_eval.npy";
+    const std::string npyPath = (std::filesystem::temp_directory_path() / "bench_quantize_eval.npy").string();
     (void)writeNpy(npyPath, TensorType::FLOAT32, shape, stacked);
     std::string err;
     auto floatEval = data::openDataSource(npyPath, info);

@@ -1,7 +1,7 @@
 // Sensitivity benchmark (issue 5: "sensitivity of a 30-layer model <= 2 minutes on 2 cores").
 //   bench_sensitivity [MODEL] [--calib N] [--samples N] [--threads T] [--target-sqnr DB]
 //                     [--greedy-width N] [--max-float N]
-// Default: ../shared/models/face_detection_short_range.tflite (37 CONV_2D / DEPTHWISE_CONV_2D,
+// Default: QUANTLAB_SHARED_DIR/models/face_detection_short_range.tflite (37 CONV_2D / DEPTHWISE_CONV_2D,
 // 72 candidate operators with ADD, RELU and CONCATENATION), int8, 64 random calibration
 // samples (seed 1), 32 random measurement samples (seed 2), 2 threads, target 30 dB, the
 // library's greedy defaults (8 candidates per step, at most 10 float layers). Without
@@ -24,7 +24,7 @@
 using namespace ql;
 
 int main(int argc, char** argv) {
-    std::string path = "../shared/models/face_detection_short_range.tflite";
+    std::string path = QUANTLAB_SHARED_DIR "/models/face_detection_short_range.tflite";
     size_t calibSamples = 64, samples = 32, width = 8, maxFloat = 10;
     int threads = 2;
     double target = 30.0;
