@@ -65,6 +65,16 @@ BlockSums sumBlock(const float* r, const float* t, size_t n, bool grid, double l
 
 void ErrorAccumulator::add(std::span<const float> reference, std::span<const float> test) {
     const size_t n = std::min(reference.size(), test.size());
+    auto absorb = [this](const BlockSums& b, size_t count) {
+        m_sumRef2 += b.ref2;
+        m_sumTest2 += b.test2;
+        m_sumDot += b.dot;
+        m_sumErr += b.err;
+        m_sumErr2 += b.err2;
+        m_maxAbs = std::max(m_maxAbs, b.maxAbs);
+        m_clipped += b.clipped;
+        m_count += count;
+    };
     constexpr size_t kBlock = 1024;
     for (size_t at = 0; at < n; at += kBlock) {
         const size_t len = std::min(kBlock, n - at);
@@ -72,31 +82,15 @@ void ErrorAccumulator::add(std::span<const float> reference, std::span<const flo
         // A NaN or infinity anywhere in the block makes these sums non-finite: only then is
         // the block redone element by element, skipping the non-finite pairs.
         if (std::isfinite(b.ref2 + b.test2 + b.dot + b.err + b.err2 + b.maxAbs)) {
-            m_sumRef2 += b.ref2;
-            m_sumTest2 += b.test2;
-            m_sumDot += b.dot;
-            m_sumErr += b.err;
-            m_sumErr2 += b.err2;
-            m_maxAbs = std::max(m_maxAbs, b.maxAbs);
-            m_clipped += b.clipped;
-            m_count += len;
+            absorb(b, len);
             continue;
         }
         for (size_t i = at; i < at + len; ++i) {
-            const double r = reference[i], t = test[i];
-            if (!std::isfinite(r) || !std::isfinite(t)) {
+            if (!std::isfinite(reference[i]) || !std::isfinite(test[i])) {
                 ++m_skipped;
                 continue;
             }
-            const double e = t - r;
-            m_sumRef2 += r * r;
-            m_sumTest2 += t * t;
-            m_sumDot += r * t;
-            m_sumErr += e;
-            m_sumErr2 += e * e;
-            m_maxAbs = std::max(m_maxAbs, std::abs(e));
-            if (m_hasGrid && (r < m_gridMin || r > m_gridMax)) ++m_clipped;
-            ++m_count;
+            absorb(sumBlock(&reference[i], &test[i], 1, m_hasGrid, m_gridMin, m_gridMax), 1);
         }
     }
     m_skipped += std::max(reference.size(), test.size()) - n;

@@ -18,14 +18,9 @@
 using namespace ql;
 using namespace ql::analysis;
 
-namespace {
+using ql::test::qp;
 
-QuantParams qp(float scale, int64_t zp) {
-    QuantParams q;
-    q.scale = {scale};
-    q.zeroPoint = {zp};
-    return q;
-}
+namespace {
 
 // A data source of fixed float samples for a single input of `shape`.
 class VectorSource : public data::DataSource {

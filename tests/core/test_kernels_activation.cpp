@@ -1,6 +1,7 @@
 // Activation kernels: hand-checked values for float and TFLite's integer paths, the int16x8
 // LEAKY_RELU golden, and "fails at prepare" cases. Oracle goldens for the integer tables are in
 // test_kernels_activation_fixtures.cpp.
+#include "TestModels.h"
 #include "SingleOp.h"
 #include "TestSupport.h"
 
@@ -21,14 +22,9 @@ using ql::test::OpRun;
 using ql::test::prepareError;
 using ql::test::runModel;
 
-namespace {
+using ql::test::qp;
 
-QuantParams qp(float scale, int64_t zp) {
-    QuantParams q;
-    q.scale = {scale};
-    q.zeroPoint = {zp};
-    return q;
-}
+namespace {
 
 Model unaryModel(BuiltinOp op, TensorType type, std::vector<int32_t> shape, QuantParams qin = {}, QuantParams qout = {},
                  tflite::BuiltinOptionsUnion options = {}, std::optional<TensorType> outType = std::nullopt) {

@@ -5,6 +5,7 @@
 //
 // The hidden test "[.fixtures]" regenerates model.tflite and the inputs (not the goldens:
 // those come from the oracle, run by the README's command).
+#include "TestModels.h"
 #include "SingleOp.h"
 #include "TestSupport.h"
 
@@ -25,16 +26,11 @@ using ql::ModelBuilder;
 using ql::QuantParams;
 using ql::TensorType;
 
+using ql::test::qp;
+
 namespace {
 
 const fs::path kFixtures = fs::path(QUANTLAB_SOURCE_DIR) / "tests" / "fixtures";
-
-QuantParams qp(float scale, int64_t zp) {
-    QuantParams q;
-    q.scale = {scale};
-    q.zeroPoint = {zp};
-    return q;
-}
 
 struct Input {
     TensorType type;

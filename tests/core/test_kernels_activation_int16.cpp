@@ -1,6 +1,7 @@
 // int16 LOGISTIC / TANH (both of TFLite's paths) and quantized LOG_SOFTMAX: hand-checked values,
 // the parameters prepare derives, and sweeps against the real functions. The TFLite runtime's
 // own outputs for these kernels are fixtures in test_kernels_activation_fixtures.cpp.
+#include "TestModels.h"
 #include "SingleOp.h"
 
 #include "model/ModelBuilder.h"
@@ -18,14 +19,9 @@ using ql::test::bytesOf;
 using ql::test::OpRun;
 using ql::test::runModel;
 
-namespace {
+using ql::test::qp;
 
-QuantParams qp(float scale, int64_t zp) {
-    QuantParams q;
-    q.scale = {scale};
-    q.zeroPoint = {zp};
-    return q;
-}
+namespace {
 
 Model unaryModel(BuiltinOp op, TensorType type, std::vector<int32_t> shape, QuantParams qin, QuantParams qout) {
     ModelBuilder mb;

@@ -1,6 +1,7 @@
 // Elementwise kernels: broadcasting, float and integer arithmetic with fused activations,
 // TFLite's quantized ADD/SUB/MUL arithmetic (hand-checked and against the int16x8 goldens),
 // comparisons and binary math, and the "fails at prepare" cases.
+#include "TestModels.h"
 #include "SingleOp.h"
 #include "TestSupport.h"
 
@@ -20,13 +21,6 @@ using namespace ql;
 using namespace ql::test;
 
 namespace {
-
-QuantParams qp(float scale, int64_t zp) {
-    QuantParams q;
-    q.scale = {scale};
-    q.zeroPoint = {zp};
-    return q;
-}
 
 struct BinarySpec {
     BuiltinOp op = BuiltinOp::ADD;

@@ -1,6 +1,7 @@
 // FULLY_CONNECTED and BATCH_MATMUL: hand-checked values, prepare failures, the optimised
 // paths against the reference kernels, and goldens from the TFLite oracle
 // (tests/fixtures/matmul, see its README).
+#include "TestModels.h"
 #include "SingleOp.h"
 #include "TestSupport.h"
 
@@ -20,13 +21,6 @@ using namespace ql;
 using namespace ql::test;
 
 namespace {
-
-QuantParams qp(float scale, int64_t zp) {
-    QuantParams q;
-    q.scale = {scale};
-    q.zeroPoint = {zp};
-    return q;
-}
 
 QuantParams qpc(std::vector<float> scales, int axis = 0) {
     QuantParams q;

@@ -1,5 +1,6 @@
 // QUANTIZE / requantize, DEQUANTIZE (per tensor, per channel, float16), CAST and DENSIFY:
 // hand-checked values, the int16x8 QUANTIZE golden and "fails at prepare" cases.
+#include "TestModels.h"
 #include "SingleOp.h"
 #include "TestSupport.h"
 
@@ -21,14 +22,9 @@ using ql::test::OpRun;
 using ql::test::prepareError;
 using ql::test::runModel;
 
-namespace {
+using ql::test::qp;
 
-QuantParams qp(float scale, int64_t zp) {
-    QuantParams q;
-    q.scale = {scale};
-    q.zeroPoint = {zp};
-    return q;
-}
+namespace {
 
 QuantParams perChannel(std::vector<float> scales, std::vector<int64_t> zps, int axis) {
     QuantParams q;

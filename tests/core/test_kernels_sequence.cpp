@@ -1,6 +1,7 @@
 // UNIDIRECTIONAL_SEQUENCE_LSTM and SVDF: hand-checked values, state kept between runs,
 // prepare failures, gemmlowp fixed-point activations, goldens from the TFLite oracle
 // (tests/fixtures/sequence, see its README) and the real LSTM models.
+#include "TestModels.h"
 #include "SingleOp.h"
 #include "TestSupport.h"
 
@@ -19,13 +20,6 @@ using namespace ql;
 using namespace ql::test;
 
 namespace {
-
-QuantParams qp(float scale, int64_t zp) {
-    QuantParams q;
-    q.scale = {scale};
-    q.zeroPoint = {zp};
-    return q;
-}
 
 std::vector<float> randomFloats(std::mt19937& rng, size_t n, float lo = -1.0f, float hi = 1.0f) {
     std::uniform_real_distribution<float> d(lo, hi);

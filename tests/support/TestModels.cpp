@@ -26,14 +26,14 @@ std::vector<float> weights(size_t n, float amp, uint32_t seed) {
     return v;
 }
 
+} // namespace
+
 QuantParams qp(float scale, int64_t zp) {
     QuantParams q;
     q.scale = {scale};
     q.zeroPoint = {zp};
     return q;
 }
-
-} // namespace
 
 Model makeFloatFullyConnected() {
     ModelBuilder b;

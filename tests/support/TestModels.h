@@ -7,6 +7,9 @@
 
 namespace ql::test {
 
+// One scale and zero point (per-tensor quantization).
+QuantParams qp(float scale, int64_t zp);
+
 // input [1,4] float -> FULLY_CONNECTED (weights [3,4], bias [3], RELU) -> output [1,3].
 Model makeFloatFullyConnected();
 // The same shape, int8 with per-tensor activations, per-channel weights and an int32 bias.
