@@ -106,6 +106,8 @@ public:
     bool isLive(TensorIndex t) const;
     // True if operator `op` of subgraph 0 was evaluated at prepare (constant folding).
     bool isFolded(OperatorIndex op) const;
+    // True during invoke(observer, beforeEval) with a hook, which may overwrite folded tensors.
+    bool inputHookActive() const { return m_inputHook != nullptr; }
 
     Status invoke(const Observer& observer = {});
     // The same, calling `beforeEval` before each operator's eval (also in called subgraphs).

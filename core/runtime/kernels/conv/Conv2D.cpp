@@ -3,11 +3,14 @@
 // input/filter rank 4, filter OHWI with I = input channels, bias of O elements, output
 // [N, outH, outW, O] with SAME/VALID padding and dilation (ComputePaddingHeightWidth), and
 // the multipliers of PopulateConvolutionQuantizationParams.
+#include "runtime/kernels/conv/FloatConvPlan.h"
 #include "runtime/kernels/conv/HybridQuantize.h"
 #include "runtime/kernels/conv/Kernels.h"
 #include "runtime/kernels/conv/Optimized.h"
 #include "runtime/kernels/conv/Reference.h"
 #include "runtime/kernels/conv/Shared.h"
+
+#include "runtime/Interpreter.h"
 
 namespace ql::rt::conv {
 namespace {
@@ -68,6 +71,14 @@ public:
         if (m_mode == Mode::Int8 && m_useOptimized && filter.constant)
             m_plan = std::make_unique<optimized::Int8ConvPlan>(g, m_requant, filter.values<int8_t>(),
                                                                bias ? bias->as<int32_t>() : nullptr);
+        if (m_mode == Mode::Float && m_useOptimized && optimized::FloatConvPlan::supported()) {
+            m_floatPlan = std::make_unique<optimized::FloatConvPlan>(g, m_act);
+            m_floatPack = FloatPack::None;
+            if (filter.constant && (!bias || bias->constant)) {
+                m_floatPlan->pack(filter.as<float>(), bias ? bias->as<float>() : nullptr);
+                m_floatPack = FloatPack::Constant;
+            }
+        }
         return {};
     }
 
@@ -79,7 +90,10 @@ public:
         const ConvGeometry& g = m_geom;
         switch (m_mode) {
         case Mode::Float:
-            if (m_useOptimized)
+            if (m_floatPlan) {
+                packFloatFilter(ctx, filter, bias);
+                m_floatPlan->run(input.as<float>(), output.as<float>(), ctx.pool());
+            } else if (m_useOptimized)
                 optimized::convFloat(g, input.as<float>(), filter.as<float>(), bias ? bias->as<float>() : nullptr, m_act,
                                      output.as<float>(), ctx.pool());
             else
@@ -124,6 +138,27 @@ public:
     }
 
 private:
+    // The packed float filter is valid while its source cannot have changed: model constants
+    // (packed at prepare), or the outputs of constant-folded operators (e.g. DEQUANTIZE of
+    // float16 weights) while no input hook runs. A hook may overwrite folded tensors before
+    // this eval (the interpreter then recomputes them before their next plain use), so under a
+    // hook, and for filters computed at run time, the filter is packed on every eval.
+    enum class FloatPack { None, Constant, Folded, Transient };
+    void packFloatFilter(KernelContext& ctx, const RtTensor& filter, const RtTensor* bias) {
+        if (m_floatPack == FloatPack::Constant) return;
+        const bool folded = ctx.subgraphIndex() == 0 && !ctx.interpreter().inputHookActive() && (filter.constant || foldedInput(ctx, 1)) &&
+                            (!bias || bias->constant || foldedInput(ctx, 2));
+        if (folded && m_floatPack == FloatPack::Folded) return;
+        m_floatPlan->pack(filter.as<float>(), bias ? bias->as<float>() : nullptr);
+        m_floatPack = folded ? FloatPack::Folded : FloatPack::Transient;
+    }
+    static bool foldedInput(KernelContext& ctx, size_t i) {
+        const TensorIndex t = ctx.op().inputs[i];
+        if (!t.valid()) return false;
+        const auto& producers = ctx.subgraph().producer;
+        return t.index() < producers.size() && ctx.interpreter().isFolded(producers[t.index()]);
+    }
+
     static Result<Mode> selectMode(const KernelContext& ctx, const RtTensor& input, const RtTensor& filter, const RtTensor* bias,
                                    const RtTensor& output) {
         if (output.type != input.type)
@@ -179,6 +214,8 @@ private:
     HybridState m_hybrid;
     bool m_useOptimized = true;
     std::unique_ptr<optimized::Int8ConvPlan> m_plan;
+    std::unique_ptr<optimized::FloatConvPlan> m_floatPlan; // float with AVX2+FMA
+    FloatPack m_floatPack = FloatPack::None;
 };
 
 } // namespace

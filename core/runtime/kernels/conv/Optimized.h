@@ -11,7 +11,11 @@
 //   reference's skipped taps do), an int32 GEMM (AVX-512 VNNI micro-kernel when present,
 //   otherwise a loop the compiler vectorises for AVX2 or the baseline), and a vectorised
 //   multiplyByQuantizedMultiplier. The filter is packed once at prepare.
-// - float and int8 DEPTHWISE_CONV_2D: channel-vectorised loops.
+// - float CONV_2D with a filter known at prepare (constant or folded): FloatConvPlan.h, the
+//   filter packed once for an AVX2+FMA micro-kernel with bias and activation fused.
+// - float DEPTHWISE_CONV_2D: with AVX2+FMA and depth multiplier 1, blocks of up to 32 channels
+//   accumulated in registers over all taps (DepthwiseFloatAvx2.cpp); otherwise, and for int8,
+//   channel-vectorised loops.
 
 #include "runtime/kernels/conv/ConvCommon.h"
 
@@ -41,6 +45,10 @@ void depthwiseFloat(const ConvGeometry& g, const float* input, const float* filt
 // filter); the Eigen GEMM, AVX2 build when available.
 void gemmFloat(const float* a, const float* b, float* c, int64_t rows, int64_t n, int64_t k);
 bool gemmFloatUsesAvx2();
+// Rows [m0, m1) of the im2col patch matrix of a CONV_2D: one row of K = filterH * filterW * inC
+// values per output pixel, in (ky, kx, ic) order (the HWI order of an OHWI filter), taps
+// outside the image 0 (zero padding).
+void im2colFloat(const ConvGeometry& g, const float* input, int64_t m0, int64_t m1, float* dst);
 
 // ---- int8 -----------------------------------------------------------------------------------
 // The filter of an int8 CONV_2D packed for the GEMM, plus the per-channel constant that folds

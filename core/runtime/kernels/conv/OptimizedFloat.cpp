@@ -14,6 +14,11 @@ namespace ql::rt::optimized {
 // Defined in FloatGemmAvx2.cpp (built with -mavx2 -mfma; false when that flag is absent).
 bool gemmFloatAvx2(const float* a, const float* b, float* c, int64_t rows, int64_t n, int64_t k);
 bool gemmFloatAvx2Available();
+// Defined in DepthwiseFloatAvx2.cpp: rows [r0, r1) of a depth-multiplier-1 depthwise
+// convolution with registers accumulating over all taps; false when not applicable.
+bool depthwiseFloatAvx2Available();
+bool depthwiseFloatRowsAvx2(const ConvGeometry& g, const float* input, const float* filter, const float* bias, FloatActivation act,
+                            float* output, int64_t r0, int64_t r1);
 
 void parallelFor(ThreadPool* pool, int64_t n, int64_t minChunk, const std::function<void(int64_t, int64_t)>& fn) {
     if (n <= 0) return;
@@ -37,9 +42,18 @@ bool useAvx2() {
     return yes;
 }
 
+QL_VECTORIZE void biasActivation(float* out, int64_t rows, int n, const float* bias, FloatActivation act) {
+    for (int64_t r = 0; r < rows; ++r) {
+        float* row = out + r * n;
+        for (int c = 0; c < n; ++c) row[c] = std::min(std::max(row[c] + (bias ? bias[c] : 0.0f), act.min), act.max);
+    }
+}
+
+} // namespace
+
 // One im2col row per output pixel: K = filterH * filterW * inC values in (ky, kx, ic) order,
 // the order of the filter's HWI part; taps outside the image are 0 (zero padding).
-void im2colRows(const ConvGeometry& g, const float* input, int64_t m0, int64_t m1, float* dst) {
+void im2colFloat(const ConvGeometry& g, const float* input, int64_t m0, int64_t m1, float* dst) {
     const int64_t k = g.patchSize();
     const size_t rowBytes = sizeof(float) * size_t(g.inC);
     for (int64_t m = m0; m < m1; ++m) {
@@ -58,15 +72,6 @@ void im2colRows(const ConvGeometry& g, const float* input, int64_t m0, int64_t m
         }
     }
 }
-
-QL_VECTORIZE void biasActivation(float* out, int64_t rows, int n, const float* bias, FloatActivation act) {
-    for (int64_t r = 0; r < rows; ++r) {
-        float* row = out + r * n;
-        for (int c = 0; c < n; ++c) row[c] = std::min(std::max(row[c] + (bias ? bias[c] : 0.0f), act.min), act.max);
-    }
-}
-
-} // namespace
 
 bool gemmFloatUsesAvx2() { return useAvx2(); }
 
@@ -100,7 +105,7 @@ void convFloat(const ConvGeometry& g, const float* input, const float* filter, c
         for (int64_t blk = b0; blk < b1; ++blk) {
             const int64_t m0 = blk * blockRows, m1 = std::min(m, m0 + blockRows);
             patches.resize(static_cast<size_t>((m1 - m0) * k));
-            im2colRows(g, input, m0, m1, patches.data());
+            im2colFloat(g, input, m0, m1, patches.data());
             gemmFloat(patches.data(), filter, output + m0 * n, m1 - m0, n, k);
             biasActivation(output + m0 * n, m1 - m0, static_cast<int>(n), bias, act);
         }
@@ -144,6 +149,11 @@ QL_VECTORIZE __attribute__((target_clones("arch=x86-64-v3", "default"))) void de
 void depthwiseFloat(const ConvGeometry& g, const float* input, const float* filter, const float* bias, FloatActivation act,
                     float* output, ThreadPool* pool) {
     const int64_t rows = int64_t(g.batches) * g.outH;
+    static const bool avx2Depthwise = useAvx2() && depthwiseFloatAvx2Available();
+    if (avx2Depthwise && g.depthMultiplier == 1) {
+        parallelFor(pool, rows, 1, [&](int64_t r0, int64_t r1) { depthwiseFloatRowsAvx2(g, input, filter, bias, act, output, r0, r1); });
+        return;
+    }
     parallelFor(pool, rows, 1, [&](int64_t r0, int64_t r1) {
         thread_local std::vector<float> acc;
         acc.resize(static_cast<size_t>(g.outC));
