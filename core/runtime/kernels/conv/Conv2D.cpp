@@ -71,6 +71,16 @@ public:
         if (m_mode == Mode::Int8 && m_useOptimized && filter.constant)
             m_plan = std::make_unique<optimized::Int8ConvPlan>(g, m_requant, filter.values<int8_t>(),
                                                                bias ? bias->as<int32_t>() : nullptr);
+        if ((m_mode == Mode::Int16Bias64 || m_mode == Mode::Int16Bias32) && m_useOptimized && filter.constant && (!bias || bias->constant))
+            m_int16Plan = std::make_unique<optimized::Int16ConvPlan>(
+                g, m_requant, filter.values<int8_t>(), m_mode == Mode::Int16Bias64 && bias ? bias->as<int64_t>() : nullptr,
+                m_mode == Mode::Int16Bias32 && bias ? bias->as<int32_t>() : nullptr, /*depthwise=*/false);
+        if ((m_mode == Mode::HybridPerTensor || m_mode == Mode::HybridPerChannel) && m_useOptimized && filter.constant) {
+            RequantParams unused; // the hybrid epilogue is float
+            unused.multiplier.assign(size_t(g.outC), 0);
+            unused.shift.assign(size_t(g.outC), 0);
+            m_hybridPlan = std::make_unique<optimized::Int8ConvPlan>(g, unused, filter.values<int8_t>(), nullptr);
+        }
         if (m_mode == Mode::Float && m_useOptimized && optimized::FloatConvPlan::supported()) {
             m_floatPlan = std::make_unique<optimized::FloatConvPlan>(g, m_act);
             m_floatPack = FloatPack::None;
@@ -119,16 +129,29 @@ public:
                                                                          bias ? bias->as<int32_t>() : nullptr, output.values<uint8_t>());
             break;
         case Mode::Int16Bias64:
+            if (m_int16Plan) {
+                m_int16Plan->run(input.as<int16_t>(), output.as<int16_t>(), ctx.pool());
+                break;
+            }
             reference::convQuantized<int16_t, int8_t, int64_t, int64_t>(g, m_requant, input.values<int16_t>(), filter.values<int8_t>(),
                                                                         bias ? bias->as<int64_t>() : nullptr, output.values<int16_t>());
             break;
         case Mode::Int16Bias32:
+            if (m_int16Plan) {
+                m_int16Plan->run(input.as<int16_t>(), output.as<int16_t>(), ctx.pool());
+                break;
+            }
             reference::convQuantized<int16_t, int8_t, int32_t, int32_t>(g, m_requant, input.values<int16_t>(), filter.values<int8_t>(),
                                                                         bias ? bias->as<int32_t>() : nullptr, output.values<int16_t>());
             break;
         case Mode::HybridPerTensor:
         case Mode::HybridPerChannel: {
             const reference::HybridInput in = m_hybrid.quantize(input, /*asymmetric=*/m_mode == Mode::HybridPerChannel);
+            if (m_hybridPlan) {
+                m_hybridPlan->runHybrid(in.values.data(), in.scale, in.zeroPoint, m_hybrid.filterScale(), bias ? bias->as<float>() : nullptr,
+                                        m_act, output.as<float>(), ctx.pool());
+                break;
+            }
             reference::convHybrid(g, in, filter.values<int8_t>(), m_hybrid.filterScale(), bias ? bias->as<float>() : nullptr, m_act,
                                   output.values<float>());
             break;
@@ -214,6 +237,8 @@ private:
     HybridState m_hybrid;
     bool m_useOptimized = true;
     std::unique_ptr<optimized::Int8ConvPlan> m_plan;
+    std::unique_ptr<optimized::Int8ConvPlan> m_hybridPlan; // constant int8 filter of a hybrid CONV_2D
+    std::unique_ptr<optimized::Int16ConvPlan> m_int16Plan; // constant filter and bias of an int16x8 CONV_2D
     std::unique_ptr<optimized::FloatConvPlan> m_floatPlan; // float with AVX2+FMA
     FloatPack m_floatPack = FloatPack::None;
 };

@@ -91,6 +91,20 @@ public:
         }
         ctx.setOutputShape(0, {g.batches, g.outH, g.outW, g.outC});
         m_useOptimized = !forceReferenceKernels();
+        if (m_mode == Mode::Int8 && m_useOptimized && filter.constant && (!bias || bias->constant))
+            m_int8Plan = std::make_unique<optimized::Int8DepthwisePlan>(g, m_requant, filter.values<int8_t>(),
+                                                                        bias ? bias->as<int32_t>() : nullptr);
+        if (m_mode == Mode::Int16 && m_useOptimized && filter.constant && (!bias || bias->constant) &&
+            optimized::Int16ConvPlan::handles(g, /*depthwise=*/true))
+            m_int16Plan = std::make_unique<optimized::Int16ConvPlan>(g, m_requant, filter.values<int8_t>(),
+                                                                     bias ? bias->as<int64_t>() : nullptr, nullptr, /*depthwise=*/true);
+        if (m_mode == Mode::Hybrid && m_useOptimized && filter.constant && optimized::Int8DepthwisePlan::vectorised(g, RequantParams{})) {
+            RequantParams unused; // the hybrid epilogue is float
+            unused.multiplier.assign(size_t(g.outC), 0);
+            unused.shift.assign(size_t(g.outC), 0);
+            m_hybridPlan = std::make_unique<optimized::Int8DepthwisePlan>(g, unused, filter.values<int8_t>(), nullptr);
+            if (m_hybridPlan->isa() == optimized::Int8DepthwisePlan::Isa::Generic) m_hybridPlan.reset();
+        }
         return {};
     }
 
@@ -110,10 +124,14 @@ public:
                                           output.values<float>());
             break;
         case Mode::Int8:
-            if (m_useOptimized)
-                optimized::depthwiseInt8(g, m_requant, input.as<int8_t>(), filter.as<int8_t>(), bias ? bias->as<int32_t>() : nullptr,
-                                         output.as<int8_t>(), ctx.pool());
-            else
+            if (m_useOptimized) {
+                if (!m_int8Plan)
+                    m_int8Plan = std::make_unique<optimized::Int8DepthwisePlan>(g, m_requant, filter.values<int8_t>(),
+                                                                                bias ? bias->as<int32_t>() : nullptr);
+                else if (!filter.constant || (bias && !bias->constant))
+                    m_int8Plan->repack(filter.values<int8_t>(), bias ? bias->as<int32_t>() : nullptr);
+                m_int8Plan->run(input.as<int8_t>(), output.as<int8_t>(), ctx.pool());
+            } else
                 reference::depthwiseQuantized<int8_t, int8_t, int32_t, int32_t>(g, m_requant, input.values<int8_t>(),
                                                                                 filter.values<int8_t>(),
                                                                                 bias ? bias->as<int32_t>() : nullptr,
@@ -126,6 +144,10 @@ public:
                                                                               output.values<uint8_t>());
             break;
         case Mode::Int16:
+            if (m_int16Plan) {
+                m_int16Plan->run(input.as<int16_t>(), output.as<int16_t>(), ctx.pool());
+                break;
+            }
             reference::depthwiseQuantized<int16_t, int8_t, int64_t, int64_t>(g, m_requant, input.values<int16_t>(),
                                                                              filter.values<int8_t>(),
                                                                              bias ? bias->as<int64_t>() : nullptr,
@@ -134,6 +156,11 @@ public:
         case Mode::Hybrid: {
             // TFLite's depthwise hybrid kernel always quantizes the input asymmetrically.
             const reference::HybridInput in = m_hybrid.quantize(input, /*asymmetric=*/true);
+            if (m_hybridPlan) {
+                m_hybridPlan->runHybrid(in.values.data(), in.scale, in.zeroPoint, m_hybrid.filterScale(), bias ? bias->as<float>() : nullptr,
+                                        m_act, output.as<float>(), ctx.pool());
+                break;
+            }
             reference::depthwiseHybrid(g, in, filter.values<int8_t>(), m_hybrid.filterScale(), bias ? bias->as<float>() : nullptr,
                                        m_act, output.values<float>());
             break;
@@ -149,6 +176,9 @@ private:
     RequantParams m_requant;
     HybridState m_hybrid;
     bool m_useOptimized = true;
+    std::unique_ptr<optimized::Int8DepthwisePlan> m_int8Plan;
+    std::unique_ptr<optimized::Int8DepthwisePlan> m_hybridPlan; // constant filter, depth multiplier 1
+    std::unique_ptr<optimized::Int16ConvPlan> m_int16Plan;       // constant filter and bias
 };
 
 } // namespace

@@ -11,6 +11,7 @@
 //     read as uint8, and c = inputOffset - 128.
 #include "runtime/kernels/conv/Optimized.h"
 
+#include "runtime/kernels/conv/Int8Simd.h"
 #include "runtime/kernels/conv/Reference.h"
 
 #include <immintrin.h>
@@ -36,37 +37,23 @@ void requantizeScalar(const int32_t* acc, int n, const RequantParams& p, int8_t*
     for (int c = 0; c < n; ++c) out[c] = static_cast<int8_t>(reference::requantize(acc[c], p, c));
 }
 
-// multiplyByQuantizedMultiplier with TFLite's double rounding, 8 lanes at a time:
-//   x <<= left; h = (x * m + 2^30) >> 31 (the saturating rounding doubling high multiply: m > 0
-//   excludes its one saturating case, and this floor form equals TFLite's truncating division
-//   of x * m + nudge); then the rounding divide by 2^right, ties away from zero.
+// multiplyByQuantizedMultiplier with TFLite's double rounding, 8 lanes at a time (Int8Simd.h).
 __attribute__((target("avx2"))) void requantizeAvx2(const int32_t* acc, int n, const RequantParams& p, int8_t* out) {
-    const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi32(1);
-    const __m256i nudge = _mm256_set1_epi64x(int64_t(1) << 30);
     const __m256i zp = _mm256_set1_epi32(p.outputOffset);
     const __m256i lo = _mm256_set1_epi32(p.actMin), hi = _mm256_set1_epi32(p.actMax);
-    alignas(32) int32_t tmp[8];
     int c = 0;
     for (; c + 8 <= n; c += 8) {
-        __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc + c));
+        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc + c));
         const __m256i m = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.multiplier.data() + c));
         const __m256i s = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.shift.data() + c));
-        const __m256i left = _mm256_max_epi32(s, zero);
-        const __m256i right = _mm256_max_epi32(_mm256_sub_epi32(zero, s), zero);
-        x = _mm256_sllv_epi32(x, left);
-        const __m256i even = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(x, m), nudge), 31);
-        const __m256i odd = _mm256_srli_epi64(
-            _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(m, 32)), nudge), 31);
-        __m256i h = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
-        const __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, right), one);
-        const __m256i remainder = _mm256_and_si256(h, mask);
-        const __m256i threshold = _mm256_sub_epi32(_mm256_srli_epi32(mask, 1), _mm256_cmpgt_epi32(zero, h));
-        h = _mm256_sub_epi32(_mm256_srav_epi32(h, right), _mm256_cmpgt_epi32(remainder, threshold));
-        h = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(h, zp), lo), hi);
-        _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), h);
-        for (int j = 0; j < 8; ++j) out[c + j] = static_cast<int8_t>(tmp[j]);
+        simd::storeInt8x8(simd::requantize8(x, m, s, zp, lo, hi), out + c);
     }
     for (; c < n; ++c) out[c] = static_cast<int8_t>(reference::requantize(acc[c], p, c));
+}
+
+// One im2col tap: n bytes of an input pixel, XOR flip (0 or 0x80); vectorised at O3.
+QL_VECTORIZE void copyFlip(int8_t* __restrict dst, const int8_t* __restrict src, int n, uint8_t flip) {
+    for (int i = 0; i < n; ++i) dst[i] = static_cast<int8_t>(static_cast<uint8_t>(src[i]) ^ flip);
 }
 
 bool cpuHasAvx2() {
@@ -99,13 +86,26 @@ QL_VECTORIZE __attribute__((target("avx2"))) void gemmAvx2(const int8_t* a, int 
     gemmGenericBody(a, rows, k, w, n, biasFold, c, ldc);
 }
 
-#define QL_VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+#define QL_VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
+
+// The requantization fused into the VNNI micro-kernel (TFLite's double rounding only): the
+// accumulators of a tile go through simd::requantize16 and are stored as int8, never as int32.
+// multiplier / shift are padded to nPadded; `channels` is the real channel count.
+struct FusedEpilogue {
+    const int32_t* multiplier;
+    const int32_t* shift;
+    int32_t outputOffset, actMin, actMax;
+    int8_t* out; // row 0, channel 0 of the tile's output rows
+    int64_t ldo; // output row stride (channels)
+    int channels;
+};
 
 // MR rows x (16 or 32) channels; packed B holds, per 16-channel block and per group of 4 k,
-// 16 x 4 bytes (channel-major), i.e. one zmm of the vpdpbusd right operand.
+// 16 x 4 bytes (channel-major), i.e. one zmm of the vpdpbusd right operand. Channel block
+// offset n0 (a multiple of 16) is used for the fused epilogue.
 template <int MR, bool Two>
 QL_VNNI_TARGET void vnniMicroKernel(const uint8_t* a, int64_t lda, int64_t quads, const int8_t* b0, const int8_t* b1,
-                                    const int32_t* biasFold, int32_t* c, int64_t ldc) {
+                                    const int32_t* biasFold, int32_t* c, int64_t ldc, const FusedEpilogue* fused, int64_t n0) {
     __m512i acc0[MR], acc1[MR];
 #pragma GCC unroll 8
     for (int r = 0; r < MR; ++r) acc0[r] = acc1[r] = _mm512_setzero_si512();
@@ -123,6 +123,22 @@ QL_VNNI_TARGET void vnniMicroKernel(const uint8_t* a, int64_t lda, int64_t quads
     }
     const __m512i bias0 = _mm512_loadu_si512(biasFold);
     const __m512i bias1 = Two ? _mm512_loadu_si512(biasFold + 16) : bias0;
+    if (fused) {
+        const __m512i zp = _mm512_set1_epi32(fused->outputOffset);
+        const __m512i lo = _mm512_set1_epi32(fused->actMin), hi = _mm512_set1_epi32(fused->actMax);
+        const __m512i m0 = _mm512_loadu_si512(fused->multiplier + n0), s0 = _mm512_loadu_si512(fused->shift + n0);
+        const __m512i m1 = Two ? _mm512_loadu_si512(fused->multiplier + n0 + 16) : m0;
+        const __m512i s1 = Two ? _mm512_loadu_si512(fused->shift + n0 + 16) : s0;
+        const int count0 = static_cast<int>(std::min<int64_t>(16, fused->channels - n0));
+        const int count1 = static_cast<int>(std::min<int64_t>(16, fused->channels - n0 - 16));
+#pragma GCC unroll 8
+        for (int r = 0; r < MR; ++r) {
+            int8_t* out = fused->out + r * fused->ldo + n0;
+            simd::storeInt8x16(simd::requantize16(_mm512_add_epi32(acc0[r], bias0), m0, s0, zp, lo, hi), out, count0);
+            if (Two) simd::storeInt8x16(simd::requantize16(_mm512_add_epi32(acc1[r], bias1), m1, s1, zp, lo, hi), out + 16, count1);
+        }
+        return;
+    }
 #pragma GCC unroll 8
     for (int r = 0; r < MR; ++r) {
         _mm512_storeu_si512(c + r * ldc, _mm512_add_epi32(acc0[r], bias0));
@@ -132,21 +148,22 @@ QL_VNNI_TARGET void vnniMicroKernel(const uint8_t* a, int64_t lda, int64_t quads
 
 template <bool Two>
 QL_VNNI_TARGET void vnniRows(int mr, const uint8_t* a, int64_t lda, int64_t quads, const int8_t* b0, const int8_t* b1,
-                             const int32_t* biasFold, int32_t* c, int64_t ldc) {
+                             const int32_t* biasFold, int32_t* c, int64_t ldc, const FusedEpilogue* f, int64_t n0) {
     switch (mr) {
-    case 8: vnniMicroKernel<8, Two>(a, lda, quads, b0, b1, biasFold, c, ldc); break;
-    case 7: vnniMicroKernel<7, Two>(a, lda, quads, b0, b1, biasFold, c, ldc); break;
-    case 6: vnniMicroKernel<6, Two>(a, lda, quads, b0, b1, biasFold, c, ldc); break;
-    case 5: vnniMicroKernel<5, Two>(a, lda, quads, b0, b1, biasFold, c, ldc); break;
-    case 4: vnniMicroKernel<4, Two>(a, lda, quads, b0, b1, biasFold, c, ldc); break;
-    case 3: vnniMicroKernel<3, Two>(a, lda, quads, b0, b1, biasFold, c, ldc); break;
-    case 2: vnniMicroKernel<2, Two>(a, lda, quads, b0, b1, biasFold, c, ldc); break;
-    default: vnniMicroKernel<1, Two>(a, lda, quads, b0, b1, biasFold, c, ldc); break;
+    case 8: vnniMicroKernel<8, Two>(a, lda, quads, b0, b1, biasFold, c, ldc, f, n0); break;
+    case 7: vnniMicroKernel<7, Two>(a, lda, quads, b0, b1, biasFold, c, ldc, f, n0); break;
+    case 6: vnniMicroKernel<6, Two>(a, lda, quads, b0, b1, biasFold, c, ldc, f, n0); break;
+    case 5: vnniMicroKernel<5, Two>(a, lda, quads, b0, b1, biasFold, c, ldc, f, n0); break;
+    case 4: vnniMicroKernel<4, Two>(a, lda, quads, b0, b1, biasFold, c, ldc, f, n0); break;
+    case 3: vnniMicroKernel<3, Two>(a, lda, quads, b0, b1, biasFold, c, ldc, f, n0); break;
+    case 2: vnniMicroKernel<2, Two>(a, lda, quads, b0, b1, biasFold, c, ldc, f, n0); break;
+    default: vnniMicroKernel<1, Two>(a, lda, quads, b0, b1, biasFold, c, ldc, f, n0); break;
     }
 }
 
+// C (or, with `fused`, the int8 output) for `rows` im2col rows.
 QL_VNNI_TARGET void gemmVnni(const uint8_t* a, int rows, int64_t kPadded, const int8_t* packed, int64_t nPadded,
-                             const int32_t* biasFold, int32_t* c, int64_t ldc) {
+                             const int32_t* biasFold, int32_t* c, int64_t ldc, const FusedEpilogue* fused) {
     const int64_t quads = kPadded / 4, blocks = nPadded / 16;
     for (int64_t nb = 0; nb < blocks; nb += 2) {
         const bool two = nb + 1 < blocks;
@@ -154,8 +171,14 @@ QL_VNNI_TARGET void gemmVnni(const uint8_t* a, int rows, int64_t kPadded, const 
         const int8_t* b1 = b0 + quads * 64;
         for (int r0 = 0; r0 < rows; r0 += kMr) {
             const int mr = std::min(kMr, rows - r0);
-            if (two) vnniRows<true>(mr, a + r0 * kPadded, kPadded, quads, b0, b1, biasFold + nb * 16, c + r0 * ldc + nb * 16, ldc);
-            else vnniRows<false>(mr, a + r0 * kPadded, kPadded, quads, b0, b1, biasFold + nb * 16, c + r0 * ldc + nb * 16, ldc);
+            FusedEpilogue tile;
+            if (fused) {
+                tile = *fused;
+                tile.out += r0 * fused->ldo;
+            }
+            const FusedEpilogue* f = fused ? &tile : nullptr;
+            if (two) vnniRows<true>(mr, a + r0 * kPadded, kPadded, quads, b0, b1, biasFold + nb * 16, c + r0 * ldc + nb * 16, ldc, f, nb * 16);
+            else vnniRows<false>(mr, a + r0 * kPadded, kPadded, quads, b0, b1, biasFold + nb * 16, c + r0 * ldc + nb * 16, ldc, f, nb * 16);
         }
     }
 }
@@ -202,7 +225,8 @@ Int8ConvPlan::Int8ConvPlan(const ConvGeometry& g, const RequantParams& p, std::s
 void Int8ConvPlan::repack(std::span<const int8_t> filter, const int32_t* bias) {
     const int64_t n = m_g.outC;
     m_k = m_g.patchSize();
-    std::vector<int32_t> rowSum(static_cast<size_t>(n), 0);
+    std::vector<int32_t>& rowSum = m_rowSum;
+    rowSum.assign(static_cast<size_t>(roundUp(n, 16)), 0);
     for (int64_t j = 0; j < n; ++j)
         for (int64_t i = 0; i < m_k; ++i) rowSum[size_t(j)] += filter[size_t(j * m_k + i)];
     int32_t fold = m_p.inputOffset;
@@ -222,10 +246,58 @@ void Int8ConvPlan::repack(std::span<const int8_t> filter, const int32_t* bias) {
         m_nPadded = n;
         m_packed.assign(filter.begin(), filter.begin() + n * m_k);
     }
+    m_multiplier.assign(static_cast<size_t>(m_nPadded), 0);
+    m_shift.assign(static_cast<size_t>(m_nPadded), 0);
+    for (int64_t j = 0; j < n; ++j) {
+        m_multiplier[size_t(j)] = m_p.multiplier[size_t(j)];
+        m_shift[size_t(j)] = m_p.shift[size_t(j)];
+    }
     m_biasFold.assign(static_cast<size_t>(m_nPadded), 0);
     for (int64_t j = 0; j < n; ++j) {
         const uint32_t b = bias ? static_cast<uint32_t>(bias[j]) : 0u;
         m_biasFold[size_t(j)] = static_cast<int32_t>(b + static_cast<uint32_t>(fold) * static_cast<uint32_t>(rowSum[size_t(j)]));
+    }
+}
+
+namespace {
+
+// im2col of output pixels [m0, m1): one row of K taps (ky, kx, ic) per pixel, each byte x ^ flip;
+// taps outside the image hold padValue ^ flip. Rows are kPadded bytes apart (the tail of a row,
+// K..kPadded, stays as the caller zeroed it).
+void im2colInt8(const ConvGeometry& g, const int8_t* input, int64_t m0, int64_t m1, int64_t kPadded, int8_t padValue, uint8_t flip,
+                int8_t* patches) {
+    for (int64_t mi = m0; mi < m1; ++mi) {
+        const int ox = static_cast<int>(mi % g.outW);
+        const int oy = static_cast<int>((mi / g.outW) % g.outH);
+        const int b = static_cast<int>(mi / (int64_t(g.outW) * g.outH));
+        int8_t* row = patches + (mi - m0) * kPadded;
+        const int y0 = oy * g.strideH - g.padTop, x0 = ox * g.strideW - g.padLeft;
+        for (int ky = 0; ky < g.filterH; ++ky) {
+            const int iy = y0 + ky * g.dilationH;
+            for (int kx = 0; kx < g.filterW; ++kx, row += g.inC) {
+                const int ix = x0 + kx * g.dilationW;
+                if (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW) {
+                    std::memset(row, static_cast<uint8_t>(padValue) ^ flip, size_t(g.inC));
+                } else {
+                    const int8_t* src = input + ((int64_t(b) * g.inH + iy) * g.inW + ix) * g.inC;
+                    copyFlip(row, src, g.inC, flip);
+                }
+            }
+        }
+    }
+}
+
+} // namespace
+
+void Int8ConvPlan::accumulate(const int8_t* patches, int rows, const int32_t* fold, int32_t* acc, void* fusedEpilogue) const {
+    const int n = m_g.outC;
+    switch (m_isa) {
+    case Isa::Avx512Vnni:
+        gemmVnni(reinterpret_cast<const uint8_t*>(patches), rows, m_kPadded, m_packed.data(), m_nPadded, fold, acc, m_nPadded,
+                 static_cast<const FusedEpilogue*>(fusedEpilogue));
+        break;
+    case Isa::Avx2: gemmAvx2(patches, rows, m_k, m_packed.data(), n, fold, acc, m_nPadded); break;
+    case Isa::Generic: gemmGeneric(patches, rows, m_k, m_packed.data(), n, fold, acc, m_nPadded); break;
     }
 }
 
@@ -236,6 +308,8 @@ void Int8ConvPlan::run(const int8_t* input, int8_t* output, ThreadPool* pool) co
     const bool vnni = m_isa == Isa::Avx512Vnni;
     const uint8_t flip = vnni ? 0x80 : 0x00;
     const int8_t padValue = static_cast<int8_t>(-m_p.inputOffset); // the input zero point
+    // The VNNI kernel requantizes in registers (TFLite's double rounding only).
+    const bool fused = vnni && m_p.rounding == Rounding::Double;
     parallelFor(pool, blocks, 1, [&](int64_t b0, int64_t b1) {
         thread_local std::vector<int8_t> patches;
         thread_local std::vector<int32_t> acc;
@@ -243,40 +317,60 @@ void Int8ConvPlan::run(const int8_t* input, int8_t* output, ThreadPool* pool) co
         acc.resize(static_cast<size_t>(kBlockRows * m_nPadded));
         for (int64_t blk = b0; blk < b1; ++blk) {
             const int64_t m0 = blk * kBlockRows, m1 = std::min(m, m0 + kBlockRows);
-            // im2col: one row of K taps (ky, kx, ic) per output pixel, x ^ flip.
-            for (int64_t mi = m0; mi < m1; ++mi) {
-                const int ox = static_cast<int>(mi % g.outW);
-                const int oy = static_cast<int>((mi / g.outW) % g.outH);
-                const int b = static_cast<int>(mi / (int64_t(g.outW) * g.outH));
-                int8_t* row = patches.data() + (mi - m0) * m_kPadded;
-                const int y0 = oy * g.strideH - g.padTop, x0 = ox * g.strideW - g.padLeft;
-                for (int ky = 0; ky < g.filterH; ++ky) {
-                    const int iy = y0 + ky * g.dilationH;
-                    for (int kx = 0; kx < g.filterW; ++kx, row += g.inC) {
-                        const int ix = x0 + kx * g.dilationW;
-                        if (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW) {
-                            std::memset(row, static_cast<uint8_t>(padValue) ^ flip, size_t(g.inC));
-                        } else {
-                            const int8_t* src = input + ((int64_t(b) * g.inH + iy) * g.inW + ix) * g.inC;
-                            for (int ic = 0; ic < g.inC; ++ic) row[ic] = static_cast<int8_t>(static_cast<uint8_t>(src[ic]) ^ flip);
-                        }
-                    }
-                }
+            const int rows = static_cast<int>(m1 - m0);
+            im2colInt8(g, input, m0, m1, m_kPadded, padValue, flip, patches.data());
+            if (fused) {
+                FusedEpilogue f{m_multiplier.data(), m_shift.data(), m_p.outputOffset, m_p.actMin, m_p.actMax,
+                                output + m0 * n,     n,              static_cast<int>(n)};
+                accumulate(patches.data(), rows, m_biasFold.data(), nullptr, &f);
+                continue;
+            }
+            accumulate(patches.data(), rows, m_biasFold.data(), acc.data(), nullptr);
+            for (int r = 0; r < rows; ++r) requantizeRow(acc.data() + r * m_nPadded, static_cast<int>(n), m_p, output + (m0 + r) * n);
+        }
+    });
+}
+
+void Int8ConvPlan::runHybrid(const int8_t* input, std::span<const float> inputScale, std::span<const int32_t> zeroPoint,
+                             std::span<const float> filterScale, const float* bias, FloatActivation act, float* output,
+                             ThreadPool* pool) const {
+    const ConvGeometry& g = m_g;
+    const int64_t perBatch = int64_t(g.outH) * g.outW, n = g.outC;
+    const int64_t blocksPerBatch = (perBatch + kBlockRows - 1) / kBlockRows;
+    const bool vnni = m_isa == Isa::Avx512Vnni;
+    const uint8_t flip = vnni ? 0x80 : 0x00;
+    parallelFor(pool, int64_t(g.batches) * blocksPerBatch, 1, [&](int64_t b0, int64_t b1) {
+        thread_local std::vector<int8_t> patches;
+        thread_local std::vector<int32_t> acc, fold;
+        patches.assign(static_cast<size_t>(kBlockRows * m_kPadded), 0);
+        acc.resize(static_cast<size_t>(kBlockRows * m_nPadded));
+        fold.resize(static_cast<size_t>(m_nPadded));
+        int64_t foldBatch = -1;
+        for (int64_t blk = b0; blk < b1; ++blk) {
+            const int64_t b = blk / blocksPerBatch;
+            const int64_t m0 = b * perBatch + (blk % blocksPerBatch) * kBlockRows, m1 = std::min((b + 1) * perBatch, m0 + kBlockRows);
+            const int32_t zp = zeroPoint[size_t(b)];
+            if (foldBatch != b) { // sum w * (x - zp) = sum w * x' + (flip offset - zp) * rowSum (mod 2^32)
+                const uint32_t c = static_cast<uint32_t>(-zp - (vnni ? 128 : 0));
+                for (int64_t j = 0; j < m_nPadded; ++j) fold[size_t(j)] = static_cast<int32_t>(c * static_cast<uint32_t>(m_rowSum[size_t(j)]));
+                foldBatch = b;
             }
             const int rows = static_cast<int>(m1 - m0);
-            switch (m_isa) {
-            case Isa::Avx512Vnni:
-                gemmVnni(reinterpret_cast<const uint8_t*>(patches.data()), rows, m_kPadded, m_packed.data(), m_nPadded,
-                         m_biasFold.data(), acc.data(), m_nPadded);
-                break;
-            case Isa::Avx2:
-                gemmAvx2(patches.data(), rows, m_k, m_packed.data(), static_cast<int>(n), m_biasFold.data(), acc.data(), m_nPadded);
-                break;
-            case Isa::Generic:
-                gemmGeneric(patches.data(), rows, m_k, m_packed.data(), static_cast<int>(n), m_biasFold.data(), acc.data(), m_nPadded);
-                break;
+            im2colInt8(g, input, m0, m1, m_kPadded, static_cast<int8_t>(zp), flip, patches.data());
+            accumulate(patches.data(), rows, fold.data(), acc.data(), nullptr);
+            // TFLite's hybrid epilogue, one float product for the scale, then the bias (never
+            // fused into an FMA: this file is built for the baseline ISA).
+            const float batchScale = inputScale[size_t(b)];
+            for (int r = 0; r < rows; ++r) {
+                const int32_t* a = acc.data() + r * m_nPadded;
+                float* out = output + (m0 + r) * n;
+                for (int64_t j = 0; j < n; ++j) {
+                    const float scale = filterScale[size_t(j)] * batchScale;
+                    float value = float(a[j]) * scale;
+                    if (bias) value += bias[j];
+                    out[j] = std::min(std::max(value, act.min), act.max);
+                }
             }
-            for (int r = 0; r < rows; ++r) requantizeRow(acc.data() + r * m_nPadded, static_cast<int>(n), m_p, output + (m0 + r) * n);
         }
     });
 }

@@ -67,19 +67,90 @@ public:
     // Re-packs when a non-constant filter changed (DEQUANTIZE-free int8 models never need it).
     void repack(std::span<const int8_t> filter, const int32_t* bias);
     void run(const int8_t* input, int8_t* output, ThreadPool* pool) const;
+    // Hybrid (dynamic range) CONV_2D on the same packed filter (the plan's RequantParams are
+    // then unused): the input was quantized per batch (inputScale[b], zeroPoint[b]); output =
+    // clamp(float(acc) * (filterScale[n] * inputScale[b]) + bias[n]) with acc = sum w * (x - zp)
+    // over the in-image taps, modulo 2^32: reference::convHybrid bit for bit.
+    void runHybrid(const int8_t* input, std::span<const float> inputScale, std::span<const int32_t> zeroPoint,
+                   std::span<const float> filterScale, const float* bias, FloatActivation act, float* output,
+                   ThreadPool* pool) const;
+    Isa isa() const { return m_isa; }
+
+private:
+    // acc[r][n] = fold[n] + sum_k patches[r][k] * w[n][k] for `rows` im2col rows, or with a
+    // fused epilogue (Int8Gemm.cpp) the requantized int8 output.
+    void accumulate(const int8_t* patches, int rows, const int32_t* fold, int32_t* acc, void* fusedEpilogue) const;
+
+    ConvGeometry m_g;
+    RequantParams m_p;
+    Isa m_isa;
+    std::vector<int32_t> m_rowSum; // sum_k w[n][k], padded to a multiple of 16
+    int64_t m_k = 0, m_kPadded = 0, m_nPadded = 0;
+    std::vector<int8_t> m_packed;    // layout depends on m_isa
+    std::vector<int32_t> m_biasFold; // bias[n] + offset * rowsum[n] (wrapping int32)
+    std::vector<int32_t> m_multiplier, m_shift; // m_p's, padded to m_nPadded (fused epilogue)
+};
+
+// Generic int8 DEPTHWISE_CONV_2D (any depth multiplier, vectorised by the compiler).
+void depthwiseInt8(const ConvGeometry& g, const RequantParams& p, const int8_t* input, const int8_t* filter,
+                   const int32_t* bias, int8_t* output, ThreadPool* pool);
+
+// int8 DEPTHWISE_CONV_2D with the filter widened and tap-pair interleaved at prepare, and the
+// input offset folded into the bias (DepthwiseInt8Simd.cpp): AVX2 or AVX-512 VNNI kernels for
+// depth multiplier 1, the generic kernel otherwise (isa() then reports Generic).
+class Int8DepthwisePlan {
+public:
+    using Isa = Int8ConvPlan::Isa;
+    // True when the vector kernels take this shape (depth multiplier 1, at most 64 taps).
+    static bool vectorised(const ConvGeometry& g, const RequantParams& p);
+
+    Int8DepthwisePlan(const ConvGeometry& g, const RequantParams& p, std::span<const int8_t> filter, const int32_t* bias,
+                      Isa isa = Int8ConvPlan::detectIsa());
+    void repack(std::span<const int8_t> filter, const int32_t* bias);
+    void run(const int8_t* input, int8_t* output, ThreadPool* pool) const;
+    // Hybrid DEPTHWISE_CONV_2D (reference::depthwiseHybrid bit for bit) on a plan whose isa()
+    // is not Generic; the input was quantized per batch (inputScale[b], zeroPoint[b]).
+    void runHybrid(const int8_t* input, std::span<const float> inputScale, std::span<const int32_t> zeroPoint,
+                   std::span<const float> filterScale, const float* bias, FloatActivation act, float* output,
+                   ThreadPool* pool) const;
     Isa isa() const { return m_isa; }
 
 private:
     ConvGeometry m_g;
     RequantParams m_p;
     Isa m_isa;
-    int64_t m_k = 0, m_kPadded = 0, m_nPadded = 0;
-    std::vector<int8_t> m_packed;    // layout depends on m_isa
-    std::vector<int32_t> m_biasFold; // bias[n] + offset * rowsum[n] (wrapping int32)
+    int m_pairs = 0, m_cPadded = 0;
+    std::vector<int32_t> m_tapSum;             // sum_taps w[c] (wrapping int32)
+    std::vector<int16_t> m_weights;            // [tap pair][cPadded][2], zero padded
+    std::vector<int32_t> m_biasFold;           // bias[c] + inputOffset * sum_taps w[c] (wrapping int32)
+    std::vector<int32_t> m_multiplier, m_shift; // padded copies of m_p's
+    std::vector<int8_t> m_zpRow;               // the input zero point, read by taps outside the image
+    std::vector<int8_t> m_filter;              // Generic: the filter and bias as given
+    std::vector<int32_t> m_bias;
 };
 
-void depthwiseInt8(const ConvGeometry& g, const RequantParams& p, const int8_t* input, const int8_t* filter,
-                   const int32_t* bias, int8_t* output, ThreadPool* pool);
+// int16x8 CONV_2D or DEPTHWISE_CONV_2D (Int16Conv.cpp): int16 activations, int8 weights widened
+// at prepare, exact int32 partial sums added in int64, the reference's requantization. A 64-bit
+// bias selects the 64-bit accumulator and multiplyByQuantizedMultiplier (TFLite's int16x8), a
+// 32-bit bias the 32-bit ones (its int32-bias variant), as in reference::convQuantized.
+class Int16ConvPlan {
+public:
+    // Depthwise: depth multiplier 1 and at most 64 taps; CONV_2D: any shape.
+    static bool handles(const ConvGeometry& g, bool depthwise);
+    Int16ConvPlan(const ConvGeometry& g, const RequantParams& p, std::span<const int8_t> filter, const int64_t* bias64,
+                  const int32_t* bias32, bool depthwise);
+    void repack(std::span<const int8_t> filter, const int64_t* bias64, const int32_t* bias32);
+    void run(const int16_t* input, int16_t* output, ThreadPool* pool) const;
+
+private:
+    ConvGeometry m_g;
+    RequantParams m_p;
+    bool m_depthwise;
+    bool m_acc32;                   // 32-bit bias: the sum is truncated to int32 before requantizing
+    std::vector<int16_t> m_weights; // the filter, int16 (OHWI, or 1HWO for depthwise)
+    std::vector<int64_t> m_fold;    // bias + inputOffset * sum of the channel's weights
+    std::vector<int16_t> m_zpRow;   // the input zero point, for depthwise taps outside the image
+};
 
 // out[i] = clamp(multiplyByQuantizedMultiplier(acc[i], m[c], s[c]) + zp) for c = i % channels,
 // TFLite's double rounding, vectorised when the CPU has AVX2. Exposed for the tests.
