@@ -32,12 +32,11 @@ size_t peakRssBytes() {
     return static_cast<size_t>(u.ru_maxrss) * 1024;
 }
 
-int benchCommand(const Argv& argv) {
-    Args args("bench", argv, {{"--runs", true}, {"--threads", true}, {"--seed", true}});
+int benchCommand(const Args& args) {
     const std::string modelPath = args.requirePositional(1, 0, "MODEL");
-    const int runs = static_cast<int>(args.integer("--runs", 20, 1, 1000000));
-    const int threads = static_cast<int>(args.integer("--threads", 1, 1, 64));
-    const auto seed = static_cast<uint32_t>(args.integer("--seed", 0, 0, 4294967295LL));
+    const int runs = static_cast<int>(args.integer("--runs"));
+    const int threads = static_cast<int>(args.integer("--threads"));
+    const auto seed = static_cast<uint32_t>(args.integer("--seed"));
 
     auto model = readModelFile(modelPath);
     if (!model) throw UsageError(model.message());
@@ -77,7 +76,17 @@ int benchCommand(const Argv& argv) {
     return 0;
 }
 
-const CommandRegistration kRegistration{{"bench", "bench MODEL [--runs N] [--threads T] [--seed S]", &benchCommand, 30}};
+const CommandRegistration kRegistration{{
+    "bench",
+    "bench MODEL [--runs N] [--threads T] [--seed S]",
+    "Median and minimum milliseconds per inference on random inputs (after one warm-up run), the planned arena and "
+    "the peak memory.",
+    {{"MODEL", "the .tflite file to time"}},
+    {integerOption("--runs", "N", "timed inferences", 20, 1, 1'000'000),
+     integerOption("--threads", "T", "threads of the interpreter", 1, 1, 64),
+     integerOption("--seed", "S", "seed of the random inputs (the oracle's --random SEED bytes)", 0, 0, 4294967295LL)},
+    &benchCommand,
+    30}};
 
 } // namespace
 } // namespace ql::cli

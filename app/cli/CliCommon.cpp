@@ -1,76 +1,189 @@
 #include "CliCommon.h"
+#include "Commands.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <new>
 
 namespace ql::cli {
 
+// ---- option table ----
+
+OptionSpec flagOption(std::string name, std::string help) {
+    OptionSpec s;
+    s.name = std::move(name);
+    s.help = std::move(help);
+    return s;
+}
+
+OptionSpec valueOption(std::string name, std::string valueName, std::string help) {
+    OptionSpec s = flagOption(std::move(name), std::move(help));
+    s.valueName = std::move(valueName);
+    return s;
+}
+
+OptionSpec integerOption(std::string name, std::string valueName, std::string help, long long fallback, long long lo,
+                         long long hi) {
+    OptionSpec s = valueOption(std::move(name), std::move(valueName), std::move(help));
+    s.isInteger = true;
+    s.fallback = fallback;
+    s.lo = lo;
+    s.hi = hi;
+    s.defaultText = std::to_string(fallback);
+    return s;
+}
+
+OptionSpec modeOption() {
+    return valueOption("--mode", "MODE",
+                       "none: float baseline; dynamic: int8 weights, float activations; float16: float16 weights; "
+                       "int8: full integer with float I/O; int8-only: integer only; int16x8: int16 activations, int8 weights")
+        .oneOf({"none", "dynamic", "float16", "int8", "int8-only", "int16x8"});
+}
+
+OptionSpec calibratorOption() {
+    return valueOption("--calibrator", "C",
+                       "activation ranges from minmax (running min/max, TFLite's), percentile:P (e.g. percentile:99.99), "
+                       "mse or kl")
+        .defaultIs("minmax");
+}
+
+namespace {
+
+std::string joined(const std::vector<std::string>& items, const char* sep = ", ") {
+    std::string out;
+    for (const std::string& s : items) out += (out.empty() ? "" : sep) + s;
+    return out;
+}
+
+std::string helpHint(const std::string& command) { return "(quantlab-cli " + command + " --help lists the options)"; }
+
+// Optimal string alignment distance (Levenshtein plus adjacent transpositions).
+size_t editDistance(const std::string& a, const std::string& b) {
+    std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+    for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (size_t i = 1; i <= a.size(); ++i)
+        for (size_t j = 1; j <= b.size(); ++j) {
+            const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    return d[a.size()][b.size()];
+}
+
+std::string withoutDashes(const std::string& s) { return s.substr(std::min(s.find_first_not_of('-'), s.size())); }
+
+} // namespace
+
+std::string nearestName(const std::string& typed, const std::vector<std::string>& candidates) {
+    const std::string t = withoutDashes(typed);
+    if (t.empty()) return {};
+    std::string best;
+    size_t bestDistance = 0;
+    for (const std::string& c : candidates) {
+        const size_t d = editDistance(t, withoutDashes(c));
+        if (best.empty() || d < bestDistance) best = c, bestDistance = d;
+    }
+    // A typo: one edit in a word of two letters or more, two in a word of five or more.
+    if (!best.empty() && ((bestDistance == 1 && t.size() >= 2) || (bestDistance == 2 && t.size() >= 5))) return best;
+    std::string prefixOf;
+    for (const std::string& c : candidates)
+        if (t.size() >= 2 && withoutDashes(c).rfind(t, 0) == 0) {
+            if (!prefixOf.empty()) return {}; // ambiguous prefix
+            prefixOf = c;
+        }
+    return prefixOf;
+}
+
+// ---- Args ----
+
 Args::Args(const std::string& command, const std::vector<std::string>& argv, const std::vector<OptionSpec>& specs)
-    : m_command(command) {
+    : m_command(command), m_specs(specs) {
     for (size_t i = 0; i < argv.size(); ++i) {
         const std::string& a = argv[i];
-        if (a.size() > 1 && a[0] == '-' && a != "-") {
-            std::string name = a, inlineValue;
-            bool hasInline = false;
-            if (auto eq = a.find('='); eq != std::string::npos) {
-                name = a.substr(0, eq);
-                inlineValue = a.substr(eq + 1);
-                hasInline = true;
-            }
-            const OptionSpec* spec = nullptr;
-            for (const OptionSpec& s : specs)
-                if (s.name == name) spec = &s;
-            if (!spec) {
-                std::string known;
-                for (const OptionSpec& s : specs) known += (known.empty() ? "" : ", ") + s.name;
-                throw UsageError(command + ": unknown option '" + name + "'" +
-                                 (known.empty() ? std::string(" (this command takes no options)") : " (expected one of: " + known + ")"));
-            }
-            if (spec->takesValue) {
-                if (hasInline) {
-                    m_values[name] = inlineValue;
-                } else {
-                    if (i + 1 >= argv.size()) throw UsageError(command + ": option " + name + " needs a value");
-                    m_values[name] = argv[++i];
-                }
-            } else {
-                if (hasInline) throw UsageError(command + ": option " + name + " takes no value");
-                m_flags.insert(name);
-            }
-        } else {
+        if (a.size() < 2 || a[0] != '-') {
             m_positional.push_back(a);
+            continue;
         }
+        std::string name = a, inlineValue;
+        bool hasInline = false;
+        if (auto eq = a.find('='); eq != std::string::npos) {
+            name = a.substr(0, eq);
+            inlineValue = a.substr(eq + 1);
+            hasInline = true;
+        }
+        const auto found = std::find_if(m_specs.begin(), m_specs.end(), [&](const OptionSpec& s) { return s.name == name; });
+        if (found == m_specs.end()) {
+            std::vector<std::string> names;
+            for (const OptionSpec& s : m_specs) names.push_back(s.name);
+            const std::string near = nearestName(name, names);
+            throw UsageError(command + ": unknown option '" + name + "'" + (near.empty() ? "" : "; did you mean " + near + "?") + " " +
+                             helpHint(command));
+        }
+        const OptionSpec& s = *found;
+        if (!s.takesValue()) {
+            if (hasInline) throw UsageError(command + ": option " + name + " takes no value");
+            m_flags.insert(name);
+            continue;
+        }
+        std::string v;
+        if (hasInline) {
+            v = inlineValue;
+        } else {
+            if (i + 1 >= argv.size()) throw UsageError(command + ": option " + name + " needs a value (" + s.valueName + ")");
+            v = argv[++i];
+        }
+        if (!s.choices.empty() && std::find(s.choices.begin(), s.choices.end(), v) == s.choices.end()) {
+            const std::string near = nearestName(v, s.choices);
+            // "--mode: unknown mode 'int9' (one of: ...; did you mean int8?)"
+            throw UsageError(name + ": unknown " + withoutDashes(name) + " '" + v + "' (one of: " + joined(s.choices) +
+                             (near.empty() ? "" : "; did you mean " + near + "?") + ")");
+        }
+        m_values[name] = v;
+        if (s.isInteger) (void)integer(name); // reject a bad number before any work starts
     }
 }
 
+const OptionSpec& Args::spec(const std::string& name) const {
+    for (const OptionSpec& s : m_specs)
+        if (s.name == name) return s;
+    throw std::logic_error(m_command + ": option " + name + " is used but not declared in the command's table");
+}
+
 std::string Args::requirePositional(size_t count, size_t index, const char* what) const {
-    if (m_positional.size() < count)
-        throw UsageError(m_command + ": missing " + what);
-    if (m_positional.size() > count)
-        throw UsageError(m_command + ": unexpected argument '" + m_positional[count] + "'");
+    if (m_positional.size() < count) throw UsageError(m_command + ": missing " + what);
+    if (m_positional.size() > count) throw UsageError(m_command + ": unexpected argument '" + m_positional[count] + "'");
     return m_positional[index];
 }
 
 std::string Args::value(const std::string& name, const std::string& fallback) const {
+    (void)spec(name);
     auto it = m_values.find(name);
     return it == m_values.end() ? fallback : it->second;
 }
 
 std::string Args::require(const std::string& name) const {
+    if (!spec(name).required) throw std::logic_error(m_command + ": option " + name + " is required but not marked so in the table");
     auto it = m_values.find(name);
     if (it == m_values.end()) throw UsageError(m_command + ": option " + name + " is required");
     return it->second;
 }
 
-long long Args::integer(const std::string& name, long long fallback, long long lo, long long hi) const {
+long long Args::integer(const std::string& name) const {
+    const OptionSpec& s = spec(name);
+    if (!s.isInteger) throw std::logic_error(m_command + ": option " + name + " is not declared as an integer");
     auto it = m_values.find(name);
-    if (it == m_values.end()) return fallback;
+    if (it == m_values.end()) return s.fallback;
     long long v = 0;
-    const std::string& s = it->second;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p != s.data() + s.size())
-        throw UsageError(m_command + ": " + name + " '" + s + "' is not a whole number");
-    if (v < lo || v > hi)
-        throw UsageError(m_command + ": " + name + " is " + s + ", expected " + std::to_string(lo) + " to " + std::to_string(hi));
+    const std::string& text = it->second;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || p != text.data() + text.size())
+        throw UsageError(m_command + ": " + name + " '" + text + "' is not a whole number");
+    if (v < s.lo || v > s.hi)
+        throw UsageError(m_command + ": " + name + " is " + text + ", expected " + std::to_string(s.lo) + " to " + std::to_string(s.hi));
     return v;
 }
 
@@ -84,6 +197,151 @@ std::vector<std::string> splitList(const std::string& s, char sep) {
         start = end + 1;
     }
     return out;
+}
+
+// ---- registry and help ----
+
+std::vector<Command>& commands() {
+    static std::vector<Command> list;
+    return list;
+}
+
+const Command* findCommand(const std::string& name) {
+    for (const Command& c : commands())
+        if (c.name == name) return &c;
+    return nullptr;
+}
+
+CommandRegistration::CommandRegistration(Command c) {
+    auto& list = commands();
+    auto at = std::find_if(list.begin(), list.end(), [&](const Command& x) { return x.order > c.order; });
+    list.insert(at, std::move(c));
+}
+
+namespace {
+
+// "  --runs N            text (default: 20; 1 to 1000000)"
+void printEntries(std::ostream& os, const std::vector<std::pair<std::string, std::string>>& rows) {
+    size_t width = 0;
+    for (const auto& r : rows) width = std::max(width, r.first.size());
+    width = std::min<size_t>(width, 28);
+    for (const auto& r : rows) {
+        std::string left = "  " + r.first;
+        left.resize(std::max(left.size() + 2, width + 4), ' ');
+        os << left << r.second << "\n";
+    }
+}
+
+std::string describe(const OptionSpec& s) {
+    std::vector<std::string> facts;
+    if (s.required) facts.push_back("required");
+    if (!s.defaultText.empty()) facts.push_back("default: " + s.defaultText);
+    if (!s.choices.empty()) facts.push_back("one of: " + joined(s.choices));
+    if (s.isInteger) facts.push_back(s.valueName + " from " + std::to_string(s.lo) + " to " + std::to_string(s.hi));
+    return facts.empty() ? s.help : s.help + " (" + joined(facts, "; ") + ")";
+}
+
+constexpr const char* kDataSources =
+    "SRC (data source): a .npy/.npz file, an IDX file (*-idx3-ubyte[.gz], labels *-idx1-ubyte[.gz]),\n"
+    "  a folder of PNG/JPEG images (resized to the model's input), or random:N[:SEED].\n";
+
+} // namespace
+
+void printCommandHelp(const Command& c, std::ostream& os) {
+    os << "usage: quantlab-cli " << c.synopsis << "\n\n" << c.summary << "\n";
+    if (!c.positionals.empty()) {
+        os << "\narguments:\n";
+        std::vector<std::pair<std::string, std::string>> rows;
+        for (const PositionalSpec& p : c.positionals) rows.emplace_back(p.name, p.help);
+        printEntries(os, rows);
+    }
+    os << "\noptions:\n";
+    std::vector<std::pair<std::string, std::string>> rows;
+    bool takesSource = false;
+    for (const OptionSpec& s : c.options) {
+        rows.emplace_back(s.name + (s.takesValue() ? " " + s.valueName : ""), describe(s));
+        takesSource = takesSource || s.valueName == "SRC";
+    }
+    rows.emplace_back("-h, --help", "print this help and exit");
+    printEntries(os, rows);
+    if (takesSource) os << "\n" << kDataSources;
+}
+
+void printCommandList(std::ostream& os) {
+    os << "usage: quantlab-cli COMMAND [ARGS]\n\nQuantLab " QUANTLAB_VERSION
+          " - inspect, run, quantize and compare TensorFlow Lite models.\n\ncommands:\n";
+    std::vector<std::pair<std::string, std::string>> rows;
+    for (const Command& c : commands()) rows.emplace_back(c.name, c.summary);
+    printEntries(os, rows);
+    os << "\n'quantlab-cli help COMMAND' or 'quantlab-cli COMMAND --help' lists a command's options.\n"
+          "Errors in what you give exit with status 2 and one line on stderr.\n";
+}
+
+namespace {
+
+std::string unknownCommand(const std::string& name) {
+    std::vector<std::string> names;
+    for (const Command& c : commands()) names.push_back(c.name);
+    const std::string near = nearestName(name, names);
+    return "unknown command '" + name + "'" + (near.empty() ? "" : "; did you mean " + near + "?") +
+           " (quantlab-cli --help lists the commands)";
+}
+
+int dispatch(const Argv& args) {
+    if (args.empty()) {
+        printCommandList(std::cout);
+        return 2;
+    }
+    const std::string& first = args[0];
+    if (first == "--help" || first == "-h") {
+        printCommandList(std::cout);
+        return 0;
+    }
+    if (first == "--version") {
+        std::cout << "quantlab-cli " QUANTLAB_VERSION "\n";
+        return 0;
+    }
+    if (first == "help") {
+        if (args.size() == 1) {
+            printCommandList(std::cout);
+            return 0;
+        }
+        if (args.size() > 2) throw UsageError("help: expected one command name, got " + std::to_string(args.size() - 1) + " words");
+        const Command* c = findCommand(args[1]);
+        if (!c) throw UsageError(unknownCommand(args[1]));
+        printCommandHelp(*c, std::cout);
+        return 0;
+    }
+    const Command* c = findCommand(first);
+    if (!c) throw UsageError(unknownCommand(first));
+    const Argv rest(args.begin() + 1, args.end());
+    // -h / --help anywhere wins over everything else on the line, even an unknown option.
+    for (const std::string& a : rest)
+        if (a == "-h" || a == "--help") {
+            printCommandHelp(*c, std::cout);
+            return 0;
+        }
+    const Args parsed(c->name, rest, c->options);
+    return c->run(parsed);
+}
+
+} // namespace
+
+int runCli(const Argv& args) {
+    try {
+        return dispatch(args);
+    } catch (const UsageError& e) {
+        std::fflush(stdout);
+        std::cout.flush();
+        std::cerr << "quantlab-cli: error: " << e.what() << "\n";
+        return 2;
+    } catch (const std::bad_alloc&) {
+        std::cerr << "quantlab-cli: internal error: out of memory\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "quantlab-cli: internal error: " << e.what() << "\n";
+        return 1;
+    }
 }
 
 } // namespace ql::cli

@@ -1,8 +1,14 @@
 #pragma once
-// Shared pieces of quantlab-cli: argument parsing per command and the error convention
-// (exit 2 with one line "quantlab-cli: error: <what>: <why>" for anything the user gave that
-// is wrong, exit 1 for an internal failure).
+// Shared pieces of quantlab-cli: the option table of each command, argument parsing against
+// it, the help printed from the same table, and the error convention (exit 2 with one line
+// "quantlab-cli: error: <what>: <why>" for anything the user gave that is wrong, exit 1 for an
+// internal failure).
+//
+// A command's options are declared once, in its CommandRegistration (Commands.h). Args parses
+// only what the table declares (names, values, closed value sets, integer ranges and
+// defaults), and `--help` prints the same entries, so the help cannot drift from the parser.
 
+#include <iosfwd>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -17,28 +23,67 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// One option of a command. Build it with flagOption / valueOption / integerOption and refine
+// it with the chained setters; the help line is `help` followed by what the table knows:
+// "(required; default: X; one of: a, b; N from lo to hi)".
 struct OptionSpec {
-    std::string name;   // "--json"
-    bool takesValue = false;
+    std::string name;          // "--json"
+    std::string valueName;     // "FILE"; empty: a flag that takes no value
+    std::string help;          // one line, lower case, no final full stop
+    std::string defaultText;   // "20", "all", ...; empty: no default shown
+    std::vector<std::string> choices; // a closed set of values, checked by the parser
+    bool required = false;
+    // Integer options: Args::integer returns `fallback` when absent and checks [lo, hi].
+    bool isInteger = false;
+    long long fallback = 0, lo = 0, hi = 0;
+
+    bool takesValue() const { return !valueName.empty(); }
+    OptionSpec& mandatory() { required = true; return *this; }
+    OptionSpec& defaultIs(std::string text) { defaultText = std::move(text); return *this; }
+    OptionSpec& oneOf(std::vector<std::string> values) { choices = std::move(values); return *this; }
+};
+
+OptionSpec flagOption(std::string name, std::string help);
+OptionSpec valueOption(std::string name, std::string valueName, std::string help);
+// The default shown is `fallback` unless defaultIs() says otherwise (e.g. "all" for 0).
+OptionSpec integerOption(std::string name, std::string valueName, std::string help, long long fallback, long long lo,
+                         long long hi);
+
+// Options several commands share, with one wording: --mode (product.md's modes, a closed set)
+// and --calibrator (minmax, percentile:P, mse, kl; parsed by calib::Calibrator::parse).
+OptionSpec modeOption();
+OptionSpec calibratorOption();
+
+// A positional argument, for the help ("MODEL", "the .tflite file to inspect").
+struct PositionalSpec {
+    std::string name;
+    std::string help;
 };
 
 class Args {
 public:
-    // Parses argv[first..] against the command's options. Throws UsageError.
+    // Parses argv against the command's option table. Throws UsageError for an option the
+    // table lacks (naming the nearest one when it is close), a missing or unexpected value,
+    // a value outside a closed set.
     Args(const std::string& command, const std::vector<std::string>& argv, const std::vector<OptionSpec>& specs);
 
     const std::vector<std::string>& positional() const { return m_positional; }
-    // The one positional argument `what` (e.g. "MODEL"); throws if missing or extra.
+    // Positional argument `index` of exactly `count`; throws if missing or extra.
     std::string requirePositional(size_t count, size_t index, const char* what) const;
     bool flag(const std::string& name) const { return m_flags.count(name) > 0; }
     bool has(const std::string& name) const { return m_values.count(name) > 0; }
     std::string value(const std::string& name, const std::string& fallback = {}) const;
+    // The value of an option the table marks as required; throws a UsageError when absent.
     std::string require(const std::string& name) const;
-    // Integer option within [lo, hi]; throws a UsageError naming the flag otherwise.
-    long long integer(const std::string& name, long long fallback, long long lo, long long hi) const;
+    // Integer option: the table's fallback when absent; a UsageError naming the flag when it
+    // is not a whole number within the table's [lo, hi].
+    long long integer(const std::string& name) const;
 
 private:
+    const OptionSpec& spec(const std::string& name) const; // std::logic_error if undeclared
+
     std::string m_command;
+    std::vector<OptionSpec> m_specs;
     std::vector<std::string> m_positional;
     std::set<std::string> m_flags;
     std::map<std::string, std::string> m_values;
@@ -46,5 +91,9 @@ private:
 
 // Splits "a,b,c" (empty items dropped).
 std::vector<std::string> splitList(const std::string& s, char sep = ',');
+
+// The candidate closest to `typed` (edit distance with transpositions, leading dashes
+// ignored, or a unique prefix), or "" when none is close enough to be a likely typo.
+std::string nearestName(const std::string& typed, const std::vector<std::string>& candidates);
 
 } // namespace ql::cli

@@ -41,20 +41,15 @@ void writeText(const std::string& flag, const std::string& path, const std::stri
         throw UsageError(flag + ": " + s.message());
 }
 
-int compareCommand(const Argv& argv) {
-    const Args args("compare", argv,
-                    {{"--data", true}, {"--samples", true}, {"--json", true}, {"--csv", true}, {"--report", true},
-                     {"--per-layer", true}, {"--threads", true}, {"--worst", true}});
+int compareCommand(const Args& args) {
     const std::string floatPath = args.requirePositional(2, 0, "FLOAT_MODEL");
     const std::string quantPath = args.requirePositional(2, 1, "QUANT_MODEL");
     const std::string data = args.require("--data");
     analysis::CompareOptions opts;
-    opts.data.maxSamples = size_t(args.integer("--samples", 0, 1, 1'000'000'000));
-    opts.threads = int(args.integer("--threads", 1, 1, 64));
-    const size_t worst = size_t(args.integer("--worst", 5, 0, 1000));
-    const std::string perLayer = args.value("--per-layer", "on");
-    if (perLayer != "on" && perLayer != "off") throw UsageError("--per-layer: expected on or off, got '" + perLayer + "'");
-    opts.perLayer = perLayer == "on";
+    opts.data.maxSamples = size_t(args.integer("--samples"));
+    opts.threads = int(args.integer("--threads"));
+    const size_t worst = size_t(args.integer("--worst"));
+    opts.perLayer = args.value("--per-layer", "on") == "on"; // the table admits on and off only
 
     std::vector<std::string> inputs = {floatPath, quantPath};
     if (std::filesystem::exists(data)) inputs.push_back(data);
@@ -110,10 +105,27 @@ int compareCommand(const Argv& argv) {
     return 0;
 }
 
-const CommandRegistration registration({"compare",
-                                        "compare FLOAT_MODEL QUANT_MODEL --data SRC [--samples N] [--json FILE|-] [--csv FILE|-] "
-                                        "[--report FILE.html] [--per-layer on|off] [--threads T] [--worst K]",
-                                        &compareCommand, 50});
+const CommandRegistration registration({
+    "compare",
+    "compare FLOAT_MODEL QUANT_MODEL --data SRC [--samples N] [--json FILE|-] [--csv FILE|-] [--report FILE.html] "
+    "[--per-layer on|off] [--threads T] [--worst K]",
+    "Per-layer error of a quantized model against its float model on the same samples (SQNR, cosine, MSE, max error), "
+    "with the layers matched by tensor name.",
+    {{"FLOAT_MODEL", "the float reference .tflite"}, {"QUANT_MODEL", "the quantized .tflite made from it"}},
+    {valueOption("--data", "SRC", "the samples both models run on").mandatory(),
+     integerOption("--samples", "N", "use the first N samples of --data", 0, 1, 1'000'000'000).defaultIs("all"),
+     valueOption("--json", "FILE|-", "also write the result as JSON to FILE, or to standard output with -"),
+     valueOption("--csv", "FILE|-", "also write one CSV row per tensor to FILE, or to standard output with -"),
+     valueOption("--report", "FILE.html", "also write a self-contained HTML report"),
+     valueOption("--per-layer", "on|off",
+                 "on: also the error each operator adds on its own (fed the float model's inputs, quantized; one more "
+                 "run per sample); off: the accumulated error only")
+         .defaultIs("on")
+         .oneOf({"on", "off"}),
+     integerOption("--threads", "T", "threads of each interpreter", 1, 1, 64),
+     integerOption("--worst", "K", "layers marked as the worst in the text summary and the report", 5, 0, 1000)},
+    &compareCommand,
+    50});
 
 } // namespace
 } // namespace ql::cli

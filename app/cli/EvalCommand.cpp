@@ -139,11 +139,7 @@ bool isQuantized(const Model& m) {
     return false;
 }
 
-int evalCommand(const Argv& argv) {
-    const Args args("eval", argv,
-                    {{"--data", true}, {"--labels", true}, {"--float", true}, {"--all-modes", false}, {"--calib", true},
-                     {"--calibrator", true}, {"--per-tensor", false}, {"--calib-samples", true}, {"--samples", true},
-                     {"--threads", true}, {"--json", true}, {"--csv", true}, {"--report", true}});
+int evalCommand(const Args& args) {
     const std::string path = args.requirePositional(1, 0, "MODEL (the .tflite file to evaluate)");
     const std::string dataSpec = args.require("--data");
     const bool allModes = args.flag("--all-modes");
@@ -160,8 +156,8 @@ int evalCommand(const Argv& argv) {
     EvalOptions eo;
     eo.dataSpec = dataSpec;
     eo.data.labels = args.value("--labels");
-    eo.data.maxSamples = size_t(args.integer("--samples", 0, 0, 1'000'000'000));
-    eo.threads = int(args.integer("--threads", 1, 1, 64));
+    eo.data.maxSamples = size_t(args.integer("--samples"));
+    eo.threads = int(args.integer("--threads"));
 
     std::vector<std::string> inputs = {path};
     if (!eo.data.labels.empty()) inputs.push_back(eo.data.labels);
@@ -215,7 +211,7 @@ int evalCommand(const Argv& argv) {
         AllModesOptions ao;
         ao.eval = eo;
         ao.calibSpec = args.value("--calib");
-        ao.calibData.maxSamples = size_t(args.integer("--calib-samples", 0, 0, 1'000'000'000));
+        ao.calibData.maxSamples = size_t(args.integer("--calib-samples"));
         ao.base.perTensor = args.flag("--per-tensor");
         if (args.has("--calibrator")) {
             auto c = calib::Calibrator::parse(args.value("--calibrator"));
@@ -274,11 +270,31 @@ int evalCommand(const Argv& argv) {
     return 0;
 }
 
-const CommandRegistration registration(
-    {"eval",
-     "eval MODEL --data SRC [--labels SRC] [--float FLOAT_MODEL] [--all-modes --calib SRC [--calibrator C] [--per-tensor] "
-     "[--calib-samples N]] [--samples N] [--threads T] [--json FILE|-] [--csv FILE|-] [--report FILE.html]",
-     &evalCommand, 70});
+const CommandRegistration registration({
+    "eval",
+    "eval MODEL --data SRC [--labels SRC] [--float FLOAT_MODEL] [--all-modes --calib SRC [--calibrator C] [--per-tensor] "
+    "[--calib-samples N]] [--samples N] [--threads T] [--json FILE|-] [--csv FILE|-] [--report FILE.html]",
+    "Accuracy (with labels) or output SQNR and cosine against a float model, latency and size; with --all-modes the "
+    "float MODEL quantized with every mode, one row each.",
+    {{"MODEL", "the .tflite file to evaluate (with --all-modes: a float model)"}},
+    {valueOption("--data", "SRC", "the evaluation samples").mandatory(),
+     valueOption("--labels", "SRC", "class labels for --data, an IDX1 file or a 1-D integer .npy: top-1 and top-5 accuracy")
+         .defaultIs("the IDX images' sibling labels file, or an image folder's class subfolders"),
+     valueOption("--float", "FLOAT_MODEL", "float reference: SQNR and cosine of MODEL's outputs against it"),
+     flagOption("--all-modes", "quantize MODEL with every mode and evaluate each (needs --calib)"),
+     valueOption("--calib", "SRC", "with --all-modes: calibration data for the integer modes"),
+     calibratorOption(),
+     flagOption("--per-tensor", "with --all-modes: per-tensor weights instead of per-channel"),
+     integerOption("--calib-samples", "N", "with --all-modes: calibrate on the first N samples of --calib", 0, 0,
+                   1'000'000'000)
+         .defaultIs("0: all"),
+     integerOption("--samples", "N", "evaluate the first N samples of --data", 0, 0, 1'000'000'000).defaultIs("0: all"),
+     integerOption("--threads", "T", "threads of the interpreter", 1, 1, 64),
+     valueOption("--json", "FILE|-", "also write the result as JSON to FILE, or to standard output with -"),
+     valueOption("--csv", "FILE|-", "also write the result as CSV to FILE, or to standard output with -"),
+     valueOption("--report", "FILE.html", "also write a self-contained HTML report")},
+    &evalCommand,
+    70});
 
 } // namespace
 } // namespace ql::cli

@@ -178,7 +178,7 @@ int healthCommand(const Args& args, const std::string& path, std::shared_ptr<con
     analysis::HealthReport rep;
     if (args.has("--data")) {
         data::DataOptions opts;
-        opts.maxSamples = size_t(args.integer("--samples", 0, 0, 1'000'000'000));
+        opts.maxSamples = size_t(args.integer("--samples"));
         auto source = data::openDataSource(args.value("--data"), data::ModelInputInfo::fromModel(*model), opts);
         if (!source) throw UsageError("--data: " + args.value("--data") + ": " + source.message());
         if ((*source)->size() == 0) throw UsageError("--data: " + args.value("--data") + ": no samples");
@@ -209,8 +209,7 @@ int healthCommand(const Args& args, const std::string& path, std::shared_ptr<con
     return 0;
 }
 
-int inspectCommand(const Argv& argv) {
-    const Args args("inspect", argv, {{"--json", false}, {"--health", false}, {"--data", true}, {"--samples", true}});
+int inspectCommand(const Args& args) {
     const std::string path = args.requirePositional(1, 0, "MODEL (the .tflite file to inspect)");
     if (!args.flag("--health") && (args.has("--data") || args.has("--samples")))
         throw UsageError("--data: only with --health");
@@ -222,7 +221,18 @@ int inspectCommand(const Argv& argv) {
     return 0;
 }
 
-const CommandRegistration registration({"inspect", "inspect MODEL [--json] [--health [--data SRC] [--samples N]]", &inspectCommand, 10});
+const CommandRegistration registration({
+    "inspect",
+    "inspect MODEL [--json] [--health [--data SRC] [--samples N]]",
+    "Summary, operators, tensors, quantization parameters, sizes and MACs of a model; with --health, its quantization "
+    "health checks.",
+    {{"MODEL", "the .tflite file to inspect"}},
+    {flagOption("--json", "print the model (or, with --health, the findings) as JSON instead of tables"),
+     flagOption("--health", "run the health checks (ranges, zero points, scales, saturation) and list the findings"),
+     valueOption("--data", "SRC", "with --health: also measure saturation on these samples"),
+     integerOption("--samples", "N", "with --health --data: use the first N samples", 0, 0, 1'000'000'000).defaultIs("0: all")},
+    &inspectCommand,
+    10});
 
 } // namespace
 

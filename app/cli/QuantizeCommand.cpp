@@ -25,11 +25,7 @@ std::string kib(uint64_t bytes) {
     return tmp;
 }
 
-int quantizeCommand(const Argv& argv) {
-    const Args args("quantize", argv,
-                    {{"--mode", true}, {"--calib", true}, {"--calibrator", true}, {"--per-tensor", false},
-                     {"--keep-float", true}, {"--io", true}, {"--max-samples", true}, {"--out", true},
-                     {"--equalize", false}, {"--bias-correction", false}});
+int quantizeCommand(const Args& args) {
     const std::string path = args.requirePositional(1, 0, "MODEL (the float .tflite file to quantize)");
     const std::string out = args.require("--out");
 
@@ -56,7 +52,7 @@ int quantizeCommand(const Argv& argv) {
                          std::string(quantize::modeName(job.quantize.mode)));
     if (job.quantize.equalize && job.quantize.mode == quantize::Mode::None)
         throw UsageError("--equalize: mode none writes the model unchanged; choose a quantization mode");
-    job.data.maxSamples = size_t(args.integer("--max-samples", 0, 0, 1'000'000'000));
+    job.data.maxSamples = size_t(args.integer("--max-samples"));
     job.calibSpec = args.value("--calib");
     if (quantize::needsCalibration(job.quantize.mode) && job.calibSpec.empty())
         throw UsageError("--calib: mode " + std::string(quantize::modeName(job.quantize.mode)) +
@@ -110,11 +106,27 @@ int quantizeCommand(const Argv& argv) {
     return 0;
 }
 
-const CommandRegistration registration(
-    {"quantize",
-     "quantize MODEL --mode MODE [--calib SRC] [--calibrator C] [--per-tensor] [--keep-float OP_OR_TENSOR,...] "
-     "[--io int8|uint8|float] [--max-samples N] [--equalize] [--bias-correction] --out OUT",
-     &quantizeCommand, 40});
+const CommandRegistration registration({
+    "quantize",
+    "quantize MODEL --mode MODE [--calib SRC] [--calibrator C] [--per-tensor] [--keep-float OP_OR_TENSOR,...] "
+    "[--io int8|uint8|float] [--max-samples N] [--equalize] [--bias-correction] --out OUT",
+    "Post-training quantization of a float model; writes a model the TensorFlow Lite runtime runs.",
+    {{"MODEL", "the float .tflite file to quantize"}},
+    {modeOption().mandatory(),
+     valueOption("--calib", "SRC", "calibration data; needed by int8, int8-only and int16x8"),
+     calibratorOption(),
+     flagOption("--per-tensor", "one weight scale per tensor instead of per channel (CONV_2D dim 0, DEPTHWISE_CONV_2D dim 3)"),
+     valueOption("--keep-float", "OP_OR_TENSOR,...", "leave these operator types (e.g. SOFTMAX) or tensor names in float"),
+     valueOption("--io", "TYPE", "type of the graph's inputs and outputs")
+         .defaultIs("float; int8 with int8-only")
+         .oneOf({"int8", "uint8", "float"}),
+     integerOption("--max-samples", "N", "calibrate on at most N samples of --calib", 0, 0, 1'000'000'000).defaultIs("0: all"),
+     flagOption("--equalize", "cross-layer equalization of CONV -> (RELU) -> CONV pairs before calibration"),
+     flagOption("--bias-correction", "correct each channel's bias by its mean output error on the calibration samples "
+                                     "(int8, int8-only, int16x8)"),
+     valueOption("--out", "OUT", "the quantized .tflite to write; never over MODEL").mandatory()},
+    &quantizeCommand,
+    40});
 
 } // namespace
 } // namespace ql::cli

@@ -94,12 +94,11 @@ void writeAllTensors(rt::Interpreter& it, const std::string& outDir, const std::
     std::cout << "tensors: " << written << " of " << it.tensorCount() << " written as tensor_<index>.npy, index in " << path << "\n";
 }
 
-int runCommand(const Argv& argv) {
-    Args args("run", argv, {{"--inputs", true}, {"--random", true}, {"--out", true}, {"--all-tensors", false}, {"--threads", true}});
+int runCommand(const Args& args) {
     const std::string modelPath = args.requirePositional(1, 0, "MODEL");
     if (args.has("--inputs") == args.has("--random")) throw UsageError("run: give either --inputs or --random SEED");
     const std::string outDir = args.require("--out");
-    const int threads = static_cast<int>(args.integer("--threads", 1, 1, 64));
+    const int threads = static_cast<int>(args.integer("--threads"));
     uint32_t seed = 0;
     if (args.has("--random")) {
         const std::string s = args.value("--random");
@@ -156,9 +155,19 @@ int runCommand(const Argv& argv) {
     return 0;
 }
 
-const CommandRegistration kRegistration{
-    {"run", "run MODEL (--inputs a.npy,b.npy | --inputs DIR | --random SEED) --out DIR [--all-tensors] [--threads T]",
-     &runCommand, 20}};
+const CommandRegistration kRegistration{{
+    "run",
+    "run MODEL (--inputs a.npy,b.npy | --inputs DIR | --random SEED) --out DIR [--all-tensors] [--threads T]",
+    "Runs a model once on given or random inputs and writes its outputs as output_<i>.npy (the TFLite oracle's files).",
+    {{"MODEL", "the .tflite file to run"}},
+    {valueOption("--inputs", "FILES|DIR", "one .npy per model input, comma-separated, or a folder of input_<i>.npy"),
+     valueOption("--random", "SEED", "random inputs from SEED (0 to 4294967295), the same bytes as the oracle's "
+                                     "--random SEED; also written as input_<i>.npy"),
+     valueOption("--out", "DIR", "folder for output_<i>.npy (created if missing)").mandatory(),
+     flagOption("--all-tensors", "also write every tensor of subgraph 0 as tensor_<index>.npy, indexed in tensors.json"),
+     integerOption("--threads", "T", "threads of the interpreter", 1, 1, 64)},
+    &runCommand,
+    20}};
 
 } // namespace
 } // namespace ql::cli

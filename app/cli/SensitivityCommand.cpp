@@ -209,12 +209,7 @@ Status writeText(const std::string& path, const std::string& text, const std::ve
     return writeFileAtomically(path, {reinterpret_cast<const uint8_t*>(text.data()), text.size()}, inputs);
 }
 
-int sensitivityCommand(const Argv& argv) {
-    const Args args("sensitivity", argv,
-                    {{"--mode", true}, {"--calib", true}, {"--data", true}, {"--labels", true}, {"--target-drop", true},
-                     {"--target-sqnr", true}, {"--samples", true}, {"--calibrator", true}, {"--per-tensor", false},
-                     {"--greedy-width", true}, {"--max-float", true}, {"--threads", true}, {"--json", true},
-                     {"--csv", true}, {"--report", true}});
+int sensitivityCommand(const Args& args) {
     const std::string path = args.requirePositional(1, 0, "MODEL (the float .tflite file)");
     analysis::SensitivityOptions o;
     auto mode = quantize::parseMode(args.require("--mode"));
@@ -237,11 +232,11 @@ int sensitivityCommand(const Argv& argv) {
     o.metric = accuracy ? SensitivityMetric::Accuracy : SensitivityMetric::Sqnr;
     if (accuracy) o.targetDrop = args.has("--target-drop") ? parsePercent(args.value("--target-drop")) : 0.01;
     else o.targetSqnrDb = args.has("--target-sqnr") ? parseDb(args.value("--target-sqnr")) : 30.0;
-    o.greedyWidth = size_t(args.integer("--greedy-width", static_cast<long long>(o.greedyWidth), 0, 1'000'000));
-    o.maxFloatLayers = size_t(args.integer("--max-float", static_cast<long long>(o.maxFloatLayers), 0, 1'000'000));
-    o.threads = int(args.integer("--threads", 2, 1, 256));
+    o.greedyWidth = size_t(args.integer("--greedy-width"));
+    o.maxFloatLayers = size_t(args.integer("--max-float"));
+    o.threads = int(args.integer("--threads"));
     data::DataOptions dataOptions;
-    dataOptions.maxSamples = size_t(args.integer("--samples", 200, 1, 1'000'000'000));
+    dataOptions.maxSamples = size_t(args.integer("--samples"));
     dataOptions.labels = args.value("--labels");
 
     std::vector<std::string> inputs{path};
@@ -349,12 +344,36 @@ int sensitivityCommand(const Argv& argv) {
     return 0;
 }
 
-const CommandRegistration registration(
-    {"sensitivity",
-     "sensitivity MODEL --mode MODE --calib SRC --data SRC [--labels SRC] [--target-drop P% | --target-sqnr DB] "
-     "[--samples N] [--calibrator C] [--per-tensor] [--greedy-width N] [--max-float N] [--threads T] "
-     "[--json FILE|-] [--csv FILE] [--report FILE.html]",
-     &sensitivityCommand, 60});
+const analysis::SensitivityOptions kDefaults{};
+
+const CommandRegistration registration({
+    "sensitivity",
+    "sensitivity MODEL --mode MODE --calib SRC --data SRC [--labels SRC] [--target-drop P% | --target-sqnr DB] "
+    "[--samples N] [--calibrator C] [--per-tensor] [--greedy-width N] [--max-float N] [--threads T] "
+    "[--json FILE|-] [--csv FILE] [--report FILE.html]",
+    "Ranks the quantizable layers by the error each costs and suggests the smallest --keep-float list that meets the "
+    "target, ready for quantize.",
+    {{"MODEL", "the float .tflite file"}},
+    {modeOption().mandatory(),
+     valueOption("--calib", "SRC", "calibration data; needed by int8, int8-only and int16x8"),
+     valueOption("--data", "SRC", "the samples the error is measured on").mandatory(),
+     valueOption("--labels", "SRC", "class labels for --data (IDX1 or 1-D integer .npy): rank by accuracy"),
+     valueOption("--target-drop", "P%", "accuracy target: at most this top-1 drop from the float model")
+         .defaultIs("1% when labelled"),
+     valueOption("--target-sqnr", "DB", "SQNR target: worst output SQNR at least this many dB").defaultIs("30 without labels"),
+     integerOption("--samples", "N", "use the first N samples of --data", 200, 1, 1'000'000'000),
+     calibratorOption(),
+     flagOption("--per-tensor", "one weight scale per tensor instead of per channel"),
+     integerOption("--greedy-width", "N", "candidates re-measured per greedy step (0: all)",
+                   static_cast<long long>(kDefaults.greedyWidth), 0, 1'000'000),
+     integerOption("--max-float", "N", "stop after keeping this many layers float (0: no limit)",
+                   static_cast<long long>(kDefaults.maxFloatLayers), 0, 1'000'000),
+     integerOption("--threads", "T", "measurements run in parallel (one single-threaded interpreter each)", kDefaults.threads, 1, 256),
+     valueOption("--json", "FILE|-", "also write the ranking and the search as JSON to FILE, or to standard output with -"),
+     valueOption("--csv", "FILE", "also write the ranking as CSV"),
+     valueOption("--report", "FILE.html", "also write a self-contained HTML report")},
+    &sensitivityCommand,
+    60});
 
 } // namespace
 } // namespace ql::cli

@@ -22,22 +22,19 @@
 namespace ql::cli {
 namespace {
 
-int trainCommand(const Argv& argv) {
-    const Args args("train-fashion-mnist", argv,
-                    {{"--epochs", true}, {"--seed", true}, {"--data", true}, {"--batch", true}, {"--threads", true},
-                     {"--steps", true}, {"--sample-out", true}, {"--sample-count", true}, {"--out", true}});
+int trainCommand(const Args& args) {
     if (!args.positional().empty())
         throw UsageError("train-fashion-mnist: unexpected argument '" + args.positional().front() + "'");
     const std::string out = args.require("--out");
-    const int epochs = int(args.integer("--epochs", 5, 1, 1000));
-    const uint64_t seed = uint64_t(args.integer("--seed", 1, 0, (1ll << 62)));
+    const int epochs = int(args.integer("--epochs"));
+    const uint64_t seed = uint64_t(args.integer("--seed"));
     const std::string dir = args.value("--data", train::kFashionMnistDir);
     train::TrainOptions opt;
     opt.seed = seed;
-    opt.batchSize = int(args.integer("--batch", opt.batchSize, 2, 4096));
-    opt.threads = int(args.integer("--threads", 2, 1, 64));
-    opt.stepsPerEpoch = args.integer("--steps", 0, 0, 1'000'000'000);
-    const int sampleCount = int(args.integer("--sample-count", 256, 1, 10000));
+    opt.batchSize = int(args.integer("--batch"));
+    opt.threads = int(args.integer("--threads"));
+    opt.stepsPerEpoch = args.integer("--steps");
+    const int sampleCount = int(args.integer("--sample-count"));
     const std::string sampleDir = args.value("--sample-out");
     std::error_code ec;
     if (std::filesystem::is_directory(out, ec)) throw UsageError("--out: " + out + " is a directory");
@@ -102,9 +99,25 @@ int trainCommand(const Argv& argv) {
     return 0;
 }
 
-const CommandRegistration registration({"train-fashion-mnist",
-                                        "train-fashion-mnist [--epochs N] [--seed S] [--data DIR] --out MODEL",
-                                        &trainCommand, 80});
+const CommandRegistration registration({
+    "train-fashion-mnist",
+    "train-fashion-mnist [--epochs N] [--seed S] [--data DIR] [--batch B] [--threads T] [--steps N] "
+    "[--sample-out DIR [--sample-count N]] --out MODEL",
+    "The workshop exercise: trains the small Fashion-MNIST CNN and writes it as a float .tflite with labels and "
+    "normalisation metadata.",
+    {},
+    {integerOption("--epochs", "N", "passes over the training set", 5, 1, 1000),
+     integerOption("--seed", "S", "seed of the initial weights and the shuffling", 1, 0, 1ll << 62),
+     valueOption("--data", "DIR", "folder with the Fashion-MNIST IDX files (Debian's dataset-fashion-mnist)")
+         .defaultIs(train::kFashionMnistDir),
+     integerOption("--batch", "B", "samples per training step", train::TrainOptions{}.batchSize, 2, 4096),
+     integerOption("--threads", "T", "training threads", 2, 1, 64),
+     integerOption("--steps", "N", "batches per epoch, for quick runs", 0, 0, 1'000'000'000).defaultIs("0: the whole set"),
+     valueOption("--sample-out", "DIR", "also write the first test images as an IDX pair and the model's accuracy on them"),
+     integerOption("--sample-count", "N", "with --sample-out: how many test images", 256, 1, 10000),
+     valueOption("--out", "MODEL", "the .tflite file to write").mandatory()},
+    &trainCommand,
+    80});
 
 } // namespace
 } // namespace ql::cli

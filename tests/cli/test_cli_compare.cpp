@@ -1,6 +1,7 @@
 // quantlab-cli compare: the table, JSON, CSV and HTML outputs; exit 2 with one line for bad
 // input; outputs never written over an input.
 #include "TestModels.h"
+#include "CliTest.h"
 #include "TestSupport.h"
 
 #include "quantize/QuantizeJob.h"
@@ -16,15 +17,6 @@ using namespace ql;
 using namespace ql::test;
 
 namespace {
-
-int cli(const std::string& args, std::string* out) { return runCommand(shellQuote(QUANTLAB_CLI) + " " + args, out); }
-
-size_t lineCount(const std::string& s) { return size_t(std::count(s.begin(), s.end(), '\n')); }
-
-std::string readText(const std::string& path) {
-    const auto b = readBytes(path);
-    return std::string(b.begin(), b.end());
-}
 
 // The small CNN and its int8 version by our quantizer, written into `dir`.
 std::pair<std::string, std::string> writePair(const TempDir& dir) {

@@ -1,6 +1,7 @@
 // quantlab-cli eval (accuracy, SQNR against --float, --all-modes, --json/--csv/--report) and
 // quantlab-cli inspect --health; exit 2 with one line for bad input; no output over an input.
 #include "TestModels.h"
+#include "CliTest.h"
 #include "TestSupport.h"
 
 #include "io/Npy.h"
@@ -16,15 +17,6 @@ using namespace ql;
 using namespace ql::test;
 
 namespace {
-
-int cli(const std::string& args, std::string* out) { return runCommand(shellQuote(QUANTLAB_CLI) + " " + args, out); }
-
-size_t lineCount(const std::string& s) { return size_t(std::count(s.begin(), s.end(), '\n')); }
-
-std::string readText(const std::string& path) {
-    const auto b = readBytes(path);
-    return std::string(b.begin(), b.end());
-}
 
 // input [1,3] -> FULLY_CONNECTED (identity) -> output [1,3]: the scores are the sample.
 std::string writeIdentityClassifier(const TempDir& dir, const std::string& name, float gain) {

@@ -1,5 +1,6 @@
 // quantlab-cli sensitivity: ranking table, a --keep-float suggestion that `quantize` accepts,
 // --json/--csv/--report files, labels, one-line exit-2 errors, a shared model.
+#include "CliTest.h"
 #include "TestSupport.h"
 
 #include "io/Npy.h"
@@ -18,10 +19,6 @@ using namespace ql;
 using namespace ql::test;
 
 namespace {
-
-int cli(const std::string& args, std::string* out) { return runCommand(shellQuote(QUANTLAB_CLI) + " " + args, out); }
-
-size_t lineCount(const std::string& s) { return size_t(std::count(s.begin(), s.end(), '\n')); }
 
 // input [1,8] -> fc0 -> fc1 -> fc2 -> fc3 [1,4]. fc1 reads fc0's always-zero channel 0 with
 // weight 1000 in every output channel, so int8's per-channel scale (1000 / 127) rounds all its

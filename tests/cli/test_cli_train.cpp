@@ -1,6 +1,7 @@
 // quantlab-cli train-fashion-mnist: one-line exit-2 errors for bad flags and a missing data
 // set; a short run (a few batches) prints its epoch line and writes a model that loads with
 // labels and a signature.
+#include "CliTest.h"
 #include "TestSupport.h"
 
 #include "tflite/Metadata.h"
@@ -14,14 +15,6 @@ using namespace ql;
 using namespace ql::test;
 
 namespace {
-
-int cli(const std::string& args, std::string* out = nullptr) { return runCommand(shellQuote(QUANTLAB_CLI) + " " + args, out); }
-
-size_t lineCount(const std::string& s) {
-    size_t n = 0;
-    for (char c : s) n += c == '\n';
-    return n;
-}
 
 void checkUsageError(const std::string& args, const std::string& mention) {
     std::string out;

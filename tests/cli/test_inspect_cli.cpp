@@ -1,5 +1,6 @@
 // quantlab-cli inspect: the readable table, --json, and one-line errors with exit status 2.
 #include "TestModels.h"
+#include "CliTest.h"
 #include "TestSupport.h"
 
 #include "tflite/ModelWriter.h"
@@ -8,18 +9,6 @@
 
 using namespace ql;
 using namespace ql::test;
-
-namespace {
-
-int cli(const std::string& args, std::string* out = nullptr) { return runCommand(shellQuote(QUANTLAB_CLI) + " " + args, out); }
-
-size_t lineCount(const std::string& s) {
-    size_t n = 0;
-    for (char c : s) n += c == '\n';
-    return n;
-}
-
-} // namespace
 
 TEST_CASE("inspect prints the model's facts as a table and as JSON", "[cli][inspect]") {
     TempDir dir;

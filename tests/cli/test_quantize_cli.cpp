@@ -1,5 +1,6 @@
 // quantlab-cli quantize: output, metadata, errors (exit 2 + one line), no partial files.
 #include "TestModels.h"
+#include "CliTest.h"
 #include "TestSupport.h"
 
 #include "io/Npy.h"
@@ -16,12 +17,6 @@ using namespace ql;
 using namespace ql::test;
 
 namespace {
-
-int cli(const std::string& args, std::string* out) {
-    return runCommand(shellQuote(QUANTLAB_CLI) + " " + args, out);
-}
-
-size_t lineCount(const std::string& s) { return size_t(std::count(s.begin(), s.end(), '\n')); }
 
 std::string writeCnn(const TempDir& dir) {
     const std::string p = dir.file("cnn.tflite");

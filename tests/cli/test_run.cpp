@@ -1,5 +1,6 @@
 // quantlab-cli run and bench: flags, inputs, outputs and the oracle's file conventions.
 #include "TestModels.h"
+#include "CliTest.h"
 #include "TestSupport.h"
 
 #include "io/Npy.h"
@@ -14,8 +15,6 @@ using namespace ql;
 using namespace ql::test;
 
 namespace {
-
-int cli(const std::string& args, std::string* out = nullptr) { return runCommand(shellQuote(QUANTLAB_CLI) + " " + args, out); }
 
 // One line "quantlab-cli: error: ..." containing `part`, exit status 2.
 void expectUsageError(const std::string& args, const std::string& part) {

@@ -1,6 +1,7 @@
 // quantlab-cli run --all-tensors on a model whose float16 weights the interpreter folds at
 // prepare: every tensor file equals the unfolded run of the same input, and the folded weight
 // is still listed as an activation with its values.
+#include "CliTest.h"
 #include "TestSupport.h"
 
 #include "io/Npy.h"
@@ -15,8 +16,6 @@ using namespace ql;
 using namespace ql::test;
 
 namespace {
-
-int cli(const std::string& args, std::string* out = nullptr) { return runCommand(shellQuote(QUANTLAB_CLI) + " " + args, out); }
 
 // x[1,6] -> FULLY_CONNECTED(x, DEQUANTIZE(float16 [3,6]), bias) -> y.
 Model fp16FcModel() {
