@@ -3,11 +3,12 @@
 // reference::depthwiseFloat computes, within float rounding: the sum starts from the bias
 // instead of adding it last, and FMA rounds once per tap.
 //
-// For each output pixel a block of channels is accumulated in registers over all taps, then
-// the fused activation is applied and the block stored once: blocks of 32 channels (four
-// 8-float vectors), then 8, then a masked tail of 1..7 channels. Taps outside the image are
-// skipped (zero padding contributes nothing): the valid tap range of a pixel is computed once
-// per pixel, so interior pixels run the full filter with no per-tap test. The filter is read
+// A block of channels is accumulated in registers over all taps, then the fused activation is
+// applied and the block stored once. Interior pixels (every tap inside the image) go four
+// adjacent ones at a time, 16 channels per step (eight accumulators; each filter vector loaded
+// once for the four pixels), then 8, then a masked tail of 1..7 channels. Border pixels go one
+// at a time with blocks of 32, 8 and the tail; their taps outside the image are skipped (zero
+// padding contributes nothing), the valid tap range being computed once per pixel. The filter is read
 // as stored, [1, H, W, O] (O contiguous), so no packing is needed.
 #include "runtime/kernels/conv/ConvCommon.h"
 
@@ -114,6 +115,57 @@ inline void pixelDm1(const ConvGeometry& g, const TapRange& t, const float* inpu
     }
 }
 
+// Four output pixels of one row, all of whose taps are inside the image (interior), channels
+// [c, c + 8 * V) (Masked: the lanes of `mask` of one vector): each filter vector is loaded once
+// per tap for the four pixels, 4 * V independent accumulators. `base` is the element index of
+// the first pixel's tap (0, 0) at channel 0; the pixels are pixStep elements apart.
+template <int V, bool Masked>
+__attribute__((always_inline)) inline void groupOf4(const ConvGeometry& g, const float* input, int64_t base, int64_t pixStep, const float* w, const float* bias, int c,
+                     __m256i mask, __m256 lo, __m256 hi, float* out) {
+    const int C = g.outC;
+    const int64_t rowStep = int64_t(g.dilationH) * g.inW * C, colStep = int64_t(g.dilationW) * C;
+    auto load = [&](const float* p) { return Masked ? _mm256_maskload_ps(p, mask) : _mm256_loadu_ps(p); };
+    __m256 acc[4][V];
+#pragma GCC unroll 2
+    for (int v = 0; v < V; ++v) {
+        const __m256 b = bias ? load(bias + c + 8 * v) : _mm256_setzero_ps();
+#pragma GCC unroll 4
+        for (int p = 0; p < 4; ++p) acc[p][v] = b;
+    }
+    for (int ky = 0; ky < g.filterH; ++ky) {
+        const float* ip = input + (base + ky * rowStep + c);
+        const float* wp = w + int64_t(ky) * g.filterW * C + c;
+        for (int kx = 0; kx < g.filterW; ++kx, ip += colStep, wp += C) {
+            __m256 wv[V];
+#pragma GCC unroll 2
+            for (int v = 0; v < V; ++v) wv[v] = load(wp + 8 * v);
+#pragma GCC unroll 4
+            for (int p = 0; p < 4; ++p)
+#pragma GCC unroll 2
+                for (int v = 0; v < V; ++v) acc[p][v] = _mm256_fmadd_ps(load(ip + p * pixStep + 8 * v), wv[v], acc[p][v]);
+        }
+    }
+    for (int p = 0; p < 4; ++p)
+    #pragma GCC unroll 2
+    for (int v = 0; v < V; ++v) {
+            float* o = out + int64_t(p) * C + c + 8 * v;
+            if (Masked) _mm256_maskstore_ps(o, mask, clampAct(acc[p][v], lo, hi));
+            else _mm256_storeu_ps(o, clampAct(acc[p][v], lo, hi));
+        }
+}
+
+// groupOf4 over all channels: blocks of 16, then 8, then the masked tail.
+inline void interiorGroup(const ConvGeometry& g, const float* input, int64_t base, const float* w, const float* bias, __m256 lo,
+                          __m256 hi, float* out) {
+    const int C = g.outC;
+    const int64_t pixStep = int64_t(g.strideW) * C;
+    const __m256i all = _mm256_set1_epi32(-1);
+    int c = 0;
+    for (; c + 16 <= C; c += 16) groupOf4<2, false>(g, input, base, pixStep, w, bias, c, all, lo, hi, out);
+    if (c + 8 <= C) groupOf4<1, false>(g, input, base, pixStep, w, bias, c, all, lo, hi, out), c += 8;
+    if (c < C) groupOf4<1, true>(g, input, base, pixStep, w, bias, c, tailMask(C - c), lo, hi, out);
+}
+
 } // namespace
 #endif
 
@@ -133,10 +185,22 @@ bool depthwiseFloatRowsAvx2(const ConvGeometry& g, const float* input, const flo
         validTaps(y0, g.inH, g.filterH, g.dilationH, t.ky0, t.ky1);
         const int64_t rowBase = (int64_t(b) * g.inH + y0) * int64_t(g.inW) * C;
         float* outRow = output + r * int64_t(g.outW) * C;
-        for (int ox = 0; ox < g.outW; ++ox) {
+        // Interior columns [oxLo, oxHi): every tap inside the image; with all rows inside too,
+        // they go four at a time through interiorGroup.
+        const bool fullRows = t.ky0 == 0 && t.ky1 == g.filterH;
+        const int span = (g.filterW - 1) * g.dilationW;
+        const int oxLo = std::min(g.outW, (g.padLeft + g.strideW - 1) / g.strideW);
+        const int oxHi = g.inW - 1 - span + g.padLeft < 0 ? 0 : std::min(g.outW, (g.inW - 1 - span + g.padLeft) / g.strideW + 1);
+        for (int ox = 0; ox < g.outW;) {
             const int x0 = ox * g.strideW - g.padLeft;
+            if (fullRows && ox >= oxLo && ox + 4 <= oxHi) {
+                interiorGroup(g, input, rowBase + int64_t(x0) * C, filter, bias, lo, hi, outRow + int64_t(ox) * C);
+                ox += 4;
+                continue;
+            }
             validTaps(x0, g.inW, g.filterW, g.dilationW, t.kx0, t.kx1);
             pixelDm1(g, t, input, rowBase + int64_t(x0) * C, filter, bias, lo, hi, outRow + int64_t(ox) * C);
+            ++ox;
         }
     }
     return true;
