@@ -107,6 +107,14 @@ int main(int argc, char** argv) {
     QElapsedTimer sinceStart;
     sinceStart.start();
     QApplication::setHighDpiScaleFactorRoundingPolicy(Qt::HighDpiScaleFactorRoundingPolicy::PassThrough);
+    // --help and --version only print: without a platform chosen they use the offscreen one,
+    // so that they work without a display (the xcb plugin aborts when no X server answers).
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray a(argv[i]);
+        if ((a == "-h" || a == "--help" || a == "--help-all" || a == "-v" || a == "--version") &&
+            qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+    }
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("QuantLab"));
     QApplication::setOrganizationName(QStringLiteral("QuantLab"));
