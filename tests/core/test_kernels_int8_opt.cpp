@@ -344,3 +344,35 @@ TEST_CASE("int8-opt: int16x8 CONV_2D with a long patch (K > 256) keeps 64-bit su
     plan.run(input.data(), got.data(), nullptr);
     REQUIRE(got == expected);
 }
+
+#include "runtime/kernels/conv/HybridQuantize.h"
+
+TEST_CASE("int8-opt: hybrid input quantization equals TFLite's scalar formulas (ties, signs, sizes)", "[conv][opt][hybrid]") {
+    std::mt19937 rng(8);
+    for (int round = 0; round < 60; ++round) {
+        const size_t n = size_t(uniform(rng, 1, 300));
+        std::vector<float> v(n);
+        const float spread = std::ldexp(1.0f, uniform(rng, -10, 10));
+        for (float& x : v) x = std::uniform_real_distribution<float>(round % 3 == 0 ? 0.0f : -spread, spread)(rng);
+        // Values that land on .5 ties after scaling: multiples of range / 254.
+        if (round % 2 == 0)
+            for (size_t i = 0; i < n; i += 3) v[i] = float(uniform(rng, -254, 254)) * spread / 254.0f;
+        if (round % 5 == 0) v[0] = -0.0f;
+        std::vector<int8_t> got(n), expected(n);
+
+        const float scale = conv::symmetricQuantize(v, got);
+        float lo = *std::min_element(v.begin(), v.end()), hi = *std::max_element(v.begin(), v.end());
+        const float range = std::max(std::abs(lo), std::abs(hi));
+        REQUIRE(scale == range / 127);
+        for (size_t i = 0; i < n; ++i)
+            expected[i] = static_cast<int8_t>(std::min(127, std::max(-127, static_cast<int32_t>(std::round(v[i] * (127 / range))))));
+        REQUIRE(got == expected);
+
+        const conv::AsymmetricParams a = conv::asymmetricQuantize(v, got);
+        const float inverse = 1.0f / a.scale;
+        for (size_t i = 0; i < n; ++i)
+            expected[i] = static_cast<int8_t>(
+                std::min(127, std::max(-128, static_cast<int32_t>(std::round(float(a.zeroPoint) + v[i] * inverse)))));
+        REQUIRE(got == expected);
+    }
+}

@@ -26,15 +26,17 @@ namespace {
 constexpr int64_t kChunk = 256;    // int32 partial sums (see above)
 constexpr int64_t kBlockRows = 16; // output pixels per im2col block
 
-// acc[j] += sum_k a[k] * w[j][k] for j < n, k < len (len <= kChunk); w rows are ldw apart.
-QL_VECTORIZE QL_CLONES void dotChunk(const int16_t* __restrict a, const int16_t* __restrict w, int64_t ldw, int n, int64_t len,
-                                     int64_t* __restrict acc) {
-    for (int j = 0; j < n; ++j) {
-        const int16_t* __restrict wj = w + j * ldw;
-        int32_t sum = 0;
-        for (int64_t k = 0; k < len; ++k) sum += int32_t(a[k]) * int32_t(wj[k]);
-        acc[j] += sum;
+// acc[j] += sum_k a[k] * wT[k][j] for j < n, k < len (len <= kChunk): channels innermost, so
+// the loop vectorises over output channels with no horizontal sums.
+QL_VECTORIZE QL_CLONES void dotChunk(const int16_t* __restrict a, const int16_t* __restrict wT, int n, int64_t len,
+                                     int32_t* __restrict partial, int64_t* __restrict acc) {
+    for (int j = 0; j < n; ++j) partial[j] = 0;
+    for (int64_t k = 0; k < len; ++k) {
+        const int32_t x = a[k];
+        const int16_t* __restrict w = wT + k * n;
+        for (int j = 0; j < n; ++j) partial[j] += x * int32_t(w[j]);
     }
+    for (int j = 0; j < n; ++j) acc[j] += partial[j];
 }
 
 // acc[c] += sum over taps of x_t[c] * w_t[c]; taps at most 64 (|sum| < 2^29).
@@ -70,8 +72,12 @@ void Int16ConvPlan::repack(std::span<const int8_t> filter, const int64_t* bias64
     const ConvGeometry& g = m_g;
     const int n = g.outC;
     const int64_t k = m_depthwise ? int64_t(g.filterH) * g.filterW : g.patchSize();
+    // Depthwise keeps the 1HWO layout ([tap][channel]); CONV_2D's OHWI [n][k] is transposed
+    // to [k][n] for dotChunk.
     m_weights.resize(size_t(n) * size_t(k));
-    for (size_t i = 0; i < m_weights.size(); ++i) m_weights[i] = filter[i];
+    for (int j = 0; j < n; ++j)
+        for (int64_t i = 0; i < k; ++i)
+            m_weights[size_t(i * n + j)] = m_depthwise ? filter[size_t(i * n + j)] : filter[size_t(j * k + i)];
     m_fold.assign(size_t(n), 0);
     for (int j = 0; j < n; ++j) {
         int64_t sum = 0;
@@ -115,8 +121,10 @@ void Int16ConvPlan::run(const int16_t* input, int16_t* output, ThreadPool* pool)
     parallelFor(pool, (m + kBlockRows - 1) / kBlockRows, 1, [&](int64_t b0, int64_t b1) {
         thread_local std::vector<int16_t> patches;
         thread_local std::vector<int64_t> acc;
+        thread_local std::vector<int32_t> partial;
         patches.resize(size_t(kBlockRows * k));
         acc.resize(size_t(n));
+        partial.resize(size_t(n));
         for (int64_t blk = b0; blk < b1; ++blk) {
             const int64_t m0 = blk * kBlockRows, m1 = std::min(m, m0 + kBlockRows);
             for (int64_t mi = m0; mi < m1; ++mi) { // im2col, (ky, kx, ic) order
@@ -135,7 +143,7 @@ void Int16ConvPlan::run(const int16_t* input, int16_t* output, ThreadPool* pool)
                 const int16_t* a = patches.data() + (mi - m0) * k;
                 std::copy(m_fold.begin(), m_fold.end(), acc.begin());
                 for (int64_t k0 = 0; k0 < k; k0 += kChunk)
-                    dotChunk(a + k0, m_weights.data() + k0, k, n, std::min(kChunk, k - k0), acc.data());
+                    dotChunk(a + k0, m_weights.data() + k0 * n, n, std::min(kChunk, k - k0), partial.data(), acc.data());
                 int16_t* out = output + mi * n;
                 for (int c = 0; c < n; ++c) out[c] = requantize16(acc[size_t(c)], m_acc32, m_p, c);
             }

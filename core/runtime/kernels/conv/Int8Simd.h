@@ -8,6 +8,12 @@
 
 #include <cstdint>
 
+// GCC 12 reports the undefined pass-through operand inside its own AVX-512 min/max intrinsics
+// as "may be used uninitialized" once they are inlined into a kernel: a false positive.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 namespace ql::rt::optimized::simd {
 
 #define QL_AVX2_TARGET __attribute__((target("avx2")))

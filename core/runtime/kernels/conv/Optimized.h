@@ -147,7 +147,7 @@ private:
     RequantParams m_p;
     bool m_depthwise;
     bool m_acc32;                   // 32-bit bias: the sum is truncated to int32 before requantizing
-    std::vector<int16_t> m_weights; // the filter, int16 (OHWI, or 1HWO for depthwise)
+    std::vector<int16_t> m_weights; // the filter, int16, [k][n] (1HWO as given for depthwise)
     std::vector<int64_t> m_fold;    // bias + inputOffset * sum of the channel's weights
     std::vector<int16_t> m_zpRow;   // the input zero point, for depthwise taps outside the image
 };
