@@ -6,18 +6,24 @@
 //   quantlab [MODEL] --workshop [--screenshot PNG]   (the Fashion-MNIST workshop page; with
 //            --screenshot: "Compare modes" on the bundled sample, then the page is saved)
 //   quantlab MODEL --bench   (prints the time to the first painted graph and pan/zoom fps)
+//   quantlab MODEL --lab [--data SRC] [--screenshot PNG]   (the lab with the sensitivity dock;
+//            with --screenshot: rank the layers, keep the most sensitive float, save the window)
 #include "MainWindow.h"
 #include "Theme.h"
 #include "graph/GraphPage.h"
 #include "graph/GraphView.h"
 #include "lab/CompareView.h"
 #include "lab/LabWindow.h"
+#include "lab/QuantizePanel.h"
+#include "lab/SensitivityPanel.h"
+#include "tflite/ModelReader.h"
 #include "workshop/WorkshopJobs.h"
 #include "workshop/WorkshopPage.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QElapsedTimer>
+#include <QTemporaryDir>
 #include <QTimer>
 
 #include <cstdio>
@@ -73,6 +79,60 @@ int runCompare(const QStringList& models, const QString& quant, const QString& p
         return 1;
     }
     return status;
+}
+
+// quantlab MODEL --lab [--data SRC] [--screenshot PNG]: the lab on MODEL with the sensitivity dock
+// shown. With --screenshot: the sensitivity analysis runs (mode int8, calibration SRC, default
+// random:8), the most sensitive layer is kept float, and once the side-by-side view and the
+// before -> after measurement are in, the window is saved (quantized files go to a temp folder).
+int runLab(const QStringList& models, const QString& dataSpec, const QString& png) {
+    if (models.isEmpty()) {
+        std::fprintf(stderr, "quantlab: --lab needs MODEL (the float model) before it\n");
+        return 2;
+    }
+    auto model = ql::readModelFile(models.first().toStdString());
+    if (!model) {
+        std::fprintf(stderr, "quantlab: %s\n", model.message().c_str());
+        return 2;
+    }
+    ql::ui::LabWindow lab;
+    lab.resize(1800, 1050);
+    lab.setFloatModel(*model, models.first());
+    auto* quant = lab.quantizePanel();
+    auto* sens = lab.sensitivityPanel();
+    quant->setMode(ql::quantize::Mode::Int8);
+    quant->setDataSource(dataSpec.isEmpty() ? QStringLiteral("random:8") : dataSpec);
+    lab.showSensitivity(true);
+    lab.show();
+    if (png.isEmpty()) return QApplication::exec();
+    QTemporaryDir out;
+    quant->setOutputPath(out.filePath(QStringLiteral("quantized.tflite")));
+    bool analysed = false, ok = false, measuredDone = false;
+    QObject::connect(sens, &ql::ui::SensitivityPanel::analysisFinished, [&](bool good) { analysed = true, ok = good; });
+    QObject::connect(sens, &ql::ui::SensitivityPanel::measured, [&] { measuredDone = true; });
+    QElapsedTimer wait;
+    wait.start();
+    sens->start();
+    while (!analysed && wait.elapsed() < 900000) QApplication::processEvents(QEventLoop::AllEvents, 20);
+    if (!ok || !sens->run()) {
+        std::fprintf(stderr, "quantlab: the sensitivity analysis did not complete: %s\n", qPrintable(sens->statusText()));
+        return 1;
+    }
+    const auto& r = sens->run()->result;
+    std::printf("sensitivity-seconds %.2f layers %zu measurements %zu samples %zu calibration-samples %zu\n", r.seconds,
+                r.layers.size(), r.measurements, r.samples, r.calibrationSamples);
+    std::fflush(stdout);
+    sens->setLayerKeptFloat(0, true); // the most sensitive layer
+    while ((!measuredDone || !lab.compareView()->isLayerErrorsFilled()) && wait.elapsed() < 900000)
+        QApplication::processEvents(QEventLoop::AllEvents, 20);
+    sens->selectOperator(sens->run()->floatOps.empty() ? ql::OperatorIndex{} : sens->run()->floatOps[0]);
+    lab.compareView()->selectFloatOperator(sens->run()->floatOps.empty() ? ql::OperatorIndex{} : sens->run()->floatOps[0]);
+    for (int i = 0; i < 10; ++i) QApplication::processEvents(QEventLoop::AllEvents, 20); // let the panes paint
+    if (!lab.grab().save(png)) {
+        std::fprintf(stderr, "quantlab: could not write %s\n", qPrintable(png));
+        return 1;
+    }
+    return measuredDone ? 0 : 1;
 }
 
 // quantlab [MODEL] --workshop [--screenshot PNG]: the workshop page on MODEL or the bundled demo.
@@ -144,6 +204,8 @@ int main(int argc, char** argv) {
     parser.addOption(compare);
     QCommandLineOption workshop(QStringLiteral("workshop"), QStringLiteral("Open the Fashion-MNIST workshop page"));
     parser.addOption(workshop);
+    QCommandLineOption labOption(QStringLiteral("lab"), QStringLiteral("Open MODEL in the lab with the sensitivity ranking"));
+    parser.addOption(labOption);
     parser.process(app);
 
     const bool scripted = parser.isSet(screenshot) || parser.isSet(bench);
@@ -151,6 +213,7 @@ int main(int argc, char** argv) {
     ql::ui::Theme::apply(parser.isSet(dark) ? ql::ui::ThemeKind::Dark : ql::ui::ThemeKind::Light);
 
     if (parser.isSet(workshop)) return runWorkshop(parser.positionalArguments(), parser.value(screenshot));
+    if (parser.isSet(labOption)) return runLab(parser.positionalArguments(), parser.value(data), parser.value(screenshot));
     if (parser.isSet(compare)) return runCompare(parser.positionalArguments(), parser.value(compare), parser.value(screenshot));
 
     ql::ui::MainWindow window;

@@ -63,6 +63,12 @@ template <class Fn> void forEachDynamic(int threads, size_t n, Fn&& fn) {
     });
 }
 
+// The stage text with the count of the current stage: "measuring layers: 12 of 41" (n of N
+// for the UI and the CLI's progress line; the part before ':' names the stage).
+std::string counted(std::string_view stage, size_t done, size_t total) {
+    return std::string(stage) + ": " + std::to_string(done) + " of " + std::to_string(total);
+}
+
 bool better(SensitivityMetric metric, const Measurement& a, const Measurement& b) {
     if (metric == SensitivityMetric::Accuracy && a.accuracy != b.accuracy) return a.accuracy > b.accuracy;
     if (a.sqnrDb != b.sqnrDb) return a.sqnrDb > b.sqnrDb;
@@ -122,7 +128,7 @@ Status Study::calibrate(const data::DataSource& calibration, SensitivityResult& 
     if (!interp) return makeError("calibration: " + interp.message());
     calib::CalibrationCollector collector(m_work);
     Status st = calib::calibrate(**interp, calibration, collector,
-                                 [&](size_t done, size_t n) { m_progress("calibrating", n ? double(done) / double(n) : 1.0); },
+                                 [&](size_t done, size_t n) { m_progress(counted("calibrating", done, n), n ? double(done) / double(n) : 1.0); },
                                  m_progress.cancel);
     if (!st) return st;
     m_stats = collector.snapshot();
@@ -177,7 +183,7 @@ Status Study::loadReference(const data::DataSource& data, SensitivityResult& out
         for (size_t o = 0; o < in.outputCount(); ++o) m_ref[i].push_back(outputFloats(in.output(o)));
         const size_t d = ++done;
         std::lock_guard lock(m_progressMutex);
-        m_progress("running the float model", double(d) / double(n));
+        m_progress(counted("running the float model", d, n), double(d) / double(n));
     });
     for (const std::string& e : errors)
         if (!e.empty()) return makeError(e);
@@ -385,12 +391,12 @@ Result<Measurement> Study::measure(const std::vector<size_t>& keepOps) const {
 Result<std::vector<Measurement>> Study::measureAll(const std::vector<std::vector<size_t>>& configs, std::string_view stage) {
     std::vector<Result<Measurement>> results(configs.size(), makeError("not run"));
     std::atomic<size_t> done{0};
-    m_progress(stage, 0.0);
+    m_progress(counted(stage, 0, configs.size()), 0.0);
     forEachDynamic(m_opt.threads, configs.size(), [&](size_t, size_t i) {
         results[i] = measure(configs[i]);
         const size_t d = ++done;
         std::lock_guard lock(m_progressMutex);
-        m_progress(stage, double(d) / double(configs.size()));
+        m_progress(counted(stage, d, configs.size()), double(d) / double(configs.size()));
     });
     std::vector<Measurement> out;
     for (auto& r : results) {

@@ -112,6 +112,8 @@ bool meetsTarget(const SensitivityOptions& options, const Measurement& m, double
 
 // The whole analysis. `calibration` and `data` yield samples typed for `model`'s inputs.
 // Errors: unsupported mode, no quantizable operator, data/labels problems, "cancelled".
+// Progress stages carry their count: "calibrating: 40 of 100", "running the float model: 3 of 8",
+// "measuring layers: 12 of 41", "choosing layers to keep float: 2 of 8" (one per greedy round).
 Result<SensitivityResult> runSensitivity(std::shared_ptr<const Model> model, const data::DataSource& calibration,
                                          const data::DataSource& data, const SensitivityOptions& options,
                                          const Progress& progress = {});

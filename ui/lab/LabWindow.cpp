@@ -1,12 +1,18 @@
 #include "lab/LabWindow.h"
 
 #include "lab/CompareView.h"
+#include "lab/SensitivityPanel.h"
 #include "lab/WizardPage.h"
 #include "tflite/ModelReader.h"
 
+#include <QAction>
+#include <QDockWidget>
 #include <QFileInfo>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QToolButton>
+
+#include <algorithm>
 
 namespace ql::ui {
 
@@ -29,10 +35,30 @@ LabWindow::LabWindow(QWidget* parent)
     m_tabs->addTab(m_quantize, tr("Quantize"));
     m_tabs->addTab(m_compare, tr("Side by side"));
     setCentralWidget(m_tabs);
+    m_sensitivity = new SensitivityPanel(this);
+    m_sensitivity->setQuantizePanel(m_quantize);
+    m_sensitivityDock = new QDockWidget(tr("Sensitivity"), this);
+    m_sensitivityDock->setObjectName(QStringLiteral("sensitivityDock"));
+    m_sensitivityDock->setWidget(m_sensitivity);
+    addDockWidget(Qt::RightDockWidgetArea, m_sensitivityDock);
+    m_sensitivityDock->hide();
+    auto* toggle = new QToolButton(m_tabs);
+    toggle->setDefaultAction(m_sensitivityDock->toggleViewAction());
+    toggle->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    toggle->setAutoRaise(true);
+    m_tabs->setCornerWidget(toggle, Qt::TopRightCorner);
 
     connect(m_wizard, &WizardPage::runRequested, this, [this](const quantize::Leaf& leaf) {
         m_quantize->applyLeaf(leaf);
         showPage(Page::Quantize);
+        if (leaf.keepSensitiveFloat) { // the keep-float list comes from the sensitivity ranking
+            showSensitivity(true);
+            m_sensitivity->prefillKeepFloat();
+        }
+    });
+    connect(m_sensitivity, &SensitivityPanel::layerSelected, this, [this](OperatorIndex op) {
+        m_quantize->setSelectedOperator(op);
+        m_compare->selectFloatOperator(op);
     });
     connect(m_wizard, &WizardPage::tryEveryLeafRequested, this, &LabWindow::tryEveryLeaf);
     connect(m_quantize, &QuantizePanel::quantizeStarted, this, [this] {
@@ -54,7 +80,10 @@ LabWindow::LabWindow(QWidget* parent)
         emit comparisonFilled();
     });
     connect(m_compare, &CompareView::failed, this, [this](const QString& m) { m_lastError = m; });
-    connect(m_compare, &CompareView::floatOperatorSelected, this, [this](OperatorIndex op) { m_quantize->setSelectedOperator(op); });
+    connect(m_compare, &CompareView::floatOperatorSelected, this, [this](OperatorIndex op) {
+        m_quantize->setSelectedOperator(op);
+        m_sensitivity->selectOperator(op);
+    });
     connect(m_sweepJobs, &JobRunner::progressed, this, [this](const QString& stage, double f, qint64, qint64 remaining) {
         m_wizard->setSweepBusy(true, tr("%1 — %2 %, %3 s left").arg(stage).arg(int(f * 100)).arg(remaining < 0 ? QStringLiteral("?") : QString::number(remaining / 1000)));
     });
@@ -64,10 +93,18 @@ LabWindow::~LabWindow() = default;
 
 void LabWindow::showPage(Page page) { m_tabs->setCurrentIndex(int(page)); }
 
+void LabWindow::showSensitivity(bool on) {
+    const bool wasHidden = m_sensitivityDock->isHidden();
+    m_sensitivityDock->setVisible(on);
+    if (on) m_sensitivityDock->raise();
+    if (on && wasHidden) resizeDocks({m_sensitivityDock}, {std::max(560, width() * 2 / 5)}, Qt::Horizontal);
+}
+
 void LabWindow::setFloatModel(std::shared_ptr<const Model> model, const QString& path) {
     m_model = model;
     m_path = path;
     m_quantize->setFloatModel(model, path);
+    m_sensitivity->setFloatModel(model);
     m_wizard->setFacts(nullptr);
     if (!model) return;
     setWindowTitle(tr("QuantLab — Lab — %1").arg(QFileInfo(path).fileName()));
@@ -114,6 +151,7 @@ void LabWindow::onOperatorSelected(SubgraphIndex subgraph, OperatorIndex op) {
     if (subgraph.index() != 0) return;
     m_quantize->setSelectedOperator(op);
     m_compare->selectFloatOperator(op);
+    m_sensitivity->selectOperator(op);
 }
 
 void LabWindow::tryEveryLeaf() {

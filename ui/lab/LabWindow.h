@@ -2,7 +2,9 @@
 // The lab: the decision-tree wizard, the quantization run panel and the side-by-side view of
 // the float and the quantized model, as pages of one window opened from the main window's
 // "Lab" menu or by `quantlab MODEL --compare QUANT_MODEL`. Quantizing opens the result beside
-// the float model; the wizard's leaf configures the run; "try every leaf" runs in a job.
+// the float model; the wizard's leaf configures the run; "try every leaf" runs in a job. The
+// sensitivity ranking (SensitivityPanel) is a dock that stays beside every page: keeping a layer
+// float there quantizes again and the side-by-side page shows the result next to it.
 
 #include "JobRunner.h"
 #include "Snapshots.h"
@@ -14,11 +16,14 @@
 #include <QMainWindow>
 #include <memory>
 
+class QDockWidget;
 class QTabWidget;
+class QToolButton;
 
 namespace ql::ui {
 
 class CompareView;
+class SensitivityPanel;
 class WizardPage;
 
 class LabWindow : public QMainWindow {
@@ -38,6 +43,9 @@ public:
     WizardPage* wizard() const { return m_wizard; }
     QuantizePanel* quantizePanel() const { return m_quantize; }
     CompareView* compareView() const { return m_compare; }
+    // The sensitivity ranking, a dock beside the pages (hidden until asked for).
+    SensitivityPanel* sensitivityPanel() const { return m_sensitivity; }
+    void showSensitivity(bool on = true);
 
     // Starts "try every leaf" on the float model (data from the quantize panel).
     void tryEveryLeaf();
@@ -67,6 +75,8 @@ private:
     WizardPage* m_wizard;
     QuantizePanel* m_quantize;
     CompareView* m_compare;
+    SensitivityPanel* m_sensitivity;
+    QDockWidget* m_sensitivityDock;
     QElapsedTimer m_sinceQuantize;
     bool m_timing = false;
     qint64 m_quantizeToCompareMs = -1;

@@ -141,7 +141,10 @@ QuantizePanel::QuantizePanel(QWidget* parent) : QWidget(parent), m_jobs(new JobR
         addKeepFloat(keepType->text().trimmed());
         keepType->clear();
     });
-    connect(keepRemove, &QPushButton::clicked, this, [this] { qDeleteAll(m_keepFloat->selectedItems()); });
+    connect(keepRemove, &QPushButton::clicked, this, [this] {
+        qDeleteAll(m_keepFloat->selectedItems());
+        emit keepFloatChanged();
+    });
     connect(m_quantize, &QPushButton::clicked, this, &QuantizePanel::startQuantize);
     connect(m_cancel, &QPushButton::clicked, this, &QuantizePanel::cancel);
     connect(m_jobs, &JobRunner::progressed, this, &QuantizePanel::onProgress);
@@ -172,6 +175,7 @@ QString QuantizePanel::dataSource() const { return m_data->text().trimmed(); }
 void QuantizePanel::setOutputPath(const QString& path) { m_output->setText(path); }
 QString QuantizePanel::outputPath() const { return m_output->text().trimmed(); }
 void QuantizePanel::setPerTensor(bool on) { m_perTensor->setChecked(on); }
+bool QuantizePanel::perTensor() const { return m_perTensor->isChecked(); }
 QString QuantizePanel::statusText() const { return m_stage->text(); }
 
 void QuantizePanel::setCalibrator(const QString& text) {
@@ -183,6 +187,21 @@ void QuantizePanel::setCalibrator(const QString& text) {
 void QuantizePanel::addKeepFloat(const QString& name) {
     if (name.isEmpty() || !m_keepFloat->findItems(name, Qt::MatchExactly).isEmpty()) return;
     m_keepFloat->addItem(name);
+    emit keepFloatChanged();
+}
+
+void QuantizePanel::removeKeepFloat(const QString& name) {
+    const auto items = m_keepFloat->findItems(name, Qt::MatchExactly);
+    if (items.isEmpty()) return;
+    qDeleteAll(items);
+    emit keepFloatChanged();
+}
+
+void QuantizePanel::setKeepFloat(const QStringList& names) {
+    m_keepFloat->clear();
+    for (const QString& n : names)
+        if (!n.isEmpty() && m_keepFloat->findItems(n, Qt::MatchExactly).isEmpty()) m_keepFloat->addItem(n);
+    emit keepFloatChanged();
 }
 
 QStringList QuantizePanel::keepFloat() const {
@@ -210,13 +229,17 @@ void QuantizePanel::updateEnabled() {
     if (!busy) m_progress->setValue(0);
 }
 
+QString QuantizePanel::calibrator() const {
+    QString cal = m_calibrator->currentText();
+    if (cal == QLatin1String("percentile")) cal += QLatin1Char(':') + QString::number(m_percentile->value(), 'g', 6);
+    return cal;
+}
+
 QString QuantizePanel::buildOptions(quantize::QuantizeJobOptions* o) const {
     o->quantize.mode = mode();
     o->quantize.io = quantize::IoType(m_io->currentData().toInt());
     o->quantize.perTensor = m_perTensor->isChecked();
-    QString cal = m_calibrator->currentText();
-    if (cal == QLatin1String("percentile")) cal += QLatin1Char(':') + QString::number(m_percentile->value(), 'g', 6);
-    auto c = calib::Calibrator::parse(cal.toStdString());
+    auto c = calib::Calibrator::parse(calibrator().toStdString());
     if (!c) return tr("Calibrator: %1").arg(QString::fromStdString(c.message()));
     o->quantize.calibrator = *c;
     for (const QString& k : keepFloat()) o->quantize.keepFloat.push_back(k.toStdString());

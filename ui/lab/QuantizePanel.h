@@ -54,7 +54,11 @@ public:
     QString outputPath() const;
     void setCalibrator(const QString& text); // "minmax", "percentile:99.9", "mse", "kl"
     void setPerTensor(bool on);
+    bool perTensor() const;
+    QString calibrator() const; // "minmax", "percentile:99.99", ...
     void addKeepFloat(const QString& opOrTensor);
+    void removeKeepFloat(const QString& opOrTensor);
+    void setKeepFloat(const QStringList& names); // replaces the list
     QStringList keepFloat() const;
     // The operator selected in a graph (float model, subgraph 0), offered for "keep in float".
     void setSelectedOperator(OperatorIndex op);
@@ -72,6 +76,7 @@ signals:
     void quantizeStarted();
     void quantized(std::shared_ptr<const ql::ui::QuantizeRun> run);
     void quantizeFailed(const QString& message);
+    void keepFloatChanged(); // the keep-float list was edited (any way)
 
 private:
     void onProgress(const QString& stage, double fraction, qint64 elapsedMs, qint64 remainingMs);

@@ -278,8 +278,9 @@ void WizardPage::showLeaf() {
     if (l.io == quantize::IoType::Int8) html += tr(", int8 inputs and outputs");
     html += QStringLiteral("</p><p>") + qs(l.summary).toHtmlEscaped() + QStringLiteral("</p>");
     if (l.keepSensitiveFloat)
-        html += tr("<p>Pick the ops to keep in float in the Quantize tab (select them in the graph), or start from the "
-                   "side-by-side view's worst layers.</p>");
+        html += tr("<p>Configuring this run measures the sensitivity of every layer (the Sensitivity dock) and fills the "
+                   "Quantize tab's keep-float list with the greedy search's suggestion; edit it there, or tick layers "
+                   "in the ranking.</p>");
     for (const std::string& n : l.notes) html += QStringLiteral("<p><i>") + qs(n).toHtmlEscaped() + QStringLiteral("</i></p>");
     if (m_facts && (l.mode == quantize::Mode::Int8Only) && !m_facts->noInt8.empty())
         html += tr("<p><font color=#c0392b>This model has operators without an int8 kernel; int8-only will refuse it.</font></p>");
