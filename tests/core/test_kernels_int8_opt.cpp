@@ -376,3 +376,30 @@ TEST_CASE("int8-opt: hybrid input quantization equals TFLite's scalar formulas (
         REQUIRE(got == expected);
     }
 }
+
+TEST_CASE("int8-opt: pointwise CONV_2D read in place (1x1, stride 1) is bit-exact on every ISA", "[conv][opt][int8]") {
+    std::mt19937 rng(404);
+    ThreadPool pool(2);
+    for (int round = 0; round < 40; ++round) {
+        ConvGeometry g;
+        g.batches = uniform(rng, 1, 2);
+        g.inH = g.outH = uniform(rng, 1, 12);
+        g.inW = g.outW = uniform(rng, 1, 12);
+        g.inC = 4 * uniform(rng, 1, 24) + (round % 4 == 3 ? 1 : 0); // mostly multiples of 4
+        g.outC = uniform(rng, 1, 70);
+        const conv::RequantParams p = randomRequant(rng, g.outC, round % 2 == 0, round % 3 == 0);
+        const auto input = randomInts<int8_t>(rng, inputSize(g), -128, 127);
+        const auto filter = randomInts<int8_t>(rng, size_t(g.outC * g.patchSize()), -127, 127);
+        const auto bias = randomInts<int32_t>(rng, size_t(g.outC), -50000, 50000);
+        std::vector<int8_t> expected(outputSize(g));
+        reference::convQuantized<int8_t, int8_t, int32_t, int32_t>(g, p, input, filter, bias.data(), expected);
+        for (Isa isa : kAllIsas) {
+            if (!optimized::Int8ConvPlan::supported(isa)) continue;
+            const optimized::Int8ConvPlan plan(g, p, filter, bias.data(), isa);
+            std::vector<int8_t> got(expected.size(), 0x55);
+            plan.run(input.data(), got.data(), round % 2 ? &pool : nullptr);
+            INFO("round " << round << " isa " << optimized::Int8ConvPlan::isaName(isa) << " inC " << g.inC << " outC " << g.outC);
+            REQUIRE(got == expected);
+        }
+    }
+}

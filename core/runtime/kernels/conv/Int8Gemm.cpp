@@ -7,8 +7,11 @@
 // accumulator: sum_k w * (x + off) = sum_k w * x' + c * rowsum(w) where x' is what im2col
 // stored and c the matching constant, folded with the bias at prepare (m_biasFold).
 //   - Generic / AVX2: x' = x, c = inputOffset.
-//   - AVX-512 VNNI: vpdpbusd multiplies unsigned by signed bytes, so x' = x ^ 0x80 = x + 128
-//     read as uint8, and c = inputOffset - 128.
+//   - AVX-512 VNNI: vpdpbusd multiplies unsigned by signed bytes; the micro-kernel flips the
+//     sign bit of each input byte as it broadcasts it, so x' = x ^ 0x80 = x + 128 read as
+//     uint8, and c = inputOffset - 128 (zero bytes padding K to a multiple of 4 meet zero
+//     weights). im2col copies bytes unchanged, and a 1x1 stride-1 convolution whose channel
+//     count is a multiple of 4 reads the input in place.
 #include "runtime/kernels/conv/Optimized.h"
 
 #include "runtime/kernels/conv/Int8Simd.h"
@@ -49,11 +52,6 @@ __attribute__((target("avx2"))) void requantizeAvx2(const int32_t* acc, int n, c
         simd::storeInt8x8(simd::requantize8(x, m, s, zp, lo, hi), out + c);
     }
     for (; c < n; ++c) out[c] = static_cast<int8_t>(reference::requantize(acc[c], p, c));
-}
-
-// One im2col tap: n bytes of an input pixel, XOR flip (0 or 0x80); vectorised at O3.
-QL_VECTORIZE void copyFlip(int8_t* __restrict dst, const int8_t* __restrict src, int n, uint8_t flip) {
-    for (int i = 0; i < n; ++i) dst[i] = static_cast<int8_t>(static_cast<uint8_t>(src[i]) ^ flip);
 }
 
 bool cpuHasAvx2() {
@@ -116,7 +114,8 @@ QL_VNNI_TARGET void vnniMicroKernel(const uint8_t* a, int64_t lda, int64_t quads
         for (int r = 0; r < MR; ++r) {
             int32_t four;
             std::memcpy(&four, a + r * lda + q * 4, 4);
-            const __m512i x = _mm512_set1_epi32(four);
+            // x + 128 as the unsigned operand of vpdpbusd: the sign bit of each byte flipped.
+            const __m512i x = _mm512_set1_epi32(four ^ int32_t(0x80808080u));
             acc0[r] = _mm512_dpbusd_epi32(acc0[r], x, w0);
             if (Two) acc1[r] = _mm512_dpbusd_epi32(acc1[r], x, w1);
         }
@@ -261,10 +260,10 @@ void Int8ConvPlan::repack(std::span<const int8_t> filter, const int32_t* bias) {
 
 namespace {
 
-// im2col of output pixels [m0, m1): one row of K taps (ky, kx, ic) per pixel, each byte x ^ flip;
-// taps outside the image hold padValue ^ flip. Rows are kPadded bytes apart (the tail of a row,
-// K..kPadded, stays as the caller zeroed it).
-void im2colInt8(const ConvGeometry& g, const int8_t* input, int64_t m0, int64_t m1, int64_t kPadded, int8_t padValue, uint8_t flip,
+// im2col of output pixels [m0, m1): one row of K taps (ky, kx, ic) per pixel; taps outside the
+// image hold padValue. Rows are kPadded bytes apart (the tail of a row, K..kPadded, stays as the
+// caller zeroed it).
+void im2colInt8(const ConvGeometry& g, const int8_t* input, int64_t m0, int64_t m1, int64_t kPadded, int8_t padValue,
                 int8_t* patches) {
     for (int64_t mi = m0; mi < m1; ++mi) {
         const int ox = static_cast<int>(mi % g.outW);
@@ -277,10 +276,10 @@ void im2colInt8(const ConvGeometry& g, const int8_t* input, int64_t m0, int64_t 
             for (int kx = 0; kx < g.filterW; ++kx, row += g.inC) {
                 const int ix = x0 + kx * g.dilationW;
                 if (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW) {
-                    std::memset(row, static_cast<uint8_t>(padValue) ^ flip, size_t(g.inC));
+                    std::memset(row, static_cast<uint8_t>(padValue), size_t(g.inC));
                 } else {
                     const int8_t* src = input + ((int64_t(b) * g.inH + iy) * g.inW + ix) * g.inC;
-                    copyFlip(row, src, g.inC, flip);
+                    std::memcpy(row, src, size_t(g.inC));
                 }
             }
         }
@@ -306,8 +305,11 @@ void Int8ConvPlan::run(const int8_t* input, int8_t* output, ThreadPool* pool) co
     const int64_t m = g.outputPixels(), n = g.outC;
     const int64_t blocks = (m + kBlockRows - 1) / kBlockRows;
     const bool vnni = m_isa == Isa::Avx512Vnni;
-    const uint8_t flip = vnni ? 0x80 : 0x00;
     const int8_t padValue = static_cast<int8_t>(-m_p.inputOffset); // the input zero point
+    // A 1x1 stride-1 convolution's im2col matrix is the input itself (rows of inC bytes); the
+    // VNNI kernel reads it in place when its rows need no padding to a multiple of 4.
+    const bool direct = vnni && g.filterH == 1 && g.filterW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 &&
+                        g.padLeft == 0 && m_kPadded == m_k && g.outH == g.inH && g.outW == g.inW;
     // The VNNI kernel requantizes in registers (TFLite's double rounding only).
     const bool fused = vnni && m_p.rounding == Rounding::Double;
     parallelFor(pool, blocks, 1, [&](int64_t b0, int64_t b1) {
@@ -318,14 +320,18 @@ void Int8ConvPlan::run(const int8_t* input, int8_t* output, ThreadPool* pool) co
         for (int64_t blk = b0; blk < b1; ++blk) {
             const int64_t m0 = blk * kBlockRows, m1 = std::min(m, m0 + kBlockRows);
             const int rows = static_cast<int>(m1 - m0);
-            im2colInt8(g, input, m0, m1, m_kPadded, padValue, flip, patches.data());
+            const int8_t* a = input + m0 * m_k;
+            if (!direct) {
+                im2colInt8(g, input, m0, m1, m_kPadded, padValue, patches.data());
+                a = patches.data();
+            }
             if (fused) {
                 FusedEpilogue f{m_multiplier.data(), m_shift.data(), m_p.outputOffset, m_p.actMin, m_p.actMax,
                                 output + m0 * n,     n,              static_cast<int>(n)};
-                accumulate(patches.data(), rows, m_biasFold.data(), nullptr, &f);
+                accumulate(a, rows, m_biasFold.data(), nullptr, &f);
                 continue;
             }
-            accumulate(patches.data(), rows, m_biasFold.data(), acc.data(), nullptr);
+            accumulate(a, rows, m_biasFold.data(), acc.data(), nullptr);
             for (int r = 0; r < rows; ++r) requantizeRow(acc.data() + r * m_nPadded, static_cast<int>(n), m_p, output + (m0 + r) * n);
         }
     });
@@ -338,7 +344,6 @@ void Int8ConvPlan::runHybrid(const int8_t* input, std::span<const float> inputSc
     const int64_t perBatch = int64_t(g.outH) * g.outW, n = g.outC;
     const int64_t blocksPerBatch = (perBatch + kBlockRows - 1) / kBlockRows;
     const bool vnni = m_isa == Isa::Avx512Vnni;
-    const uint8_t flip = vnni ? 0x80 : 0x00;
     parallelFor(pool, int64_t(g.batches) * blocksPerBatch, 1, [&](int64_t b0, int64_t b1) {
         thread_local std::vector<int8_t> patches;
         thread_local std::vector<int32_t> acc, fold;
@@ -356,7 +361,7 @@ void Int8ConvPlan::runHybrid(const int8_t* input, std::span<const float> inputSc
                 foldBatch = b;
             }
             const int rows = static_cast<int>(m1 - m0);
-            im2colInt8(g, input, m0, m1, m_kPadded, static_cast<int8_t>(zp), flip, patches.data());
+            im2colInt8(g, input, m0, m1, m_kPadded, static_cast<int8_t>(zp), patches.data());
             accumulate(patches.data(), rows, fold.data(), acc.data(), nullptr);
             // TFLite's hybrid epilogue, one float product for the scale, then the bias (never
             // fused into an FMA: this file is built for the baseline ISA).
