@@ -5,6 +5,7 @@
 #include "analysis/EvaluateSupport.h"
 #include "calib/Calibrate.h"
 #include "quantize/GraphEdit.h"
+#include "quantize/LstmRules.h"
 #include "quantize/QuantizeJob.h"
 #include "runtime/Interpreter.h"
 
@@ -59,11 +60,13 @@ Result<AllModesResult> evaluateAllModes(std::shared_ptr<const Model> floatModel,
             auto source = data::openDataSource(opts.calibSpec, data::ModelInputInfo::fromModel(*folded), opts.calibData);
             if (!source) return makeError(opts.calibSpec + ": " + source.message());
             if ((*source)->size() == 0) return makeError(opts.calibSpec + ": no samples");
-            auto interp = rt::Interpreter::create(folded);
+            // LSTMs expose their cell state and gate ranges through calibration outputs.
+            const std::shared_ptr<const Model> calibrationModel = quantize::withLstmCalibrationOutputs(folded);
+            auto interp = rt::Interpreter::create(calibrationModel);
             if (!interp) {
                 out.calibrationError = "calibration: " + interp.message();
             } else {
-                calib::CalibrationCollector collector(folded);
+                calib::CalibrationCollector collector(calibrationModel);
                 const Progress p = subProgress(progress, step, steps);
                 Status st = calib::calibrate(**interp, **source, collector,
                                              [&](size_t done, size_t n) { p("calibrating", n ? double(done) / double(n) : 1.0); },

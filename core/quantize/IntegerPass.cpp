@@ -9,6 +9,7 @@
 // copy; a float producer writes t and a quantized consumer reads a QUANTIZE'd copy. Graph
 // inputs and outputs keep their indices (and so the signature) with the I/O type asked for.
 #include "quantize/GraphEdit.h"
+#include "quantize/LstmRules.h"
 #include "quantize/OpRules.h"
 #include "quantize/Quantizer.h"
 
@@ -36,6 +37,7 @@ public:
         m_act = o.mode == Mode::Int16x8 ? TensorType::INT16 : TensorType::INT8;
         m_io = o.io;
         if (m_io == IoType::Default) m_io = o.mode == Mode::Int8Only ? IoType::Int8 : IoType::Float;
+        m_lstmTaps = lstmCalibrationTaps(m);
     }
 
     Result<QuantizeResult> run();
@@ -53,7 +55,10 @@ private:
         const auto* s = m_stats.find(t, 0);
         return s && !s->empty() ? s : nullptr;
     }
+    bool keptFloat(const Operator& op);
     bool canQuantize(const Operator& op, const OpRule& rule, std::string* why);
+    bool emitLstm(const Operator& op, size_t index, std::string* why);
+    void emitWithOutputs(Operator op, const Operator& original, const std::vector<QuantParams>& params);
     QuantParams calibrated(TensorIndex t);
     TensorIndex quantOf(TensorIndex t);
     TensorIndex floatOf(TensorIndex t);
@@ -84,6 +89,7 @@ private:
     std::vector<Operator> m_ops;
     std::set<int32_t> m_reported;
     QuantizeReport m_report;
+    std::vector<LstmTaps> m_lstmTaps; // calibration outputs of the float LSTMs (LstmRules.h)
 };
 
 QuantParams IntegerQuantizer::calibrated(TensorIndex t) {
@@ -162,17 +168,73 @@ TensorIndex IntegerQuantizer::quantizedConstant(TensorIndex t, const QuantParams
     return n;
 }
 
+bool IntegerQuantizer::keptFloat(const Operator& op) {
+    const std::string type(op.typeName());
+    for (const std::string& k : m_opt.keepFloat) {
+        if (k == type) return true;
+        for (TensorIndex t : op.outputs)
+            if (t.valid() && sg().tensor(t).name == k) return true;
+    }
+    return false;
+}
+
+// UNIDIRECTIONAL_SEQUENCE_LSTM: TFLite's 8x8->16 integer LSTM (LstmRules.h). Every check
+// comes before the first edit, so a refusal leaves the graph as it was.
+bool IntegerQuantizer::emitLstm(const Operator& op, size_t index, std::string* why) {
+    if (m_act != TensorType::INT8) {
+        *why = "no int16x8 kernel (TFLite's integer LSTM is 8x8->16 only)";
+        return false;
+    }
+    if (keptFloat(op)) { *why = "--keep-float"; return false; }
+    if (!lstmIntegerSupported(m_model, op, why)) return false;
+    const LstmTaps* taps = nullptr;
+    for (const LstmTaps& t : m_lstmTaps)
+        if (t.op.index() == index) taps = &t;
+    if (!taps) { *why = "no calibration outputs for this LSTM"; return false; }
+    const TensorIndex in = op.inputs[0], out = op.outputs[0];
+    if (!m_rep[in.index()].quantIdx.valid() && !stats(in)) {
+        *why = "no calibration statistics for input '" + sg().tensor(in).name + "'";
+        return false;
+    }
+    if (!stats(out)) {
+        *why = "no calibration statistics for output '" + sg().tensor(out).name + "'";
+        return false;
+    }
+    LstmRanges ranges;
+    QuantizeReport rangeReport;
+    if (!lstmRanges(m_model, op, *taps, m_stats, m_opt.calibrator, &ranges, why, &rangeReport)) return false;
+    for (TensorRangeReport& r : rangeReport.tensors) m_report.tensors.push_back(std::move(r));
+    const TensorIndex qin = quantOf(in);
+    const QuantParams inParams = m_rep[in.index()].params;
+    // The output (and so the output state, restrict_scale {18, 0} in TFLite): calibrated; the
+    // output state's own values are the output's earlier steps and the initial zeros, which the
+    // output's range widened to include 0 already covers.
+    QuantParams outParams = calibrated(out);
+    if (!op.inputs[16].valid()) {
+        // Without projection the output is the hidden value: zero point 0 (lstmHiddenParams).
+        outParams = lstmHiddenParams(outParams);
+        for (TensorRangeReport& r : m_report.tensors)
+            if (r.name == sg().tensor(out).name) { r.scale = outParams.scale[0]; r.zeroPoint = 0; }
+    }
+    Operator q = quantizeLstmInt8(m_model, op, qin, inParams, outParams, ranges);
+    m_rep.resize(sg().tensors.size());
+    for (size_t i : {size_t(18), size_t(19)}) {
+        const TensorIndex s = op.inputs[i];
+        m_rep[s.index()].floatIdx = TensorIndex{};
+        m_rep[s.index()].quantIdx = s;
+        m_rep[s.index()].params = sg().tensor(s).quant;
+        m_rep[s.index()].hasParams = true;
+    }
+    emitWithOutputs(std::move(q), op, {outParams});
+    return true;
+}
+
 bool IntegerQuantizer::canQuantize(const Operator& op, const OpRule& rule, std::string* why) {
     if (!(m_act == TensorType::INT16 ? rule.int16 : rule.int8)) {
         *why = "no " + std::string(m_act == TensorType::INT16 ? "int16x8" : "int8") + " kernel";
         return false;
     }
-    const std::string type(op.typeName());
-    for (const std::string& k : m_opt.keepFloat) {
-        if (k == type) { *why = "--keep-float"; return false; }
-        for (TensorIndex t : op.outputs)
-            if (t.valid() && sg().tensor(t).name == k) { *why = "--keep-float"; return false; }
-    }
+    if (keptFloat(op)) { *why = "--keep-float"; return false; }
     auto isInput = [&](int i) { return size_t(i) < op.inputs.size() && op.inputs[size_t(i)].valid(); };
     if (rule.weightInput >= 0) {
         if (!isInput(rule.weightInput)) { *why = "no weights"; return false; }
@@ -302,7 +364,7 @@ void IntegerQuantizer::emitQuantized(Operator op, const OpRule& rule) {
     }
 
     // Outputs.
-    std::vector<Operator> after;
+    std::vector<QuantParams> outParams;
     for (size_t k = 0; k < op.outputs.size(); ++k) {
         const TensorIndex t = original.outputs[k];
         QuantParams p;
@@ -318,6 +380,22 @@ void IntegerQuantizer::emitQuantized(Operator op, const OpRule& rule) {
         p.min.clear();
         p.max.clear();
         if (rule.output == OutputRule::Free) p = calibrated(t); // keeps the recorded min/max
+        outParams.push_back(std::move(p));
+    }
+    if (m_act == TensorType::INT16) {
+        if (auto* a = op.options.AsAddOptions()) a->pot_scale_int16 = false;
+        if (auto* s = op.options.AsSubOptions()) s->pot_scale_int16 = false;
+    }
+    emitWithOutputs(std::move(op), original, outParams);
+}
+
+// Gives the quantized op's outputs their parameters (in place, or through a DEQUANTIZE /
+// QUANTIZE to a graph output of the I/O type asked for), sets its version and emits it.
+void IntegerQuantizer::emitWithOutputs(Operator op, const Operator& original, const std::vector<QuantParams>& params) {
+    std::vector<Operator> after;
+    for (size_t k = 0; k < op.outputs.size(); ++k) {
+        const TensorIndex t = original.outputs[k];
+        const QuantParams& p = params[k];
         const bool wrap = isGraphOutput(t) && m_io != IoType::Int8;
         if (!wrap) {
             Tensor& x = sg().tensor(t);
@@ -344,10 +422,6 @@ void IntegerQuantizer::emitQuantized(Operator op, const OpRule& rule) {
         }
         m_rep[t.index()].params = p;
         m_rep[t.index()].hasParams = true;
-    }
-    if (m_act == TensorType::INT16) {
-        if (auto* a = op.options.AsAddOptions()) a->pot_scale_int16 = false;
-        if (auto* s = op.options.AsSubOptions()) s->pot_scale_int16 = false;
     }
     op.version = quantizedOpVersion(sg(), op);
     emit(std::move(op));
@@ -430,6 +504,7 @@ Result<QuantizeResult> IntegerQuantizer::run() {
             if (t.valid() && m_origType[t.index()] == TensorType::FLOAT32) touchesFloat = true;
         const auto rule = opRule(op.op);
         std::string why = "no integer kernel";
+        if (op.op == BuiltinOp::UNIDIRECTIONAL_SEQUENCE_LSTM && emitLstm(op, o, &why)) continue;
         if (rule && canQuantize(op, *rule, &why)) {
             emitQuantized(op, *rule);
         } else {

@@ -4,6 +4,7 @@
 #include "quantize/BiasCorrection.h"
 #include "quantize/Equalization.h"
 #include "quantize/GraphEdit.h"
+#include "quantize/LstmRules.h"
 #include "runtime/Interpreter.h"
 #include "tflite/ModelWriter.h"
 
@@ -71,9 +72,11 @@ Result<QuantizeJobResult> runQuantize(std::shared_ptr<const Model> model, const 
         auto source = data::openDataSource(options.calibSpec, data::ModelInputInfo::fromModel(*folded), options.data);
         if (!source) return makeError(options.calibSpec + ": " + source.message());
         if ((*source)->size() == 0) return makeError(options.calibSpec + ": no samples");
-        auto interp = rt::Interpreter::create(folded);
+        // LSTMs expose their cell state and gate ranges through calibration outputs.
+        const std::shared_ptr<const Model> calibrationModel = withLstmCalibrationOutputs(folded);
+        auto interp = rt::Interpreter::create(calibrationModel);
         if (!interp) return makeError("calibration: " + interp.message());
-        calib::CalibrationCollector collector(folded);
+        calib::CalibrationCollector collector(calibrationModel);
         const size_t total = (*source)->size();
         Status st = calib::calibrate(**interp, **source, collector,
                                      [&](size_t done, size_t n) { progress("calibrating", n ? double(done) / double(n) : 1.0); },

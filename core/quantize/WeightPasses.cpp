@@ -1,6 +1,7 @@
 // The weight-only modes: float16 (float16 constants + DEQUANTIZE, as TFLite's converter
 // writes them) and dynamic range (int8 weights read by hybrid kernels).
 #include "quantize/GraphEdit.h"
+#include "quantize/LstmRules.h"
 #include "quantize/OpRules.h"
 #include "quantize/Quantizer.h"
 
@@ -57,10 +58,17 @@ Result<QuantizeResult> quantizeDynamic(const Model& floatModel, const QuantizeOp
         for (size_t o = 0; o < sg.operators.size(); ++o) {
             Operator& op = sg.operators[o];
             auto rule = hybridRule(op.op);
+            bool kept = false;
             for (const std::string& k : options.keepFloat) {
-                if (k == op.typeName()) rule.reset();
+                if (k == op.typeName()) kept = true;
                 for (TensorIndex t : op.outputs)
-                    if (t.valid() && sg.tensor(t).name == k) rule.reset();
+                    if (t.valid() && sg.tensor(t).name == k) kept = true;
+            }
+            if (kept) rule.reset();
+            if (op.op == BuiltinOp::UNIDIRECTIONAL_SEQUENCE_LSTM) {
+                // All weights int8 or none (the hybrid kernel's rule; LstmRules.h).
+                if (!kept && quantizeLstmHybrid(m, sg, op, options.dynamicMinElements)) ++r.report.quantizedOps;
+                continue;
             }
             bool changed = false;
             bool perChannel = false;

@@ -200,7 +200,8 @@ Status Interpreter::prepareSubgraph(size_t index) {
             st.live[i] = 1;
             st.constantBytes += buf.size;
         } else if (src.isVariable) {
-            // Variables: own storage, initial value from the buffer (zeros when it has none).
+            // Variables: own storage, initial value from the buffer; without one zeros, or for
+            // int8 the zero point (real 0), as TFLite's ResetVariableTensor fills them.
             const size_t n = bytesFor(t);
             st.own[i] = allocateAligned(n);
             t.data = st.own[i].get();
@@ -208,6 +209,8 @@ Status Interpreter::prepareSubgraph(size_t index) {
             st.capacity[i] = n;
             st.live[i] = 1;
             if (!buf.empty() && buf.size == n) std::memcpy(t.data, buf.data, n);
+            else if (t.type == TensorType::INT8 && !src.quant.zeroPoint.empty())
+                std::memset(t.data, int(int8_t(src.quant.zeroPoint[0])), n);
             st.initialVariables[i].assign(t.data, t.data + n);
             st.variableBytes += n;
         } else {

@@ -10,6 +10,7 @@
 #include "runtime/kernels/sequence/SequenceKernels.h"
 
 #include "runtime/kernels/matmul/MatmulCommon.h"
+#include "runtime/kernels/sequence/LstmCalibration.h"
 #include "runtime/kernels/sequence/LstmHybrid.h"
 #include "runtime/kernels/sequence/LstmSteps.h"
 
@@ -43,7 +44,9 @@ public:
     Status prepare(KernelContext& ctx) override {
         if (ctx.inputCount() != 20 && ctx.inputCount() != 24)
             return ctx.error("has " + std::to_string(ctx.inputCount()) + " inputs, expected 24 (or the deprecated 20)");
-        if (Status s = ctx.requireOutputs(1); !s) return s;
+        if (ctx.outputCount() != 1 && ctx.outputCount() != kCalibrationOutputCount)
+            return ctx.error("has " + std::to_string(ctx.outputCount()) + " outputs, expected 1 (or " +
+                             std::to_string(kCalibrationOutputCount) + " with QuantLab's calibration outputs, see LstmCalibration.h)");
         const auto* opts = ctx.options<tflite::UnidirectionalSequenceLSTMOptionsT>();
         if (opts) {
             m_timeMajor = opts->time_major;
@@ -82,9 +85,20 @@ public:
         std::vector<int32_t> outShape = in.shape;
         outShape.back() = m_dims.output;
         ctx.setOutputShape(0, outShape);
+        m_taps = ctx.outputCount() == kCalibrationOutputCount;
+        if (m_taps) {
+            const int32_t rows = m_maxTime * m_dims.batch;
+            ctx.setOutputShape(kCellStateTap, cellState.shape);
+            ctx.setOutputShape(kHiddenTap, {rows, m_dims.cell});
+            for (int g = 0; g < 4; ++g) {
+                const bool used = m_dims.layerNorm && !(g == kInputGate && m_dims.cifg);
+                ctx.setOutputShape(kGateTap + size_t(g), {used ? rows : 0, m_dims.cell});
+            }
+        }
 
         const TensorType wt = ctx.input(inputWeightsIndex(kOutputGate))->type;
         if (in.type == TensorType::FLOAT32 && wt == TensorType::FLOAT32) return prepareFloat(ctx);
+        if (m_taps) return ctx.error("calibration outputs are written by the float LSTM only");
         if (in.type == TensorType::INT8 && wt == TensorType::INT8) return prepareInteger(ctx);
         if (in.type == TensorType::FLOAT32 && wt == TensorType::INT8) return prepareHybrid(ctx, opts && opts->asymmetric_quantize_inputs);
         if (in.type == TensorType::FLOAT32 && wt == TensorType::UINT8)
@@ -180,7 +194,8 @@ private:
         if (Status s = requireAllTypes(ctx, TensorType::FLOAT32, TensorType::FLOAT32, TensorType::FLOAT32); !s) return s;
         if (Status s = mm::requireType(ctx, *ctx.input(kOutputState), "output state", TensorType::FLOAT32); !s) return s;
         if (Status s = mm::requireType(ctx, *ctx.input(kCellState), "cell state", TensorType::FLOAT32); !s) return s;
-        if (Status s = mm::requireType(ctx, ctx.output(0), "output", TensorType::FLOAT32); !s) return s;
+        for (size_t i = 0; i < ctx.outputCount(); ++i)
+            if (Status s = mm::requireType(ctx, ctx.output(i), i == 0 ? "output" : "calibration output", TensorType::FLOAT32); !s) return s;
         m_integer = false;
         bindWeights(ctx, m_floatWeights);
         m_floatScratch.resize(m_dims);
@@ -248,9 +263,26 @@ private:
             else lstmStepInteger(x, m_intWeights, m_int, d, h, c, y, m_intScratch);
         };
         const LstmDims& d = m_dims;
+        // Calibration outputs (float only): the rows of step (t, b) start at `row`.
+        auto tapGates = [&](size_t row) {
+            if (!m_taps) return;
+            for (int g = 0; g < 4; ++g) {
+                RtTensor& tap = ctx.output(kGateTap + size_t(g));
+                m_floatScratch.preNormTap[g] = tap.elementCount() > 0 ? tap.as<float>() + row * size_t(d.cell) : nullptr;
+            }
+        };
+        auto tapHidden = [&](size_t row, int rows) {
+            if constexpr (std::is_same_v<T, float>) {
+                if (m_taps)
+                    std::copy_n(m_floatScratch.hidden.data(), size_t(rows) * d.cell, ctx.output(kHiddenTap).as<float>() + row * size_t(d.cell));
+            }
+        };
         if (m_timeMajor) {
-            for (int t = 0; t < m_maxTime; ++t)
+            for (int t = 0; t < m_maxTime; ++t) {
+                tapGates(size_t(t) * d.batch);
                 step(in + size_t(t) * d.batch * d.input, outState, cell, out + size_t(t) * d.batch * d.output, d);
+                tapHidden(size_t(t) * d.batch, d.batch);
+            }
         } else {
             // Batch-major: each sequence runs on its own (batch 1), as TFLite does.
             LstmDims one = d;
@@ -258,13 +290,18 @@ private:
             for (int b = 0; b < d.batch; ++b)
                 for (int t = 0; t < m_maxTime; ++t) {
                     const size_t off = size_t(b) * m_maxTime + t;
+                    tapGates(off);
                     step(in + off * d.input, outState + size_t(b) * d.output, cell + size_t(b) * d.cell, out + off * d.output, one);
+                    tapHidden(off, 1);
                 }
+        }
+        if constexpr (std::is_same_v<T, float>) {
+            if (m_taps) std::copy_n(cell, size_t(d.batch) * d.cell, ctx.output(kCellStateTap).as<float>());
         }
         return {};
     }
 
-    bool m_timeMajor = false, m_integer = false, m_hybrid = false;
+    bool m_timeMajor = false, m_integer = false, m_hybrid = false, m_taps = false;
     Activation m_act = Activation::TANH;
     int m_maxTime = 0;
     LstmDims m_dims;

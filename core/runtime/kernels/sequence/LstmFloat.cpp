@@ -39,7 +39,7 @@ void meanStddevNormalize(float* v, int n, int batch) {
 namespace {
 
 void gateFloat(const float* input, const float* outputState, const float* cellState, const FloatWeights& w, const LstmDims& d, Gate g,
-               Activation act, float* gate) {
+               Activation act, float* gate, float* preNormTap) {
     const int n = d.cell;
     for (int b = 0; b < d.batch; ++b)
         for (int i = 0; i < n; ++i) gate[size_t(b) * n + i] = (d.layerNorm || !w.gateBias[g]) ? 0.0f : w.gateBias[g][i];
@@ -50,6 +50,7 @@ void gateFloat(const float* input, const float* outputState, const float* cellSt
         for (int b = 0; b < d.batch; ++b)
             for (int i = 0; i < n; ++i) gate[size_t(b) * n + i] += w.cellToGate[g][i] * cellState[size_t(b) * n + i];
     if (d.layerNorm && w.layerNorm[g]) {
+        if (preNormTap) std::copy_n(gate, size_t(d.batch) * n, preNormTap);
         meanStddevNormalize(gate, n, d.batch);
         for (int b = 0; b < d.batch; ++b)
             for (int i = 0; i < n; ++i) {
@@ -76,16 +77,16 @@ void lstmStepFloat(const float* input, const FloatWeights& w, const FloatParams&
     float* cg = s.gate[kCellGate].data();
     float* og = s.gate[kOutputGate].data();
     // SIGN_BIT is the schema's slot for kTfLiteActSigmoid (applyActivationFloat).
-    if (!d.cifg) gateFloat(input, outputState, cellState, w, d, kInputGate, Activation::SIGN_BIT, ig);
-    gateFloat(input, outputState, cellState, w, d, kForgetGate, Activation::SIGN_BIT, fg);
-    gateFloat(input, outputState, nullptr, w, d, kCellGate, p.activation, cg);
+    if (!d.cifg) gateFloat(input, outputState, cellState, w, d, kInputGate, Activation::SIGN_BIT, ig, s.preNormTap[kInputGate]);
+    gateFloat(input, outputState, cellState, w, d, kForgetGate, Activation::SIGN_BIT, fg, s.preNormTap[kForgetGate]);
+    gateFloat(input, outputState, nullptr, w, d, kCellGate, p.activation, cg, s.preNormTap[kCellGate]);
     for (int k = 0; k < n; ++k) {
         const float in = d.cifg ? 1.0f - fg[k] : ig[k];
         cellState[k] = fg[k] * cellState[k];
         cellState[k] += cg[k] * in;
         if (p.cellClip > 0.0f) cellState[k] = std::clamp(cellState[k], -p.cellClip, p.cellClip);
     }
-    gateFloat(input, outputState, cellState, w, d, kOutputGate, Activation::SIGN_BIT, og);
+    gateFloat(input, outputState, cellState, w, d, kOutputGate, Activation::SIGN_BIT, og, s.preNormTap[kOutputGate]);
 
     float* hidden = s.hidden.data();
     std::copy_n(cellState, n, hidden);

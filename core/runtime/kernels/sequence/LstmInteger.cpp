@@ -1,5 +1,6 @@
 // The integer 8x8_16 LSTM step, following TFLite's lstm_eval.cc (LstmStepInteger8x8_16 and
 // its helpers) and the portable tensor_utils it calls, operation by operation.
+#include "runtime/kernels/activation/Int16Sigmoid.h"
 #include "runtime/kernels/sequence/GemmlowpFixedPoint.h"
 #include "runtime/kernels/sequence/LstmSteps.h"
 
@@ -86,7 +87,10 @@ void gateInteger(const int8_t* input, const int8_t* outputState, const int16_t* 
     if (w.cellToGate[g])
         peepholeAccumulate(w.cellToGate[g], std::min(d.output, d.cell), cellState, d.batch, d.cell, p.cellToGate[g], gate, p.rounding);
     if (w.layerNorm[g]) layerNorm(gate, w.layerNorm[g], w.gateBias[g], p.layerNorm[g], p.varianceGuard[g], d.batch, d.cell, p.rounding);
-    for (int i = 0; i < n; ++i) gate[i] = sigmoid ? sigmoidQ3_12(gate[i]) : tanhImpl<3>(gate[i]);
+    // TFLite's runtime (mid-2023 lstm_eval.cc CalculateLstmGateInteger8x8_16) activates the Q3.12
+    // gates with reference_integer_ops::Logistic / Tanh in their power-of-two form (multiplier
+    // 0, shift 0: the interpolated sigmoid table), not gemmlowp's fixed-point functions.
+    for (int i = 0; i < n; ++i) gate[i] = sigmoid ? act::logisticInt16Table(0, 0, gate[i]) : act::tanhInt16Table(0, 0, gate[i]);
 }
 
 inline int16_t mulShift(int16_t a, int16_t b, int shift) {
@@ -178,7 +182,16 @@ void lstmStepInteger(const int8_t* input, const IntegerWeights& w, const Integer
 
     // CalculateLstmOutputInteger8x8_16: tanh of the cell state (15 + cellScale integer bits),
     // times the output gate, requantized to the hidden intermediate; then projection.
-    for (int k = 0; k < n; ++k) s.tanhCell[k] = tanhQ(15 + p.cellScale, cellState[k]);
+    // TFLite's CalculateLstmOutputInteger8x8_16: tanh of the cell state through the table with
+    // input_left_shift = (15 + cellScale) - 3; a negative shift (cell scale below 2^-12) is
+    // applied to the cell state itself, in place, so the state loses those bits for the next
+    // step too (sic; QuantLab's quantizer keeps the cell scale at 2^-12 or above).
+    int tanhShift = 12 + p.cellScale;
+    if (tanhShift < 0) {
+        for (int k = 0; k < n; ++k) cellState[k] = static_cast<int16_t>(cellState[k] >> -tanhShift);
+        tanhShift = 0;
+    }
+    for (int k = 0; k < n; ++k) s.tanhCell[k] = act::tanhInt16Table(0, tanhShift, cellState[k]);
     for (int k = 0; k < n; ++k) {
         int32_t v = int32_t(og[k]) * int32_t(s.tanhCell[k]);
         v = multiplyByQuantizedMultiplier(v, p.hidden, p.rounding);

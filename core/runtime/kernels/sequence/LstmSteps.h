@@ -46,6 +46,9 @@ struct FloatParams {
 };
 struct FloatScratch {
     std::vector<float> gate[4], acc, hidden;
+    // Calibration taps (null: off): where the step writes each gate's value before layer
+    // normalization ([batch, cell], layer norm only), TFLite's intermediates 0-3.
+    float* preNormTap[4] = {};
     void resize(const LstmDims& d);
 };
 void lstmStepFloat(const float* input, const FloatWeights& w, const FloatParams& p, const LstmDims& d, float* outputState,
