@@ -279,7 +279,11 @@ void im2colInt8(const ConvGeometry& g, const int8_t* input, int64_t m0, int64_t 
                     std::memset(row, static_cast<uint8_t>(padValue), size_t(g.inC));
                 } else {
                     const int8_t* src = input + ((int64_t(b) * g.inH + iy) * g.inW + ix) * g.inC;
-                    std::memcpy(row, src, size_t(g.inC));
+                    if (g.inC < 16) { // e.g. RGB input: a short loop, no library call per tap
+                        for (int ic = 0; ic < g.inC; ++ic) row[ic] = src[ic];
+                    } else {
+                        std::memcpy(row, src, size_t(g.inC));
+                    }
                 }
             }
         }
