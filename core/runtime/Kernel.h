@@ -6,6 +6,7 @@
 
 #include "model/Model.h"
 #include "quant/FixedPoint.h"
+#include "quant/XnnpackArithmetic.h"
 #include "runtime/RtTensor.h"
 #include "util/Result.h"
 
@@ -22,6 +23,9 @@ class ThreadPool;
 struct RunOptions {
     int threads = 1;
     Rounding rounding = Rounding::Double;
+    // Integer arithmetic: TFLite's reference kernels, or what TFLite computes with its default
+    // XNNPACK delegate (quant/XnnpackArithmetic.h; int8 kernels that XNNPACK takes).
+    Arithmetic arithmetic = Arithmetic::Reference;
 };
 
 // What a kernel sees of its node. Built by the interpreter; valid during prepare and eval.

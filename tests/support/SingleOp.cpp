@@ -95,7 +95,7 @@ NpyArray readNpy(const std::string& path) {
     return a;
 }
 
-GoldenComparison compareWithGoldens(const std::string& modelPath, const std::string& dir, int invocations) {
+GoldenComparison compareWithGoldens(const std::string& modelPath, const std::string& dir, int invocations, rt::RunOptions options) {
     GoldenComparison cmp;
     auto model = readModelFile(modelPath);
     if (!model) {
@@ -112,7 +112,7 @@ GoldenComparison compareWithGoldens(const std::string& modelPath, const std::str
         }
         inputs.push_back(std::move(a.data));
     }
-    OpRun run = runModel(*model.value(), inputs, {}, invocations);
+    OpRun run = runModel(*model.value(), inputs, options, invocations);
     if (!run.ok()) {
         cmp.error = run.error;
         return cmp;

@@ -64,6 +64,8 @@ struct GoldenComparison {
     double maxAbsRef = 0;    // largest |golden| (floats), for the relative criterion
     double relativeError() const { return maxAbsRef > 0 ? maxAbsDiff / maxAbsRef : maxAbsDiff; }
 };
-GoldenComparison compareWithGoldens(const std::string& modelPath, const std::string& dir, int invocations = 1);
+// `options` selects e.g. the integer arithmetic (RunOptions::arithmetic).
+GoldenComparison compareWithGoldens(const std::string& modelPath, const std::string& dir, int invocations = 1,
+                                    rt::RunOptions options = {});
 
 } // namespace ql::test

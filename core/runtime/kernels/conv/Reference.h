@@ -69,8 +69,11 @@ void convHybrid(const ConvGeometry& g, const HybridInput& in, std::span<const in
 void depthwiseHybrid(const ConvGeometry& g, const HybridInput& in, std::span<const int8_t> filter,
                      std::span<const float> filterScale, const float* bias, FloatActivation act, std::span<float> output);
 
-// Shared epilogue: TFLite's integer requantization of one accumulator for channel c.
+// Shared epilogue: TFLite's integer requantization of one accumulator for channel c (or
+// XNNPACK's fp32 requantization when p.fpScale is set).
 template <class Acc> inline int32_t requantize(Acc acc, const RequantParams& p, int c) {
+    if (!p.fpScale.empty())
+        return xnn::requantizeFp32(static_cast<int32_t>(acc), p.fpScale[static_cast<size_t>(c)], p.outputOffset, p.actMin, p.actMax);
     int32_t v = multiplyByQuantizedMultiplier(acc, p.multiplier[static_cast<size_t>(c)], p.shift[static_cast<size_t>(c)], p.rounding);
     v += p.outputOffset;
     return std::min(std::max(v, p.actMin), p.actMax);

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <tuple>
 
 namespace ql::rt::conv {
 
@@ -86,6 +87,16 @@ Status integerRequant(const KernelContext& ctx, const RtTensor& input, const RtT
     if (lo > hi) return ctx.error("fused activation leaves an empty output range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
     p.actMin = lo;
     p.actMax = hi;
+    p.fpScale.clear();
+    if (ctx.options().arithmetic == Arithmetic::Xnnpack && input.type == TensorType::INT8 && filter.type == TensorType::INT8) {
+        // XNNPACK (qs8 / qc8 convolution): scale[c] = s_in * s_w[c] / s_out in float, and the
+        // activation bounds quantized from the delegate's float bounds.
+        const auto& ws = filter.quant->scale;
+        p.fpScale.resize(static_cast<size_t>(channels));
+        for (int c = 0; c < channels; ++c)
+            p.fpScale[static_cast<size_t>(c)] = xnn::convScale(input.scale(), ws.size() == 1 ? ws[0] : ws[static_cast<size_t>(c)], output.scale());
+        std::tie(p.actMin, p.actMax) = xnn::activationRange(act, output.scale(), output.zeroPoint(), output.type);
+    }
     return {};
 }
 

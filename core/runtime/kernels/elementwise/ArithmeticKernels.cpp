@@ -19,7 +19,7 @@ namespace ql::rt::ew {
 namespace {
 
 enum class Kind { Add, Sub, Mul, Div, SquaredDiff, Max, Min };
-enum class Path { Float, Integer, QuantAddSub, QuantPotInt16, QuantMul, QuantDiv, QuantSquaredDiff, RawCompare };
+enum class Path { Float, Integer, QuantAddSub, XnnpackAdd, QuantPotInt16, QuantMul, QuantDiv, QuantSquaredDiff, RawCompare };
 
 Kind kindOf(BuiltinOp op) {
     switch (op) {
@@ -90,6 +90,10 @@ public:
             }
             broadcastBinary(m_plan, a.as<int16_t>(), b.as<int16_t>(), out.as<int16_t>(),
                             [&](int16_t x, int16_t y) { return int16_t(addSubElement(m_addSub, x, y, r)); });
+            return {};
+        case Path::XnnpackAdd:
+            broadcastBinary(m_plan, a.as<int8_t>(), b.as<int8_t>(), out.as<int8_t>(),
+                            [&](int8_t x, int8_t y) { return int8_t(xnn::add(x, y, m_xnnAdd)); });
             return {};
         case Path::QuantPotInt16:
             broadcastBinary(m_plan, a.as<int16_t>(), b.as<int16_t>(), out.as<int16_t>(),
@@ -188,6 +192,14 @@ private:
                         return ctx.error("int16 power-of-two scaling needs one input on the output scale and the other on a finer one "
                                          "(scale log2: " + std::to_string(l1) + ", " + std::to_string(l2) + ", output " + std::to_string(lo) + ")");
                     m_path = Path::QuantPotInt16;
+                    return {};
+                }
+            }
+            if (m_kind == Kind::Add && a.type == TensorType::INT8 && ctx.options().arithmetic == Arithmetic::Xnnpack) {
+                // XNNPACK's qs8 add (quant/XnnpackArithmetic.h); ratios it refuses stay with TFLite's kernel.
+                const auto [lo, hi] = xnn::activationRange(m_activation, so, zo, out.type);
+                if (xnn::addParams(s1, z1, s2, z2, so, zo, lo, hi, m_xnnAdd)) {
+                    m_path = Path::XnnpackAdd;
                     return {};
                 }
             }
@@ -316,6 +328,7 @@ private:
     std::pair<float, float> m_floatRange;
     AddSubParams m_addSub;
     AddSubTables m_addTables;
+    xnn::AddParams m_xnnAdd; // Arithmetic::Xnnpack, int8 ADD
     PotInt16Params m_pot;
     MulParams m_mul;
     DivParams m_div;

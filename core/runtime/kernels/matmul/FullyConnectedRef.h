@@ -35,6 +35,9 @@ struct QuantFcParams {
     std::span<const QuantizedMultiplier> multipliers;
     int32_t actMin = 0, actMax = 0;
     Rounding rounding = Rounding::Double;
+    // Arithmetic::Xnnpack (int8): XNNPACK's fp32 requantization, one float scale
+    // s_in * s_w / s_out per unit or one for all (quant/XnnpackArithmetic.h). Empty: fixed point.
+    std::span<const float> fpScales;
 
     const QuantizedMultiplier& multiplier(int unit) const {
         return multipliers.size() == 1 ? multipliers[0] : multipliers[static_cast<size_t>(unit)];

@@ -95,6 +95,12 @@ protected:
             keptShape.push_back(m_reduced[k] ? 1 : in.shape[k]);
             if (!m_reduced[k] || m_keepDims) outShape.push_back(m_reduced[k] ? 1 : in.shape[k]);
         }
+        // Arithmetic::Xnnpack: int8 MEAN over H and W of a 4-D tensor is XNNPACK's global
+        // average pooling (quant/XnnpackArithmetic.h); other cases stay with TFLite's kernel.
+        m_xnnMean = false;
+        if (m_kind == Kind::Mean && ctx.options().arithmetic == Arithmetic::Xnnpack && in.type == TensorType::INT8 && in.isQuantized() &&
+            in.rank() == 4 && m_rawAxes.size() == 2 && std::min(m_rawAxes[0], m_rawAxes[1]) == 1 && std::max(m_rawAxes[0], m_rawAxes[1]) == 2)
+            m_xnnMean = xnn::meanParams(in.scale(), in.zeroPoint(), out.scale(), out.zeroPoint(), m_count, -128, 127, m_xnnMeanParams);
         // Output strides seen from each input dimension (0 along reduced axes).
         const auto ks = shape::stridesOf(keptShape);
         m_outStrides.assign(in.shape.size(), 0);
@@ -219,6 +225,10 @@ private:
             if constexpr (std::is_same_v<T, int8_t> || std::is_same_v<T, uint8_t> || std::is_same_v<T, int16_t>) {
             const int32_t zpIn = in.zeroPoint(), zpOut = out.zeroPoint();
             constexpr int32_t lo = std::numeric_limits<T>::min(), hi = std::numeric_limits<T>::max();
+            if (m_xnnMean) { // int8 only (see plan)
+                for (int64_t i = 0; i < nOut; ++i) y[i] = static_cast<T>(xnn::mean(static_cast<int32_t>(acc[i]), m_xnnMeanParams));
+                return {};
+            }
             if (isMeanHw(in)) {
                 if constexpr (std::is_same_v<T, uint8_t>) {
                     const float n = static_cast<float>(count);
@@ -304,6 +314,8 @@ private:
     std::vector<int64_t> m_outStrides;
     int64_t m_count = 1;
     QuantizedMultiplier m_multiplier;
+    bool m_xnnMean = false; // Arithmetic::Xnnpack global average pooling
+    xnn::MeanParams m_xnnMeanParams;
 };
 
 } // namespace
