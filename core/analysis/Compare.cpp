@@ -168,12 +168,14 @@ struct ValueSampler {
         stride = std::max<size_t>(1, (total + budget - 1) / std::max<size_t>(budget, 1));
         values.reserve(std::min(total, budget + samples));
     }
-    void add(std::span<const float> v, size_t sample) {
-        for (size_t i = sample % stride; i < v.size(); i += stride) values.push_back(v[i]);
+    // `v` holds elements [begin, begin + size) of the tensor.
+    void add(std::span<const float> v, size_t sample, size_t begin = 0) {
+        for (size_t i = first(sample, begin); i < v.size(); i += stride) values.push_back(v[i]);
     }
+    size_t first(size_t sample, size_t begin) const { return (sample % stride + stride - begin % stride) % stride; }
     // `ref` and `test` hold elements [begin, begin + size) of the tensor.
     void addDiff(std::span<const float> ref, std::span<const float> test, size_t sample, size_t begin = 0) {
-        for (size_t i = (sample % stride + stride - begin % stride) % stride; i < ref.size(); i += stride)
+        for (size_t i = first(sample, begin); i < ref.size(); i += stride)
             if (std::isfinite(ref[i]) && std::isfinite(test[i])) values.push_back(double(test[i]) - double(ref[i]));
     }
 };
@@ -182,14 +184,17 @@ struct ValueSampler {
 // that stay in the L1 cache while the accumulator reads them (a whole-tensor copy would go
 // through memory twice). False when the tensor has no numbers or the sizes differ.
 constexpr size_t kBlock = 4096;
+// `testValues` (optional) samples the quantized tensor's real values at the elements the value
+// histogram samples.
 bool accumulate(const rt::RtTensor& test, std::span<const float> ref, ErrorAccumulator& acc, ValueSampler& err, size_t sample,
-                std::vector<float>& scratch) {
+                std::vector<float>& scratch, ValueSampler* testValues = nullptr) {
     const size_t n = size_t(std::max<int64_t>(test.elementCount(), 0));
     if (ref.size() != n) return false;
     if (test.type == TensorType::FLOAT32 && test.data) {
         const auto v = test.values<float>();
         acc.add(ref, v);
         err.addDiff(ref, v, sample);
+        if (testValues) testValues->add(v, sample);
         return true;
     }
     for (size_t b = 0; b < n; b += kBlock) {
@@ -198,6 +203,7 @@ bool accumulate(const rt::RtTensor& test, std::span<const float> ref, ErrorAccum
         const std::span<const float> block(scratch.data(), m);
         acc.add(ref.subspan(b, m), block);
         err.addDiff(ref.subspan(b, m), block, sample, b);
+        if (testValues) testValues->add(block, sample, b);
     }
     return true;
 }
@@ -320,7 +326,7 @@ Result<CompareResult> compareModels(std::shared_ptr<const Model> floatModel, std
     }
     const size_t nt = res.tensors.size();
     std::vector<ErrorAccumulator> acc(nt), layer(nt);
-    std::vector<ValueSampler> vals(nt), accErr(nt), layerErr(nt);
+    std::vector<ValueSampler> vals(nt), quantVals(nt), accErr(nt), layerErr(nt);
     std::vector<bool> isOutput(nt, false);
     for (size_t k = 0; k < nt; ++k) {
         const TensorComparison& tc = res.tensors[k];
@@ -328,6 +334,7 @@ Result<CompareResult> compareModels(std::shared_ptr<const Model> floatModel, std
         const size_t per = size_t(std::max<int64_t>(qsg.tensor(tc.quant).elementCount(), 1));
         const size_t samples = tc.constant ? 1 : n;
         vals[k].init(per, samples, options.histogramValues);
+        quantVals[k].init(per, samples, options.histogramValues);
         accErr[k].init(per, samples, options.histogramValues);
         layerErr[k].init(per, samples, options.histogramValues);
         isOutput[k] = tc.producer.valid() && !tc.constant;
@@ -387,12 +394,13 @@ Result<CompareResult> compareModels(std::shared_ptr<const Model> floatModel, std
             if (tc.constant && s > 0) continue;
             const auto ref = refView(F.tensor(tc.ref), refScratch);
             if (!tc.constant) {
-                if (accumulate(Q.tensor(tc.quant), ref, acc[k], accErr[k], s, testScratch)) vals[k].add(ref, s);
+                if (accumulate(Q.tensor(tc.quant), ref, acc[k], accErr[k], s, testScratch, &quantVals[k])) vals[k].add(ref, s);
                 continue;
             }
             if (!realValues(Q.tensor(tc.quant), testScratch) || ref.size() != testScratch.size()) continue;
             acc[k].add(ref, testScratch);
             vals[k].add(ref, s);
+            quantVals[k].add(testScratch, s);
             accErr[k].addDiff(ref, testScratch, s);
             {
                 const Tensor& qt = qsg.tensor(tc.quant);
@@ -418,6 +426,8 @@ Result<CompareResult> compareModels(std::shared_ptr<const Model> floatModel, std
         tc.accumulated = acc[k].result();
         if (options.perLayer && isOutput[k]) tc.perLayer = layer[k].result();
         tc.values = valueHistogram(vals[k].values, options.histogramBins, tc);
+        if (!quantVals[k].values.empty())
+            tc.quantizedValues = makeHistogram(quantVals[k].values, tc.values.counts.size(), tc.values.lo, tc.values.hi);
         tc.accumulatedError = errorHistogram(accErr[k].values, options.histogramBins);
         if (tc.perLayer) tc.perLayerError = errorHistogram(layerErr[k].values, options.histogramBins);
     }

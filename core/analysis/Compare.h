@@ -15,8 +15,9 @@
 //                inputs just before its eval.
 // Weights (constant tensors) are compared once, in total and per channel.
 // Histograms: the float values of each tensor (with the quantized tensor's grid: scale,
-// zero point, [qmin, qmax] → clip limits) and the error (quantized - float), from a sample of
-// at most CompareOptions::histogramValues values per tensor.
+// zero point, [qmin, qmax] → clip limits), the quantized tensor's real values over the same
+// bins (the same sampled elements), and the error (quantized - float), from a sample of at
+// most CompareOptions::histogramValues values per tensor.
 //
 // Limits: subgraph 0 only (operators inside subgraphs that WHILE / IF call are covered by
 // their calling operator's output, not one by one); variable tensors (LSTM state) are reset
@@ -77,6 +78,7 @@ struct TensorComparison {
     int channelAxis = -1;
 
     Histogram values;                // float reference values
+    Histogram quantizedValues;       // the quantized tensor's real values (accumulated run), bins of `values`
     Histogram accumulatedError;      // quantized - float
     Histogram perLayerError;
 };
