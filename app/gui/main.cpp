@@ -1,7 +1,9 @@
 // quantlab: the desktop application.
 //   quantlab [MODEL] [--screenshot PNG [--view graph|operator|tensor|histogram|model|problems]
 //            [--data SRC [--calibrator C]]]
-//   quantlab MODEL --compare QUANT_MODEL [--screenshot PNG]   (the lab's side-by-side view)
+//   quantlab MODEL --compare QUANT_MODEL [--data SRC] [--labels FILE] [--screenshot PNG]
+//            (the lab's side-by-side view; --labels: class names, one per line; with
+//            --screenshot the worst layer is selected, so that its histograms show)
 //   quantlab                 (opens the bundled Fashion-MNIST demo model)
 //   quantlab [MODEL] --workshop [--screenshot PNG]   (the Fashion-MNIST workshop page; with
 //            --screenshot: "Compare modes" on the bundled sample, then the page is saved)
@@ -14,6 +16,7 @@
 #include "graph/GraphView.h"
 #include "lab/CompareView.h"
 #include "lab/LabWindow.h"
+#include "lab/LayerErrorModel.h"
 #include "lab/QuantizePanel.h"
 #include "lab/SensitivityPanel.h"
 #include "tflite/ModelReader.h"
@@ -49,13 +52,20 @@ double measureFps(ql::ui::GraphView* view, double scale, int frames) {
     return frames * 1000.0 / std::max<qint64>(1, clock.elapsed());
 }
 
-// quantlab MODEL --compare QUANT_MODEL [--screenshot PNG]: the lab's side-by-side view.
-int runCompare(const QStringList& models, const QString& quant, const QString& png) {
+// quantlab MODEL --compare QUANT_MODEL [--data SRC] [--labels FILE] [--screenshot PNG]: the lab's
+// side-by-side view.
+int runCompare(const QStringList& models, const QString& quant, const QString& png, const QString& data, const QString& labels) {
     if (models.isEmpty()) {
         std::fprintf(stderr, "quantlab: --compare needs MODEL (the float model) before it\n");
         return 2;
     }
     ql::ui::LabWindow lab;
+    if (!labels.isEmpty())
+        if (const QString error = lab.compareView()->loadLabelsFile(labels); !error.isEmpty()) {
+            std::fprintf(stderr, "quantlab: --labels: %s\n", qPrintable(error));
+            return 2;
+        }
+    if (!data.isEmpty()) lab.compareView()->setDataSource(data);
     lab.show();
     lab.openComparison(models.first(), quant);
     if (png.isEmpty()) return QApplication::exec();
@@ -72,6 +82,10 @@ int runCompare(const QStringList& models, const QString& quant, const QString& p
     if (!filled || !lab.lastError().isEmpty()) {
         std::fprintf(stderr, "quantlab: the comparison did not complete: %s\n", qPrintable(lab.lastError()));
         status = 1;
+    }
+    if (const auto result = lab.compareView()->layerErrors()->result()) { // the worst layer, with its histograms
+        const auto worst = ql::analysis::worstLayers(*result, 1);
+        if (!worst.empty()) lab.compareView()->selectLayer(int(worst[0]));
     }
     for (int i = 0; i < 5; ++i) QApplication::processEvents(QEventLoop::AllEvents, 20); // let the panes paint
     if (!lab.grab().save(png)) {
@@ -202,6 +216,9 @@ int main(int argc, char** argv) {
     QCommandLineOption compare(QStringLiteral("compare"), QStringLiteral("Open MODEL and QUANT_MODEL side by side in the lab"),
                                QStringLiteral("quant_model"));
     parser.addOption(compare);
+    QCommandLineOption labelsOption(QStringLiteral("labels"), QStringLiteral("Class labels for --compare (one per line)"),
+                                    QStringLiteral("file"));
+    parser.addOption(labelsOption);
     QCommandLineOption workshop(QStringLiteral("workshop"), QStringLiteral("Open the Fashion-MNIST workshop page"));
     parser.addOption(workshop);
     QCommandLineOption labOption(QStringLiteral("lab"), QStringLiteral("Open MODEL in the lab with the sensitivity ranking"));
@@ -214,7 +231,9 @@ int main(int argc, char** argv) {
 
     if (parser.isSet(workshop)) return runWorkshop(parser.positionalArguments(), parser.value(screenshot));
     if (parser.isSet(labOption)) return runLab(parser.positionalArguments(), parser.value(data), parser.value(screenshot));
-    if (parser.isSet(compare)) return runCompare(parser.positionalArguments(), parser.value(compare), parser.value(screenshot));
+    if (parser.isSet(compare))
+        return runCompare(parser.positionalArguments(), parser.value(compare), parser.value(screenshot), parser.value(data),
+                          parser.value(labelsOption));
 
     ql::ui::MainWindow window;
     if (parser.isSet(expandLimit)) window.graphPage()->setExpandedLimit(parser.value(expandLimit).toULongLong());

@@ -4,6 +4,8 @@
 #include "graph/GraphView.h"
 #include "lab/LayerErrorModel.h"
 #include "lab/OutputTableModel.h"
+#include "lab/TensorHistogramView.h"
+#include "analysis/Labels.h"
 #include "layout/ModelGraph.h"
 
 #include <QCheckBox>
@@ -16,6 +18,7 @@
 #include <QLineEdit>
 #include <QPixmap>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
 #include <QSplitter>
@@ -36,6 +39,7 @@ QWidget* pane(QLabel* title, GraphView* view, QWidget* parent) {
     l->setContentsMargins(0, 0, 0, 0);
     l->setSpacing(2);
     title->setTextFormat(Qt::RichText);
+    title->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed); // a new file name does not lay out the page again
     l->addWidget(title);
     l->addWidget(view, 1);
     return w;
@@ -68,6 +72,11 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent), m_jobs(new JobRunne
     bar->addWidget(m_sample);
     auto* run = new QPushButton(tr("Run both"), this);
     bar->addWidget(run);
+    auto* labels = new QPushButton(tr("Labels..."), this);
+    labels->setObjectName(QStringLiteral("labelsButton"));
+    labels->setToolTip(tr("Class labels for classifier outputs: a text file with one label per line "
+                          "(used instead of the labels in the model's metadata)"));
+    bar->addWidget(labels);
     m_sync = new QCheckBox(tr("Synchronise panes"), this);
     m_sync->setChecked(true);
     bar->addWidget(m_sync);
@@ -90,15 +99,24 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent), m_jobs(new JobRunne
     m_image = new QLabel(outTab);
     m_image->setObjectName(QStringLiteral("inputImage"));
     m_image->setAlignment(Qt::AlignCenter);
-    m_image->setMinimumSize(160, 0);
+    // Fixed sizes and scrolled rich text: filling the view changes no size hint, so the page is
+    // not laid out again and repainted whole when the results arrive (each full repaint of the
+    // styled frames costs the GUI thread tens of ms on a loaded machine: Qt's raster engine
+    // waits for its own pool threads to fill large areas).
+    m_image->setFixedSize(160, 160);
     m_summary = new QLabel(outTab);
     m_summary->setObjectName(QStringLiteral("compareSummary"));
     m_summary->setTextFormat(Qt::RichText);
     m_summary->setWordWrap(true);
     m_summary->setAlignment(Qt::AlignTop | Qt::AlignLeft);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    side->addWidget(m_image);
-    side->addWidget(m_summary, 1);
+    auto* summaryScroll = new QScrollArea(outTab);
+    summaryScroll->setWidget(m_summary);
+    summaryScroll->setWidgetResizable(true);
+    summaryScroll->setFrameShape(QFrame::NoFrame);
+    summaryScroll->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Ignored);
+    side->addWidget(m_image, 0, Qt::AlignHCenter);
+    side->addWidget(summaryScroll, 1);
     ol->addLayout(side, 2);
     m_outputs = new OutputTableModel(this);
     auto* proxy = new QSortFilterProxyModel(this);
@@ -118,6 +136,8 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent), m_jobs(new JobRunne
     auto* ll = new QVBoxLayout(layerTab);
     m_layerStatus = new QLabel(tr("The per-layer error follows the outputs."), layerTab);
     m_layerStatus->setWordWrap(true);
+    m_layerStatus->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+    m_layerStatus->setFixedHeight(3 * fontMetrics().lineSpacing() + 4);
     m_layers = new LayerErrorModel(this);
     auto* layerProxy = new QSortFilterProxyModel(this);
     layerProxy->setSourceModel(m_layers);
@@ -139,11 +159,20 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent), m_jobs(new JobRunne
     connect(m_layerJobs, &JobRunner::progressed, this, [this](const QString& stage, double f, qint64, qint64 remaining) {
         m_layerStatus->setText(tr("Per-layer error: %1 (%2 %, %3 s left)").arg(stage).arg(int(f * 100)).arg(remaining < 0 ? QStringLiteral("?") : QString::number(remaining / 1000)));
     });
-    vsplit->addWidget(m_tabs);
+    auto* bottom = new QSplitter(Qt::Horizontal, vsplit);
+    bottom->addWidget(m_tabs);
+    m_hist = new TensorHistogramView(bottom);
+    m_hist->setObjectName(QStringLiteral("tensorHistograms"));
+    bottom->addWidget(m_hist);
+    bottom->setStretchFactor(0, 1);
+    bottom->setStretchFactor(1, 1);
+    bottom->setSizes({620, 440}); // proportions: the histograms get about 40 % of the width
+    vsplit->addWidget(bottom);
     vsplit->setStretchFactor(0, 3);
     vsplit->setStretchFactor(1, 2);
     top->addWidget(vsplit, 1);
     m_status = new QLabel(this);
+    m_status->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
     top->addWidget(m_status);
 
     connect(run, &QPushButton::clicked, this, &CompareView::refresh);
@@ -159,6 +188,13 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent), m_jobs(new JobRunne
     connect(m_right, &GraphView::viewChanged, this, [this] { syncView(m_right, m_left); });
     connect(m_left, &GraphView::nodeClicked, this, [this](int n) { onNodeClicked(true, n); });
     connect(m_right, &GraphView::nodeClicked, this, [this](int n) { onNodeClicked(false, n); });
+    connect(m_left, &GraphView::edgeClicked, this, [this](int e) { onEdgeClicked(true, e); });
+    connect(m_right, &GraphView::edgeClicked, this, [this](int e) { onEdgeClicked(false, e); });
+    connect(labels, &QPushButton::clicked, this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Labels (one per line)"), QString(), tr("Text files (*.txt);;All files (*)"));
+        if (f.isEmpty()) return;
+        if (const QString error = loadLabelsFile(f); !error.isEmpty()) m_status->setText(tr("Labels: %1").arg(error));
+    });
     connect(m_jobs, &JobRunner::progressed, this, [this](const QString& stage, double f, qint64, qint64) {
         m_status->setText(tr("%1 (%2 %)").arg(stage).arg(int(f * 100)));
     });
@@ -184,6 +220,7 @@ void CompareView::startLayerErrors() {
     m_layersFilled = false;
     m_layerError.clear();
     m_layers->resetData(nullptr);
+    m_hist->resetData(nullptr);
     auto a = m_floatModel, b = m_quantModel;
     const std::string spec = dataSource().toStdString();
     analysis::CompareOptions options;
@@ -221,6 +258,8 @@ void CompareView::startLayerErrors() {
             return;
         }
         m_layers->resetData(snap->result);
+        m_hist->resetData(snap->result);
+        showHistogramsFor(m_selectedQuantOp);
         m_left->setOperatorValues(snap->floatHeat);
         m_right->setOperatorValues(snap->quantHeat);
         m_left->setOverlay(Overlay::Value);
@@ -241,10 +280,15 @@ void CompareView::startLayerErrors() {
 }
 
 void CompareView::onLayerRow(const QModelIndex& index) {
+    if (index.isValid()) selectLayer(index.data(LayerErrorModel::LayerRole).toInt());
+}
+
+void CompareView::selectLayer(int li) {
     const auto result = m_layers->result();
-    if (!result || !index.isValid()) return;
-    const int li = index.data(LayerErrorModel::LayerRole).toInt();
+    if (!result || li < 0 || size_t(li) >= result->layers.size()) return;
     const auto& l = result->layers[size_t(li)];
+    m_selectedQuantOp = l.quantOp;
+    m_hist->showLayer(li);
     m_syncing = true;
     if (l.quantOp.valid() && m_right->snapshot() && l.quantOp.index() < m_right->snapshot()->scene->graph.nodeOfOperator.size())
         m_right->selectNode(m_right->snapshot()->scene->graph.nodeOfOperator[l.quantOp.index()], true);
@@ -274,6 +318,14 @@ void CompareView::start(bool layout) {
             snap->right = makeGraphSnapshot(b, SubgraphIndex{0}, optionsB, progress);
             snap->leftToRight = lab::matchOperators(*a, *b);
             snap->rightToLeft = lab::matchOperators(*b, *a);
+            // class labels per output: the float model's metadata, else the quantized model's
+            auto labels = std::make_shared<OutputTableModel::Labels>();
+            for (size_t o = 0; o < a->subgraphs[0].outputs.size(); ++o) {
+                auto l = analysis::outputLabels(*a, o);
+                if (l.empty()) l = analysis::outputLabels(*b, o);
+                labels->push_back(std::move(l));
+            }
+            snap->labels = labels;
         }
         auto r = lab::runSideBySide(a, b, spec, sample, progress);
         if (r) snap->result = std::make_shared<const lab::SideBySideResult>(std::move(*r));
@@ -289,6 +341,8 @@ void CompareView::onSnapshot(std::shared_ptr<const CompareSnapshot> snap) {
         m_right->setSnapshot(snap->right);
         m_leftToRight = snap->leftToRight;
         m_rightToLeft = snap->rightToLeft;
+        m_metaLabels = snap->labels;
+        m_selectedQuantOp = OperatorIndex{};
         // each pane fitted on its own; the panes follow each other from the first user move
         // fitted once the panes have their final size (after this event's layout pass)
         QTimer::singleShot(0, this, [this] {
@@ -311,7 +365,7 @@ void CompareView::onSnapshot(std::shared_ptr<const CompareSnapshot> snap) {
 }
 
 void CompareView::showResult() {
-    m_outputs->resetData(m_result);
+    m_outputs->resetData(m_result, shownLabels());
     if (!m_result) {
         m_image->clear();
         m_summary->setText(QStringLiteral("<font color=#c0392b>%1</font>").arg(m_error.toHtmlEscaped()));
@@ -335,8 +389,14 @@ void CompareView::showResult() {
                     .arg(QString::fromStdString(c.name).toHtmlEscaped(), dB(c.sqnr), QString::number(c.maxAbsDiff, 'g', 4),
                          QString::number(c.meanAbsDiff, 'g', 4));
     html += QStringLiteral("</table>");
-    for (const auto& c : r.outputs) {
+    for (size_t o = 0; o < r.outputs.size(); ++o) {
+        const auto& c = r.outputs[o];
         if (!c.classifier) continue;
+        const auto names = labelsFor(o);
+        auto classOf = [&names](int i) {
+            return i >= 0 && size_t(i) < names.size() ? QStringLiteral("%1 %2").arg(i).arg(QString::fromStdString(names[size_t(i)]).toHtmlEscaped())
+                                                      : QString::number(i);
+        };
         html += tr("<br><b>Top-5</b> of %1<table cellspacing=0 cellpadding=2><tr><th>#</th><th>float: class (score)</th><th>quantized: class (score)</th></tr>")
                     .arg(QString::fromStdString(c.name).toHtmlEscaped());
         for (size_t k = 0; k < c.topReference.size(); ++k) {
@@ -344,10 +404,10 @@ void CompareView::showResult() {
             const QString colour = ia == ib ? QString() : QStringLiteral(" style='color:#c0392b'");
             html += QStringLiteral("<tr><td>%1</td><td>%2 (%3)</td><td%4>%5 (%6)</td></tr>")
                         .arg(k + 1)
-                        .arg(ia)
+                        .arg(classOf(ia))
                         .arg(double(c.reference[size_t(ia)]), 0, 'g', 4)
                         .arg(colour)
-                        .arg(ib)
+                        .arg(classOf(ib))
                         .arg(double(c.test[size_t(ib)]), 0, 'g', 4);
         }
         html += QStringLiteral("</table>");
@@ -402,6 +462,17 @@ void CompareView::onNodeClicked(bool fromLeft, int node) {
     if (!src->snapshot() || !dst->snapshot() || node < 0) return;
     const auto& gn = src->snapshot()->scene->graph.nodes[size_t(node)];
     if (gn.kind != layout::GraphNode::Kind::Operator || !gn.op.valid()) return;
+    if (!fromLeft) {
+        showHistogramsFor(gn.op);
+    } else if (gn.op.index() < map.size() && map[gn.op.index()].valid()) {
+        showHistogramsFor(map[gn.op.index()]);
+    } else if (const auto result = m_layers->result()) { // no tensor-name match: the comparison's own matching
+        for (const auto& l : result->layers)
+            if (l.refOp == gn.op && !l.conversion) {
+                showHistogramsFor(l.quantOp);
+                break;
+            }
+    }
     if (fromLeft) emit floatOperatorSelected(gn.op);
     else if (gn.op.index() < map.size() && map[gn.op.index()].valid()) emit floatOperatorSelected(map[gn.op.index()]);
     if (!m_sync->isChecked() || gn.op.index() >= map.size() || !map[gn.op.index()].valid()) return;
@@ -421,5 +492,58 @@ void CompareView::selectFloatOperator(OperatorIndex op) {
     m_left->selectNode(nodeOf[op.index()], true);
     onNodeClicked(true, nodeOf[op.index()]);
 }
+
+void CompareView::showHistogramsFor(OperatorIndex quantOp) {
+    m_selectedQuantOp = quantOp;
+    const auto result = m_layers->result();
+    if (!result || !quantOp.valid()) return;
+    for (size_t i = 0; i < result->layers.size(); ++i)
+        if (result->layers[i].quantOp == quantOp) {
+            m_hist->showLayer(int(i));
+            return;
+        }
+    m_hist->showLayer(-1);
+}
+
+void CompareView::onEdgeClicked(bool fromLeft, int edge) {
+    const auto result = m_layers->result();
+    GraphView* view = fromLeft ? m_left : m_right;
+    if (!result || !view->snapshot() || edge < 0) return;
+    const TensorIndex t = view->snapshot()->scene->graph.edges[size_t(edge)].tensor;
+    for (size_t k = 0; k < result->tensors.size(); ++k)
+        if ((fromLeft ? result->tensors[k].ref : result->tensors[k].quant) == t) {
+            m_hist->showTensor(int(k));
+            return;
+        }
+}
+
+std::vector<std::string> CompareView::labelsFor(size_t output) const {
+    if (!m_userLabels.empty()) return m_userLabels;
+    if (m_metaLabels && output < m_metaLabels->size()) return (*m_metaLabels)[output];
+    return {};
+}
+
+std::shared_ptr<const OutputTableModel::Labels> CompareView::shownLabels() const {
+    if (m_userLabels.empty()) return m_metaLabels;
+    // the user's file names the classes of every classifier output
+    auto labels = std::make_shared<OutputTableModel::Labels>();
+    if (m_result)
+        for (const auto& c : m_result->outputs) labels->push_back(c.classifier ? m_userLabels : std::vector<std::string>{});
+    return labels;
+}
+
+void CompareView::setLabels(std::vector<std::string> labels) {
+    m_userLabels = std::move(labels);
+    if (m_filled) showResult();
+}
+
+QString CompareView::loadLabelsFile(const QString& path) {
+    auto labels = analysis::readLabelsFile(path.toStdString());
+    if (!labels) return QString::fromStdString(labels.message());
+    setLabels(std::move(*labels));
+    return {};
+}
+
+QString CompareView::summaryText() const { return m_summary->text(); }
 
 } // namespace ql::ui

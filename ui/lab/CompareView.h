@@ -8,11 +8,16 @@
 // Results arrive in stages: first the graphs and the outputs (filled()), then, from a second
 // job, the per-layer error of core/analysis/Compare.h over the first samples of the source
 // (layerErrorsFilled()): a sortable table (a click selects the layer in both panes) and the
-// error heat map on both graphs (the "value" overlay: 60 dB - per-layer SQNR, hot = worse).
+// error heat map on both graphs (the "value" overlay: 60 dB - per-layer SQNR, hot = worse),
+// and the histograms of the selected layer (TensorHistogramView: float vs quantized values with
+// the grid and clip limits, the error), selected in either graph or in the table.
+// Classifier outputs are labelled from the model's metadata (core/analysis/Labels.h) or from a
+// labels file the user gives (one per line), in the top-5 and in the output table.
 
 #include "JobRunner.h"
 #include "Snapshots.h"
 #include "analysis/Compare.h"
+#include "lab/OutputTableModel.h"
 #include "lab/SideBySide.h"
 
 #include <QWidget>
@@ -30,12 +35,13 @@ namespace ql::ui {
 
 class GraphView;
 class LayerErrorModel;
-class OutputTableModel;
+class TensorHistogramView;
 
 struct CompareSnapshot {
     std::shared_ptr<const GraphSnapshot> left, right; // null: unchanged
     std::vector<OperatorIndex> leftToRight, rightToLeft;
     std::shared_ptr<const lab::SideBySideResult> result;
+    std::shared_ptr<const OutputTableModel::Labels> labels; // per float output, from metadata (with a layout)
     std::string error;
 };
 
@@ -61,12 +67,25 @@ public:
     QString errorText() const { return m_error; }
     // Selects an operator of the float model in both panes.
     void selectFloatOperator(OperatorIndex op);
+    // Selects layer `layer` of the per-layer error (index into its result's layers) in both
+    // panes and shows its histograms.
+    void selectLayer(int layer);
     // Samples of the source used for the per-layer error (default 8).
     void setLayerErrorSamples(size_t n) { m_layerSamples = n; }
     LayerErrorModel* layerErrors() const { return m_layers; }
     bool isLayerErrorsFilled() const { return m_layersFilled; }
     QString layerErrorText() const { return m_layerError; }
     QTableView* layerTable() const { return m_layerView; }
+    // Float and quantized histograms of the selected layer (filled with the per-layer error).
+    TensorHistogramView* histograms() const { return m_hist; }
+
+    // Class labels for classifier outputs, replacing the model's own (empty: the model's again).
+    void setLabels(std::vector<std::string> labels);
+    // Reads a labels file (one label per line); returns the error, empty on success.
+    QString loadLabelsFile(const QString& path);
+    // Labels shown for output `output` (the user's, else the model's metadata), empty if none.
+    std::vector<std::string> labelsFor(size_t output) const;
+    QString summaryText() const;
 
 signals:
     void filled();                                  // graphs and outputs are shown
@@ -82,6 +101,11 @@ private:
     void showResult();
     void startLayerErrors();
     void onLayerRow(const QModelIndex& index);
+    void onEdgeClicked(bool fromLeft, int edge);
+    // Shows the histograms of the layer of this quantized-model operator (when the per-layer
+    // error is there; remembered until then).
+    void showHistogramsFor(OperatorIndex quantOp);
+    std::shared_ptr<const OutputTableModel::Labels> shownLabels() const;
 
     std::shared_ptr<const Model> m_floatModel, m_quantModel;
     QString m_floatPath, m_quantPath;
@@ -93,6 +117,9 @@ private:
     size_t m_layerSamples = 8;
     QString m_layerError;
     bool m_syncing = false;
+    OperatorIndex m_selectedQuantOp;
+    std::shared_ptr<const OutputTableModel::Labels> m_metaLabels;
+    std::vector<std::string> m_userLabels;
 
     JobRunner* m_jobs;
     QLineEdit* m_source;
@@ -111,6 +138,7 @@ private:
     LayerErrorModel* m_layers;
     QTableView* m_layerView;
     QLabel* m_layerStatus;
+    TensorHistogramView* m_hist;
     QLabel* m_status;
 };
 

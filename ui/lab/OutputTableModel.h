@@ -1,7 +1,7 @@
 #pragma once
 // Outputs of the float and the quantized model side by side, one row per output element:
-// output, index, float value, quantized value (dequantized), difference. Its only mutator is
-// resetData(snapshot).
+// output, index, class label (classifiers with labels), float value, quantized value
+// (dequantized), difference. Its only mutator is resetData(snapshot, labels).
 
 #include "lab/SideBySide.h"
 
@@ -13,12 +13,16 @@ namespace ql::ui {
 class OutputTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Columns { Output, Index, Float, Quantized, Difference, ColumnCount };
+    enum Columns { Output, Index, Label, Float, Quantized, Difference, ColumnCount };
     enum Roles { SortRole = Qt::UserRole + 1 };
     static constexpr size_t kMaxRowsPerOutput = 20000;
 
     explicit OutputTableModel(QObject* parent = nullptr);
-    void resetData(std::shared_ptr<const lab::SideBySideResult> result);
+    // Labels per output (index = output; an empty list or a missing entry: no labels).
+    using Labels = std::vector<std::vector<std::string>>;
+    void resetData(std::shared_ptr<const lab::SideBySideResult> result, std::shared_ptr<const Labels> labels = nullptr);
+    // The label of element `element` of output `output`, empty when there is none.
+    QString labelOf(size_t output, size_t element) const;
     std::shared_ptr<const lab::SideBySideResult> result() const { return m_result; }
 
     int rowCount(const QModelIndex& parent = {}) const override;
@@ -28,6 +32,7 @@ public:
 
 private:
     std::shared_ptr<const lab::SideBySideResult> m_result;
+    std::shared_ptr<const Labels> m_labels;
     std::vector<std::pair<int, int>> m_rows; // (output, element)
 };
 
