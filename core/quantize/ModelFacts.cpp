@@ -3,79 +3,97 @@
 #include "quantize/OpRules.h"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 
 namespace ql::quantize {
 
+namespace {
+
+using B = BuiltinOp;
+
+// Operator types each delegate accepts, read from the delegates' own sources (the versions
+// stored in the public-code index; newer releases add operators). A listed type can still be
+// refused for its options, shapes, types or op version: the delegates check those per node.
+
+// XNNPACK: tensorflow/lite/delegates/xnnpack/xnnpack_delegate.cc, the switch in
+// Subgraph::VisitNode (commit 0004bf9). Float32 everywhere; int8/uint8 for most; the variable
+// ops (VAR_HANDLE, READ/ASSIGN_VARIABLE) only with the variable-ops flag, left out here.
+constexpr B kXnnpack[] = {
+    B::ABS, B::CEIL, B::COS, B::DEQUANTIZE, B::ELU, B::EXP, B::FLOOR, B::GELU, B::HARD_SWISH, B::LEAKY_RELU,
+    B::LOGISTIC, B::NEG, B::QUANTIZE, B::RELU, B::RELU6, B::RELU_N1_TO_1, B::ROUND, B::RSQRT, B::SIN, B::SQRT,
+    B::SQUARE, B::TANH, B::ADD, B::DIV, B::MAXIMUM, B::MINIMUM, B::MUL, B::PRELU, B::SQUARED_DIFFERENCE, B::SUB,
+    B::AVERAGE_POOL_2D, B::BATCH_MATMUL, B::CONCATENATION, B::CONV_2D, B::DEPTHWISE_CONV_2D, B::DEPTH_TO_SPACE,
+    B::EXPAND_DIMS, B::FULLY_CONNECTED, B::MAX_POOL_2D, B::REDUCE_MIN, B::REDUCE_MAX, B::SUM, B::MEAN, B::PAD,
+    B::RESHAPE, B::RESIZE_BILINEAR, B::SLICE, B::SOFTMAX, B::SPACE_TO_DEPTH, B::SPLIT, B::STRIDED_SLICE,
+    B::TRANSPOSE, B::TRANSPOSE_CONV};
+
+// GPU: tensorflow/lite/delegates/gpu/common/model_builder.cc, NewOperationParser's switch
+// (commit 9a5c301; QUANTIZE / DEQUANTIZE only when quantized models are allowed), plus EXP from
+// the GPU delegate guide's op list (tensorflow.org/lite/performance/gpu). Float32/float16 math.
+constexpr B kGpu[] = {
+    B::ABS, B::ADD, B::AVERAGE_POOL_2D, B::CONCATENATION, B::CONV_2D, B::COS, B::DEPTHWISE_CONV_2D, B::DEQUANTIZE,
+    B::DIV, B::EXP, B::FULLY_CONNECTED, B::HARD_SWISH, B::LOGISTIC, B::LOG, B::LSTM, B::MAXIMUM, B::MAX_POOL_2D,
+    B::MEAN, B::MINIMUM, B::MIRROR_PAD, B::MUL, B::PAD, B::POW, B::QUANTIZE, B::RELU, B::RELU6, B::LEAKY_RELU,
+    B::PRELU, B::RESHAPE, B::RESIZE_BILINEAR, B::RESIZE_NEAREST_NEIGHBOR, B::RSQRT, B::SIN, B::SLICE, B::SOFTMAX,
+    B::SPACE_TO_DEPTH, B::SQRT, B::SQUARE, B::SQUARED_DIFFERENCE, B::STRIDED_SLICE, B::SUB, B::TANH, B::TRANSPOSE,
+    B::TRANSPOSE_CONV};
+
+// NNAPI: tensorflow/lite/delegates/nnapi/nnapi_delegate.cc, NNAPIDelegateKernel::Validate's
+// switch (commit 002e5f4). Many need Android API 28-30 (NNAPI 1.1-1.3) and some take float only.
+constexpr B kNnapi[] = {
+    B::ADD, B::ARG_MAX, B::ARG_MIN, B::MUL, B::AVERAGE_POOL_2D, B::MAX_POOL_2D, B::L2_POOL_2D, B::CONV_2D,
+    B::DEPTHWISE_CONV_2D, B::FULLY_CONNECTED, B::HARD_SWISH, B::SOFTMAX, B::RESHAPE, B::RESIZE_BILINEAR,
+    B::RESIZE_NEAREST_NEIGHBOR, B::SQUEEZE, B::UNIDIRECTIONAL_SEQUENCE_LSTM, B::L2_NORMALIZATION,
+    B::LOCAL_RESPONSE_NORMALIZATION, B::LSH_PROJECTION, B::CONCATENATION, B::DEQUANTIZE, B::DENSIFY, B::FLOOR,
+    B::RELU, B::RELU_N1_TO_1, B::RELU6, B::LOGISTIC, B::TANH, B::SUB, B::DIV, B::PAD, B::PADV2,
+    B::UNIDIRECTIONAL_SEQUENCE_RNN, B::SPACE_TO_BATCH_ND, B::BATCH_TO_SPACE_ND, B::STRIDED_SLICE, B::TRANSPOSE,
+    B::ABS, B::EXP, B::LOG, B::RSQRT, B::POW, B::SLICE, B::SIN, B::TRANSPOSE_CONV, B::SQRT, B::RNN,
+    B::SPACE_TO_DEPTH, B::SVDF, B::LSTM, B::MEAN, B::EMBEDDING_LOOKUP, B::HASHTABLE_LOOKUP, B::MAXIMUM,
+    B::MINIMUM, B::CAST, B::LEAKY_RELU, B::PRELU, B::TILE, B::LOGICAL_OR, B::LOGICAL_AND, B::LOGICAL_NOT, B::LESS,
+    B::LESS_EQUAL, B::GREATER, B::GREATER_EQUAL, B::EQUAL, B::NOT_EQUAL, B::NEG, B::TOPK_V2, B::SELECT, B::GATHER,
+    B::BIDIRECTIONAL_SEQUENCE_LSTM, B::EXPAND_DIMS, B::SPLIT, B::LOG_SOFTMAX, B::QUANTIZE, B::REDUCE_ANY,
+    B::REDUCE_MIN, B::REDUCE_MAX, B::DEPTH_TO_SPACE, B::REDUCE_PROD, B::SUM, B::ELU, B::FILL, B::PACK};
+
+// Hexagon: tensorflow/lite/delegates/hexagon/utils.cc, IsNodeSupportedByHexagon's switch
+// (commit f841af2). int8/uint8 only, at most 4 dimensions; SUM is listed there but refused.
+constexpr B kHexagon[] = {
+    B::ADD, B::MUL, B::SUB, B::MEAN, B::MIRROR_PAD, B::PAD, B::FULLY_CONNECTED, B::CONCATENATION, B::MAX_POOL_2D,
+    B::AVERAGE_POOL_2D, B::TRANSPOSE_CONV, B::CONV_2D, B::DEPTHWISE_CONV_2D, B::RESHAPE, B::SOFTMAX, B::HARD_SWISH,
+    B::RELU, B::RELU6, B::TANH, B::LOGISTIC, B::RESIZE_NEAREST_NEIGHBOR, B::L2_NORMALIZATION, B::ARG_MAX,
+    B::ARG_MIN, B::SPLIT, B::RESIZE_BILINEAR, B::NEG, B::TRANSPOSE, B::SPACE_TO_DEPTH, B::DEPTH_TO_SPACE,
+    B::QUANTIZE, B::MINIMUM, B::MAXIMUM, B::SLICE, B::PACK, B::STRIDED_SLICE, B::SQUARED_DIFFERENCE, B::RSQRT};
+
+// Edge TPU: the supported-operations table of coral.ai's "TensorFlow models on the Edge TPU"
+// (docs/edgetpu/models-intro), int8/uint8 only. Not re-read in full here: the public-page index
+// holds only the page's opening; a copy of an earlier version of the table confirms the
+// activations (LOGISTIC, RELU, RELU6, RELU_N1_TO_1, TANH), ADD, MAXIMUM, MINIMUM, MUL, SUB, the
+// pools, CONCATENATION, both convolutions, FULLY_CONNECTED, L2_NORMALIZATION, MEAN, PAD, RESHAPE
+// and both resizes; google-coral/edgetpu issue 659 confirms DEQUANTIZE is absent. The rest of
+// the list follows the current table as remembered and is the least certain entry here.
+constexpr B kEdgeTpu[] = {
+    B::LOGISTIC, B::RELU, B::RELU6, B::RELU_N1_TO_1, B::TANH, B::ADD, B::MAXIMUM, B::MINIMUM, B::MUL, B::SUB,
+    B::AVERAGE_POOL_2D, B::CONCATENATION, B::CONV_2D, B::DEPTHWISE_CONV_2D, B::FULLY_CONNECTED,
+    B::L2_NORMALIZATION, B::MAX_POOL_2D, B::MEAN, B::PAD, B::RESHAPE, B::RESIZE_BILINEAR, B::RESIZE_NEAREST_NEIGHBOR,
+    B::SOFTMAX, B::SPACE_TO_DEPTH, B::SPLIT, B::SQUEEZE, B::STRIDED_SLICE, B::TRANSPOSE, B::TRANSPOSE_CONV,
+    B::EXPAND_DIMS, B::HARD_SWISH, B::LSTM, B::PACK, B::PRELU, B::QUANTIZE, B::REDUCE_MAX, B::REDUCE_MIN, B::RSQRT,
+    B::SLICE, B::SQUARED_DIFFERENCE, B::SUM};
+
+template <size_t N>
+bool listed(const B (&list)[N], B op) {
+    return std::find(std::begin(list), std::end(list), op) != std::end(list);
+}
+
+} // namespace
+
 unsigned delegateSupport(BuiltinOp op) {
-    // From the delegates' published op lists: XNNPACK (tensorflow/lite/delegates/xnnpack/README.md),
-    // GPU (tensorflow/lite/delegates/gpu, "supported ops" of the GPU delegate guide), Edge TPU
-    // (coral.ai "TensorFlow models on the Edge TPU", int8/uint8 only) and Hexagon (the Hexagon
-    // delegate guide, int8/uint8 only). A listed op can still be rejected for its options.
-    using B = BuiltinOp;
-    constexpr unsigned X = kDelegateXnnpack, G = kDelegateGpu, E = kDelegateEdgeTpu, H = kDelegateHexagon;
-    switch (op) {
-    case B::CONV_2D:
-    case B::DEPTHWISE_CONV_2D:
-    case B::FULLY_CONNECTED:
-    case B::TRANSPOSE_CONV:
-    case B::ADD:
-    case B::SUB:
-    case B::MUL:
-    case B::AVERAGE_POOL_2D:
-    case B::MAX_POOL_2D:
-    case B::CONCATENATION:
-    case B::RESHAPE:
-    case B::SOFTMAX:
-    case B::LOGISTIC:
-    case B::RELU:
-    case B::RELU6:
-    case B::PAD:
-    case B::RESIZE_BILINEAR:
-    case B::STRIDED_SLICE:
-    case B::MAXIMUM:
-    case B::MINIMUM:
-    case B::MEAN:
-    case B::HARD_SWISH:
-    case B::TANH: return X | G | E | H;
-    case B::PRELU: return X | G | E;
-    case B::TRANSPOSE:
-    case B::SLICE:
-    case B::SPLIT:
-    case B::SPACE_TO_DEPTH:
-    case B::SQUARED_DIFFERENCE:
-    case B::RSQRT: return X | E | H;
-    case B::RESIZE_NEAREST_NEIGHBOR:
-    case B::L2_NORMALIZATION:
-    case B::PACK:
-    case B::SUM: return E | H;
-    case B::SQUEEZE:
-    case B::EXPAND_DIMS:
-    case B::REDUCE_MIN:
-    case B::LSTM: return E;
-    case B::REDUCE_MAX:
-    case B::RELU_N1_TO_1: return X | E;
-    case B::DEPTH_TO_SPACE: return X | H;
-    case B::QUANTIZE: return X | E | H;
-    case B::DEQUANTIZE: return X | G | H;
-    case B::MIRROR_PAD:
-    case B::ARG_MAX:
-    case B::ARG_MIN:
-    case B::NEG: return H;
-    case B::DIV:
-    case B::EXP:
-    case B::ELU:
-    case B::ABS:
-    case B::SQRT:
-    case B::SQUARE:
-    case B::ROUND:
-    case B::CEIL:
-    case B::FLOOR:
-    case B::LEAKY_RELU:
-    case B::BATCH_MATMUL:
-    case B::GELU: return X;
-    default: return 0;
-    }
+    unsigned d = 0;
+    if (listed(kXnnpack, op)) d |= kDelegateXnnpack;
+    if (listed(kGpu, op)) d |= kDelegateGpu;
+    if (listed(kEdgeTpu, op)) d |= kDelegateEdgeTpu;
+    if (listed(kHexagon, op)) d |= kDelegateHexagon;
+    if (listed(kNnapi, op)) d |= kDelegateNnapi;
+    return d;
 }
 
 std::string delegateNames(unsigned d) {
@@ -89,6 +107,7 @@ std::string delegateNames(unsigned d) {
     add(kDelegateGpu, "GPU");
     add(kDelegateEdgeTpu, "Edge TPU");
     add(kDelegateHexagon, "Hexagon");
+    add(kDelegateNnapi, "NNAPI");
     return s.empty() ? "reference CPU only" : s;
 }
 

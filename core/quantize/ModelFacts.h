@@ -2,7 +2,7 @@
 // Facts of an open model that answer the decision tree's questions: which operator types have
 // no integer kernel (OpRules.h, TFLite's quantization specification), which have no int16x8
 // kernel, which have a hybrid (dynamic range) kernel, and on which delegates each type can run
-// (a small table from the delegates' published op lists, see Delegates in ModelFacts.cpp).
+// (tables read from each delegate's source, cited in ModelFacts.cpp).
 
 #include "model/Model.h"
 #include "quantize/DecisionTree.h"
@@ -12,11 +12,11 @@
 
 namespace ql::quantize {
 
-enum Delegate : unsigned { kDelegateXnnpack = 1, kDelegateGpu = 2, kDelegateEdgeTpu = 4, kDelegateHexagon = 8 };
+enum Delegate : unsigned { kDelegateXnnpack = 1, kDelegateGpu = 2, kDelegateEdgeTpu = 4, kDelegateHexagon = 8, kDelegateNnapi = 16 };
 // Delegates that list the operator type as supported (bit set of Delegate). Approximate: the
 // delegates also check options, shapes and types at run time.
 unsigned delegateSupport(BuiltinOp op);
-std::string delegateNames(unsigned delegates); // "XNNPACK, GPU" or "CPU only"
+std::string delegateNames(unsigned delegates); // "XNNPACK, GPU" or "reference CPU only"
 
 struct OpTypeFacts {
     BuiltinOp op = BuiltinOp::ADD;
