@@ -1,7 +1,6 @@
 #include "analysis/Compare.h"
 
 #include "quant/FixedPoint.h"
-#include "quantize/GraphEdit.h"
 #include "runtime/Interpreter.h"
 #include "util/Float16.h"
 
@@ -284,15 +283,10 @@ Result<CompareResult> compareModels(std::shared_ptr<const Model> floatModel, std
     rt::InterpreterOptions io;
     io.keepAllTensors = true;
     io.run.threads = options.threads;
-    // Float16 weights behind constant DEQUANTIZE operators are decoded once instead of on
-    // every run: the folded graph computes the same values and keeps every tensor index.
-    bool constantDequantize = false;
-    for (const Operator& op : fsg.operators)
-        constantDequantize = constantDequantize || (op.op == BuiltinOp::DEQUANTIZE && !op.inputs.empty() && op.inputs[0].valid() &&
-                                                    floatModel->isConstant(fsg.tensor(op.inputs[0])));
-    std::shared_ptr<const Model> floatRun = floatModel;
-    if (constantDequantize) floatRun = std::make_shared<const Model>(quantize::foldConstantDequantize(*floatModel));
-    auto fi = rt::Interpreter::create(floatRun, io);
+    // Float16 (or int8) weights behind constant DEQUANTIZE operators are decoded once, at
+    // prepare, by the interpreter's constant folding (InterpreterOptions::foldConstants): the
+    // decoded tensors keep their indices and stay readable with keepAllTensors.
+    auto fi = rt::Interpreter::create(floatModel, io);
     if (!fi) return makeError("float model: " + fi.message());
     auto qi = rt::Interpreter::create(quantModel, io);
     if (!qi) return makeError("quantized model: " + qi.message());
