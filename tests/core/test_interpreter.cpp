@@ -1,5 +1,6 @@
 // Interpreter: arena planning and reuse, tensors kept alive, inputs checked, prepare errors,
 // variable state, dynamic outputs.
+#include "InterpreterTest.h"
 #include "io/MappedFile.h"
 #include "model/ModelBuilder.h"
 #include "runtime/ArenaPlanner.h"
@@ -14,26 +15,9 @@
 
 using namespace ql;
 using namespace ql::rt;
+using namespace ql::test;
 
 namespace {
-
-std::shared_ptr<const Model> roundTrip(const Model& model) {
-    auto bytes = serializeModel(model);
-    REQUIRE(bytes);
-    auto read = readModel(MappedFile::fromBytes(std::move(bytes.value())), "test model");
-    REQUIRE(read);
-    return read.value();
-}
-
-template <class T> std::span<const uint8_t> asBytes(const std::vector<T>& v) {
-    return {reinterpret_cast<const uint8_t*>(v.data()), v.size() * sizeof(T)};
-}
-
-template <class T> std::vector<T> valuesOf(const RtTensor& t) {
-    std::vector<T> v(static_cast<size_t>(t.elementCount()));
-    std::memcpy(v.data(), t.data, v.size() * sizeof(T));
-    return v;
-}
 
 // x [1,N] -> ADD(x, c1) -> t1 -> ADD(t1, c1) -> t2 -> ... (depth steps) -> output; with c1 = 1.
 Model chain(int depth, int n = 256) {

@@ -1,5 +1,6 @@
 // WHILE, IF and CALL_ONCE on models with 2-3 subgraphs built by ModelBuilder, written and
 // read back like a user's file.
+#include "InterpreterTest.h"
 #include "io/MappedFile.h"
 #include "model/ModelBuilder.h"
 #include "runtime/Interpreter.h"
@@ -12,26 +13,9 @@
 
 using namespace ql;
 using namespace ql::rt;
+using namespace ql::test;
 
 namespace {
-
-std::shared_ptr<const Model> roundTrip(const Model& model) {
-    auto bytes = serializeModel(model);
-    REQUIRE(bytes);
-    auto read = readModel(MappedFile::fromBytes(std::move(bytes.value())), "control-flow model");
-    REQUIRE(read);
-    return read.value();
-}
-
-template <class T> std::span<const uint8_t> asBytes(const std::vector<T>& v) {
-    return {reinterpret_cast<const uint8_t*>(v.data()), v.size() * sizeof(T)};
-}
-
-template <class T> std::vector<T> valuesOf(const RtTensor& t) {
-    std::vector<T> v(static_cast<size_t>(t.elementCount()));
-    std::memcpy(v.data(), t.data, v.size() * sizeof(T));
-    return v;
-}
 
 template <class T> tflite::BuiltinOptionsUnion optionsOf(T value) {
     tflite::BuiltinOptionsUnion u;

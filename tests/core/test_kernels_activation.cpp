@@ -1,6 +1,7 @@
 // Activation kernels: hand-checked values for float and TFLite's integer paths, the int16x8
 // LEAKY_RELU golden, and "fails at prepare" cases. Oracle goldens for the integer tables are in
 // test_kernels_activation_fixtures.cpp.
+#include "GoldenCsv.h"
 #include "TestModels.h"
 #include "SingleOp.h"
 #include "TestSupport.h"
@@ -55,18 +56,6 @@ tflite::BuiltinOptionsUnion leakyOptions(float alpha) {
     return u;
 }
 
-std::vector<int16_t> readCsv(const std::string& path) {
-    std::ifstream f(path);
-    std::vector<int16_t> v;
-    std::string tok;
-    while (std::getline(f, tok, ',')) {
-        std::stringstream ss(tok);
-        int x;
-        if (ss >> x) v.push_back(static_cast<int16_t>(x));
-    }
-    return v;
-}
-
 } // namespace
 
 TEST_CASE("ReLU family, float", "[kernels][activation]") {
@@ -119,8 +108,8 @@ TEST_CASE("int16x8 LEAKY_RELU is bit-exact with its golden CSV", "[kernels][acti
         return;
     }
     const std::string base = model->substr(0, model->size() - 7);
-    const auto input = readCsv(base + "_input0_int16.csv");
-    const auto golden = readCsv(base + "_golden_int16.csv");
+    const auto input = ql::test::readCsv<int16_t>(base + "_input0_int16.csv");
+    const auto golden = ql::test::readCsv<int16_t>(base + "_golden_int16.csv");
     REQUIRE(!golden.empty());
     ql::test::TempDir dir;
     const std::vector<int64_t> shape = {int64_t(input.size())};

@@ -1,6 +1,7 @@
 // Elementwise kernels: broadcasting, float and integer arithmetic with fused activations,
 // TFLite's quantized ADD/SUB/MUL arithmetic (hand-checked and against the int16x8 goldens),
 // comparisons and binary math, and the "fails at prepare" cases.
+#include "GoldenCsv.h"
 #include "TestModels.h"
 #include "SingleOp.h"
 #include "TestSupport.h"
@@ -45,18 +46,6 @@ Model binaryModel(const BinarySpec& s) {
 template <class T, class U = T>
 OpRun runBinary(const BinarySpec& s, const std::vector<T>& a, const std::vector<T>& b) {
     return runModel(binaryModel(s), {bytesOf(a), bytesOf(b)});
-}
-
-std::vector<int16_t> readCsv(const std::string& path) {
-    std::ifstream f(path);
-    std::vector<int16_t> v;
-    std::string tok;
-    while (std::getline(f, tok, ',')) {
-        std::stringstream ss(tok);
-        int x;
-        if (ss >> x) v.push_back(static_cast<int16_t>(x));
-    }
-    return v;
 }
 
 } // namespace
@@ -372,9 +361,9 @@ TEST_CASE("int16x8 ADD and SUB models are bit-exact with their golden CSVs", "[k
             return;
         }
         const std::string base = model->substr(0, model->size() - 7);
-        const auto in0 = readCsv(base + "_input0_int16.csv");
-        const auto in1 = readCsv(base + "_input1_int16.csv");
-        const auto golden = readCsv(base + "_golden_int16.csv");
+        const auto in0 = ql::test::readCsv<int16_t>(base + "_input0_int16.csv");
+        const auto in1 = ql::test::readCsv<int16_t>(base + "_input1_int16.csv");
+        const auto golden = ql::test::readCsv<int16_t>(base + "_golden_int16.csv");
         REQUIRE(!golden.empty());
         INFO(name);
         TempDir dir;

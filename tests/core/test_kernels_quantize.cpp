@@ -1,5 +1,6 @@
 // QUANTIZE / requantize, DEQUANTIZE (per tensor, per channel, float16), CAST and DENSIFY:
 // hand-checked values, the int16x8 QUANTIZE golden and "fails at prepare" cases.
+#include "GoldenCsv.h"
 #include "TestModels.h"
 #include "SingleOp.h"
 #include "TestSupport.h"
@@ -51,18 +52,6 @@ template <class Out, class In> std::vector<Out> run(const Model& m, const std::v
     return r.output<Out>(0);
 }
 
-std::vector<int32_t> readCsv(const std::string& path) {
-    std::ifstream f(path);
-    std::vector<int32_t> v;
-    std::string tok;
-    while (std::getline(f, tok, ',')) {
-        std::stringstream ss(tok);
-        long long x;
-        if (ss >> x) v.push_back(static_cast<int32_t>(x));
-    }
-    return v;
-}
-
 std::unique_ptr<tflite::DimensionMetadataT> denseDim(int size) {
     auto d = std::make_unique<tflite::DimensionMetadataT>();
     d->format = tflite::DimensionType::DENSE;
@@ -112,8 +101,8 @@ TEST_CASE("int16x8 QUANTIZE (int32 -> int16) is bit-exact with its golden CSV", 
         return;
     }
     const std::string base = model->substr(0, model->size() - 7);
-    const auto input = readCsv(base + "_input0_int32.csv");
-    const auto golden32 = readCsv(base + "_golden_int16.csv");
+    const auto input = ql::test::readCsv<int32_t>(base + "_input0_int32.csv");
+    const auto golden32 = ql::test::readCsv<int32_t>(base + "_golden_int16.csv");
     REQUIRE(!golden32.empty());
     const std::vector<int16_t> golden(golden32.begin(), golden32.end());
     ql::test::TempDir dir;

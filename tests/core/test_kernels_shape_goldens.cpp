@@ -1,5 +1,6 @@
 // Shape kernels against goldens computed by the real TFLite runtime (tests/fixtures/shape,
 // see its README), and the int16x8 PAD / STRIDED_SLICE models against their golden CSVs.
+#include "GoldenCsv.h"
 #include "test_kernels_shape_fixtures.h"
 
 #include "tflite/ModelReader.h"
@@ -289,18 +290,6 @@ TEST_CASE("shape kernels match the TFLite runtime's goldens", "[kernels][shape][
 
 namespace {
 
-std::vector<int64_t> readCsvInts(const std::string& path) {
-    std::ifstream f(path);
-    std::vector<int64_t> v;
-    std::string tok;
-    while (std::getline(f, tok, ',')) {
-        std::istringstream s(tok);
-        int64_t x;
-        while (s >> x) v.push_back(x);
-    }
-    return v;
-}
-
 // Runs ../shared/models/int16x8/NAME.tflite on NAME_input0_int16.csv and requires the
 // output to equal NAME_golden_int16.csv element for element.
 void checkInt16Golden(const std::string& name) {
@@ -310,8 +299,8 @@ void checkInt16Golden(const std::string& name) {
         return;
     }
     const std::string base = model->substr(0, model->size() - std::string(".tflite").size());
-    const auto input = readCsvInts(base + "_input0_int16.csv");
-    const auto golden = readCsvInts(base + "_golden_int16.csv");
+    const auto input = ql::test::readCsv<int64_t>(base + "_input0_int16.csv");
+    const auto golden = ql::test::readCsv<int64_t>(base + "_golden_int16.csv");
     REQUIRE(!input.empty());
     REQUIRE(!golden.empty());
     std::vector<int16_t> in(input.begin(), input.end());

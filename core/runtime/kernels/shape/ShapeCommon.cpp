@@ -1,5 +1,6 @@
 #include "runtime/kernels/shape/ShapeCommon.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace ql::rt::shape {
@@ -19,6 +20,12 @@ std::string valuesText(std::span<const int64_t> values) {
 int64_t elementCount(std::span<const int32_t> shape) {
     int64_t n = 1;
     for (int32_t d : shape) n *= d;
+    return n;
+}
+
+int64_t product(std::span<const int32_t> shape, size_t from, size_t to) {
+    int64_t n = 1;
+    for (size_t i = from; i < to; ++i) n *= shape[i];
     return n;
 }
 
@@ -43,6 +50,33 @@ Result<int64_t> readScalarInt(const KernelContext& ctx, const RtTensor& t, const
     if (v->size() != 1)
         return ctx.error(what + " " + tensorName(t) + " must hold one value, but has shape " + shapeText(t.shape));
     return (*v)[0];
+}
+
+Result<int> checkedAxis(const KernelContext& ctx, int64_t axis, const RtTensor& in, int rank) {
+    const int a = normalizeAxis(axis, rank);
+    if (a < 0) return ctx.error("axis " + std::to_string(axis) + " is out of range for input shape " + shapeText(in.shape));
+    return a;
+}
+
+Result<int> readAxis(const KernelContext& ctx, const RtTensor& axisTensor, const RtTensor& in) {
+    auto a = readScalarInt(ctx, axisTensor, "axis");
+    if (!a) return a.error();
+    return checkedAxis(ctx, *a, in, in.rank());
+}
+
+Status checkDataKernel(KernelContext& ctx, size_t minIn, size_t maxIn) {
+    if (Status s = ctx.requireInputs(minIn, maxIn); !s) return s;
+    if (Status s = ctx.requireOutputs(1); !s) return s;
+    const RtTensor& in = *ctx.input(0);
+    if (elementSize(in.type) == 0) return ctx.error("input type " + std::string(typeName(in.type)) + " is not supported");
+    if (Status s = requireSameType(ctx, in, ctx.output(0)); !s) return s;
+    return requireSameQuantization(ctx, in, ctx.output(0));
+}
+
+Status requireIndexOutput(const KernelContext& ctx, const RtTensor& out) {
+    if (out.type != TensorType::INT32 && out.type != TensorType::INT64)
+        return ctx.error("output " + tensorName(out) + " is " + std::string(typeName(out.type)) + ", expected int32 or int64");
+    return {};
 }
 
 bool sameQuantization(const RtTensor& a, const RtTensor& b) {
@@ -204,6 +238,14 @@ Status PlannedKernel::eval(KernelContext& ctx) {
             if (ctx.input(i)) m_inShapes[i] = ctx.input(i)->shape;
     }
     return compute(ctx);
+}
+
+Status ReshapeLikeKernel::compute(KernelContext& ctx) {
+    const RtTensor& in = *ctx.input(0);
+    RtTensor& out = ctx.output(0);
+    const size_t n = std::min(in.bytes, out.bytes);
+    if (n && in.data != out.data) std::memmove(out.data, in.data, n);
+    return {};
 }
 
 } // namespace ql::rt::shape

@@ -21,6 +21,8 @@ using Shape = std::vector<int32_t>;
 std::string shapeText(std::span<const int32_t> shape);    // "[1,2,3]"
 std::string valuesText(std::span<const int64_t> values);  // "[1,-1]"
 int64_t elementCount(std::span<const int32_t> shape);
+// Product of shape[from, to): the outer / inner sizes around an axis.
+int64_t product(std::span<const int32_t> shape, size_t from, size_t to);
 std::string tensorName(const RtTensor& t);                 // "'name'"
 
 // The builtin options of type T, or default values when the operator has none.
@@ -39,6 +41,18 @@ inline int normalizeAxis(int64_t axis, int rank) {
     if (axis < -rank || axis >= rank) return -1;
     return static_cast<int>(axis < 0 ? axis + rank : axis);
 }
+
+// `axis` normalised into [0, rank) (rank: of `in`, or one more for PACK and EXPAND_DIMS), or an
+// error "axis A is out of range for input shape S".
+Result<int> checkedAxis(const KernelContext& ctx, int64_t axis, const RtTensor& in, int rank);
+// The same for an axis given as a scalar int32/int64 input tensor.
+Result<int> readAxis(const KernelContext& ctx, const RtTensor& axisTensor, const RtTensor& in);
+
+// A data-movement kernel: minIn..maxIn inputs, one output of the input's type and quantization,
+// an element type with a known size.
+Status checkDataKernel(KernelContext& ctx, size_t minIn, size_t maxIn);
+// An output that holds indices or sizes: int32 or int64.
+Status requireIndexOutput(const KernelContext& ctx, const RtTensor& out);
 
 // Same scale and zero point (or both unquantized).
 bool sameQuantization(const RtTensor& a, const RtTensor& b);
@@ -83,6 +97,12 @@ protected:
     // True if the tensor's data can be read now (constant, or any tensor at eval).
     static bool readable(const RtTensor* t, bool atEval) { return t && (atEval || t->constant); }
     void deferToEval() { m_deferred = true; }
+    // readable(), else the plan is deferred to eval: `if (!readableOrDefer(t, atEval)) return {};`
+    bool readableOrDefer(const RtTensor* t, bool atEval) {
+        if (readable(t, atEval)) return true;
+        deferToEval();
+        return false;
+    }
 
     std::vector<Shape> m_outShapes; // one per output, set by plan
 
@@ -90,6 +110,13 @@ private:
     bool inputShapesChanged(const KernelContext& ctx) const;
     bool m_deferred = false;
     std::vector<Shape> m_inShapes;
+};
+
+// A kernel whose output holds the input's bytes under a new shape (RESHAPE, SQUEEZE,
+// EXPAND_DIMS): compute copies them unless input and output share storage.
+class ReshapeLikeKernel : public PlannedKernel {
+protected:
+    Status compute(KernelContext& ctx) final;
 };
 
 } // namespace ql::rt::shape

@@ -14,12 +14,6 @@ namespace {
 
 constexpr int kMaxVersion = 8;
 
-int64_t product(std::span<const int32_t> s, size_t from, size_t to) {
-    int64_t n = 1;
-    for (size_t i = from; i < to; ++i) n *= s[i];
-    return n;
-}
-
 class Concatenation : public PlannedKernel {
 public:
     explicit Concatenation(const Operator&) {}
@@ -33,8 +27,9 @@ protected:
         const RtTensor& out = ctx.output(0);
         if (elementSize(t0.type) == 0) return ctx.error("input type " + std::string(typeName(t0.type)) + " is not supported");
         if (Status s = requireSameType(ctx, t0, out); !s) return s;
-        m_axis = normalizeAxis(opts.axis, t0.rank());
-        if (m_axis < 0) return ctx.error("axis " + std::to_string(opts.axis) + " is out of range for input shape " + shapeText(t0.shape));
+        auto a = checkedAxis(ctx, opts.axis, t0, t0.rank());
+        if (!a) return a.error();
+        m_axis = *a;
         Shape shape = t0.shape;
         m_requantize.assign(ctx.inputCount(), false);
         for (size_t i = 0; i < ctx.inputCount(); ++i) {
@@ -153,10 +148,32 @@ Status checkOutputsLikeInput(KernelContext& ctx, const RtTensor& in) {
     return {};
 }
 
+// SPLIT and SPLIT_V: the outputs are consecutive parts of the value input along m_axis.
+class SplitBase : public PlannedKernel {
+protected:
+    explicit SplitBase(size_t valueInput) : m_valueInput(valueInput) {}
+    // Output i: the input's shape with sizes[i] along m_axis.
+    void planParts(const RtTensor& in, std::span<const int64_t> sizes) {
+        for (size_t i = 0; i < sizes.size(); ++i) {
+            m_outShapes[i] = in.shape;
+            m_outShapes[i][static_cast<size_t>(m_axis)] = static_cast<int32_t>(sizes[i]);
+        }
+    }
+    Status compute(KernelContext& ctx) final {
+        splitAlong(*ctx.input(m_valueInput), m_axis, ctx);
+        return {};
+    }
+
+    int m_axis = 0;
+
+private:
+    size_t m_valueInput;
+};
+
 // SPLIT: inputs (axis, value); num_splits equal parts.
-class Split : public PlannedKernel {
+class Split : public SplitBase {
 public:
-    explicit Split(const Operator&) {}
+    explicit Split(const Operator&) : SplitBase(1) {}
 
 protected:
     Status plan(KernelContext& ctx, bool atEval) override {
@@ -166,50 +183,32 @@ protected:
         if (n <= 0 || static_cast<size_t>(n) != ctx.outputCount())
             return ctx.error("num_splits is " + std::to_string(n) + " but the operator has " + std::to_string(ctx.outputCount()) + " outputs");
         if (Status s = checkOutputsLikeInput(ctx, in); !s) return s;
-        if (!readable(ctx.input(0), atEval)) {
-            deferToEval();
-            return {};
-        }
-        auto a = readScalarInt(ctx, *ctx.input(0), "axis");
+        if (!readableOrDefer(ctx.input(0), atEval)) return {};
+        auto a = readAxis(ctx, *ctx.input(0), in);
         if (!a) return a.error();
-        m_axis = normalizeAxis(*a, in.rank());
-        if (m_axis < 0) return ctx.error("axis " + std::to_string(*a) + " is out of range for input shape " + shapeText(in.shape));
+        m_axis = *a;
         if (in.dim(m_axis) % n != 0)
             return ctx.error("cannot split dimension " + std::to_string(m_axis) + " of input shape " + shapeText(in.shape) + " into " +
                              std::to_string(n) + " equal parts");
-        for (int i = 0; i < n; ++i) {
-            m_outShapes[static_cast<size_t>(i)] = in.shape;
-            m_outShapes[static_cast<size_t>(i)][static_cast<size_t>(m_axis)] = in.dim(m_axis) / n;
-        }
+        planParts(in, std::vector<int64_t>(static_cast<size_t>(n), in.dim(m_axis) / n));
         return {};
     }
-    Status compute(KernelContext& ctx) override {
-        splitAlong(*ctx.input(1), m_axis, ctx);
-        return {};
-    }
-
-private:
-    int m_axis = 0;
 };
 
 // SPLIT_V: inputs (value, size_splits, axis); one size may be -1 (the rest).
-class SplitV : public PlannedKernel {
+class SplitV : public SplitBase {
 public:
-    explicit SplitV(const Operator&) {}
+    explicit SplitV(const Operator&) : SplitBase(0) {}
 
 protected:
     Status plan(KernelContext& ctx, bool atEval) override {
         if (Status s = ctx.requireInputs(3, 3); !s) return s;
         const RtTensor& in = *ctx.input(0);
         if (Status s = checkOutputsLikeInput(ctx, in); !s) return s;
-        if (!readable(ctx.input(1), atEval) || !readable(ctx.input(2), atEval)) {
-            deferToEval();
-            return {};
-        }
-        auto a = readScalarInt(ctx, *ctx.input(2), "axis");
+        if (!readableOrDefer(ctx.input(1), atEval) || !readableOrDefer(ctx.input(2), atEval)) return {};
+        auto a = readAxis(ctx, *ctx.input(2), in);
         if (!a) return a.error();
-        m_axis = normalizeAxis(*a, in.rank());
-        if (m_axis < 0) return ctx.error("axis " + std::to_string(*a) + " is out of range for input shape " + shapeText(in.shape));
+        m_axis = *a;
         auto sizes = readInts(ctx, *ctx.input(1), "size_splits");
         if (!sizes) return sizes.error();
         if (sizes->size() != ctx.outputCount())
@@ -230,19 +229,9 @@ protected:
             return ctx.error("size_splits " + valuesText(*sizes) + " sums to " + std::to_string(known) + ", expected dimension " +
                              std::to_string(m_axis) + " of input shape " + shapeText(in.shape));
         }
-        for (size_t i = 0; i < sizes->size(); ++i) {
-            m_outShapes[i] = in.shape;
-            m_outShapes[i][static_cast<size_t>(m_axis)] = static_cast<int32_t>((*sizes)[i]);
-        }
+        planParts(in, *sizes);
         return {};
     }
-    Status compute(KernelContext& ctx) override {
-        splitAlong(*ctx.input(0), m_axis, ctx);
-        return {};
-    }
-
-private:
-    int m_axis = 0;
 };
 
 class Pack : public PlannedKernel {
@@ -264,8 +253,9 @@ protected:
             if (!t || t->shape != t0.shape || t->type != t0.type)
                 return ctx.error("input " + std::to_string(i) + " must have input 0's type and shape " + shapeText(t0.shape));
         }
-        m_axis = normalizeAxis(opts.axis, t0.rank() + 1);
-        if (m_axis < 0) return ctx.error("axis " + std::to_string(opts.axis) + " is out of range for input shape " + shapeText(t0.shape));
+        auto a = checkedAxis(ctx, opts.axis, t0, t0.rank() + 1);
+        if (!a) return a.error();
+        m_axis = *a;
         m_outShapes[0] = t0.shape;
         m_outShapes[0].insert(m_outShapes[0].begin() + m_axis, static_cast<int32_t>(ctx.inputCount()));
         return {};
@@ -298,8 +288,9 @@ protected:
         const auto opts = optionsOr<tflite::UnpackOptionsT>(ctx);
         const RtTensor& in = *ctx.input(0);
         if (Status s = checkOutputsLikeInput(ctx, in); !s) return s;
-        m_axis = normalizeAxis(opts.axis, in.rank());
-        if (m_axis < 0) return ctx.error("axis " + std::to_string(opts.axis) + " is out of range for input shape " + shapeText(in.shape));
+        auto a = checkedAxis(ctx, opts.axis, in, in.rank());
+        if (!a) return a.error();
+        m_axis = *a;
         if (in.dim(m_axis) != static_cast<int>(ctx.outputCount()))
             return ctx.error("dimension " + std::to_string(m_axis) + " of input shape " + shapeText(in.shape) + " is " +
                              std::to_string(in.dim(m_axis)) + ", but the operator has " + std::to_string(ctx.outputCount()) + " outputs");

@@ -11,12 +11,6 @@ namespace {
 
 constexpr int kMaxVersion = 8;
 
-int64_t product(std::span<const int32_t> s, size_t from, size_t to) {
-    int64_t n = 1;
-    for (size_t i = from; i < to; ++i) n *= s[i];
-    return n;
-}
-
 bool isIndexType(TensorType t) { return t == TensorType::INT32 || t == TensorType::INT64 || t == TensorType::INT16; }
 
 int64_t indexAt(const RtTensor& t, int64_t i) {

@@ -23,12 +23,6 @@ template <class F> Status dispatchValue(const KernelContext& ctx, TensorType t, 
     }
 }
 
-int64_t product(std::span<const int32_t> s, size_t from, size_t to) {
-    int64_t n = 1;
-    for (size_t i = from; i < to; ++i) n *= s[i];
-    return n;
-}
-
 class ArgMinMax : public PlannedKernel {
 public:
     explicit ArgMinMax(const Operator& op) : m_max(op.op == BuiltinOp::ARG_MAX) {}
@@ -38,19 +32,13 @@ protected:
         if (Status s = ctx.requireInputs(2, 2); !s) return s;
         if (Status s = ctx.requireOutputs(1); !s) return s;
         const RtTensor& in = *ctx.input(0);
-        const RtTensor& out = ctx.output(0);
-        if (out.type != TensorType::INT32 && out.type != TensorType::INT64)
-            return ctx.error("output " + tensorName(out) + " is " + std::string(typeName(out.type)) + ", expected int32 or int64");
+        if (Status s = requireIndexOutput(ctx, ctx.output(0)); !s) return s;
         if (Status s = dispatchValue(ctx, in.type, [](auto) {}); !s) return s;
         if (in.rank() == 0) return ctx.error("input must have rank >= 1");
-        if (!readable(ctx.input(1), atEval)) {
-            deferToEval();
-            return {};
-        }
-        auto a = readScalarInt(ctx, *ctx.input(1), "axis");
+        if (!readableOrDefer(ctx.input(1), atEval)) return {};
+        auto a = readAxis(ctx, *ctx.input(1), in);
         if (!a) return a.error();
-        m_axis = normalizeAxis(*a, in.rank());
-        if (m_axis < 0) return ctx.error("axis " + std::to_string(*a) + " is out of range for input shape " + shapeText(in.shape));
+        m_axis = *a;
         if (in.dim(m_axis) == 0) return ctx.error("cannot take the arg " + std::string(m_max ? "max" : "min") + " of an empty axis");
         m_outShapes[0] = in.shape;
         m_outShapes[0].erase(m_outShapes[0].begin() + m_axis);
@@ -104,14 +92,10 @@ protected:
         m_exclusive = o.exclusive;
         m_reverse = o.reverse;
         m_outShapes[0] = in.shape;
-        if (!readable(ctx.input(1), atEval)) {
-            deferToEval();
-            return {};
-        }
-        auto a = readScalarInt(ctx, *ctx.input(1), "axis");
+        if (!readableOrDefer(ctx.input(1), atEval)) return {};
+        auto a = readAxis(ctx, *ctx.input(1), in);
         if (!a) return a.error();
-        m_axis = normalizeAxis(*a, in.rank());
-        if (m_axis < 0) return ctx.error("axis " + std::to_string(*a) + " is out of range for input shape " + shapeText(in.shape));
+        m_axis = *a;
         return {};
     }
 
@@ -170,10 +154,7 @@ protected:
             if (ctx.input(i)->elementCount() != 1) return ctx.error("start, limit and delta must be scalars");
         }
         if (Status s = requireSameType(ctx, *ctx.input(0), ctx.output(0), "start"); !s) return s;
-        if (!readable(ctx.input(0), atEval) || !readable(ctx.input(1), atEval) || !readable(ctx.input(2), atEval)) {
-            deferToEval();
-            return {};
-        }
+        if (!readableOrDefer(ctx.input(0), atEval) || !readableOrDefer(ctx.input(1), atEval) || !readableOrDefer(ctx.input(2), atEval)) return {};
         int64_t size = 0;
         const auto sizeOf = [&](auto tag) -> Status {
             using T = decltype(tag);

@@ -55,10 +55,7 @@ protected:
                 return ctx.error("constant_values " + tensorName(*value) + " must have the output's scale " + std::to_string(out.scale()) +
                                  " and zero point " + std::to_string(out.zeroPoint()));
         }
-        if (!readable(ctx.input(1), atEval)) {
-            deferToEval();
-            return {};
-        }
+        if (!readableOrDefer(ctx.input(1), atEval)) return {};
         if (Status s = readPaddings(ctx, in, *ctx.input(1), m_before, m_after); !s) return s;
         for (int i = 0; i < in.rank(); ++i) m_outShapes[0].push_back(static_cast<int32_t>(in.dim(i) + m_before[i] + m_after[i]));
         return {};
@@ -126,10 +123,7 @@ protected:
         if (Status s = requireSameType(ctx, in, ctx.output(0)); !s) return s;
         if (Status s = requireSameQuantization(ctx, in, ctx.output(0)); !s) return s;
         m_symmetric = optionsOr<tflite::MirrorPadOptionsT>(ctx).mode == tflite::MirrorPadMode::SYMMETRIC;
-        if (!readable(ctx.input(1), atEval)) {
-            deferToEval();
-            return {};
-        }
+        if (!readableOrDefer(ctx.input(1), atEval)) return {};
         std::vector<int64_t> before, after;
         if (Status s = readPaddings(ctx, in, *ctx.input(1), before, after); !s) return s;
         const int64_t slack = m_symmetric ? 0 : 1;

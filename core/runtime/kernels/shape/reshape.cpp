@@ -10,12 +10,6 @@ namespace {
 
 constexpr int kMaxVersion = 8;
 
-// Copies the input's bytes to the output unless they share storage.
-void copyBytes(const RtTensor& in, RtTensor& out) {
-    const size_t n = std::min(in.bytes, out.bytes);
-    if (n && in.data != out.data) std::memmove(out.data, in.data, n);
-}
-
 // The output shape of RESHAPE from a requested shape with at most one -1 (TFLite reshape.cc:
 // a 0 is a zero-sized dimension, -1 takes what is left).
 Status inferShape(const KernelContext& ctx, std::span<const int64_t> requested, int64_t inputCount, Shape& out) {
@@ -49,7 +43,7 @@ Status inferShape(const KernelContext& ctx, std::span<const int64_t> requested, 
     return {};
 }
 
-class Reshape : public PlannedKernel {
+class Reshape : public ReshapeLikeKernel {
 public:
     explicit Reshape(const Operator&) {}
 
@@ -63,10 +57,7 @@ protected:
         const RtTensor* shapeIn = ctx.input(1);
         std::vector<int64_t> requested;
         if (shapeIn && shapeIn->rank() == 1 && (shapeIn->type == TensorType::INT32 || shapeIn->type == TensorType::INT64)) {
-            if (!readable(shapeIn, atEval)) {
-                deferToEval();
-                return {};
-            }
+            if (!readableOrDefer(shapeIn, atEval)) return {};
             auto v = readInts(ctx, *shapeIn, "shape");
             if (!v) return v.error();
             requested = std::move(*v);
@@ -81,13 +72,9 @@ protected:
         }
         return inferShape(ctx, requested, in.elementCount(), m_outShapes[0]);
     }
-    Status compute(KernelContext& ctx) override {
-        copyBytes(*ctx.input(0), ctx.output(0));
-        return {};
-    }
 };
 
-class Squeeze : public PlannedKernel {
+class Squeeze : public ReshapeLikeKernel {
 public:
     explicit Squeeze(const Operator&) {}
 
@@ -116,13 +103,9 @@ protected:
             if (!drop[i]) m_outShapes[0].push_back(in.shape[i]);
         return {};
     }
-    Status compute(KernelContext& ctx) override {
-        copyBytes(*ctx.input(0), ctx.output(0));
-        return {};
-    }
 };
 
-class ExpandDims : public PlannedKernel {
+class ExpandDims : public ReshapeLikeKernel {
 public:
     explicit ExpandDims(const Operator&) {}
 
@@ -132,10 +115,7 @@ protected:
         if (Status s = ctx.requireOutputs(1); !s) return s;
         const RtTensor& in = *ctx.input(0);
         if (Status s = requireSameType(ctx, in, ctx.output(0)); !s) return s;
-        if (!readable(ctx.input(1), atEval)) {
-            deferToEval();
-            return {};
-        }
+        if (!readableOrDefer(ctx.input(1), atEval)) return {};
         auto axis = readScalarInt(ctx, *ctx.input(1), "axis");
         if (!axis) return axis.error();
         const int a = normalizeAxis(*axis, in.rank() + 1);
@@ -144,10 +124,6 @@ protected:
                              std::to_string(in.rank()) + "] for input shape " + shapeText(in.shape));
         m_outShapes[0] = in.shape;
         m_outShapes[0].insert(m_outShapes[0].begin() + a, 1);
-        return {};
-    }
-    Status compute(KernelContext& ctx) override {
-        copyBytes(*ctx.input(0), ctx.output(0));
         return {};
     }
 };
@@ -161,9 +137,7 @@ protected:
     Status plan(KernelContext& ctx, bool) override {
         if (Status s = ctx.requireInputs(1, 1); !s) return s;
         if (Status s = ctx.requireOutputs(1); !s) return s;
-        const RtTensor& out = ctx.output(0);
-        if (out.type != TensorType::INT32 && out.type != TensorType::INT64)
-            return ctx.error("output " + tensorName(out) + " is " + std::string(typeName(out.type)) + ", expected int32 or int64");
+        if (Status s = requireIndexOutput(ctx, ctx.output(0)); !s) return s;
         m_outShapes[0] = {ctx.input(0)->rank()};
         return {};
     }
@@ -186,9 +160,7 @@ protected:
     Status plan(KernelContext& ctx, bool) override {
         if (Status s = ctx.requireInputs(1, 1); !s) return s;
         if (Status s = ctx.requireOutputs(1); !s) return s;
-        const RtTensor& out = ctx.output(0);
-        if (out.type != TensorType::INT32 && out.type != TensorType::INT64)
-            return ctx.error("output " + tensorName(out) + " is " + std::string(typeName(out.type)) + ", expected int32");
+        if (Status s = requireIndexOutput(ctx, ctx.output(0)); !s) return s;
         m_outShapes[0] = {};
         return {};
     }
@@ -214,10 +186,7 @@ protected:
         if (value.elementCount() != 1)
             return ctx.error("value " + tensorName(value) + " must be a scalar, but has shape " + shapeText(value.shape));
         if (elementSize(value.type) == 0) return ctx.error("value type " + std::string(typeName(value.type)) + " is not supported");
-        if (!readable(ctx.input(0), atEval)) {
-            deferToEval();
-            return {};
-        }
+        if (!readableOrDefer(ctx.input(0), atEval)) return {};
         auto dims = readInts(ctx, *ctx.input(0), "dims");
         if (!dims) return dims.error();
         for (int64_t d : *dims) {

@@ -136,10 +136,7 @@ protected:
         if (m_geometry.alignCorners && m_geometry.halfPixelCenters)
             return ctx.error("align_corners and half_pixel_centers cannot both be true");
         if (Status s = requireSameQuantization(ctx, in, out); !s) return s;
-        if (!readable(&size, atEval)) {
-            deferToEval();
-            return {};
-        }
+        if (!readableOrDefer(&size, atEval)) return {};
         const int32_t h = size.as<int32_t>()[0], w = size.as<int32_t>()[1];
         if (h <= 0 || w <= 0) return ctx.error("size [" + std::to_string(h) + "," + std::to_string(w) + "] must be positive");
         m_outShapes[0] = {in.dim(0), h, w, in.dim(3)};

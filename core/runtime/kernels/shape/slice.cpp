@@ -15,27 +15,15 @@ namespace {
 
 constexpr int kMaxVersion = 8;
 
-Status checkData(KernelContext& ctx, size_t inputs) {
-    if (Status s = ctx.requireInputs(inputs, inputs); !s) return s;
-    if (Status s = ctx.requireOutputs(1); !s) return s;
-    const RtTensor& in = *ctx.input(0);
-    if (elementSize(in.type) == 0) return ctx.error("input type " + std::string(typeName(in.type)) + " is not supported");
-    if (Status s = requireSameType(ctx, in, ctx.output(0)); !s) return s;
-    return requireSameQuantization(ctx, in, ctx.output(0));
-}
-
 class Slice : public PlannedKernel {
 public:
     explicit Slice(const Operator&) {}
 
 protected:
     Status plan(KernelContext& ctx, bool atEval) override {
-        if (Status s = checkData(ctx, 3); !s) return s;
+        if (Status s = checkDataKernel(ctx, 3, 3); !s) return s;
         const RtTensor& in = *ctx.input(0);
-        if (!readable(ctx.input(1), atEval) || !readable(ctx.input(2), atEval)) {
-            deferToEval();
-            return {};
-        }
+        if (!readableOrDefer(ctx.input(1), atEval) || !readableOrDefer(ctx.input(2), atEval)) return {};
         auto begin = readInts(ctx, *ctx.input(1), "begin");
         if (!begin) return begin.error();
         auto size = readInts(ctx, *ctx.input(2), "size");
@@ -74,16 +62,13 @@ public:
 
 protected:
     Status plan(KernelContext& ctx, bool atEval) override {
-        if (Status s = checkData(ctx, 4); !s) return s;
+        if (Status s = checkDataKernel(ctx, 4, 4); !s) return s;
         const RtTensor& in = *ctx.input(0);
         for (size_t i = 1; i < 4; ++i)
             if (ctx.input(i)->rank() != 1)
                 return ctx.error("begin, end and strides must be 1-D, but " + tensorName(*ctx.input(i)) + " has shape " +
                                  shapeText(ctx.input(i)->shape));
-        if (!readable(ctx.input(1), atEval) || !readable(ctx.input(2), atEval) || !readable(ctx.input(3), atEval)) {
-            deferToEval();
-            return {};
-        }
+        if (!readableOrDefer(ctx.input(1), atEval) || !readableOrDefer(ctx.input(2), atEval) || !readableOrDefer(ctx.input(3), atEval)) return {};
         auto begin = readInts(ctx, *ctx.input(1), "begin");
         if (!begin) return begin.error();
         auto end = readInts(ctx, *ctx.input(2), "end");

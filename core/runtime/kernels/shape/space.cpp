@@ -10,15 +10,6 @@ namespace {
 
 constexpr int kMaxVersion = 8;
 
-Status checkData(KernelContext& ctx, size_t inputs) {
-    if (Status s = ctx.requireInputs(inputs, inputs); !s) return s;
-    if (Status s = ctx.requireOutputs(1); !s) return s;
-    const RtTensor& in = *ctx.input(0);
-    if (elementSize(in.type) == 0) return ctx.error("input type " + std::string(typeName(in.type)) + " is not supported");
-    if (Status s = requireSameType(ctx, in, ctx.output(0)); !s) return s;
-    return requireSameQuantization(ctx, in, ctx.output(0));
-}
-
 // DEPTH_TO_SPACE: out[b, h*bs + i, w*bs + j, c] = in[b, h, w, (i*bs + j)*C + c]. In output
 // order (b, h, i, w, j, c) this is one strided view of the input.
 // SPACE_TO_DEPTH is the inverse: out[b, h, w, (i*bs + j)*C + c] = in[b, h*bs + i, w*bs + j, c].
@@ -28,7 +19,7 @@ public:
 
 protected:
     Status plan(KernelContext& ctx, bool) override {
-        if (Status s = checkData(ctx, 1); !s) return s;
+        if (Status s = checkDataKernel(ctx, 1, 1); !s) return s;
         const RtTensor& in = *ctx.input(0);
         m_bs = m_toSpace ? optionsOr<tflite::DepthToSpaceOptionsT>(ctx).block_size : optionsOr<tflite::SpaceToDepthOptionsT>(ctx).block_size;
         if (in.rank() != 4) return ctx.error("input shape " + shapeText(in.shape) + " must be 4-D (NHWC)");
@@ -80,13 +71,10 @@ public:
 
 protected:
     Status plan(KernelContext& ctx, bool atEval) override {
-        if (Status s = checkData(ctx, 3); !s) return s;
+        if (Status s = checkDataKernel(ctx, 3, 3); !s) return s;
         const RtTensor& in = *ctx.input(0);
         if (in.rank() != 3 && in.rank() != 4) return ctx.error("input shape " + shapeText(in.shape) + " must be 3-D or 4-D");
-        if (!readable(ctx.input(1), atEval) || !readable(ctx.input(2), atEval)) {
-            deferToEval();
-            return {};
-        }
+        if (!readableOrDefer(ctx.input(1), atEval) || !readableOrDefer(ctx.input(2), atEval)) return {};
         auto block = readInts(ctx, *ctx.input(1), "block_shape");
         if (!block) return block.error();
         auto pads = readInts(ctx, *ctx.input(2), m_toBatch ? "paddings" : "crops");

@@ -9,15 +9,6 @@ namespace {
 constexpr int kMaxVersion = 8;
 constexpr int kMaxTransposeRank = 6; // TFLite's transpose supports up to 6-D
 
-Status checkDataKernel(KernelContext& ctx, size_t minIn, size_t maxIn) {
-    if (Status s = ctx.requireInputs(minIn, maxIn); !s) return s;
-    if (Status s = ctx.requireOutputs(1); !s) return s;
-    if (elementSize(ctx.input(0)->type) == 0)
-        return ctx.error("input type " + std::string(typeName(ctx.input(0)->type)) + " is not supported");
-    if (Status s = requireSameType(ctx, *ctx.input(0), ctx.output(0)); !s) return s;
-    return requireSameQuantization(ctx, *ctx.input(0), ctx.output(0));
-}
-
 class Transpose : public PlannedKernel {
 public:
     explicit Transpose(const Operator&) {}
@@ -28,10 +19,7 @@ protected:
         const RtTensor& in = *ctx.input(0);
         if (in.rank() > kMaxTransposeRank)
             return ctx.error("input shape " + shapeText(in.shape) + " has rank " + std::to_string(in.rank()) + ", at most 6 is supported");
-        if (!readable(ctx.input(1), atEval)) {
-            deferToEval();
-            return {};
-        }
+        if (!readableOrDefer(ctx.input(1), atEval)) return {};
         auto perm = readInts(ctx, *ctx.input(1), "perm");
         if (!perm) return perm.error();
         if (static_cast<int>(perm->size()) != in.rank())
@@ -73,17 +61,14 @@ protected:
         if (Status s = checkDataKernel(ctx, 2, 2); !s) return s;
         const RtTensor& in = *ctx.input(0);
         m_outShapes[0] = in.shape;
-        if (!readable(ctx.input(1), atEval)) {
-            deferToEval();
-            return {};
-        }
+        if (!readableOrDefer(ctx.input(1), atEval)) return {};
         auto axes = readInts(ctx, *ctx.input(1), "axis");
         if (!axes) return axes.error();
         m_reverse.assign(in.shape.size(), false);
         for (int64_t a : *axes) {
-            const int axis = normalizeAxis(a, in.rank());
-            if (axis < 0) return ctx.error("axis " + std::to_string(a) + " is out of range for input shape " + shapeText(in.shape));
-            m_reverse[static_cast<size_t>(axis)] = true;
+            auto axis = checkedAxis(ctx, a, in, in.rank());
+            if (!axis) return axis.error();
+            m_reverse[static_cast<size_t>(*axis)] = true;
         }
         return {};
     }
@@ -115,10 +100,7 @@ protected:
     Status plan(KernelContext& ctx, bool atEval) override {
         if (Status s = checkDataKernel(ctx, 2, 2); !s) return s;
         const RtTensor& in = *ctx.input(0);
-        if (!readable(ctx.input(1), atEval)) {
-            deferToEval();
-            return {};
-        }
+        if (!readableOrDefer(ctx.input(1), atEval)) return {};
         auto m = readInts(ctx, *ctx.input(1), "multiples");
         if (!m) return m.error();
         if (static_cast<int>(m->size()) != in.rank())
@@ -157,10 +139,7 @@ protected:
     Status plan(KernelContext& ctx, bool atEval) override {
         if (Status s = checkDataKernel(ctx, 2, 2); !s) return s;
         const RtTensor& in = *ctx.input(0);
-        if (!readable(ctx.input(1), atEval)) {
-            deferToEval();
-            return {};
-        }
+        if (!readableOrDefer(ctx.input(1), atEval)) return {};
         auto target = readInts(ctx, *ctx.input(1), "shape");
         if (!target) return target.error();
         const std::string cannot = "cannot broadcast input shape " + shapeText(in.shape) + " to " + valuesText(*target);
