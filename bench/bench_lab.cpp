@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
         else if (!std::strcmp(argv[i], "--screenshot")) shot = argv[i + 1];
     }
     TimedApplication app(argc, argv);
-    if (const char* pool = std::getenv("QUANTLAB_BENCH_POOL")) QThreadPool::globalInstance()->setMaxThreadCount(std::atoi(pool));
+    if (const char* pool = std::getenv("QUANTLAB_BENCH_POOL")) ql::ui::jobPool()->setMaxThreadCount(std::atoi(pool));
     auto m = ql::readModelFile(model);
     if (!m) {
         std::fprintf(stderr, "bench_lab: %s\n", m.message().c_str());

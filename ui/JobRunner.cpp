@@ -1,6 +1,19 @@
 #include "JobRunner.h"
 
+#include <QThread>
+
+#include <algorithm>
+
 namespace ql::ui {
+
+QThreadPool* jobPool() {
+    static QThreadPool* pool = [] {
+        auto* p = new QThreadPool; // lives as long as the process, like the global pool
+        p->setMaxThreadCount(std::max(2, QThread::idealThreadCount()));
+        return p;
+    }();
+    return pool;
+}
 
 JobRunner::JobRunner(QObject* parent) : QObject(parent) {
     m_poll.setInterval(100);

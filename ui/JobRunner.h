@@ -1,8 +1,7 @@
 #pragma once
 // The one helper for all long work (style.md item 4). A job gets copies of its inputs and a
 // Progress (callback + cancel token) and returns an immutable snapshot,
-// std::shared_ptr<const T>. It runs on the thread pool via QtConcurrent::run(...).then(this,
-// ...); the continuation runs on the GUI thread and drops the result when a newer job was
+// std::shared_ptr<const T>. It runs on jobPool() via QtConcurrent::run(...).then(this, ...); the continuation runs on the GUI thread and drops the result when a newer job was
 // started meanwhile (generation counter) or the job was cancelled. Progress is stored in
 // atomics by the worker and polled here at 10 Hz, so the UI is throttled by construction.
 
@@ -11,6 +10,7 @@
 #include <QElapsedTimer>
 #include <QFuture>
 #include <QObject>
+#include <QThreadPool>
 #include <QTimer>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -46,6 +46,11 @@ private:
     double m_fraction = 0;
 };
 
+// The pool every job runs on. Not QThreadPool::globalInstance(): Qt 6.4's raster engine splits
+// large fills over the global pool and the GUI thread waits for them, so a calibration holding
+// a global-pool thread made painting wait behind it (stalls of 100 ms to a second).
+QThreadPool* jobPool();
+
 class JobRunner : public QObject {
     Q_OBJECT
 public:
@@ -65,7 +70,7 @@ public:
         m_clock.start();
         m_poll.start();
         emit started(title);
-        QtConcurrent::run([control, work = std::move(work)]() -> std::shared_ptr<const T> {
+        QtConcurrent::run(jobPool(), [control, work = std::move(work)]() -> std::shared_ptr<const T> {
             return work(control->progress());
         }).then(this, [this, generation, control, done = std::move(done)](std::shared_ptr<const T> result) {
             if (generation != m_generation || control->cancel.load()) return; // stale or cancelled

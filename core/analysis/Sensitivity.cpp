@@ -4,6 +4,7 @@
 #include "calib/Calibrate.h"
 #include "data/Convert.h"
 #include "quantize/GraphEdit.h"
+#include "quantize/LstmRules.h"
 #include "quantize/OpRules.h"
 #include "quantize/Quantizer.h"
 #include "runtime/Interpreter.h"
@@ -124,9 +125,11 @@ Status Study::calibrate(const data::DataSource& calibration, SensitivityResult& 
     const auto t0 = Clock::now();
     rt::InterpreterOptions io;
     io.run.threads = std::max(1, m_opt.threads);
-    auto interp = rt::Interpreter::create(m_work, io);
+    // LSTMs expose their cell state and gate ranges through calibration outputs.
+    const std::shared_ptr<const Model> calibrationModel = quantize::withLstmCalibrationOutputs(m_work);
+    auto interp = rt::Interpreter::create(calibrationModel, io);
     if (!interp) return makeError("calibration: " + interp.message());
-    calib::CalibrationCollector collector(m_work);
+    calib::CalibrationCollector collector(calibrationModel);
     Status st = calib::calibrate(**interp, calibration, collector,
                                  [&](size_t done, size_t n) { m_progress(counted("calibrating", done, n), n ? double(done) / double(n) : 1.0); },
                                  m_progress.cancel);

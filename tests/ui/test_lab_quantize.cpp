@@ -116,7 +116,7 @@ TEST_CASE("lab quantize: a cancelled job leaves no file", "[ui][lab]") {
     CHECK(panel.statusText().contains(QStringLiteral("calibrating: sample")));
     panel.cancel();
     CHECK_FALSE(panel.isBusy());
-    QThreadPool::globalInstance()->waitForDone(); // the worker notices the token and returns
+    ql::ui::jobPool()->waitForDone(); // the worker notices the token and returns
     QCoreApplication::processEvents();
     CHECK(delivered == 0);
     CHECK_FALSE(fs::exists(out.toStdString()));

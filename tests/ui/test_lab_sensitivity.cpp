@@ -144,7 +144,7 @@ TEST_CASE("lab sensitivity: a cancelled job delivers nothing", "[ui][lab]") {
     REQUIRE(sens.isBusy());
     sens.cancel();
     CHECK_FALSE(sens.isBusy());
-    QThreadPool::globalInstance()->waitForDone();
+    ql::ui::jobPool()->waitForDone();
     QCoreApplication::processEvents();
     CHECK(finished.count() == 0);
     CHECK(sens.run() == nullptr);
@@ -169,7 +169,7 @@ TEST_CASE("lab sensitivity: a cancelled job delivers nothing", "[ui][lab]") {
     CHECK(sens.statusText().contains(QStringLiteral("left in this stage")));
     sens.cancel();
     CHECK_FALSE(sens.isBusy());
-    QThreadPool::globalInstance()->waitForDone(); // the engine notices the token and returns
+    ql::ui::jobPool()->waitForDone(); // the engine notices the token and returns
     QCoreApplication::processEvents();
     CHECK(finished.count() == 0);
     CHECK(sens.run() == nullptr);
@@ -252,7 +252,7 @@ TEST_CASE("lab sensitivity: Keep float adds the layer, quantizes again and the w
     sens.keepMostSensitive(1);
     const QString expected = QString::fromStdString(r.keepFloat.empty() ? r.layers[0].name : r.keepFloat[0]);
     CHECK(quant.keepFloat() == QStringList{expected});
-    QThreadPool::globalInstance()->waitForDone();
+    ql::ui::jobPool()->waitForDone();
 }
 
 TEST_CASE("lab sensitivity: the wizard's keep-float leaf prefills the keep-float list", "[ui][lab]") {

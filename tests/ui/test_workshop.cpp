@@ -127,7 +127,7 @@ TEST_CASE("workshop: a cancelled training leaves no file", "[ui][workshop][train
     waitUntil([&] { return page.trainStatus().startsWith(QStringLiteral("epoch")); }, 60000);
     page.cancelTraining();
     CHECK_FALSE(page.trainJobs()->isBusy());
-    QThreadPool::globalInstance()->waitForDone(); // the worker has returned
+    ql::ui::jobPool()->waitForDone(); // the worker has returned
     QCoreApplication::processEvents();
     CHECK_FALSE(trained);
     CHECK_FALSE(fs::exists(out));
