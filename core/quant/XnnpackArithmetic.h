@@ -47,6 +47,7 @@ inline float convScale(float inputScale, float filterScale, float outputScale) {
 // The rounding step of the fp32 requantization: v (already scaled, not NaN) clamped to
 // [outMin - zp, outMax - zp], rounded half to even, plus zp.
 inline int32_t requantizeFp32Value(float v, int32_t zeroPoint, int32_t outMin, int32_t outMax) {
+    if (std::isnan(v)) v = 0; // only from a degenerate scale (inf * 0), which XNNPACK refuses; keeps the cast defined
     v = std::max(v, static_cast<float>(outMin - zeroPoint));
     v = std::min(v, static_cast<float>(outMax - zeroPoint));
     return static_cast<int32_t>(std::nearbyint(v)) + zeroPoint; // default rounding mode: half to even
