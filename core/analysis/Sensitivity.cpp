@@ -235,8 +235,14 @@ Status Study::findCandidates() {
             if (line.size() > 1 && line[0] == '#') leftFloat.insert(size_t(std::strtoul(line.c_str() + 1, nullptr, 10)));
         const bool int16 = m_opt.quantize.mode == quantize::Mode::Int16x8;
         for (size_t o = 0; o < sg.operators.size(); ++o) {
+            if (leftFloat.count(o)) continue;
+            // The LSTM has its own recipe (LstmRules), not an OpRule; quantized, it is a candidate.
+            if (quantize::isFloatLstm(sg, sg.operators[o])) {
+                m_candidates.push_back(o);
+                continue;
+            }
             const auto rule = quantize::opRule(sg.operators[o].op);
-            if (!rule || !(int16 ? rule->int16 : rule->int8) || leftFloat.count(o)) continue;
+            if (!rule || !(int16 ? rule->int16 : rule->int8)) continue;
             // Operators that only move or select values (RESHAPE, PAD, MAX_POOL_2D, ...) reuse
             // their input's parameters: their int8 form adds no error of its own. The averaging
             // ones of that rule (AVERAGE_POOL_2D, RESIZE_BILINEAR) round, and stay candidates.

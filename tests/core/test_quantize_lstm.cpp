@@ -5,6 +5,7 @@
 #include "test_quantize_support.h"
 
 #include "TestModels.h"
+#include "analysis/Sensitivity.h"
 #include "calib/Calibrate.h"
 #include "data/DataSource.h"
 #include "model/ModelBuilder.h"
@@ -12,6 +13,7 @@
 #include "quantize/LstmRules.h"
 #include "tflite/ModelWriter.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -494,4 +496,23 @@ TEST_CASE("quantize lstm: trained_lstm matches TensorFlow's structure, the oracl
     CHECK(int8S.db() > tfS.db() - 3.0);
     CHECK(onlyS.db() > tfS.db() - 3.0);
     CHECK(dynS.db() > int8S.db());
+}
+
+TEST_CASE("quantize lstm: sensitivity ranks the int8 LSTM like any quantized layer", "[quantize][lstm][sensitivity]") {
+    Spec s;
+    auto fm = std::make_shared<const Model>(buildFloatLstm(s, 31));
+    auto calib = data::openDataSource("random:16:1", data::ModelInputInfo::fromModel(*fm));
+    auto measure = data::openDataSource("random:8:2", data::ModelInputInfo::fromModel(*fm));
+    REQUIRE(calib.ok());
+    REQUIRE(measure.ok());
+    analysis::SensitivityOptions o;
+    o.quantize.mode = quantize::Mode::Int8;
+    auto r = analysis::runSensitivity(fm, **calib, **measure, o);
+    REQUIRE(r.ok());
+    // The LSTM is quantized in int8 (calibrated through its extra outputs), so it is measured.
+    const auto lstm = std::find_if(r->layers.begin(), r->layers.end(),
+                                   [](const analysis::LayerSensitivity& l) { return l.type == "UNIDIRECTIONAL_SEQUENCE_LSTM"; });
+    REQUIRE(lstm != r->layers.end());
+    CHECK(std::isfinite(lstm->onlyThis.sqnrDb));
+    CHECK(lstm->onlyThis.sqnrDb > 10.0);
 }
