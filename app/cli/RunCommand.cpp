@@ -111,6 +111,10 @@ int runCommand(const Args& args) {
     rt::InterpreterOptions options;
     options.run.threads = threads;
     options.keepAllTensors = args.flag("--all-tensors");
+    // --arithmetic xnnpack: the int8 arithmetic of TFLite with its XNNPACK delegate (what the
+    // TFLite runtime computes on CPU), instead of TFLite's reference kernels.
+    const std::string arithmetic = args.value("--arithmetic", "reference");
+    if (arithmetic == "xnnpack") options.run.arithmetic = Arithmetic::Xnnpack; // the table admits only the two
     auto made = rt::Interpreter::create(model.value(), options);
     if (!made) throw UsageError(modelPath + ": " + made.message());
     rt::Interpreter& it = *made.value();
@@ -157,7 +161,7 @@ int runCommand(const Args& args) {
 
 const CommandRegistration kRegistration{{
     "run",
-    "run MODEL (--inputs a.npy,b.npy | --inputs DIR | --random SEED) --out DIR [--all-tensors] [--threads T]",
+    "run MODEL (--inputs a.npy,b.npy | --inputs DIR | --random SEED) --out DIR [--all-tensors] [--threads T] [--arithmetic A]",
     "Runs a model once on given or random inputs and writes its outputs as output_<i>.npy (the TFLite oracle's files).",
     {{"MODEL", "the .tflite file to run"}},
     {valueOption("--inputs", "FILES|DIR", "one .npy per model input, comma-separated, or a folder of input_<i>.npy"),
@@ -165,7 +169,11 @@ const CommandRegistration kRegistration{{
                                      "--random SEED; also written as input_<i>.npy"),
      valueOption("--out", "DIR", "folder for output_<i>.npy (created if missing)").mandatory(),
      flagOption("--all-tensors", "also write every tensor of subgraph 0 as tensor_<index>.npy, indexed in tensors.json"),
-     integerOption("--threads", "T", "threads of the interpreter", 1, 1, 64)},
+     integerOption("--threads", "T", "threads of the interpreter", 1, 1, 64),
+     valueOption("--arithmetic", "reference|xnnpack", "integer arithmetic: TFLite's reference kernels (default) or what TFLite "
+                                                       "computes with its XNNPACK delegate (int8 operators it takes)")
+         .defaultIs("reference")
+         .oneOf({"reference", "xnnpack"})},
     &runCommand,
     20}};
 

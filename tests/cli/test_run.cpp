@@ -2,6 +2,7 @@
 #include "TestModels.h"
 #include "CliTest.h"
 #include "TestSupport.h"
+#include "../core/test_xnnpack_cases.h"
 
 #include "io/Npy.h"
 #include "tflite/ModelWriter.h"
@@ -181,4 +182,21 @@ TEST_CASE("quantlab-cli bench prints timing and memory", "[cli][bench]") {
     expectUsageError("bench " + shellQuote(model) + " --runs 0", "--runs is 0");
     expectUsageError("bench " + shellQuote(model) + " --threads x", "--threads 'x' is not a whole number");
     expectUsageError("bench " + shellQuote(dir.file("none.tflite")), "none.tflite");
+}
+
+TEST_CASE("quantlab-cli run --arithmetic: xnnpack reproduces the runtime's int8 ADD ties, reference rounds them TFLite's way",
+          "[cli][run][xnnpack]") {
+    TempDir dir;
+    const std::string model = dir.file("add.tflite");
+    REQUIRE(writeModelFile(xnncases::addModel({1, 8, 8, 16}, {1, 8, 8, 16}, Activation::NONE, true), model));
+    const fs::path golden = fs::path(QUANTLAB_SOURCE_DIR) / "tests" / "fixtures" / "xnnpack" / "add_i8_ties";
+    const std::string inputs = shellQuote((golden / "input_0.npy").string() + "," + (golden / "input_1.npy").string());
+    const auto want = readBytes((golden / "output_0.npy").string());
+    REQUIRE_FALSE(want.empty());
+    REQUIRE(cli("run " + shellQuote(model) + " --inputs " + inputs + " --arithmetic xnnpack --out " + shellQuote(dir.file("x"))) == 0);
+    CHECK(readBytes(dir.file("x/output_0.npy")) == want);
+    REQUIRE(cli("run " + shellQuote(model) + " --inputs " + inputs + " --out " + shellQuote(dir.file("r"))) == 0);
+    CHECK(readBytes(dir.file("r/output_0.npy")) != want); // ties: TFLite's reference rounds away from zero
+    expectUsageError("run " + shellQuote(model) + " --inputs " + inputs + " --arithmetic fast --out " + shellQuote(dir.file("b")),
+                     "--arithmetic");
 }
