@@ -1,5 +1,6 @@
 // The lab's side-by-side view (ui/lab/CompareView): fills its tables for a float model and its
 // quantized version, keeps selection in step between the panes, and reports a bad input.
+#include "UiTest.h"
 #include "graph/GraphView.h"
 #include "lab/CompareView.h"
 #include "lab/LabWindow.h"
@@ -19,15 +20,9 @@
 
 using namespace ql;
 using namespace ql::ui;
+using namespace ql::test;
 
 namespace {
-bool waitFor(const std::function<bool()>& done, int ms) {
-    QElapsedTimer t;
-    t.start();
-    while (!done() && t.elapsed() < ms) QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
-    return done();
-}
-
 std::shared_ptr<const Model> quantizeTo(std::shared_ptr<const Model> model, quantize::Mode mode, const std::string& out) {
     quantize::QuantizeJobOptions o;
     o.quantize.mode = mode;

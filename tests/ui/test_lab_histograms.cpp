@@ -1,5 +1,6 @@
 // The side-by-side view's histograms of the selected layer (ui/lab/TensorHistogramView) and the
 // class labels of classifier outputs (model metadata, or a labels file).
+#include "UiTest.h"
 #include "graph/GraphView.h"
 #include "lab/CompareView.h"
 #include "lab/LayerErrorModel.h"
@@ -24,15 +25,9 @@
 
 using namespace ql;
 using namespace ql::ui;
+using namespace ql::test;
 
 namespace {
-bool waitFor(const std::function<bool()>& done, int ms) {
-    QElapsedTimer t;
-    t.start();
-    while (!done() && t.elapsed() < ms) QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
-    return done();
-}
-
 std::shared_ptr<const Model> quantizeTo(std::shared_ptr<const Model> model, const std::string& out) {
     quantize::QuantizeJobOptions o;
     o.quantize.mode = quantize::Mode::Int8;

@@ -3,6 +3,7 @@
 // side-by-side view. On hand_landmark_lite (shared): the longest GUI event-loop stall during a
 // calibration on random:100, and the time from "Quantize" to the side-by-side view filled
 // (printed, never asserted: tests do not assert wall-clock time).
+#include "UiTest.h"
 #include "graph/GraphView.h"
 #include "lab/CompareView.h"
 #include "lab/LabWindow.h"
@@ -29,23 +30,10 @@
 
 using namespace ql;
 using namespace ql::ui;
+using namespace ql::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::shared_ptr<const Model> writeAndRead(const Model& m, const std::string& path) {
-    REQUIRE(writeModelFile(m, path));
-    auto r = readModelFile(path);
-    REQUIRE(r);
-    return *r;
-}
-
-bool waitFor(const std::function<bool()>& done, int ms) {
-    QElapsedTimer t;
-    t.start();
-    while (!done() && t.elapsed() < ms) QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
-    return done();
-}
 
 size_t filesIn(const fs::path& dir) {
     size_t n = 0;

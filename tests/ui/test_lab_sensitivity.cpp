@@ -3,6 +3,7 @@
 // delivered); ticking "Keep float" adds the layer to the quantize panel's keep-float list and
 // quantizes again, and the written model keeps that operator float, measured before -> after;
 // the wizard's "keep the most sensitive layers in float" leaf prefills the list from the ranking.
+#include "UiTest.h"
 #include "lab/CompareView.h"
 #include "lab/LabWindow.h"
 #include "lab/QuantizePanel.h"
@@ -31,22 +32,9 @@
 
 using namespace ql;
 using namespace ql::ui;
+using namespace ql::test;
 
 namespace {
-
-std::shared_ptr<const Model> writeAndRead(const Model& m, const std::string& path) {
-    REQUIRE(writeModelFile(m, path));
-    auto r = readModelFile(path);
-    REQUIRE(r);
-    return *r;
-}
-
-bool waitFor(const std::function<bool()>& done, int ms) {
-    QElapsedTimer t;
-    t.start();
-    while (!done() && t.elapsed() < ms) QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
-    return done();
-}
 
 // The small CNN in a lab, int8 on random data, measured on other random data.
 void configure(QuantizePanel& quant, SensitivityPanel& sens, const test::TempDir& dir) {

@@ -2,6 +2,7 @@
 
 #include "inspect/Format.h"
 #include "plots/PlotExport.h"
+#include "plots/PlotStyle.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -19,37 +20,10 @@
 namespace ql::ui {
 namespace {
 
-// Axis, grid and background colours from the application palette (light or dark).
-void stylePlot(QCustomPlot* p, const QPalette& pal) {
-    p->setBackground(pal.base());
-    for (QCPAxis* a : {p->xAxis, p->yAxis}) {
-        a->setBasePen(QPen(pal.color(QPalette::Text)));
-        a->setTickPen(QPen(pal.color(QPalette::Text)));
-        a->setSubTickPen(QPen(pal.color(QPalette::Text)));
-        a->setTickLabelColor(pal.color(QPalette::Text));
-        a->setLabelColor(pal.color(QPalette::Text));
-        a->grid()->setPen(QPen(pal.color(QPalette::Mid), 0, Qt::DotLine));
-    }
-}
-
 QCustomPlot* makePlot(QWidget* parent) {
-    auto* p = new QCustomPlot(parent);
-    p->setMinimumHeight(150);
-    p->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-    p->axisRect()->setRangeDrag(Qt::Horizontal);
-    p->axisRect()->setRangeZoom(Qt::Horizontal);
-    stylePlot(p, parent->palette());
+    QCustomPlot* p = makeStyledPlot(parent, 150);
     p->legend->setVisible(false);
     return p;
-}
-
-QCPItemStraightLine* verticalLine(QCustomPlot* plot, double x, const QPen& pen) {
-    auto* line = new QCPItemStraightLine(plot);
-    line->point1->setCoords(x, 0);
-    line->point2->setCoords(x, 1);
-    line->setPen(pen);
-    line->setSelectable(false);
-    return line;
 }
 
 // TFLite's fused tensor names ("a;b;c;...") run to hundreds of characters: keep the start and
@@ -328,8 +302,8 @@ void HistogramPanel::rebuildHistogram() {
     }
     drawCalibratorRanges();
     const QPen clipPen(QColor(210, 40, 40), 2);
-    m_loLine = verticalLine(m_hist, m_params.clipMin, clipPen);
-    m_hiLine = verticalLine(m_hist, m_params.clipMax, clipPen);
+    m_loLine = addVerticalLine(m_hist, m_params.clipMin, clipPen);
+    m_hiLine = addVerticalLine(m_hist, m_params.clipMax, clipPen);
     // show the data, the what-if grid's ends (symmetric clips reach past the data) and the
     // calibrators' ranges
     const WhatIfResult grid = quantizationGrid(m_params);
@@ -357,7 +331,7 @@ void HistogramPanel::drawCalibratorRanges() {
         const bool chosen = name == m_snapshot->calibrator;
         const QColor c = chosen ? QColor(30, 150, 60) : colours[k % 4];
         const QPen pen(c, chosen ? 2.0 : 1.0, chosen ? Qt::DashLine : Qt::DotLine);
-        for (double x : {r.first, r.second}) verticalLine(m_hist, x, pen);
+        for (double x : {r.first, r.second}) addVerticalLine(m_hist, x, pen);
         auto* label = new QCPItemText(m_hist);
         label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
         label->position->setCoords(r.second, 0.05 + 0.08 * double(k));
@@ -372,8 +346,8 @@ void HistogramPanel::drawCalibratorRanges() {
     }
     if (m_snapshot->calibratorRanges.empty() && m_snapshot->hasChosenRange) {
         const QPen pen(QColor(30, 150, 60), 2.0, Qt::DashLine);
-        verticalLine(m_hist, m_snapshot->chosenMin, pen);
-        verticalLine(m_hist, m_snapshot->chosenMax, pen);
+        addVerticalLine(m_hist, m_snapshot->chosenMin, pen);
+        addVerticalLine(m_hist, m_snapshot->chosenMax, pen);
     }
 }
 
@@ -388,7 +362,7 @@ void HistogramPanel::drawGrid() {
     const double qHi = std::min(last + double(m_result.zeroPoint), double(m_result.qmax));
     if (qHi - qLo > 80) return;
     const QPen pen(QColor(150, 150, 150, 150), 0, Qt::DotLine);
-    for (double q = qLo; q <= qHi; q += 1) m_gridLines.push_back(verticalLine(m_hist, m_result.scale * (q - double(m_result.zeroPoint)), pen));
+    for (double q = qLo; q <= qHi; q += 1) m_gridLines.push_back(addVerticalLine(m_hist, m_result.scale * (q - double(m_result.zeroPoint)), pen));
 }
 
 void HistogramPanel::updateWhatIf() {
@@ -471,7 +445,7 @@ void HistogramPanel::rebuildChannelPlot() {
             g->setName(tr("representable range"));
         }
     }
-    if (m_channel >= 0) verticalLine(m_channels, m_channel, QPen(QColor(255, 150, 0), 2));
+    if (m_channel >= 0) addVerticalLine(m_channels, m_channel, QPen(QColor(255, 150, 0), 2));
     m_channels->xAxis->setRange(-0.5, double(x.size()) - 0.5);
     const double pad = (yMax - yMin) * 0.1 + 1e-12;
     m_channels->yAxis->setRange(yMin - pad, yMax + pad);

@@ -1,5 +1,5 @@
 #pragma once
-// Small QCustomPlot helpers shared by the plots outside the inspector's histogram panel: axis
+// Small QCustomPlot helpers shared by every plot (the inspector's histogram panel and the lab): axis
 // colours from the palette, a plot with horizontal drag/zoom, vertical marker lines, and a step
 // curve of a core Histogram (counts only; the bins come from core, the UI never re-bins).
 
