@@ -61,6 +61,7 @@ struct CalibrationCollector::Accumulator {
         if (stats.histogram.empty() || !fastLayout() || n == 0) return false;
         if (pendingCount + n / stride + 1 > kFlushAt) flush();
         const BinMap map = binMap();
+        if (stride > 1) return trySampled(p, n, stride, map);
         int32_t idx[kChunk];
         PassStats all{std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(), 0, true};
         size_t phase = 0;
@@ -83,6 +84,25 @@ struct CalibrationCollector::Accumulator {
         stats.histogram.cover(all.min, all.max); // inside the window: only records the range
         record(all, n);
         pendingCount += binned;
+        return true;
+    }
+
+    // tryFast for a sampled tensor: the statistics read every value (no index stores), and only
+    // every stride-th value is binned, with the same float operations as scanAndBin (x * 2^-e,
+    // clamp, floor: exact), so the counts equal the one-pass path's. Nothing is counted before
+    // the window is known to cover the data, so there is nothing to take back.
+    bool trySampled(const float* p, size_t n, size_t stride, const BinMap& map) {
+        const PassStats all = scanValues(p, n);
+        if (!all.allFinite || !map.covers(all.min, all.max)) return false;
+        uint16_t* tables = pending.data();
+        size_t counted = 0;
+        for (size_t j = 0; j < n; j += stride, ++counted) {
+            const float q = std::floor(std::clamp(p[j] * map.invWidth, map.firstF, map.lastF));
+            tables[(counted & 3) * kStride + static_cast<size_t>(static_cast<int32_t>(q) - map.first)] += 1;
+        }
+        stats.histogram.cover(all.min, all.max); // inside the window: only records the range
+        record(all, n);
+        pendingCount += counted;
         return true;
     }
 

@@ -252,4 +252,16 @@ TEST_CASE("large outputs: exact min/max/count, an evenly sampled histogram", "[c
     CHECK(s->histogram.quantile(0.5) == Approx(12.0).margin(0.15));
     CHECK(s->histogram.quantile(0.1) == Approx(2.4).margin(0.15));
     CHECK(clippingRate(*s, {0.0f, 18.0f}) == Approx(0.25).margin(0.01));
+
+    // The first observation lays out the window (general path); the same values again stay
+    // inside it and take the sampled fast path: exactly the same counts again, bin for bin.
+    CalibrationCollector twice(model);
+    twice.observeTensor(0, t, v, 24);
+    const std::vector<uint64_t> once = twice.snapshot()->find(t)->histogram.counts();
+    twice.observeTensor(0, t, v, 24);
+    const std::vector<uint64_t> both = twice.snapshot()->find(t)->histogram.counts();
+    REQUIRE(both.size() == once.size());
+    size_t sameBins = 0;
+    for (size_t k = 0; k < once.size(); ++k) sameBins += both[k] == 2 * once[k] ? 1 : 0;
+    CHECK(sameBins == once.size());
 }
