@@ -176,8 +176,10 @@ QL_VNNI_TARGET void gemmVnni(const uint8_t* a, int rows, int64_t kPadded, const 
                 tile.out += r0 * fused->ldo;
             }
             const FusedEpilogue* f = fused ? &tile : nullptr;
-            if (two) vnniRows<true>(mr, a + r0 * kPadded, kPadded, quads, b0, b1, biasFold + nb * 16, c + r0 * ldc + nb * 16, ldc, f, nb * 16);
-            else vnniRows<false>(mr, a + r0 * kPadded, kPadded, quads, b0, b1, biasFold + nb * 16, c + r0 * ldc + nb * 16, ldc, f, nb * 16);
+            // With the fused epilogue there is no int32 C (null): no pointer arithmetic on it.
+            int32_t* cTile = c ? c + r0 * ldc + nb * 16 : nullptr;
+            if (two) vnniRows<true>(mr, a + r0 * kPadded, kPadded, quads, b0, b1, biasFold + nb * 16, cTile, ldc, f, nb * 16);
+            else vnniRows<false>(mr, a + r0 * kPadded, kPadded, quads, b0, b1, biasFold + nb * 16, cTile, ldc, f, nb * 16);
         }
     }
 }
