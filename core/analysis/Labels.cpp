@@ -41,17 +41,7 @@ std::optional<std::vector<uint8_t>> inflateRaw(std::span<const uint8_t> in, size
 } // namespace
 
 std::vector<std::string> parseLabels(std::span<const uint8_t> text) {
-    std::vector<std::string> labels;
-    std::string line;
-    for (uint8_t c : text) {
-        if (c == '\n') {
-            labels.push_back(line);
-            line.clear();
-        } else if (c != '\r') {
-            line.push_back(char(c));
-        }
-    }
-    if (!line.empty()) labels.push_back(line);
+    std::vector<std::string> labels = splitLines(text);
     while (!labels.empty() && labels.back().empty()) labels.pop_back();
     return labels;
 }

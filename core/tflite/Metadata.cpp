@@ -191,6 +191,21 @@ Result<std::vector<uint8_t>> encodeConversionMetadata(const ConversionInfo& info
     return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
 }
 
+std::vector<std::string> splitLines(std::span<const uint8_t> text) {
+    std::vector<std::string> lines;
+    std::string line;
+    for (uint8_t c : text) {
+        if (c == '\n') {
+            lines.push_back(line);
+            line.clear();
+        } else if (c != '\r') {
+            line.push_back(char(c));
+        }
+    }
+    if (!line.empty()) lines.push_back(line);
+    return lines;
+}
+
 std::vector<std::string> modelLabels(const Model& model) {
     std::vector<std::string> labels;
     const auto decoded = decodeModelMetadata(model);
@@ -198,16 +213,7 @@ std::vector<std::string> modelLabels(const Model& model) {
     for (const std::string& file : decoded->value().outputs[0].associatedFiles) {
         const auto bytes = model.metadataBytes(file);
         if (bytes.empty()) continue;
-        std::string line;
-        for (uint8_t c : bytes) {
-            if (c == '\n') {
-                labels.push_back(line);
-                line.clear();
-            } else if (c != '\r') {
-                line.push_back(char(c));
-            }
-        }
-        if (!line.empty()) labels.push_back(line);
+        labels = splitLines(bytes);
         break;
     }
     return labels;

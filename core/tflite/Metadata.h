@@ -9,6 +9,7 @@
 #include "util/Result.h"
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,10 @@ std::vector<uint8_t> encodeModelMetadata(const ModelMetadataInfo& info);
 // optimisation modes are given by their schema names ("KERAS_MODEL", "PTQ_FULL_INTEGER"); an
 // unknown name is an error.
 Result<std::vector<uint8_t>> encodeConversionMetadata(const ConversionInfo& info);
+
+// The lines of a text file (label files): '\n' ends a line, '\r' is dropped, a last line without
+// '\n' counts when it is not empty.
+std::vector<std::string> splitLines(std::span<const uint8_t> text);
 
 // Class labels of output 0: the lines of its TENSOR_AXIS_LABELS file (named in TFLITE_METADATA)
 // stored as a model metadata entry of the same name (QuantLab's exports keep the file there

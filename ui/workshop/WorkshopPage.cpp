@@ -1,5 +1,6 @@
 #include "workshop/WorkshopPage.h"
 
+#include "plots/PlotStyle.h"
 #include "lab/LabWindow.h"
 #include "train/Dataset.h"
 #include "tflite/ModelReader.h"
@@ -34,17 +35,14 @@ namespace {
 QCustomPlot* makePlot(QWidget* parent) {
     auto* p = new QCustomPlot(parent);
     const QPalette pal = parent->palette();
-    p->setBackground(pal.base());
-    for (QCPAxis* a : {p->xAxis, p->yAxis, p->yAxis2}) {
-        a->setBasePen(QPen(pal.color(QPalette::Text)));
-        a->setTickPen(QPen(pal.color(QPalette::Text)));
-        a->setSubTickPen(QPen(pal.color(QPalette::Text)));
-        a->setTickLabelColor(pal.color(QPalette::Text));
-        a->setLabelColor(pal.color(QPalette::Text));
-        a->grid()->setPen(QPen(pal.color(QPalette::Mid), 0, Qt::DotLine));
-    }
-    p->legend->setBrush(pal.base());
-    p->legend->setTextColor(pal.color(QPalette::Text));
+    stylePlot(p, pal);
+    // The right axis (loss) in the same colours as the others.
+    p->yAxis2->setBasePen(p->yAxis->basePen());
+    p->yAxis2->setTickPen(p->yAxis->tickPen());
+    p->yAxis2->setSubTickPen(p->yAxis->subTickPen());
+    p->yAxis2->setTickLabelColor(p->yAxis->tickLabelColor());
+    p->yAxis2->setLabelColor(p->yAxis->labelColor());
+    p->yAxis2->grid()->setPen(p->yAxis->grid()->pen());
     p->setMinimumHeight(200);
     return p;
 }
