@@ -49,18 +49,25 @@ fi
 # --- test ---
 export CTEST_OUTPUT_ON_FAILURE=1
 shared="$(cd "$here/.." && pwd)/shared"
-if [ -d "$shared/tools/tflite-oracle" ]; then
-    # The oracle folder is read-only data: install its node modules in a copy inside build/.
-    oracle="$here/build/oracle"
-    if [ ! -f "$oracle/node_modules/.package-lock.json" ]; then
-        echo "== installing the TFLite oracle's node modules in $oracle"
-        rm -rf "$oracle" && mkdir -p "$oracle"
-        cp -r "$shared/tools/tflite-oracle/." "$oracle/"
-        (cd "$oracle" && npm ci --no-audit --no-fund --loglevel=error)
+# The oracles' folders are read-only data: install their node modules in copies inside build/.
+install_oracle() {  # install_oracle NAME DEST
+    local src="$shared/tools/$1" dest="$2"
+    [ -d "$src" ] || return 0
+    if [ ! -f "$dest/node_modules/.package-lock.json" ]; then
+        echo "== installing the $1's node modules in $dest"
+        rm -rf "$dest" && mkdir -p "$dest"
+        cp -r "$src/." "$dest/" && chmod -R u+w "$dest"
+        (cd "$dest" && npm ci --no-audit --no-fund --loglevel=error)
     fi
+}
+if [ -d "$shared/tools/tflite-oracle" ]; then
+    install_oracle tflite-oracle "$here/build/oracle"
+    install_oracle litert-oracle "$here/build/litert-oracle"
 else
     echo "== ../shared is absent: tests that need the real models or the oracle will skip"
 fi
+# Real photos for the quantization-quality tests (two Debian packages, downloaded, not installed).
+"$here/scripts/fetch-photos.sh" "$here/build/photos" || echo "== real photos unavailable: tests that need them will skip"
 
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$jobs"

@@ -15,6 +15,12 @@
 #ifndef QUANTLAB_ORACLE_DIR
 #define QUANTLAB_ORACLE_DIR ""
 #endif
+#ifndef QUANTLAB_LITERT_ORACLE_DIR
+#define QUANTLAB_LITERT_ORACLE_DIR ""
+#endif
+#ifndef QUANTLAB_PHOTOS_DIR
+#define QUANTLAB_PHOTOS_DIR ""
+#endif
 
 namespace ql::test {
 
@@ -45,14 +51,30 @@ std::vector<std::string> allSharedModels() {
     return out;
 }
 
-std::optional<std::string> oracleScript() {
-    const char* env = std::getenv("QUANTLAB_ORACLE_DIR");
-    const fs::path dir = env && *env ? fs::path(env) : fs::path(QUANTLAB_ORACLE_DIR);
+// An installed oracle folder (oracle.js beside node_modules) named by the environment variable
+// `envName`, else by the build's default; nullopt when absent or when node is missing.
+static std::optional<std::string> installedOracle(const char* envName, const char* builtIn) {
+    const char* env = std::getenv(envName);
+    const fs::path dir = env && *env ? fs::path(env) : fs::path(builtIn);
     std::error_code ec;
     if (dir.empty() || !fs::is_regular_file(dir / "oracle.js", ec) || !fs::is_directory(dir / "node_modules", ec))
         return std::nullopt;
     if (runCommand("node --version") != 0) return std::nullopt;
     return (dir / "oracle.js").string();
+}
+
+std::optional<std::string> oracleScript() { return installedOracle("QUANTLAB_ORACLE_DIR", QUANTLAB_ORACLE_DIR); }
+
+std::optional<std::string> litertOracleScript() {
+    return installedOracle("QUANTLAB_LITERT_ORACLE_DIR", QUANTLAB_LITERT_ORACLE_DIR);
+}
+
+std::optional<fs::path> photosDir(const std::string& which) {
+    const char* env = std::getenv("QUANTLAB_PHOTOS_DIR");
+    const fs::path dir = fs::path(env && *env ? env : QUANTLAB_PHOTOS_DIR) / which;
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec) || fs::is_empty(dir, ec)) return std::nullopt;
+    return dir;
 }
 
 std::string shellQuote(const std::string& s) {
@@ -78,7 +100,15 @@ int runCommand(const std::string& commandLine, std::string* output) {
 }
 
 int runOracle(const std::vector<std::string>& args, std::string* output) {
-    auto script = oracleScript();
+    return runOracleScript(oracleScript(), args, output);
+}
+
+int runLitertOracle(const std::vector<std::string>& args, std::string* output) {
+    return runOracleScript(litertOracleScript(), args, output);
+}
+
+int runOracleScript(const std::optional<std::string>& script, const std::vector<std::string>& args,
+                    std::string* output) {
     if (!script) return -1;
     std::string cmd = "node " + shellQuote(*script);
     for (const auto& a : args) cmd += " " + shellQuote(a);

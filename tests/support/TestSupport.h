@@ -23,6 +23,15 @@ std::vector<std::string> allSharedModels();
 std::optional<std::string> oracleScript();
 // Runs `node oracle.js ARGS`; returns the exit status and fills `output` with stdout+stderr.
 int runOracle(const std::vector<std::string>& args, std::string* output = nullptr);
+// The LiteRT 2025 oracle (same command line; int4 weights, newer operator versions), installed
+// by quickstart.sh in build/litert-oracle; and how to run it.
+std::optional<std::string> litertOracleScript();
+int runLitertOracle(const std::vector<std::string>& args, std::string* output = nullptr);
+// Runs a given oracle script (-1 when nullopt).
+int runOracleScript(const std::optional<std::string>& script, const std::vector<std::string>& args,
+                    std::string* output = nullptr);
+// Real photos from scripts/fetch-photos.sh: which = "calib" or "eval"; nullopt when absent.
+std::optional<fs::path> photosDir(const std::string& which);
 // Runs a shell command line; returns its exit status and its stdout+stderr.
 int runCommand(const std::string& commandLine, std::string* output = nullptr);
 std::string shellQuote(const std::string& s);
