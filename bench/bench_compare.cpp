@@ -2,7 +2,7 @@
 // samples, both views (accumulated + per layer), against one float inference per sample.
 //   bench_compare [MODEL] [--samples N] [--threads T]   (N 32, T 1)
 // The int8 model is made by our quantizer (minmax, 16 random calibration samples; not timed).
-// Target (issue 5): compare time per sample <= 10x the median float inference.
+// Target: compare time per sample <= 10x the median float inference.
 #include "analysis/Compare.h"
 #include "quantize/QuantizeJob.h"
 #include "runtime/Interpreter.h"

@@ -1,4 +1,4 @@
-// Issue 7's responsiveness benchmark: the lab quantizes a float model (default
+// The lab's responsiveness benchmark: it quantizes a float model (default
 // hand_landmark_lite, int8, calibration random:100) and opens the result side by side; meanwhile
 // a 5 ms timer probes the GUI event loop.
 //   bench_lab [--model PATH] [--data SRC] [--runs R] [--layer-samples N] [--screenshot PNG]

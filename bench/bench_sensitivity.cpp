@@ -1,4 +1,4 @@
-// Sensitivity benchmark (issue 5: "sensitivity of a 30-layer model <= 2 minutes on 2 cores").
+// Sensitivity benchmark (target: a 30-layer model in <= 2 minutes on 2 cores).
 //   bench_sensitivity [MODEL] [--calib N] [--samples N] [--threads T] [--target-sqnr DB]
 //                     [--greedy-width N] [--max-float N]
 // Default: QUANTLAB_SHARED_DIR/models/face_detection_short_range.tflite (37 CONV_2D / DEPTHWISE_CONV_2D,

@@ -1,5 +1,5 @@
 #pragma once
-// The one helper for all long work (style.md item 4). A job gets copies of its inputs and a
+// The one helper for all long work. A job gets copies of its inputs and a
 // Progress (callback + cancel token) and returns an immutable snapshot,
 // std::shared_ptr<const T>. It runs on jobPool() via QtConcurrent::run(...).then(this, ...); the continuation runs on the GUI thread and drops the result when a newer job was
 // started meanwhile (generation counter) or the job was cancelled. Progress is stored in

@@ -1,5 +1,5 @@
 #pragma once
-// Asks for calibration data to run through the float model: a data source (product.md's SRC:
+// Asks for calibration data to run through the float model: a data source (a SRC:
 // .npy/.npz, IDX, a folder of images, random:N[:SEED]), the calibrator whose choice the
 // histograms draw, and how many samples to run at most.
 

@@ -173,7 +173,7 @@ void MainWindow::createActions() {
     for (QDockWidget* d : {m_modelDock, m_operatorDock, m_tensorDock, m_histogramDock, m_problemsDock})
         panels->addAction(d->toggleViewAction());
 
-    // The lab (issue 7): one window per main window, created on first use.
+    // The lab: one window per main window, created on first use.
     QMenu* labMenu = menuBar()->addMenu(tr("&Lab"));
     QAction* openLab = labMenu->addAction(tr("&Decision tree, quantize, side by side..."), this, [this] {
         auto* lab = findChild<LabWindow*>();
@@ -188,7 +188,7 @@ void MainWindow::createActions() {
     });
     openLab->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
 
-    // The workshop (issue 8): the Fashion-MNIST exercise page.
+    // The workshop: the Fashion-MNIST exercise page.
     QMenu* workshopMenu = menuBar()->addMenu(tr("&Workshop"));
     workshopMenu->addAction(tr("&Fashion-MNIST exercise..."), this, [this] { showWorkshop(); });
 }

@@ -57,7 +57,7 @@ public:
     void setActivationSamples(std::shared_ptr<const ActivationSamples> samples);
     std::shared_ptr<const ActivationSamples> activationSamples() const { return m_samples; }
 
-    // Runs the float model over a data source (product.md's SRC) in a job and feeds the
+    // Runs the float model over a data source (SRC, data/DataSource.h) in a job and feeds the
     // activation histograms; `calibrator` picks the range drawn as chosen. Errors go to the
     // problems panel.
     void loadActivationData(const QString& spec, const QString& calibrator = QStringLiteral("minmax"), size_t maxSamples = 0);

@@ -49,7 +49,7 @@ OptionSpec valueOption(std::string name, std::string valueName, std::string help
 OptionSpec integerOption(std::string name, std::string valueName, std::string help, long long fallback, long long lo,
                          long long hi);
 
-// Options several commands share, with one wording: --mode (product.md's modes, a closed set)
+// Options several commands share, with one wording: --mode (none ... int16x8, a closed set)
 // and --calibrator (minmax, percentile:P, mse, kl; parsed by calib::Calibrator::parse).
 OptionSpec modeOption();
 OptionSpec calibratorOption();

@@ -21,7 +21,7 @@ struct Command {
     std::vector<PositionalSpec> positionals;
     std::vector<OptionSpec> options;
     int (*run)(const Args&) = nullptr;
-    int order = 0; // position in --help (product.md's order)
+    int order = 0; // position in --help (the order of the manual)
 };
 
 // Every registered command, sorted by `order`.

@@ -44,7 +44,7 @@ struct ActivationSamplingOptions {
     uint64_t seed = 1;
 };
 
-// Runs subgraph 0 of `model` over the data source `dataSpec` (product.md's SRC: .npy/.npz,
+// Runs subgraph 0 of `model` over the data source `dataSpec` (a SRC: .npy/.npz,
 // IDX, an image folder, random:N[:SEED]) and records every float activation (quantized
 // activations are dequantized, r = s * (q - z), with their per-tensor parameters). Chosen
 // ranges exist for float32 tensors (the collector's statistics). Progress: "running samples";

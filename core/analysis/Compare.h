@@ -117,7 +117,7 @@ struct CompareResult {
 Result<CompareResult> compareModels(std::shared_ptr<const Model> floatModel, std::shared_ptr<const Model> quantModel,
                                     const data::DataSource& samples, const CompareOptions& options = {},
                                     const Progress& progress = {});
-// The same with a data source spec (product.md's SRC), opened against the float model's inputs.
+// The same with a data source spec (SRC, see data/DataSource.h), opened against the float model's inputs.
 Result<CompareResult> compareModels(std::shared_ptr<const Model> floatModel, std::shared_ptr<const Model> quantModel,
                                     const std::string& dataSpec, const CompareOptions& options = {},
                                     const Progress& progress = {});

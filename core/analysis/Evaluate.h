@@ -1,5 +1,5 @@
 #pragma once
-// How good a model is on data (issue 5, part 4): top-1 / top-5 accuracy when the samples have
+// How good a model is on data: top-1 / top-5 accuracy when the samples have
 // class labels, and the SQNR and cosine of its outputs against a float reference model when
 // one is given; the median latency of one invocation on our interpreter; the file size. And
 // "all modes side by side": one float model quantized with each mode (none, float16, dynamic,
@@ -33,7 +33,7 @@ namespace ql::analysis {
 inline constexpr double kNotMeasured = std::numeric_limits<double>::quiet_NaN();
 
 struct EvalOptions {
-    std::string dataSpec;                          // SRC (product.md): .npy/.npz, IDX, folder, random:N[:SEED]
+    std::string dataSpec;                          // SRC: .npy/.npz, IDX, folder, random:N[:SEED]
     data::DataOptions data;                        // sample limits and the labels file (data.labels)
     std::shared_ptr<const Model> reference;        // float model for SQNR / cosine; may be null
     int threads = 1;                               // interpreter threads (latency is measured with these)

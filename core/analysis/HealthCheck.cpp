@@ -52,7 +52,7 @@ WeightSlots weightSlots(BuiltinOp op) {
     }
 }
 
-// Output channel axis of the weights: TFLite's per-channel axes (product.md).
+// Output channel axis: the quantized dimension, else the last for DEPTHWISE_CONV_2D/CONV_3D, or 0.
 int channelAxis(const Operator& op, const Tensor& w) {
     if (w.quant.isPerChannel()) return w.quant.quantizedDimension;
     if (op.op == BuiltinOp::DEPTHWISE_CONV_2D || op.op == BuiltinOp::CONV_3D) return int(w.shape.size()) - 1;

@@ -1,5 +1,5 @@
 #pragma once
-// Health checks of a quantized model (issue 5, part 5): problems visible in the model's own
+// Health checks of a quantized model: problems visible in the model's own
 // quantization parameters, no float model needed; and, given data, activations that saturate.
 //
 // Checks (the `check` name in brackets) and when they fire:

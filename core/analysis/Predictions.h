@@ -1,6 +1,6 @@
 #pragma once
 // Per-sample predictions of a float model and a quantized model on the same labelled samples
-// (the workshop's "mistakes" grid, issue 8): for each sample the label, both arg max classes
+// (the workshop's "mistakes" grid): for each sample the label, both arg max classes
 // and a displayable 8-bit greyscale copy of the image. The quantized model receives the same
 // real values as the float model (Evaluate.h: the sample is read for the float model and
 // quantized for the other with its input's parameters).
@@ -50,7 +50,7 @@ Result<PredictionSummary> comparePredictions(std::shared_ptr<const Model> floatM
                                              const data::DataSource& source, size_t maxMistakes,
                                              const Progress& progress = {});
 
-// The same on a data source spec (product.md's SRC).
+// The same on a data source spec (SRC, see data/DataSource.h).
 Result<PredictionSummary> comparePredictions(std::shared_ptr<const Model> floatModel,
                                              std::shared_ptr<const Model> quantModel, const std::string& dataSpec,
                                              const data::DataOptions& options, size_t maxMistakes,

@@ -1,5 +1,5 @@
 #pragma once
-// Which layers cost the most when quantized (issue 5, part 3). For every quantizable operator
+// Which layers cost the most when quantized. For every quantizable operator
 // of a float model (one the mode quantizes, except those that only move or select values and
 // reuse their input's parameters: RESHAPE, PAD, MAX_POOL_2D, SPLIT, ...; in dynamic mode the
 // operators with hybrid weights):

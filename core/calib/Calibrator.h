@@ -2,7 +2,7 @@
 // From statistics to quantization parameters: a calibrator picks the clip range of a tensor
 // from its statistics, paramsFromRange turns a range into TFLite's (scale, zero_point).
 //
-// Calibrators (product.md):
+// Calibrators:
 //  - minmax: the absolute running min/max (TFLite's calibrator).
 //  - percentile:P: the P-th percentile of |x| (symmetric) or the (100-P)-th and P-th
 //    percentiles (asymmetric), interpolated inside histogram bins.

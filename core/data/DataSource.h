@@ -1,5 +1,5 @@
 #pragma once
-// Calibration and evaluation data: one interface over every source product.md names
+// Calibration and evaluation data: one interface over every kind of source
 // (`.npy`, `.npz`, IDX files, a folder of images, `random:N[:SEED]`). A source yields samples
 // already shaped and typed like the model's inputs, so a caller only copies the bytes into the
 // interpreter (Interpreter::setInput) and invokes.
@@ -103,7 +103,7 @@ public:
     virtual std::string describe() const = 0;
 };
 
-// Opens SRC (product.md): a `.npy` or `.npz` file, an IDX file (`*-idx3-ubyte[.gz]`), a folder
+// Opens SRC: a `.npy` or `.npz` file, an IDX file (`*-idx3-ubyte[.gz]`), a folder
 // of PNG/JPEG images, or `random:N[:SEED]`. Limits in `options` are applied.
 Result<std::unique_ptr<DataSource>> openDataSource(const std::string& spec, const ModelInputInfo& inputs,
                                                    const DataOptions& options = {});

@@ -62,7 +62,7 @@ struct SideBySideResult {
 // same name as its first output (the quantizer keeps tensor names), or an invalid index.
 std::vector<OperatorIndex> matchOperators(const Model& from, const Model& to);
 
-// `spec`: a data source (product.md SRC), or a single image file. `sampleIndex` selects the item.
+// `spec`: a data source (SRC, see data/DataSource.h), or a single image file. `sampleIndex` selects the item.
 Result<SideBySideResult> runSideBySide(std::shared_ptr<const Model> reference, std::shared_ptr<const Model> test,
                                        const std::string& spec, size_t sampleIndex, const Progress& progress = {});
 

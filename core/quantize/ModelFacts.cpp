@@ -69,7 +69,7 @@ constexpr B kHexagon[] = {
 // holds only the page's opening; a copy of an earlier version of the table confirms the
 // activations (LOGISTIC, RELU, RELU6, RELU_N1_TO_1, TANH), ADD, MAXIMUM, MINIMUM, MUL, SUB, the
 // pools, CONCATENATION, both convolutions, FULLY_CONNECTED, L2_NORMALIZATION, MEAN, PAD, RESHAPE
-// and both resizes; google-coral/edgetpu issue 659 confirms DEQUANTIZE is absent. The rest of
+// and both resizes; google-coral/edgetpu's tracker (#659) confirms DEQUANTIZE is absent. The rest of
 // the list follows the current table as remembered and is the least certain entry here.
 constexpr B kEdgeTpu[] = {
     B::LOGISTIC, B::RELU, B::RELU6, B::RELU_N1_TO_1, B::TANH, B::ADD, B::MAXIMUM, B::MINIMUM, B::MUL, B::SUB,

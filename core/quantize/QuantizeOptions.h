@@ -1,5 +1,5 @@
 #pragma once
-// What the quantizer is asked to do: the mode (product.md's vocabulary), the calibrator, the
+// What the quantizer is asked to do: the mode (none, dynamic, float16, int8, ...), the calibrator, the
 // weight granularity, the ops kept in float and the type of the graph's inputs and outputs.
 
 #include "calib/Calibrator.h"

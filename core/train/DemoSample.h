@@ -26,8 +26,8 @@ struct Accuracy {
     double fraction() const { return total ? double(correct) / double(total) : 0.0; }
 };
 
-// Runs `model` (one input, class scores out) on every labelled sample of `dataSpec` (any SRC
-// of product.md) with the interpreter and counts arg max == label.
+// Runs `model` (one input, class scores out) on every labelled sample of `dataSpec` (any data
+// source spec, see data/DataSource.h) with the interpreter and counts arg max == label.
 Result<Accuracy> interpreterAccuracy(const Model& model, const std::string& dataSpec);
 
 } // namespace ql::train

@@ -1,5 +1,5 @@
 #pragma once
-// How long engine work reports progress and learns that it should stop (style.md item 5): a
+// How long engine work reports progress and learns that it should stop: a
 // callback and a cancel token, never signals. The engine polls `cancelled()` between steps and
 // returns early; the caller throttles what it shows.
 

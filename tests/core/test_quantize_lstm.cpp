@@ -1,4 +1,4 @@
-// UNIDIRECTIONAL_SEQUENCE_LSTM in the quantizer (issue 4): calibration outputs of the float
+// UNIDIRECTIONAL_SEQUENCE_LSTM in the quantizer: calibration outputs of the float
 // kernel, TFLite's 8x8->16 recipe in int8 / int8-only, the hybrid kernel in dynamic, float in
 // int16x8; built LSTMs and tflite-micro's trained_lstm against the TFLite oracle, TensorFlow's
 // own trained_lstm_int8.tflite and the float model (SQNR on Fashion-MNIST rows).

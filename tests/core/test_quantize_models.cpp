@@ -32,8 +32,8 @@ double dequantizedLsb(const Model& m, size_t output) {
 // for the log; CHECKs the fidelity contract.
 // strict: the fidelity contract is asserted (ints <= 1 LSB, floats 1e-4 of max or <= 1 LSB of
 // the dequantized int). Deep models (face_detection, hand_landmark) are measured and logged only:
-// their integer outputs drift from the runtime's by up to ~40 LSB (see the closing note of
-// issue 4: CONV_2D and DEPTHWISE_CONV_2D both contribute for int8; int16x8 differs by ~1e-3 of
+// their integer outputs drift from the runtime's by up to ~40 LSB (CONV_2D and
+// DEPTHWISE_CONV_2D both contribute for int8; int16x8 differs by ~1e-3 of
 // max even with them kept float), which is a kernel-level gap still open.
 std::string checkOne(std::shared_ptr<const Model> model, const std::string& label, quantize::Mode mode, const TempDir& dir,
                      bool strict = true) {
@@ -148,7 +148,7 @@ Model singleOp(const Model& m, size_t op) {
 
 } // namespace
 
-// Issue 4's open bug: `quantize hand_landmark_lite --mode dynamic --keep-float
+// An open bug: `quantize hand_landmark_lite --mode dynamic --keep-float
 // FULLY_CONNECTED,DEPTHWISE_CONV_2D` gives outputs 1-10% away from TFLite's. Found: every hybrid
 // CONV_2D is bit-exact with TFLite when both get the same float input (this test, both TFLite
 // paths: EvalHybridPerChannel with per-batch asymmetric input quantization, and EvalHybrid with

@@ -1,4 +1,4 @@
-// The workshop page (ui/workshop, issue 8): it builds; a training job of a fraction of an
+// The workshop page (ui/workshop): it builds; a training job of a fraction of an
 // epoch updates the live plot, writes the model and opens it; a cancelled training leaves no
 // file; the comparison fills the per-mode table, the bar chart and the mistakes grid for the
 // bundled demo model on the bundled sample. With QL_WORKSHOP_SHOT=FILE.png the filled page is

@@ -1,5 +1,5 @@
 #pragma once
-// The quantization run panel: mode, data source (product.md's SRC), calibrator, per-tensor
+// The quantization run panel: mode, data source (SRC), calibrator, per-tensor
 // weights, I/O type, the ops kept in float (picked in a graph or typed), the output file.
 // "Quantize" runs core/quantize/QuantizeJob.h's runQuantize and writeQuantized in a JobRunner
 // job with progress (stage, n of N, time left) and cancel; the written model is read back and

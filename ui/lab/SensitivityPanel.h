@@ -1,5 +1,5 @@
 #pragma once
-// The lab's sensitivity panel (issue 7, part 3): which layers cost the most when quantized,
+// The lab's sensitivity panel: which layers cost the most when quantized,
 // and one click to keep a layer in float and quantize again.
 //
 // "Analyse" runs core's sensitivity analysis (analysis/Sensitivity.h, via SensitivityRun.h)

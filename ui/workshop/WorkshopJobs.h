@@ -64,7 +64,7 @@ std::shared_ptr<const TrainOutcome> runTraining(const TrainRequest& request, std
 
 struct CompareRequest {
     std::shared_ptr<const Model> floatModel;
-    std::string evalSpec, calibSpec;   // SRC of product.md
+    std::string evalSpec, calibSpec;   // data source specs (SRC)
     size_t maxEvalSamples = 0;         // 0: all
     size_t maxCalibSamples = 0;
     size_t maxMistakes = 48;

@@ -1,5 +1,5 @@
 #pragma once
-// The teacher's page for the Fashion-MNIST exercise (issue 8): train the workshop CNN with a
+// The teacher's page for the Fashion-MNIST exercise: train the workshop CNN with a
 // live loss/accuracy plot, quantize it through the lab's wizard, compare the accuracy of every
 // mode (table + bar chart), and show the test images the int8 model gets wrong next to the
 // float model's answer. All work runs in JobRunner jobs (WorkshopJobs.h); results arrive as
