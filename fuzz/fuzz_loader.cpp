@@ -1,7 +1,7 @@
 // libFuzzer target for the model loader: any byte string must give a model or an error,
 // never a crash, a hang or an unbounded allocation. Accepted models are also inspected,
 // written back and prepared by the interpreter (kernels' prepare must refuse bad graphs).
-#include "model/ModelJson.h"
+#include "tflite/ModelJson.h"
 #include "model/ModelStats.h"
 #include "runtime/Interpreter.h"
 #include "tflite/Metadata.h"

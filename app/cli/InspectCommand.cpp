@@ -4,7 +4,7 @@
 
 #include "analysis/HealthCheck.h"
 #include "data/DataSource.h"
-#include "model/ModelJson.h"
+#include "tflite/ModelJson.h"
 #include "model/ModelStats.h"
 #include "tflite/Metadata.h"
 #include "tflite/ModelReader.h"

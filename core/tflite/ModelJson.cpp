@@ -1,4 +1,4 @@
-#include "model/ModelJson.h"
+#include "tflite/ModelJson.h"
 
 #include "model/ModelStats.h"
 #include "model/OptionsInfo.h"
