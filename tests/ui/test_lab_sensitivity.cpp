@@ -65,7 +65,7 @@ TEST_CASE("lab sensitivity: the job ranks the layers of a small model into the t
     sens.setQuantizePanel(&quant);
     sens.setFloatModel(model);
     configure(quant, sens, dir);
-    QAbstractItemModelTester tester(sens.model(), QAbstractItemModelTester::FailureReportingMode::Warning);
+    QAbstractItemModelTester tester(sens.model(), QAbstractItemModelTester::FailureReportingMode::Fatal);
     bool finished = false, ok = false;
     QObject::connect(&sens, &SensitivityPanel::analysisFinished, [&](bool good) { finished = true, ok = good; });
     sens.start();
@@ -296,7 +296,7 @@ TEST_CASE("lab sensitivity: the wizard's keep-float leaf prefills the keep-float
 
 TEST_CASE("lab sensitivity: the ranking model under QAbstractItemModelTester", "[ui][lab]") {
     SensitivityModel m;
-    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::Warning);
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::Fatal);
     auto run = std::make_shared<SensitivityRun>();
     for (int i = 0; i < 3; ++i) {
         analysis::LayerSensitivity l;

@@ -208,7 +208,7 @@ TEST_CASE("workshop: compare fills the table, the chart and the mistakes grid (d
     page.startCompare();
     REQUIRE(waitUntil([&] { return finished; }, 300000));
     REQUIRE(ok);
-    QAbstractItemModelTester tester(page.modeTable()->model(), QAbstractItemModelTester::FailureReportingMode::Warning);
+    QAbstractItemModelTester tester(page.modeTable()->model(), QAbstractItemModelTester::FailureReportingMode::Fatal);
     auto* modes = page.modeTable()->model();
     CHECK(modes->rowCount() == 6);
     CHECK(modes->index(0, workshop::ModeAccuracyModel::ModeColumn).data().toString() == QStringLiteral("none"));
