@@ -7,38 +7,34 @@
 namespace ql::quantize {
 namespace {
 
+template <class Options> Activation* slotOf(Options* o) {
+    return o ? &o->fused_activation_function : nullptr;
+}
+
 // The fused activation slot of an operator the converter fuses into, or null.
 Activation* fusedActivationSlot(Operator& op) {
+    tflite::BuiltinOptionsUnion& u = op.options;
     switch (op.op) {
     case BuiltinOp::CONV_2D:
-        if (auto* o = op.options.AsConv2DOptions()) return &o->fused_activation_function;
-        break;
+        return slotOf(u.AsConv2DOptions());
     case BuiltinOp::DEPTHWISE_CONV_2D:
-        if (auto* o = op.options.AsDepthwiseConv2DOptions()) return &o->fused_activation_function;
-        break;
+        return slotOf(u.AsDepthwiseConv2DOptions());
     case BuiltinOp::FULLY_CONNECTED:
-        if (auto* o = op.options.AsFullyConnectedOptions()) return &o->fused_activation_function;
-        break;
+        return slotOf(u.AsFullyConnectedOptions());
     case BuiltinOp::AVERAGE_POOL_2D:
     case BuiltinOp::MAX_POOL_2D:
-        if (auto* o = op.options.AsPool2DOptions()) return &o->fused_activation_function;
-        break;
+        return slotOf(u.AsPool2DOptions());
     case BuiltinOp::ADD:
-        if (auto* o = op.options.AsAddOptions()) return &o->fused_activation_function;
-        break;
+        return slotOf(u.AsAddOptions());
     case BuiltinOp::SUB:
-        if (auto* o = op.options.AsSubOptions()) return &o->fused_activation_function;
-        break;
+        return slotOf(u.AsSubOptions());
     case BuiltinOp::MUL:
-        if (auto* o = op.options.AsMulOptions()) return &o->fused_activation_function;
-        break;
+        return slotOf(u.AsMulOptions());
     case BuiltinOp::DIV:
-        if (auto* o = op.options.AsDivOptions()) return &o->fused_activation_function;
-        break;
+        return slotOf(u.AsDivOptions());
     default:
-        break;
+        return nullptr;
     }
-    return nullptr;
 }
 
 // The fused form of a standalone activation (TFL_AF_Relu, TFL_AF_Relu6, TFL_AF_Relu1).

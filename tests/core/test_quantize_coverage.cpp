@@ -2,6 +2,7 @@
 // the converter's clean-up (GraphCleanup.h): one-operator float models quantized int8-only
 // must come out fully integer with TFLite's parameter constraints, run in QuantLab, and give
 // the real runtime's integers bit for bit (QuantLab with the XNNPACK arithmetic).
+#include "InterpreterTest.h"
 #include "SingleOp.h"
 #include "model/ModelBuilder.h"
 #include "quantize/GraphCleanup.h"
@@ -15,12 +16,6 @@ using namespace ql::test;
 
 namespace {
 
-template <class T> tflite::BuiltinOptionsUnion optionsOf(T value) {
-    tflite::BuiltinOptionsUnion u;
-    u.Set(std::move(value));
-    return u;
-}
-
 struct CoverageCase {
     const char* name;
     std::function<void(ModelBuilder&)> build; // adds tensors, the operator, inputs and outputs
@@ -28,6 +23,26 @@ struct CoverageCase {
 
 TensorIndex floatIn(ModelBuilder& b, const char* name, std::vector<int32_t> shape) {
     return b.addTensor(name, TensorType::FLOAT32, std::move(shape));
+}
+
+struct IntConstant {
+    std::vector<int32_t> shape, values;
+};
+
+// in (float) + int32 constants [+ one more constant] -> op -> out (float): the shape operators.
+void oneInput(ModelBuilder& b, BuiltinOp op, std::vector<int32_t> inShape,
+              std::vector<int32_t> outShape, const std::vector<IntConstant>& constants,
+              tflite::BuiltinOptionsUnion options, TensorIndex extra = {}, int version = 1) {
+    const auto in = floatIn(b, "in", std::move(inShape));
+    std::vector<TensorIndex> inputs = {in};
+    for (const IntConstant& k : constants)
+        inputs.push_back(b.addConstant("c" + std::to_string(inputs.size()), TensorType::INT32,
+                                       k.shape, k.values));
+    if (extra.valid()) inputs.push_back(extra);
+    const auto out = floatIn(b, "out", std::move(outShape));
+    b.addOperator(op, inputs, {out}, std::move(options), version);
+    b.setInputs({in});
+    b.setOutputs({out});
 }
 
 std::vector<CoverageCase> coverageCases() {
@@ -61,82 +76,41 @@ std::vector<CoverageCase> coverageCases() {
                      b.setOutputs({out});
                  }});
     c.push_back({"EXPAND_DIMS", [](ModelBuilder& b) {
-                     const auto in = floatIn(b, "in", {2, 3});
-                     const auto axis =
-                         b.addConstant("axis", TensorType::INT32, {1}, std::vector<int32_t>{0});
-                     const auto out = floatIn(b, "out", {1, 2, 3});
-                     b.addOperator(BuiltinOp::EXPAND_DIMS, {in, axis}, {out},
-                                   optionsOf(tflite::ExpandDimsOptionsT{}));
-                     b.setInputs({in});
-                     b.setOutputs({out});
+                     oneInput(b, BuiltinOp::EXPAND_DIMS, {2, 3}, {1, 2, 3}, {{{1}, {0}}},
+                              optionsOf(tflite::ExpandDimsOptionsT{}));
                  }});
     c.push_back({"PADV2", [](ModelBuilder& b) {
-                     const auto in = floatIn(b, "in", {1, 2, 2, 1});
-                     const auto pads = b.addConstant("pads", TensorType::INT32, {4, 2},
-                                                     std::vector<int32_t>{0, 0, 1, 1, 1, 1, 0, 0});
                      const auto value =
                          b.addConstant("value", TensorType::FLOAT32, {}, std::vector<float>{0.5f});
-                     const auto out = floatIn(b, "out", {1, 4, 4, 1});
-                     b.addOperator(BuiltinOp::PADV2, {in, pads, value}, {out},
-                                   optionsOf(tflite::PadV2OptionsT{}));
-                     b.setInputs({in});
-                     b.setOutputs({out});
+                     oneInput(b, BuiltinOp::PADV2, {1, 2, 2, 1}, {1, 4, 4, 1},
+                              {{{4, 2}, {0, 0, 1, 1, 1, 1, 0, 0}}},
+                              optionsOf(tflite::PadV2OptionsT{}), value);
                  }});
     c.push_back({"MIRROR_PAD", [](ModelBuilder& b) {
-                     const auto in = floatIn(b, "in", {1, 3, 3, 2});
-                     const auto pads = b.addConstant("pads", TensorType::INT32, {4, 2},
-                                                     std::vector<int32_t>{0, 0, 1, 1, 2, 2, 0, 0});
-                     const auto out = floatIn(b, "out", {1, 5, 7, 2});
                      tflite::MirrorPadOptionsT o;
                      o.mode = tflite::MirrorPadMode::REFLECT;
-                     b.addOperator(BuiltinOp::MIRROR_PAD, {in, pads}, {out}, optionsOf(o));
-                     b.setInputs({in});
-                     b.setOutputs({out});
+                     oneInput(b, BuiltinOp::MIRROR_PAD, {1, 3, 3, 2}, {1, 5, 7, 2},
+                              {{{4, 2}, {0, 0, 1, 1, 2, 2, 0, 0}}}, optionsOf(o));
                  }});
     c.push_back({"SPACE_TO_BATCH_ND", [](ModelBuilder& b) {
-                     const auto in = floatIn(b, "in", {1, 4, 4, 1});
-                     const auto block =
-                         b.addConstant("block", TensorType::INT32, {2}, std::vector<int32_t>{2, 2});
-                     const auto pads = b.addConstant("pads", TensorType::INT32, {2, 2},
-                                                     std::vector<int32_t>{0, 0, 0, 0});
-                     const auto out = floatIn(b, "out", {4, 2, 2, 1});
-                     b.addOperator(BuiltinOp::SPACE_TO_BATCH_ND, {in, block, pads}, {out},
-                                   optionsOf(tflite::SpaceToBatchNDOptionsT{}));
-                     b.setInputs({in});
-                     b.setOutputs({out});
+                     oneInput(b, BuiltinOp::SPACE_TO_BATCH_ND, {1, 4, 4, 1}, {4, 2, 2, 1},
+                              {{{2}, {2, 2}}, {{2, 2}, {0, 0, 0, 0}}},
+                              optionsOf(tflite::SpaceToBatchNDOptionsT{}));
                  }});
     c.push_back({"BATCH_TO_SPACE_ND", [](ModelBuilder& b) {
-                     const auto in = floatIn(b, "in", {4, 2, 2, 1});
-                     const auto block =
-                         b.addConstant("block", TensorType::INT32, {2}, std::vector<int32_t>{2, 2});
-                     const auto crops = b.addConstant("crops", TensorType::INT32, {2, 2},
-                                                      std::vector<int32_t>{0, 0, 0, 0});
-                     const auto out = floatIn(b, "out", {1, 4, 4, 1});
-                     b.addOperator(BuiltinOp::BATCH_TO_SPACE_ND, {in, block, crops}, {out},
-                                   optionsOf(tflite::BatchToSpaceNDOptionsT{}));
-                     b.setInputs({in});
-                     b.setOutputs({out});
+                     oneInput(b, BuiltinOp::BATCH_TO_SPACE_ND, {4, 2, 2, 1}, {1, 4, 4, 1},
+                              {{{2}, {2, 2}}, {{2, 2}, {0, 0, 0, 0}}},
+                              optionsOf(tflite::BatchToSpaceNDOptionsT{}));
                  }});
     c.push_back({"REDUCE_MIN", [](ModelBuilder& b) {
-                     const auto in = floatIn(b, "in", {1, 4, 4, 3});
-                     const auto axes =
-                         b.addConstant("axes", TensorType::INT32, {2}, std::vector<int32_t>{1, 2});
-                     const auto out = floatIn(b, "out", {1, 1, 1, 3});
                      tflite::ReducerOptionsT o;
                      o.keep_dims = true;
-                     b.addOperator(BuiltinOp::REDUCE_MIN, {in, axes}, {out}, optionsOf(o));
-                     b.setInputs({in});
-                     b.setOutputs({out});
+                     oneInput(b, BuiltinOp::REDUCE_MIN, {1, 4, 4, 3}, {1, 1, 1, 3}, {{{2}, {1, 2}}},
+                              optionsOf(o));
                  }});
     c.push_back({"BROADCAST_TO", [](ModelBuilder& b) {
-                     const auto in = floatIn(b, "in", {1, 3});
-                     const auto shape =
-                         b.addConstant("shape", TensorType::INT32, {2}, std::vector<int32_t>{4, 3});
-                     const auto out = floatIn(b, "out", {4, 3});
-                     b.addOperator(BuiltinOp::BROADCAST_TO, {in, shape}, {out},
-                                   optionsOf(tflite::BroadcastToOptionsT{}), 2);
-                     b.setInputs({in});
-                     b.setOutputs({out});
+                     oneInput(b, BuiltinOp::BROADCAST_TO, {1, 3}, {4, 3}, {{{2}, {4, 3}}},
+                              optionsOf(tflite::BroadcastToOptionsT{}), {}, 2);
                  }});
     c.push_back({"SELECT_V2", [](ModelBuilder& b) {
                      const auto cond = b.addConstant("cond", TensorType::BOOL, {6},
