@@ -5,6 +5,7 @@
 #include "calib/Calibrate.h"
 #include "data/DataSource.h"
 #include "io/Npy.h"
+#include "quantize/GraphCleanup.h"
 #include "quantize/GraphEdit.h"
 #include "quantize/QuantizeJob.h"
 #include "runtime/Interpreter.h"
@@ -75,7 +76,7 @@ int main(int argc, char** argv) {
     }
     auto model = readModelFile(path);
     if (!model) { std::fprintf(stderr, "%s\n", model.message().c_str()); return 1; }
-    auto folded = std::make_shared<const Model>(quantize::foldConstantDequantize(**model));
+    auto folded = std::make_shared<const Model>(quantize::prepareFloatModel(**model));
     const auto info = data::ModelInputInfo::fromModel(*folded);
     auto source = data::openDataSource("random:" + std::to_string(samples) + ":1", info);
     if (!source) { std::fprintf(stderr, "%s\n", source.message().c_str()); return 1; }

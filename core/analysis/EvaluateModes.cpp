@@ -4,6 +4,7 @@
 
 #include "analysis/EvaluateSupport.h"
 #include "calib/Calibrate.h"
+#include "quantize/GraphCleanup.h"
 #include "quantize/GraphEdit.h"
 #include "quantize/LstmRules.h"
 #include "quantize/QuantizeJob.h"
@@ -35,9 +36,10 @@ Result<AllModesResult> evaluateAllModes(std::shared_ptr<const Model> floatModel,
                                         const Progress& progress) {
     if (!floatModel || floatModel->subgraphs.empty()) return makeError("the model has no subgraph");
     AllModesResult out;
-    // The float model as the quantizer sees it (float16 weights behind constant DEQUANTIZE ops
-    // folded into float32 constants): calibration and every integer mode start from it.
-    auto folded = std::make_shared<const Model>(quantize::foldConstantDequantize(*floatModel));
+    // The float model as the quantizer sees it (float16 / sparse weights behind constant
+    // DEQUANTIZE / DENSIFY ops folded into float32 constants, standalone RELUs fused,
+    // GraphCleanup.h): calibration and every integer mode start from it.
+    auto folded = std::make_shared<const Model>(quantize::prepareFloatModel(*floatModel));
     const data::ModelInputInfo floatInfo = data::ModelInputInfo::fromModel(*floatModel);
 
     // Evaluation samples are read once, for the float model (Evaluate.h: same real values).

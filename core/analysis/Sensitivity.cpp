@@ -3,6 +3,7 @@
 #include "analysis/ErrorMetrics.h"
 #include "calib/Calibrate.h"
 #include "data/Convert.h"
+#include "quantize/GraphCleanup.h"
 #include "quantize/GraphEdit.h"
 #include "quantize/LstmRules.h"
 #include "quantize/OpRules.h"
@@ -332,7 +333,7 @@ Status Study::prepare(std::shared_ptr<const Model> model, const data::DataSource
         return makeError("mode " + std::string(quantize::modeName(mode)) + " has no per-layer choice (int8, int16x8 or dynamic)");
     if (!m_opt.quantize.keepFloat.empty()) return makeError("keepFloat must be empty: the search chooses it");
     if (!model || model->subgraphs.empty()) return makeError("the model has no subgraph");
-    m_work = std::make_shared<Model>(quantize::foldConstantDequantize(*model));
+    m_work = std::make_shared<Model>(quantize::prepareFloatModel(*model));
     m_work->rebuildIndex();
     Status st = calibrate(calibration, out);
     if (!st) return st;

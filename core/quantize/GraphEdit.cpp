@@ -1,5 +1,6 @@
 #include "quantize/GraphEdit.h"
 
+#include "runtime/kernels/quantize/Densify.h"
 #include "util/Float16.h"
 
 #include <cstring>
@@ -26,12 +27,36 @@ TensorIndex addTensor(Subgraph& sg, std::string name, TensorType type, std::vect
     return TensorIndex{sg.tensors.size() - 1};
 }
 
+namespace {
+
+// DENSIFY of a constant sparse tensor (the converter's sparse weights): its output becomes a
+// dense constant of the same type, so a DEQUANTIZE after it folds too and the weights are
+// quantized like any other. Same traversal as the runtime's kernel (Densify.h, TFLite's
+// FormatConverter::SparseToDense); a malformed sparse tensor leaves the operator in place, for
+// the interpreter to report when the model runs.
+bool foldConstantDensify(Model& m, Subgraph& sg, const Operator& op) {
+    if (op.op != BuiltinOp::DENSIFY || op.inputs.size() != 1 || op.outputs.size() != 1 || !op.inputs[0].valid() ||
+        !op.outputs[0].valid())
+        return false;
+    const Tensor& in = sg.tensor(op.inputs[0]);
+    Tensor& out = sg.tensor(op.outputs[0]);
+    if (!in.sparsity || !m.isConstant(in) || out.type != in.type || out.isVariable) return false;
+    if (in.type != TensorType::FLOAT32 && in.type != TensorType::FLOAT16) return false;
+    auto dense = rt::qk::sparseToDense(*in.sparsity, in.shape, m.buffer(in.buffer).bytes(), elementSize(in.type));
+    if (!dense) return false;
+    out.buffer = m.addBuffer(std::move(dense.value()));
+    return true;
+}
+
+} // namespace
+
 Model foldConstantDequantize(const Model& source) {
     Model m = source;
     for (Subgraph& sg : m.subgraphs) {
         std::vector<Operator> kept;
         kept.reserve(sg.operators.size());
         for (Operator& op : sg.operators) {
+            if (foldConstantDensify(m, sg, op)) continue;
             const bool fold = op.op == BuiltinOp::DEQUANTIZE && op.inputs.size() == 1 && op.outputs.size() == 1 &&
                               op.inputs[0].valid() && m.isConstant(sg.tensor(op.inputs[0])) &&
                               sg.tensor(op.outputs[0]).type == TensorType::FLOAT32;

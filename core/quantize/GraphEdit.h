@@ -11,7 +11,8 @@ namespace ql::quantize {
 
 // DEQUANTIZE operators whose input is a constant float16 (or int8) tensor become float32
 // constants: the output tensor gets a buffer holding the dequantized values and the operator
-// is removed. Tensor indices do not change, so calibration statistics of the folded model
+// is removed. DENSIFY operators of a constant sparse float32 / float16 tensor are folded the
+// same way first (face_detection_full_range_sparse: DENSIFY -> DEQUANTIZE -> CONV_2D weights). Tensor indices do not change, so calibration statistics of the folded model
 // apply to it (MediaPipe's float16 models are quantized this way).
 Model foldConstantDequantize(const Model& model);
 

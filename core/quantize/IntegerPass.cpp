@@ -245,6 +245,14 @@ bool IntegerQuantizer::canQuantize(const Operator& op, const OpRule& rule, std::
         const Tensor& b = sg().tensor(op.inputs[size_t(rule.biasInput)]);
         if (b.type != TensorType::FLOAT32 || !m_model.isConstant(b)) { *why = "bias is not a float constant"; return false; }
     }
+    for (int i : rule.sameAsFirstInputs) {
+        if (!isInput(i)) continue;
+        const Tensor& c = sg().tensor(op.inputs[size_t(i)]);
+        if (c.type != TensorType::FLOAT32 || !m_model.isConstant(c)) {
+            *why = "input " + std::to_string(i) + " ('" + c.name + "') is not a float constant";
+            return false;
+        }
+    }
     for (size_t i = 0; i < op.inputs.size(); ++i) {
         const TensorIndex t = op.inputs[i];
         if (!isFloatActivation(t) && !(t.valid() && t.index() >= m_originalCount)) continue;
@@ -303,6 +311,11 @@ void IntegerQuantizer::emitQuantized(Operator op, const OpRule& rule) {
         if (!haveFirst) { firstInput = p; haveFirst = true; }
     }
     const float sIn = haveFirst ? firstInput.scale[0] : 1.0f;
+    for (int i : rule.sameAsFirstInputs) {
+        if (!haveFirst || size_t(i) >= op.inputs.size() || !op.inputs[size_t(i)].valid()) continue;
+        QuantParams used;
+        op.inputs[size_t(i)] = quantizedConstant(original.inputs[size_t(i)], &firstInput, &used);
+    }
 
     // Weights, with TFLite's bias-overflow guard: a weight scale so small that
     // |bias| / (s_in * s_w) exceeds the int32 range is raised until the bias fits.

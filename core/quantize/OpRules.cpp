@@ -2,6 +2,13 @@
 
 namespace ql::quantize {
 
+// The rules follow TFLite's tools/optimize/operator_property.cc (GetOperatorProperty):
+// restrict_same_input_output_scale -> SameAsInput (one activation input) or Shared (several),
+// restricted_value_int8 / _int16 -> Fixed, quantizable_int16 = false -> int8 only;
+// quantize_input_as_activations (ADD, MUL, BATCH_MATMUL, PRELU's alpha, ...) -> a constant
+// operand is quantized like an activation, from its own min / max (quantizedConstant).
+// An operator gets a rule only when both the runtime and QuantLab's interpreter have the
+// integer kernel: SQRT has none in TFLite (it stays float); RSQRT has int8 only.
 std::optional<OpRule> opRule(BuiltinOp op) {
     OpRule r;
     auto both = [&](OutputRule o) { r.int8 = true; r.int16 = true; r.output = o; return r; };
@@ -9,15 +16,28 @@ std::optional<OpRule> opRule(BuiltinOp op) {
     switch (op) {
     case BuiltinOp::CONV_2D: r.weightInput = 1; r.weightAxis = 0; r.biasInput = 2; r.activationInputs = {0}; return both(OutputRule::Free);
     case BuiltinOp::DEPTHWISE_CONV_2D: r.weightInput = 1; r.weightAxis = 3; r.biasInput = 2; r.activationInputs = {0}; return both(OutputRule::Free);
+    // FULLY_CONNECTED per channel (axis 0, one scale per output row) as TFLite's current MLIR
+    // quantizer writes it by default (quantize_model.h: disable_per_channel_for_dense_layers =
+    // false, TensorFlow 2.16 and later); the older tools/optimize quantizer wrote per tensor,
+    // which --per-tensor gives. The integer kernel keeps version 4 either way (op_version.cc).
     case BuiltinOp::FULLY_CONNECTED: r.weightInput = 1; r.weightAxis = 0; r.biasInput = 2; r.activationInputs = {0}; return both(OutputRule::Free);
     case BuiltinOp::TRANSPOSE_CONV: r.weightInput = 1; r.weightAxis = 0; r.biasInput = 3; r.activationInputs = {2}; return both(OutputRule::Free);
     case BuiltinOp::ADD:
     case BuiltinOp::SUB:
     case BuiltinOp::MUL: r.activationInputs = {0, 1}; return both(OutputRule::Free);
+    // Both operands are activations; a constant right-hand side too (per tensor, asymmetric
+    // int8 / symmetric int16): TFLite's integer BATCH_MATMUL takes no per-channel weights.
+    case BuiltinOp::BATCH_MATMUL: r.activationInputs = {0, 1}; return both(OutputRule::Free);
+    case BuiltinOp::ABS:
     case BuiltinOp::MEAN:
     case BuiltinOp::RELU:
     case BuiltinOp::RELU6:
     case BuiltinOp::LEAKY_RELU: r.activationInputs = {0}; return both(OutputRule::Free);
+    // PRELU's alpha is quantized as an activation (its own asymmetric range); int8 only.
+    case BuiltinOp::PRELU: r.activationInputs = {0, 1}; return only8(OutputRule::Free);
+    case BuiltinOp::RELU_N1_TO_1:
+    case BuiltinOp::RSQRT:
+    case BuiltinOp::GELU: r.activationInputs = {0}; return only8(OutputRule::Free);
     case BuiltinOp::SUM:
     case BuiltinOp::HARD_SWISH:
     case BuiltinOp::SQUARED_DIFFERENCE: r.activationInputs = op == BuiltinOp::SQUARED_DIFFERENCE ? std::vector<int>{0, 1} : std::vector<int>{0}; return only8(OutputRule::Free);
@@ -32,16 +52,26 @@ std::optional<OpRule> opRule(BuiltinOp op) {
     case BuiltinOp::GATHER:
     case BuiltinOp::UNPACK:
     case BuiltinOp::REDUCE_MAX:
+    case BuiltinOp::REDUCE_MIN:
+    case BuiltinOp::EXPAND_DIMS:
+    case BuiltinOp::BROADCAST_TO:
     case BuiltinOp::RESIZE_BILINEAR:
     case BuiltinOp::RESIZE_NEAREST_NEIGHBOR: r.activationInputs = {0}; return both(OutputRule::SameAsInput);
     case BuiltinOp::SPLIT: r.activationInputs = {1}; return both(OutputRule::SameAsInput);
+    case BuiltinOp::PADV2: r.activationInputs = {0}; r.sameAsFirstInputs = {2}; return both(OutputRule::SameAsInput);
     case BuiltinOp::SPLIT_V:
+    case BuiltinOp::MIRROR_PAD:
+    case BuiltinOp::SPACE_TO_BATCH_ND:
+    case BuiltinOp::BATCH_TO_SPACE_ND:
     case BuiltinOp::DEPTH_TO_SPACE:
     case BuiltinOp::SPACE_TO_DEPTH: r.activationInputs = {0}; return only8(OutputRule::SameAsInput);
     case BuiltinOp::CONCATENATION:
     case BuiltinOp::PACK:
     case BuiltinOp::MAXIMUM:
     case BuiltinOp::MINIMUM: return both(OutputRule::Shared);
+    // x and y share the output's params; the bool condition is left as it is.
+    case BuiltinOp::SELECT:
+    case BuiltinOp::SELECT_V2: r.activationInputs = {1, 2}; return both(OutputRule::Shared);
     case BuiltinOp::LOGISTIC:
     case BuiltinOp::SOFTMAX:
         r.activationInputs = {0}; r.fixedScale8 = 1.0f / 256.0f; r.fixedZero8 = -128; r.fixedScale16 = 1.0f / 32768.0f;
@@ -99,7 +129,14 @@ int quantizedOpVersion(const Subgraph& sg, const Operator& op) {
     case BuiltinOp::MAX_POOL_2D:
     case BuiltinOp::AVERAGE_POOL_2D: return i16 ? 3 : 2;
     case BuiltinOp::TRANSPOSE: return inRank(sg, op, 0) > 5 ? 6 : i16 ? 5 : inRank(sg, op, 0) > 4 ? 4 : 2;
-    case BuiltinOp::PAD: return inRank(sg, op, 0) > 4 ? 4 : i16 ? 3 : 2;
+    case BuiltinOp::PAD:
+    case BuiltinOp::PADV2: return inRank(sg, op, 0) > 4 ? 4 : i16 ? 3 : 2;
+    case BuiltinOp::BATCH_MATMUL: return i16 ? 3 : 2;
+    case BuiltinOp::SPACE_TO_BATCH_ND:
+    case BuiltinOp::BATCH_TO_SPACE_ND: return inRank(sg, op, 0) != 4 ? 3 : 2;
+    case BuiltinOp::BROADCAST_TO: return 3; // quantized BROADCAST_TO (int8 and int16)
+    case BuiltinOp::GELU: return 2;
+    case BuiltinOp::ABS: return i16 ? 3 : 2; // int16 with quantization: 3
     case BuiltinOp::STRIDED_SLICE: {
         const auto* o = op.options.AsStridedSliceOptions();
         if (o && o->offset) return 8;
@@ -133,7 +170,9 @@ int quantizedOpVersion(const Subgraph& sg, const Operator& op) {
     case BuiltinOp::LOGISTIC: return i16 ? 3 : 2;
     case BuiltinOp::SOFTMAX:
     case BuiltinOp::MEAN:
+    case BuiltinOp::MIRROR_PAD:
     case BuiltinOp::REDUCE_MAX:
+    case BuiltinOp::REDUCE_MIN:
     case BuiltinOp::RELU6: return i16 ? 3 : 2;
     case BuiltinOp::RELU: return i16 ? 3 : 2;
     case BuiltinOp::LEAKY_RELU: return i16 ? 2 : 1;
@@ -142,6 +181,7 @@ int quantizedOpVersion(const Subgraph& sg, const Operator& op) {
     case BuiltinOp::SUM:
     case BuiltinOp::LOG_SOFTMAX:
     case BuiltinOp::SQUARED_DIFFERENCE:
+    case BuiltinOp::RSQRT:
     case BuiltinOp::DEPTH_TO_SPACE:
     case BuiltinOp::SPACE_TO_DEPTH: return i8 ? 2 : 1;
     case BuiltinOp::QUANTIZE: {

@@ -27,6 +27,9 @@ struct OpRule {
     // Inputs that carry activations (others, e.g. shapes and axes, are left as they are);
     // empty: every float input except weights and bias.
     std::vector<int> activationInputs;
+    // Constant inputs quantized with the params of the first activation input (PADV2's pad
+    // value: TFLite's pad.cc requires the output's scale and zero point).
+    std::vector<int> sameAsFirstInputs;
     // Fixed output params (OutputRule::Fixed) for int8 and int16.
     float fixedScale8 = 0; int64_t fixedZero8 = 0;
     float fixedScale16 = 0;

@@ -3,6 +3,7 @@
 #include "calib/Calibrate.h"
 #include "quantize/BiasCorrection.h"
 #include "quantize/Equalization.h"
+#include "quantize/GraphCleanup.h"
 #include "quantize/GraphEdit.h"
 #include "quantize/LstmRules.h"
 #include "runtime/Interpreter.h"
@@ -60,7 +61,7 @@ Result<QuantizeJobResult> runQuantize(std::shared_ptr<const Model> model, const 
     if (options.quantize.biasCorrection && !needsCalibration(options.quantize.mode))
         return makeError("--bias-correction: needs an integer mode (int8, int8-only, int16x8), not " +
                          std::string(modeName(options.quantize.mode)));
-    auto folded = std::make_shared<Model>(foldConstantDequantize(*model));
+    auto folded = std::make_shared<Model>(prepareFloatModel(*model));
     EqualizationReport equalization;
     if (options.quantize.equalize) equalization = equalizeCrossLayer(*folded);
     const calib::CalibrationStats* stats = nullptr;

@@ -17,12 +17,6 @@ using namespace ql::test;
 
 namespace {
 
-template <class T> tflite::BuiltinOptionsUnion optionsOf(T value) {
-    tflite::BuiltinOptionsUnion u;
-    u.Set(std::move(value));
-    return u;
-}
-
 // Subgraph 0: (i, acc) = WHILE(i0, acc0) with cond = subgraph 1 (i < limit) and
 // body = subgraph 2 (i + 1, acc * 2).
 Model whileModel(int condIndex = 1, int bodyIndex = 2) {

@@ -38,7 +38,7 @@ inline std::vector<double> asDoubles(TensorType type, const uint8_t* p, size_t n
 }
 
 // Runs `model` in QuantLab with `inputs` (one array per graph input, in order).
-inline RunOutputs runQuantLab(std::shared_ptr<const Model> model, const std::vector<NpyArray>& inputs) {
+inline RunOutputs runQuantLab(std::shared_ptr<const Model> model, const std::vector<ql::NpyArray>& inputs) {
     RunOutputs r;
     auto interp = rt::Interpreter::create(model);
     if (!interp) { r.error = interp.message(); return r; }
@@ -74,9 +74,9 @@ inline OracleAgreement compareWithOracle(const std::string& path, const TempDir&
     if (rc != 0) { a.message = "oracle failed: " + log.substr(0, 600); return a; }
     auto model = readModelFile(path);
     if (!model) { a.message = model.message(); return a; }
-    std::vector<NpyArray> inputs;
+    std::vector<ql::NpyArray> inputs;
     for (size_t i = 0; i < (*model)->subgraphs[0].inputs.size(); ++i) {
-        auto arr = readNpy(out + "/input_" + std::to_string(i) + ".npy");
+        auto arr = ql::readNpy(out + "/input_" + std::to_string(i) + ".npy");
         if (!arr) { a.message = arr.message(); return a; }
         inputs.push_back(std::move(*arr));
     }
@@ -84,7 +84,7 @@ inline OracleAgreement compareWithOracle(const std::string& path, const TempDir&
     if (!mine.error.empty()) { a.message = "QuantLab: " + mine.error; return a; }
     a.ran = true;
     for (size_t o = 0; o < mine.values.size(); ++o) {
-        auto ref = readNpy(out + "/output_" + std::to_string(o) + ".npy");
+        auto ref = ql::readNpy(out + "/output_" + std::to_string(o) + ".npy");
         if (!ref) { a.ran = false; a.message = ref.message(); return a; }
         const std::vector<double> rv = asDoubles(ref->type, ref->data.data(), ref->data.size() / elementSize(ref->type));
         if (rv.size() != mine.values[o].size()) { a.ran = false; a.message = "output size differs"; return a; }

@@ -27,6 +27,13 @@ inline std::shared_ptr<const Model> roundTrip(const Model& model, const std::str
     return read.value();
 }
 
+// A builtin options union holding `value` (for operators ModelBuilder has no helper for).
+template <class T> tflite::BuiltinOptionsUnion optionsOf(T value) {
+    tflite::BuiltinOptionsUnion u;
+    u.Set(std::move(value));
+    return u;
+}
+
 template <class T> std::span<const uint8_t> asBytes(const std::vector<T>& v) {
     return {reinterpret_cast<const uint8_t*>(v.data()), v.size() * sizeof(T)};
 }

@@ -1,0 +1,25 @@
+#pragma once
+// The converter's clean-up of a float graph before quantization, as TFLite's MLIR converter
+// does it (tensorflow/compiler/mlir/lite/transforms/optimize_patterns.td and optimize.cc):
+// constant weight decoding is folded (GraphEdit.h, foldConstantDequantize) and a RELU, RELU6
+// or RELU_N1_TO_1 whose input has no other reader becomes the producer's fused activation.
+
+#include "model/Model.h"
+
+namespace ql::quantize {
+
+// RELU / RELU6 / RELU_N1_TO_1 after CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED,
+// AVERAGE_POOL_2D, MAX_POOL_2D, ADD, SUB, MUL or DIV (with no fused activation yet) become
+// that operator's fused_activation_function when the activation is the producer's only reader
+// and the producer's output is no graph output. The producer then writes the activation's
+// output tensor; the intermediate tensor is left unreferenced (removeUnused drops it) and
+// every other tensor keeps its index. Like the converter, TANH and SIGN_BIT are not fused:
+// they are no clamp, and TFLite's integer kernels only apply clamps.
+// Returns the number of activations fused.
+size_t fuseActivations(Model& model);
+
+// foldConstantDequantize (DENSIFY and DEQUANTIZE of constants) then fuseActivations: the
+// float model every quantization mode starts from (and calibrates on).
+Model prepareFloatModel(const Model& model);
+
+} // namespace ql::quantize
