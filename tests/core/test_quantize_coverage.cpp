@@ -292,26 +292,37 @@ TEST_CASE("graph clean-up: RELU, RELU6 and RELU_N1_TO_1 fuse into their only pro
     }
 }
 
+namespace {
+
+// x + y -> mid -> `act` -> out; `midReader`: mid also feeds a MUL; `midOutput`: mid is a graph
+// output too.
+Model addThenActivation(BuiltinOp act, bool midReader, bool midOutput) {
+    ModelBuilder b;
+    const auto x = floatIn(b, "x", {1, 8});
+    const auto y = floatIn(b, "y", {1, 8});
+    const auto mid = floatIn(b, "mid", {1, 8});
+    const auto out = floatIn(b, "out", {1, 8});
+    b.addOperator(BuiltinOp::ADD, {x, y}, {mid}, addOptions());
+    b.addOperator(act, {mid}, {out});
+    b.setInputs({x, y});
+    std::vector<TensorIndex> outputs = {out};
+    if (midOutput) outputs.push_back(mid);
+    if (midReader) {
+        const auto other = floatIn(b, "other", {1, 8});
+        b.addOperator(BuiltinOp::MUL, {mid, y}, {other}, mulOptions());
+        outputs.push_back(other);
+    }
+    b.setOutputs(outputs);
+    return b.build();
+}
+
+} // namespace
+
 TEST_CASE("graph clean-up: an activation is not fused when the producer's output has another "
           "reader or is a graph output",
           "[quantize][cleanup]") {
     for (bool graphOutput : {false, true}) {
-        ModelBuilder b;
-        const auto x = floatIn(b, "x", {1, 8});
-        const auto y = floatIn(b, "y", {1, 8});
-        const auto mid = floatIn(b, "mid", {1, 8});
-        const auto out = floatIn(b, "out", {1, 8});
-        b.addOperator(BuiltinOp::ADD, {x, y}, {mid}, addOptions());
-        b.addOperator(BuiltinOp::RELU, {mid}, {out});
-        b.setInputs({x, y});
-        if (graphOutput) {
-            b.setOutputs({out, mid});
-        } else {
-            const auto other = floatIn(b, "other", {1, 8});
-            b.addOperator(BuiltinOp::MUL, {mid, y}, {other}, mulOptions());
-            b.setOutputs({out, other});
-        }
-        Model m = b.build();
+        Model m = addThenActivation(BuiltinOp::RELU, !graphOutput, graphOutput);
         CHECK(quantize::fuseActivations(m) == 0);
         size_t relus = 0;
         for (const Operator& op : m.subgraphs[0].operators)
@@ -323,16 +334,7 @@ TEST_CASE("graph clean-up: an activation is not fused when the producer's output
 TEST_CASE("graph clean-up: a TANH after an operator stays a separate operator (the converter fuses "
           "clamps only)",
           "[quantize][cleanup]") {
-    ModelBuilder b;
-    const auto x = floatIn(b, "x", {1, 8});
-    const auto y = floatIn(b, "y", {1, 8});
-    const auto mid = floatIn(b, "mid", {1, 8});
-    const auto out = floatIn(b, "out", {1, 8});
-    b.addOperator(BuiltinOp::ADD, {x, y}, {mid}, addOptions());
-    b.addOperator(BuiltinOp::TANH, {mid}, {out});
-    b.setInputs({x, y});
-    b.setOutputs({out});
-    Model m = b.build();
+    Model m = addThenActivation(BuiltinOp::TANH, false, false);
     CHECK(quantize::fuseActivations(m) == 0);
     CHECK(m.subgraphs[0].operators.size() == 2);
 }
