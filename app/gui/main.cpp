@@ -100,6 +100,16 @@ int runCompare(const QStringList& models, const QString& quant, const QString& p
     return status;
 }
 
+// Reads MODEL for the lab's modes; says why on stderr and returns null when it cannot.
+std::shared_ptr<const ql::Model> readModelOrSay(const QString& path) {
+    auto model = ql::readModelFile(path.toStdString());
+    if (!model) {
+        std::fprintf(stderr, "quantlab: %s\n", model.message().c_str());
+        return nullptr;
+    }
+    return *model;
+}
+
 // quantlab MODEL --lab [--data SRC] [--screenshot PNG]: the lab on MODEL with the sensitivity dock
 // shown. With --screenshot: the sensitivity analysis runs (mode int8, calibration SRC, default
 // random:8), the most sensitive layer is kept float, and once the side-by-side view and the
@@ -109,14 +119,11 @@ int runLab(const QStringList& models, const QString& dataSpec, const QString& pn
         std::fprintf(stderr, "quantlab: --lab needs MODEL (the float model) before it\n");
         return 2;
     }
-    auto model = ql::readModelFile(models.first().toStdString());
-    if (!model) {
-        std::fprintf(stderr, "quantlab: %s\n", model.message().c_str());
-        return 2;
-    }
+    const auto model = readModelOrSay(models.first());
+    if (!model) return 2;
     ql::ui::LabWindow lab;
     lab.resize(1800, 1050);
-    lab.setFloatModel(*model, models.first());
+    lab.setFloatModel(model, models.first());
     auto* quant = lab.quantizePanel();
     auto* sens = lab.sensitivityPanel();
     quant->setMode(ql::quantize::Mode::Int8);
@@ -170,14 +177,11 @@ int runLeafShots(const QStringList& models, const QString& dataSpec, const QStri
         std::fprintf(stderr, "quantlab: --leaf: unknown mode '%s'\n", qPrintable(modeName));
         return 2;
     }
-    auto model = ql::readModelFile(models.first().toStdString());
-    if (!model) {
-        std::fprintf(stderr, "quantlab: %s\n", model.message().c_str());
-        return 2;
-    }
+    const auto model = readModelOrSay(models.first());
+    if (!model) return 2;
     ql::ui::LabWindow lab;
     lab.resize(1600, 1000);
-    lab.setFloatModel(*model, models.first());
+    lab.setFloatModel(model, models.first());
     QTemporaryDir out;
     lab.quantizePanel()->setOutputPath(out.filePath(QStringLiteral("quantized.tflite")));
     lab.quantizePanel()->setDataSource(dataSpec);
