@@ -1,7 +1,10 @@
 // The lab's responsiveness benchmark: it quantizes a float model (default
 // hand_landmark_lite, int8, calibration random:100) and opens the result side by side; meanwhile
 // a 5 ms timer probes the GUI event loop.
-//   bench_lab [--model PATH] [--data SRC] [--runs R] [--layer-samples N] [--screenshot PNG]
+//   bench_lab [--model PATH] [--data SRC] [--runs R] [--layer-samples N] [--screenshot PNG] [--leaf 1]
+// With --leaf 1 the run starts as a student starts it: the decision tree walked to the int8 leaf
+// and "Run this leaf" (fresh settings, quantize, side by side, measured against the float model);
+// the time from the click to the filled side-by-side view and to the measurement is printed.
 // Prints, per run:
 //   - the longest gap between probe ticks (the longest event-loop stall), during calibration and
 //     over the whole run (Quantize to the per-layer error table filled), with the GUI thread's
@@ -17,6 +20,7 @@
 #include "lab/LabWindow.h"
 #include "lab/LayerErrorModel.h"
 #include "lab/QuantizePanel.h"
+#include "lab/WizardPage.h"
 #include "tflite/ModelReader.h"
 
 #include <QApplication>
@@ -110,12 +114,14 @@ int main(int argc, char** argv) {
     if (!std::getenv("QT_QPA_PLATFORM")) setenv("QT_QPA_PLATFORM", "offscreen", 1);
     std::string model = QUANTLAB_SHARED_DIR "/models/hand_landmark_lite.tflite", data = "random:100", shot;
     int runs = 1, layerSamples = 8;
+    bool leafRun = false;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!std::strcmp(argv[i], "--model")) model = argv[i + 1];
         else if (!std::strcmp(argv[i], "--data")) data = argv[i + 1];
         else if (!std::strcmp(argv[i], "--runs")) runs = std::atoi(argv[i + 1]);
         else if (!std::strcmp(argv[i], "--layer-samples")) layerSamples = std::atoi(argv[i + 1]);
         else if (!std::strcmp(argv[i], "--screenshot")) shot = argv[i + 1];
+        else if (!std::strcmp(argv[i], "--leaf")) leafRun = std::atoi(argv[i + 1]) != 0;
     }
     TimedApplication app(argc, argv);
     if (const char* pool = std::getenv("QUANTLAB_BENCH_POOL")) ql::ui::jobPool()->setMaxThreadCount(std::atoi(pool));
@@ -166,16 +172,32 @@ int main(int argc, char** argv) {
             calibrating = panel->statusText().startsWith(QStringLiteral("calibrating"));
         });
         bool filled = false;
-        qint64 layersAt = -1;
-        QObject::connect(&lab, &ql::ui::LabWindow::comparisonFilled, [&] { filled = true; });
+        qint64 layersAt = -1, filledAt = -1, measuredAt = -1;
+        QObject::connect(&lab, &ql::ui::LabWindow::comparisonFilled, [&] { filled = true, filledAt = clock.elapsed(); });
+        QObject::connect(&lab, &ql::ui::LabWindow::leafMeasured, [&](const ql::lab::LeafRow& r) {
+            measuredAt = clock.elapsed();
+            std::printf("  measured %s on %zu samples: SQNR %.1f dB, latency %.2f ms (float %.2f ms)%s%s\n", ql::lab::leafRowName(r).c_str(),
+                        r.samples, r.sqnrDb, r.latencyMs, r.floatLatencyMs, r.ok ? "" : " error: ", r.error.c_str());
+        });
+        ql::quantize::Leaf leaf;
+        if (leafRun) { // the int8 leaf of the tree
+            for (const auto& a : ql::quantize::allPaths()) {
+                const auto l = ql::quantize::leafFor(a);
+                if (l.mode != ql::quantize::Mode::Int8 || l.keepSensitiveFloat) continue;
+                while (const auto q = lab.wizard()->currentQuestion()) lab.wizard()->choose(ql::quantize::answerIndex(a, *q));
+                leaf = lab.wizard()->leaf();
+                break;
+            }
+        }
         QObject::connect(lab.compareView(), &ql::ui::CompareView::layerErrorsFilled, [&] { layersAt = clock.elapsed(); });
         const std::string loadBefore = loadAverage();
         app.slow.clear();
         app.recording = true;
         clock.start();
         probe.start();
-        panel->startQuantize();
-        while ((layersAt < 0 || !filled) && lab.lastError().isEmpty() && clock.elapsed() < 900000)
+        if (leafRun) lab.runLeaf(leaf);
+        else panel->startQuantize();
+        while ((layersAt < 0 || !filled || (leafRun && measuredAt < 0)) && lab.lastError().isEmpty() && clock.elapsed() < 900000)
             app.processEvents(QEventLoop::AllEvents, 10);
         // the first paints of the filled view happen right after: keep probing a little
         const qint64 end = clock.elapsed() + 500;
@@ -190,6 +212,9 @@ int main(int argc, char** argv) {
         std::printf("run %d (load average before %s, after %s)\n", run, loadBefore.c_str(), loadAverage().c_str());
         std::printf("  Quantize -> side by side filled: %lld ms; -> per-layer table filled: %lld ms\n",
                     static_cast<long long>(lab.lastQuantizeToCompareMs()), static_cast<long long>(layersAt));
+        if (leafRun)
+            std::printf("  Run this leaf -> side by side filled: %lld ms; -> measured: %lld ms; -> per-layer table: %lld ms\n",
+                        static_cast<long long>(filledAt), static_cast<long long>(measuredAt), static_cast<long long>(layersAt));
         std::printf("  longest event-loop stall during calibration: %lld ms (GUI thread CPU in it %.1f ms)\n",
                     static_cast<long long>(longestCalib.wall), longestCalib.cpu);
         std::printf("  longest event-loop stall over the run: %lld ms (GUI thread CPU in it %.1f ms) at: %s\n",

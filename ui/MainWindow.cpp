@@ -1,5 +1,7 @@
 #include "MainWindow.h"
 
+#include "lab/ModelWarnings.h"
+
 #include "JobRunner.h"
 #include "LoadDataDialog.h"
 #include "Theme.h"
@@ -44,7 +46,7 @@ struct OpenedModel {
 namespace {
 constexpr int kMaxRecent = 10;
 const char* kRecentKey = "recentFiles";
-const char* kStateKey = "window/state";
+const char* kStateKey = "window/state-v2"; // v2: every panel in the right column
 const char* kGeometryKey = "window/geometry";
 const char* kDarkKey = "view/dark";
 
@@ -77,6 +79,13 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_graph, &GraphPage::tensorSelected, this, &MainWindow::onTensorSelected);
     connect(m_graph, &GraphPage::message, this, [this](const QString& m) { statusBar()->showMessage(m, 8000); });
     connect(m_graph, &GraphPage::graphShown, this, &MainWindow::graphShown);
+    connect(m_graph, &GraphPage::subgraphChanged, this, [this] { // nothing of the last subgraph stays shown
+        m_tensorJobs->cancel();
+        m_currentTensor = TensorIndex{};
+        m_operator->resetData(nullptr);
+        m_tensor->resetData(nullptr);
+        m_histogram->resetData(nullptr);
+    });
     connect(m_operator, &OperatorPanel::tensorActivated, this, &MainWindow::onTensorSelected);
 }
 
@@ -114,14 +123,17 @@ void MainWindow::createDocks() {
     m_modelDock = dock(tr("Model"), QStringLiteral("modelDock"), modelTree, Qt::RightDockWidgetArea);
     tabifyDockWidget(m_operatorDock, m_modelDock);
     m_operatorDock->raise();
+    // The graph gets most of the window: every panel sits in the right column, in two tabbed
+    // groups (operator / model above; tensor / histogram / problems below). The layout the user
+    // makes is kept in QSettings (saveState / restoreState).
     m_tensorDock = dock(tr("Tensor"), QStringLiteral("tensorDock"), m_tensor, Qt::RightDockWidgetArea);
-    m_histogramDock = dock(tr("Histogram and what-if"), QStringLiteral("histogramDock"), m_histogram, Qt::BottomDockWidgetArea);
-    m_problemsDock = dock(tr("Problems"), QStringLiteral("problemsDock"), m_problemsView, Qt::BottomDockWidgetArea);
+    m_histogramDock = dock(tr("Histogram and what-if"), QStringLiteral("histogramDock"), m_histogram, Qt::RightDockWidgetArea);
+    m_problemsDock = dock(tr("Problems"), QStringLiteral("problemsDock"), m_problemsView, Qt::RightDockWidgetArea);
+    tabifyDockWidget(m_tensorDock, m_histogramDock);
     tabifyDockWidget(m_histogramDock, m_problemsDock);
-    m_histogramDock->raise();
-    resizeDocks({m_operatorDock, m_tensorDock}, {440, 460}, Qt::Vertical);
-    resizeDocks({m_operatorDock}, {560}, Qt::Horizontal);
-    resizeDocks({m_histogramDock}, {390}, Qt::Vertical); // controls, title and a readable plot
+    m_tensorDock->raise();
+    resizeDocks({m_operatorDock, m_tensorDock}, {400, 560}, Qt::Vertical);
+    resizeDocks({m_operatorDock}, {540}, Qt::Horizontal);
 }
 
 void MainWindow::createActions() {
@@ -175,17 +187,7 @@ void MainWindow::createActions() {
 
     // The lab: one window per main window, created on first use.
     QMenu* labMenu = menuBar()->addMenu(tr("&Lab"));
-    QAction* openLab = labMenu->addAction(tr("&Decision tree, quantize, side by side..."), this, [this] {
-        auto* lab = findChild<LabWindow*>();
-        if (!lab) {
-            lab = new LabWindow(this);
-            lab->setWindowFlag(Qt::Window);
-            connect(m_graph, &GraphPage::operatorSelected, lab, &LabWindow::onOperatorSelected);
-        }
-        if (m_loaded && m_loaded->model) lab->setFloatModel(m_loaded->model, QString::fromStdString(m_loaded->path));
-        lab->show();
-        lab->raise();
-    });
+    QAction* openLab = labMenu->addAction(tr("&Decision tree, quantize, side by side..."), this, &MainWindow::openLab);
     openLab->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
 
     // The workshop: the Fashion-MNIST exercise page.
@@ -295,7 +297,12 @@ void MainWindow::onLoaded(std::shared_ptr<const OpenedModel> opened) {
     m_operator->resetData(nullptr);
     m_tensor->resetData(nullptr);
     m_histogram->resetData(nullptr);
-    showProblems(std::make_shared<const std::vector<Diagnostic>>(l.model->diagnostics));
+    // the loader's diagnostics, and custom operators: the file is valid, but nothing can run it here
+    auto problems = std::make_shared<std::vector<Diagnostic>>(l.model->diagnostics);
+    for (auto& w : lab::customOperatorWarnings(*l.model)) problems->push_back(std::move(w));
+    const size_t problemCount = problems->size();
+    showProblems(problems);
+    statusBar()->clearMessage(); // "Could not open" of an earlier file no longer holds
     const ModelStats& s = l.stats;
     QString kinds;
     for (const auto& [dtype, d] : s.constantsByType) kinds += QStringLiteral(" %1").arg(QString::fromStdString(dtype));
@@ -304,10 +311,33 @@ void MainWindow::onLoaded(std::shared_ptr<const OpenedModel> opened) {
                          .arg(l.model->subgraphs.size())
                          .arg(formatCount(s.operatorCount), formatCount(s.tensorCount), formatCount(s.parameterCount),
                               formatBytes(s.parameterBytes), formatCount(s.macs), kinds)
-                         .arg(l.model->diagnostics.size()));
+                         .arg(problemCount));
     if (opened->graph) m_graph->setModel(m_loaded->model, opened->graph, opened->collapsed);
     else m_graph->clear();
     emit modelLoaded();
+}
+
+void MainWindow::openLab() {
+    auto* lab = findChild<LabWindow*>();
+    if (!lab) {
+        lab = new LabWindow(this);
+        lab->setWindowFlag(Qt::Window);
+        connect(m_graph, &GraphPage::operatorSelected, lab, &LabWindow::onOperatorSelected);
+        // the lab's results colour this graph, and its selection selects here too
+        connect(lab, &LabWindow::floatOperatorValues, this, [this](std::shared_ptr<const std::vector<double>> values, const QString& label) {
+            if (!m_loaded || !m_loaded->model || m_graph->subgraph().index() != 0 || !values ||
+                values->size() != m_loaded->model->subgraphs[0].operators.size())
+                return; // another model or subgraph: these values do not belong here
+            m_graph->setOperatorValues(std::move(values), label);
+            m_graph->setOverlay(Overlay::Value);
+        });
+        connect(lab, &LabWindow::floatOperatorSelected, this, [this](OperatorIndex op) {
+            if (m_graph->subgraph().index() == 0) m_graph->selectOperator(op);
+        });
+    }
+    if (m_loaded && m_loaded->model) lab->setFloatModel(m_loaded->model, QString::fromStdString(m_loaded->path));
+    lab->show();
+    lab->raise();
 }
 
 void MainWindow::closeModel() {

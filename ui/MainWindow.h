@@ -39,6 +39,8 @@ public:
     // Opens a model in the background; errors go to the problems panel, never thrown.
     void openModel(const QString& path);
     void closeModel();
+    // The lab window (created on first use) on the open model; its results reach this graph.
+    void openLab();
     std::shared_ptr<const Model> model() const { return m_loaded ? m_loaded->model : nullptr; }
     std::shared_ptr<const LoadedModel> loaded() const { return m_loaded; }
 

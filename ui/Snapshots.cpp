@@ -101,6 +101,7 @@ std::shared_ptr<const TensorSnapshot> makeTensorSnapshot(std::shared_ptr<const M
             out->channelStats = perChannelStats(out->real, t.shape, out->channelAxis);
         else
             out->channelAxis = -1;
+        if (!out->fromSamples) out->example = lab::quantExample(t, out->real);
     }
     out->model = std::move(model);
     return out;

@@ -3,6 +3,7 @@
 // functions that make them. The functions run inside jobs and only call the engine; item
 // models and views receive the finished snapshots.
 
+#include "lab/QuantExample.h"
 #include "analysis/ActivationSamples.h"
 #include "analysis/OperatorQuant.h"
 #include "analysis/TensorStats.h"
@@ -65,6 +66,9 @@ struct TensorSnapshot {
     // samples produced them
     std::vector<std::pair<std::string, std::pair<double, double>>> calibratorRanges;
     size_t sampleCount = 0;
+    // Teaching: the value of largest |r| through q = round(r / scale) + zero_point (quantized
+    // tensors with values).
+    std::optional<lab::QuantExample> example;
 
     const Tensor& info() const { return model->subgraphs[subgraph.index()].tensor(tensor); }
 };

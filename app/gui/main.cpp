@@ -10,6 +10,9 @@
 //   quantlab MODEL --bench   (prints the time to the first painted graph and pan/zoom fps)
 //   quantlab MODEL --lab [--data SRC] [--screenshot PNG]   (the lab with the sensitivity dock;
 //            with --screenshot: rank the layers, keep the most sensitive float, save the window)
+//   quantlab MODEL --lab --leaf MODE --data SRC --screenshot PNG   (a student's path: the decision
+//            tree walked to MODE's leaf, "Run this leaf" on SRC; saves PNG (side by side) and
+//            PNG's -tree, -data and -measured variants: the leaf, the Quantize tab, the measured leaf)
 #include "MainWindow.h"
 #include "Theme.h"
 #include "graph/GraphPage.h"
@@ -19,6 +22,7 @@
 #include "lab/LayerErrorModel.h"
 #include "lab/QuantizePanel.h"
 #include "lab/SensitivityPanel.h"
+#include "lab/WizardPage.h"
 #include "tflite/ModelReader.h"
 #include "workshop/WorkshopJobs.h"
 #include "workshop/WorkshopPage.h"
@@ -30,6 +34,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <optional>
 
 namespace {
 
@@ -95,6 +100,16 @@ int runCompare(const QStringList& models, const QString& quant, const QString& p
     return status;
 }
 
+// Reads MODEL for the lab's modes; says why on stderr and returns null when it cannot.
+std::shared_ptr<const ql::Model> readModelOrSay(const QString& path) {
+    auto model = ql::readModelFile(path.toStdString());
+    if (!model) {
+        std::fprintf(stderr, "quantlab: %s\n", model.message().c_str());
+        return nullptr;
+    }
+    return *model;
+}
+
 // quantlab MODEL --lab [--data SRC] [--screenshot PNG]: the lab on MODEL with the sensitivity dock
 // shown. With --screenshot: the sensitivity analysis runs (mode int8, calibration SRC, default
 // random:8), the most sensitive layer is kept float, and once the side-by-side view and the
@@ -104,18 +119,18 @@ int runLab(const QStringList& models, const QString& dataSpec, const QString& pn
         std::fprintf(stderr, "quantlab: --lab needs MODEL (the float model) before it\n");
         return 2;
     }
-    auto model = ql::readModelFile(models.first().toStdString());
-    if (!model) {
-        std::fprintf(stderr, "quantlab: %s\n", model.message().c_str());
-        return 2;
-    }
+    const auto model = readModelOrSay(models.first());
+    if (!model) return 2;
     ql::ui::LabWindow lab;
     lab.resize(1800, 1050);
-    lab.setFloatModel(*model, models.first());
+    lab.setFloatModel(model, models.first());
     auto* quant = lab.quantizePanel();
     auto* sens = lab.sensitivityPanel();
     quant->setMode(ql::quantize::Mode::Int8);
-    quant->setDataSource(dataSpec.isEmpty() ? QStringLiteral("random:8") : dataSpec);
+    if (dataSpec.isEmpty() && !png.isEmpty())
+        std::fprintf(stderr, "quantlab: --lab without --data: random:8 noise (a smoke test; the lab marks every result)\n");
+    // without --data and without --screenshot the lab asks for data; a screenshot needs some
+    if (!dataSpec.isEmpty() || !png.isEmpty()) quant->setDataSource(dataSpec.isEmpty() ? QStringLiteral("random:8") : dataSpec);
     lab.showSensitivity(true);
     lab.show();
     if (png.isEmpty()) return QApplication::exec();
@@ -147,6 +162,76 @@ int runLab(const QStringList& models, const QString& dataSpec, const QString& pn
         return 1;
     }
     return measuredDone ? 0 : 1;
+}
+
+// quantlab MODEL --lab --leaf MODE --data SRC --screenshot PNG: the steps a student takes, saved.
+int runLeafShots(const QStringList& models, const QString& dataSpec, const QString& modeName, const QString& png) {
+    if (models.isEmpty() || dataSpec.isEmpty() || png.isEmpty()) {
+        std::fprintf(stderr, "quantlab: --leaf needs MODEL, --data SRC and --screenshot PNG\n");
+        return 2;
+    }
+    std::optional<ql::quantize::Mode> mode;
+    for (ql::quantize::Mode m : ql::quantize::leafModes())
+        if (QString::fromUtf8(ql::quantize::modeName(m).data(), int(ql::quantize::modeName(m).size())) == modeName) mode = m;
+    if (!mode) {
+        std::fprintf(stderr, "quantlab: --leaf: unknown mode '%s'\n", qPrintable(modeName));
+        return 2;
+    }
+    const auto model = readModelOrSay(models.first());
+    if (!model) return 2;
+    ql::ui::LabWindow lab;
+    lab.resize(1600, 1000);
+    lab.setFloatModel(model, models.first());
+    QTemporaryDir out;
+    lab.quantizePanel()->setOutputPath(out.filePath(QStringLiteral("quantized.tflite")));
+    lab.quantizePanel()->setDataSource(dataSpec);
+    lab.show();
+    auto settle = [](int ms) {
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < ms) QApplication::processEvents(QEventLoop::AllEvents, 20);
+    };
+    settle(800); // the model's facts
+    auto* wizard = lab.wizard();
+    for (const auto& a : ql::quantize::allPaths()) {
+        const auto l = ql::quantize::leafFor(a);
+        if (l.mode != *mode || l.keepSensitiveFloat || l.outsideApp) continue;
+        while (const auto q = wizard->currentQuestion()) wizard->choose(ql::quantize::answerIndex(a, *q));
+        break;
+    }
+    const QString stem = png.endsWith(QLatin1String(".png")) ? png.left(png.size() - 4) : png;
+    auto save = [&](const QString& path) {
+        settle(300);
+        if (!lab.grab().save(path)) std::fprintf(stderr, "quantlab: could not write %s\n", qPrintable(path));
+    };
+    save(stem + QStringLiteral("-tree.png"));
+    lab.showPage(ql::ui::LabWindow::Page::Quantize);
+    save(stem + QStringLiteral("-data.png"));
+    bool measured = false;
+    QObject::connect(&lab, &ql::ui::LabWindow::leafMeasured, [&] { measured = true; });
+    QElapsedTimer clock;
+    clock.start();
+    lab.runLeaf(wizard->leaf());
+    qint64 filledMs = -1;
+    while ((!measured || !lab.compareView()->isLayerErrorsFilled()) && lab.lastError().isEmpty() && clock.elapsed() < 900000) {
+        QApplication::processEvents(QEventLoop::AllEvents, 20);
+        if (filledMs < 0 && lab.compareView()->isFilled()) filledMs = clock.elapsed();
+    }
+    if (!lab.lastError().isEmpty() || !measured) {
+        std::fprintf(stderr, "quantlab: the leaf did not run: %s\n", qPrintable(lab.lastError()));
+        return 1;
+    }
+    std::printf("run-leaf-to-side-by-side-ms %lld run-leaf-to-measured-and-layers-ms %lld\n", static_cast<long long>(filledMs),
+                static_cast<long long>(clock.elapsed()));
+    if (const auto result = lab.compareView()->layerErrors()->result()) { // the worst layer, with its histograms
+        const auto worst = ql::analysis::worstLayers(*result, 1);
+        if (!worst.empty()) lab.compareView()->selectLayer(int(worst[0]));
+    }
+    lab.showPage(ql::ui::LabWindow::Page::Compare);
+    save(png);
+    lab.showPage(ql::ui::LabWindow::Page::Wizard);
+    save(stem + QStringLiteral("-measured.png"));
+    return 0;
 }
 
 // quantlab [MODEL] --workshop [--screenshot PNG]: the workshop page on MODEL or the bundled demo.
@@ -223,6 +308,9 @@ int main(int argc, char** argv) {
     parser.addOption(workshop);
     QCommandLineOption labOption(QStringLiteral("lab"), QStringLiteral("Open MODEL in the lab with the sensitivity ranking"));
     parser.addOption(labOption);
+    QCommandLineOption leafOption(QStringLiteral("leaf"), QStringLiteral("With --lab: walk the tree to MODE's leaf and run it (screenshots)"),
+                                  QStringLiteral("mode"));
+    parser.addOption(leafOption);
     parser.process(app);
 
     const bool scripted = parser.isSet(screenshot) || parser.isSet(bench);
@@ -230,6 +318,8 @@ int main(int argc, char** argv) {
     ql::ui::Theme::apply(parser.isSet(dark) ? ql::ui::ThemeKind::Dark : ql::ui::ThemeKind::Light);
 
     if (parser.isSet(workshop)) return runWorkshop(parser.positionalArguments(), parser.value(screenshot));
+    if (parser.isSet(labOption) && parser.isSet(leafOption))
+        return runLeafShots(parser.positionalArguments(), parser.value(data), parser.value(leafOption), parser.value(screenshot));
     if (parser.isSet(labOption)) return runLab(parser.positionalArguments(), parser.value(data), parser.value(screenshot));
     if (parser.isSet(compare))
         return runCompare(parser.positionalArguments(), parser.value(compare), parser.value(screenshot), parser.value(data),

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <map>
 #include <unordered_map>
 
@@ -321,20 +322,48 @@ std::set<std::string> scopesToFit(const Model& model, SubgraphIndex subgraph, si
         }
         maxDepth = std::max(maxDepth, prefixes[i].size());
     }
-    std::map<std::string, int> chosen;
+    // The deepest depth that fits; a depth whose grouping leaves a single node (every operator
+    // under one root scope, as in MediaPipe's "model/...") says nothing and is skipped. When no
+    // informative depth fits, the one with the fewest nodes is taken.
+    std::map<std::string, int> chosen, fewest;
+    size_t fewestNodes = std::numeric_limits<size_t>::max();
+    bool fits = false;
     for (size_t d = maxDepth; d >= 1; --d) {
         std::map<std::string, int> groups;
         size_t singles = 0;
         for (const auto& p : prefixes)
             if (p.size() >= d) ++groups[p[d - 1]];
             else ++singles;
-        chosen = std::move(groups);
-        if (singles + chosen.size() <= maxNodes) break;
+        const size_t nodes = singles + groups.size();
+        if (nodes <= 1) continue;
+        if (nodes < fewestNodes) fewestNodes = nodes, fewest = groups;
+        if (nodes <= maxNodes) {
+            chosen = std::move(groups);
+            fits = true;
+            break;
+        }
     }
+    if (!fits) chosen = std::move(fewest);
     std::set<std::string> result;
     for (const auto& [scope, count] : chosen)
         if (count > 1) result.insert(scope);
     return result;
+}
+
+std::set<std::string> childScopes(const Model& model, SubgraphIndex subgraph, const std::string& scope) {
+    const Subgraph& sg = model.subgraphs[subgraph.index()];
+    std::map<std::string, int> counts;
+    const std::string prefix = scope + "/";
+    for (const Operator& op : sg.operators) {
+        const std::string s = operatorScope(sg, op);
+        if (s.size() <= prefix.size() || s.compare(0, prefix.size(), prefix) != 0) continue;
+        const size_t end = s.find('/', prefix.size());
+        ++counts[s.substr(0, end)];
+    }
+    std::set<std::string> out;
+    for (const auto& [child, n] : counts)
+        if (n > 1) out.insert(child);
+    return out;
 }
 
 } // namespace ql::layout

@@ -75,6 +75,11 @@ std::vector<int> searchNodes(const Model& model, const ModelGraph& graph, const 
 // Scopes to collapse so that at most `maxNodes` operator nodes remain: the deepest scope
 // depth d such that merging every operator at depth >= d into its depth-d prefix fits.
 // Empty when the subgraph already fits.
+// Depths whose grouping leaves one node only are skipped; when no other depth fits, the one
+// with the fewest nodes is used.
 std::set<std::string> scopesToFit(const Model& model, SubgraphIndex subgraph, size_t maxNodes);
+// The scopes directly inside `scope` ("model/block_3" for "model") that hold more than one
+// operator: what expanding `scope` by one level collapses.
+std::set<std::string> childScopes(const Model& model, SubgraphIndex subgraph, const std::string& scope);
 
 } // namespace ql::layout

@@ -38,6 +38,8 @@ EpochStats Trainer::trainEpoch(const Dataset& train, const Progress& progress) {
     ShardResult results[kShards];
     double lossSum = 0.0;
     int64_t correct = 0, seen = 0;
+    double windowLoss = 0.0; // since the last BatchReport
+    int64_t windowCorrect = 0, windowSeen = 0;
 
     for (int64_t s = 0; s < steps; ++s) {
         if (progress.cancelled()) {
@@ -80,9 +82,17 @@ EpochStats Trainer::trainEpoch(const Dataset& train, const Progress& progress) {
         for (const ShardResult& r : results) {
             lossSum += r.lossSum;
             correct += r.correct;
+            windowLoss += r.lossSum;
+            windowCorrect += r.correct;
         }
         seen += count;
+        windowSeen += count;
         ++stats.steps;
+        if (m_opt.onBatches && ((s + 1) % std::max(1, m_opt.reportEvery) == 0 || s + 1 == steps)) {
+            m_opt.onBatches({m_epoch, s + 1, steps, windowLoss / double(windowSeen), double(windowCorrect) / double(windowSeen)});
+            windowLoss = 0.0;
+            windowCorrect = windowSeen = 0;
+        }
         if ((s & 15) == 15 || s + 1 == steps) progress("training", double(s + 1) / double(steps));
     }
     stats.loss = seen ? lossSum / double(seen) : 0.0;

@@ -8,6 +8,7 @@
 #include "util/Progress.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 namespace ql::rt {
@@ -18,12 +19,23 @@ namespace ql::train {
 
 inline constexpr int kShards = 2;
 
+// Running figures of the last few batches, for a live plot (the epoch's own figures come at its end).
+struct BatchReport {
+    int epoch = 0;              // 1-based
+    int64_t step = 0, steps = 0; // batches done in this epoch, of `steps`
+    double loss = 0.0;          // mean cross-entropy over the samples of the batches since the last report
+    double accuracy = 0.0;      // of those same forward passes (training mode)
+};
+
 struct TrainOptions {
     uint64_t seed = 1;
     int batchSize = 32; // 85.6% test accuracy after one epoch vs 83.2% with 64 (no dropout)
     AdamOptions adam;
     int threads = 2;            // 1 runs the shards one after the other (same result)
     int64_t stepsPerEpoch = 0;  // 0: the whole training set; else stop an epoch after this many batches
+    // Called on the training thread every `reportEvery` batches and after an epoch's last one.
+    std::function<void(const BatchReport&)> onBatches;
+    int reportEvery = 32;
 };
 
 struct EpochStats {

@@ -66,16 +66,29 @@ TEST_CASE("lab wizard: every path through the buttons reaches the tree's mode", 
         CHECK(page.findChild<QListWidget*>(QStringLiteral("wizardPath"))->count() == int(steps));
         auto* title = page.findChild<QLabel*>(QStringLiteral("leafTitle"));
         CHECK(title->text().toStdString() == want.name);
-        // The leaf's button hands the leaf on (not for the path that leaves the app).
-        auto* run = page.findChild<QPushButton*>(QStringLiteral("configureRun"));
+        // The leaf's buttons hand the leaf on (not for the path that leaves the app): "Run this
+        // leaf" and "Adjust settings first".
+        auto* run = page.findChild<QPushButton*>(QStringLiteral("runLeaf"));
+        auto* configure = page.findChild<QPushButton*>(QStringLiteral("configureRun"));
+        REQUIRE(run);
+        REQUIRE(configure);
         CHECK(run->isEnabled() == !want.outsideApp);
-        int emitted = 0;
-        QObject::connect(&page, &WizardPage::runRequested, [&](const quantize::Leaf& l) {
+        CHECK(configure->isEnabled() == !want.outsideApp);
+        int emitted = 0, configured = 0;
+        auto c1 = QObject::connect(&page, &WizardPage::runRequested, [&](const quantize::Leaf& l) {
             ++emitted;
             CHECK(l.mode == want.mode);
         });
+        auto c2 = QObject::connect(&page, &WizardPage::configureRequested, [&](const quantize::Leaf& l) {
+            ++configured;
+            CHECK(l.mode == want.mode);
+        });
         run->click();
+        configure->click();
         CHECK(emitted == (want.outsideApp ? 0 : 1));
+        CHECK(configured == (want.outsideApp ? 0 : 1));
+        QObject::disconnect(c1);
+        QObject::disconnect(c2);
     }
 }
 

@@ -1,5 +1,7 @@
 #include "graph/GraphPage.h"
 
+#include <QSettings>
+
 #include "Theme.h"
 #include "graph/GraphExport.h"
 #include "graph/GraphView.h"
@@ -46,6 +48,10 @@ GraphPage::GraphPage(QWidget* parent) : QWidget(parent), m_jobs(new JobRunner(th
     QAction* expand = m_toolbar->addAction(tr("Expand all"));
     expand->setToolTip(tr("Expand every name scope"));
     m_toolbar->addSeparator();
+    m_minimapAction = m_toolbar->addAction(tr("Minimap"));
+    m_minimapAction->setObjectName(QStringLiteral("minimapAction"));
+    m_minimapAction->setCheckable(true);
+    m_minimapAction->setToolTip(tr("Show or hide the overview in the corner (remembered)"));
     QAction* fit = m_toolbar->addAction(tr("Fit"));
     fit->setToolTip(tr("Fit to window (Ctrl+0)"));
     QAction* exportAction = m_toolbar->addAction(tr("Export..."));
@@ -78,6 +84,7 @@ GraphPage::GraphPage(QWidget* parent) : QWidget(parent), m_jobs(new JobRunner(th
         m_subgraph = SubgraphIndex{i};
         m_collapsed = layout::scopesToFit(*m_model, m_subgraph, m_expandedLimit);
         relayout();
+        emit subgraphChanged(m_subgraph);
     });
     connect(m_overlayBox, &QComboBox::activated, this, [this] {
         m_view->setOverlay(Overlay(m_overlayBox->currentData().toInt()));
@@ -97,6 +104,12 @@ GraphPage::GraphPage(QWidget* parent) : QWidget(parent), m_jobs(new JobRunner(th
         relayout();
     });
     connect(fit, &QAction::triggered, m_view, &GraphView::fitToWindow);
+    m_minimapAction->setChecked(QSettings().value(QStringLiteral("graph/minimap"), true).toBool());
+    m_view->setMinimapShown(m_minimapAction->isChecked());
+    connect(m_minimapAction, &QAction::toggled, this, [this](bool on) {
+        m_view->setMinimapShown(on);
+        QSettings().setValue(QStringLiteral("graph/minimap"), on);
+    });
     connect(exportAction, &QAction::triggered, this, &GraphPage::onExport);
     connect(m_search, &QLineEdit::textChanged, this, &GraphPage::onSearch);
     connect(m_search, &QLineEdit::returnPressed, this, &GraphPage::onSearchNext);
@@ -105,8 +118,11 @@ GraphPage::GraphPage(QWidget* parent) : QWidget(parent), m_jobs(new JobRunner(th
     connect(m_view, &GraphView::nodeContextMenu, this, &GraphPage::onNodeContextMenu);
     connect(m_view, &GraphView::graphPainted, this, &GraphPage::graphShown);
     connect(m_view, &GraphView::groupActivated, this, [this](const QString& scope) {
-        m_collapsed.erase(scope.toStdString());
-        // open one level: the scopes directly inside stay collapsed when the group is big
+        // open one level: the scopes directly inside become groups of their own
+        const std::string name = scope.toStdString();
+        m_collapsed.erase(name);
+        if (m_model)
+            for (const std::string& child : layout::childScopes(*m_model, m_subgraph, name)) m_collapsed.insert(child);
         relayout();
     });
     updateLegend();
@@ -262,6 +278,16 @@ void GraphPage::setOperatorValues(std::shared_ptr<const std::vector<double>> val
     m_view->setOperatorValues(std::move(values));
     updateLegend();
 }
+
+void GraphPage::setOverlay(Overlay overlay) {
+    const int i = m_overlayBox->findData(int(overlay));
+    if (i >= 0) m_overlayBox->setCurrentIndex(i);
+    m_view->setOverlay(overlay);
+    updateLegend();
+}
+
+Overlay GraphPage::overlay() const { return Overlay(m_overlayBox->currentData().toInt()); }
+QString GraphPage::legendText() const { return m_legend->text(); }
 
 void GraphPage::updateLegend() {
     auto chip = [](const QColor& c, const QString& text) {

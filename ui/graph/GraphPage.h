@@ -43,6 +43,9 @@ public:
     // Per-operator values of the current subgraph (NaN = none) shown by the "value" overlay.
     void setOperatorValues(std::shared_ptr<const std::vector<double>> values, const QString& label);
     void selectOperator(OperatorIndex op);
+    void setOverlay(Overlay overlay); // also the colour box's choice
+    Overlay overlay() const;
+    QString legendText() const;
 
     static layout::ModelGraphOptions graphOptionsFor(const QWidget* w); // font metrics -> sizes
 
@@ -50,6 +53,7 @@ signals:
     void operatorSelected(ql::SubgraphIndex subgraph, ql::OperatorIndex op);
     void tensorSelected(ql::SubgraphIndex subgraph, ql::TensorIndex tensor);
     void graphShown(); // a snapshot was painted for the first time
+    void subgraphChanged(ql::SubgraphIndex subgraph); // the user chose another subgraph
     void message(const QString& text);
 
 private:
@@ -82,6 +86,7 @@ private:
     QLabel* m_legend;
     QLabel* m_note;
     QAction* m_constantsAction;
+    QAction* m_minimapAction = nullptr;
 };
 
 } // namespace ql::ui

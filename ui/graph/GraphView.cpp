@@ -42,8 +42,9 @@ void GraphView::setSnapshot(std::shared_ptr<const GraphSnapshot> snapshot) {
     m_state.selectedNode = -1;
     m_state.selectedEdge = -1;
     m_state.searchHits.clear();
-    m_minimap->setVisible(m_snapshot != nullptr);
-    m_minimap->invalidate();
+    m_minimap->fitTo(size());
+    m_minimap->move(width() - m_minimap->width() - 10, height() - m_minimap->height() - 10);
+    m_minimap->setVisible(m_snapshot != nullptr && m_minimapShown);
     m_announcePaint = m_snapshot != nullptr;
     fitToWindow();
 }
@@ -173,8 +174,17 @@ void GraphView::paintEvent(QPaintEvent*) {
 }
 
 void GraphView::resizeEvent(QResizeEvent*) {
+    m_minimap->fitTo(size());
     m_minimap->move(width() - m_minimap->width() - 10, height() - m_minimap->height() - 10);
 }
+
+void GraphView::setMinimapShown(bool on) {
+    m_minimapShown = on;
+    m_minimap->setVisible(on && m_snapshot != nullptr);
+}
+
+QSize GraphView::minimapSize() const { return m_minimap->size(); }
+bool GraphView::isMinimapVisible() const { return m_minimap->isVisibleTo(this); }
 
 void GraphView::wheelEvent(QWheelEvent* e) {
     if (e->modifiers() & Qt::ShiftModifier) { // shift + wheel pans sideways

@@ -26,6 +26,11 @@ public:
 
     PaintState& state() { return m_state; }
     void setOverlay(Overlay overlay);
+    // The minimap can be hidden (it covers a corner of the graph); sized for the graph's shape.
+    void setMinimapShown(bool on);
+    bool minimapShown() const { return m_minimapShown; }
+    bool isMinimapVisible() const;
+    QSize minimapSize() const;
     void setOperatorValues(std::shared_ptr<const std::vector<double>> values);
     void setSearchHits(const std::vector<int>& nodes);
     void selectNode(int node, bool center);
@@ -81,6 +86,7 @@ private:
     int m_frames = 0;
     double m_lastPaintMs = 0;
     Minimap* m_minimap = nullptr;
+    bool m_minimapShown = true;
 };
 
 } // namespace ql::ui

@@ -14,6 +14,8 @@ class Minimap : public QWidget {
 public:
     explicit Minimap(GraphView* view);
     void invalidate(); // the snapshot or the colours changed
+    // Sizes the map for the current graph's shape inside a view of `viewSize`.
+    void fitTo(QSize viewSize);
 
 protected:
     void paintEvent(QPaintEvent*) override;
@@ -21,7 +23,8 @@ protected:
     void mouseMoveEvent(QMouseEvent*) override;
 
 private:
-    QRectF graphRect() const; // where the graph is drawn inside the widget
+    QRectF graphRect() const; // where the graph is drawn inside the widget (may extend past it)
+    double scale() const;     // widget pixels per scene unit
     void moveViewTo(QPointF widgetPoint);
 
     GraphView* m_view;

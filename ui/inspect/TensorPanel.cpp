@@ -4,6 +4,7 @@
 #include "inspect/TensorModel.h"
 
 #include <QComboBox>
+#include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -51,6 +52,16 @@ TensorPanel::TensorPanel(QWidget* parent)
     m_tabs->addTab(m_quantView, tr("Quantization"));
     m_tabs->addTab(m_valuesView, tr("Values"));
     m_tabs->addTab(m_heatMap, tr("Heat map"));
+    m_formula = new QLabel(m_tabs);
+    m_formula->setObjectName(QStringLiteral("formula"));
+    m_formula->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    m_formula->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_formula->setWordWrap(true);
+    m_formula->setMargin(8);
+    QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    mono.setPointSizeF(mono.pointSizeF() * 1.15);
+    m_formula->setFont(mono);
+    m_tabs->addTab(m_formula, tr("q = round(r / scale) + zp"));
     lowerBox->addWidget(m_tabs, 1);
     split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 1);
@@ -67,8 +78,17 @@ void TensorPanel::resetData(std::shared_ptr<const TensorSnapshot> snapshot) {
     const bool quantized = m_snapshot && m_snapshot->info().quant.isQuantized() && !m_snapshot->fromSamples;
     m_mode->setEnabled(quantized);
     if (!quantized) m_mode->setCurrentIndex(0);
+    if (m_snapshot && m_snapshot->example)
+        m_formula->setText(tr("One value of this tensor (the largest |r|) quantized and back:\n\n") +
+                           QString::fromStdString(lab::formatQuantExample(*m_snapshot->example)));
+    else
+        m_formula->setText(m_snapshot ? tr("This tensor is not quantized (or has no values here): select a quantized tensor with "
+                                           "values, e.g. a weight of an int8 model, to see q = round(r / scale) + zero_point worked out.")
+                                      : QString());
     applyMode();
 }
+
+QString TensorPanel::formulaText() const { return m_formula->text(); }
 
 void TensorPanel::applyMode() {
     const auto mode = m_mode->currentIndex() == 1 ? TensorValuesModel::Mode::Raw : TensorValuesModel::Mode::Dequantized;

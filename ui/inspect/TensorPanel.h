@@ -7,6 +7,7 @@
 #include <QWidget>
 
 class QComboBox;
+class QLabel;
 class QTabWidget;
 class QTableView;
 class QTreeView;
@@ -21,10 +22,11 @@ class TensorValuesModel;
 class TensorPanel : public QWidget {
     Q_OBJECT
 public:
-    enum Tab { QuantizationTab, ValuesTab, HeatMapTab };
+    enum Tab { QuantizationTab, ValuesTab, HeatMapTab, FormulaTab };
     explicit TensorPanel(QWidget* parent = nullptr);
     void resetData(std::shared_ptr<const TensorSnapshot> snapshot);
     void showTab(Tab tab);
+    QString formulaText() const; // the teaching tab's worked example
     TensorModel* model() const { return m_model; }
     QuantTableModel* quantModel() const { return m_quant; }
     TensorValuesModel* valuesModel() const { return m_values; }
@@ -42,6 +44,7 @@ private:
     QTableView* m_quantView;
     QTableView* m_valuesView;
     HeatMapWidget* m_heatMap;
+    QLabel* m_formula; // the teaching tab: one value through q = round(r / scale) + zero_point
 };
 
 } // namespace ql::ui

@@ -1,5 +1,7 @@
 #include "lab/CompareView.h"
 
+#include "lab/DataChoice.h"
+
 #include "graph/GraphPage.h"
 #include "graph/GraphView.h"
 #include "lab/LayerErrorModel.h"
@@ -174,6 +176,13 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent), m_jobs(new JobRunne
     m_status = new QLabel(this);
     m_status->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
     top->addWidget(m_status);
+    // every result computed on random noise says so, above everything it produced
+    m_banner = new QLabel(this);
+    m_banner->setObjectName(QStringLiteral("randomBanner"));
+    m_banner->setWordWrap(true);
+    m_banner->setStyleSheet(QStringLiteral("QLabel { background: #fdebd0; color: #6e2c00; padding: 4px; font-weight: bold; }"));
+    m_banner->hide();
+    top->insertWidget(0, m_banner);
 
     connect(run, &QPushButton::clicked, this, &CompareView::refresh);
     connect(m_source, &QLineEdit::returnPressed, this, &CompareView::refresh);
@@ -264,6 +273,7 @@ void CompareView::startLayerErrors() {
         m_right->setOperatorValues(snap->quantHeat);
         m_left->setOverlay(Overlay::Value);
         m_right->setOverlay(Overlay::Value);
+        emit floatLayerValues(snap->floatHeat, tr("heat = 60 dB - per-layer SQNR (lab)"));
         const auto worst = analysis::worstLayers(*snap->result, 1);
         QString text = tr("%1 samples of %2. Per-layer: the error each operator adds when fed the quantized float inputs; "
                           "accumulated: the error so far. Graphs: heat = 60 dB - per-layer SQNR.")
@@ -364,7 +374,12 @@ void CompareView::onSnapshot(std::shared_ptr<const CompareSnapshot> snap) {
     if (m_result) startLayerErrors();
 }
 
+QString CompareView::dataWarning() const { return m_banner->isHidden() ? QString() : m_banner->text(); }
+
 void CompareView::showResult() {
+    const std::string spec = dataSource().toStdString();
+    m_banner->setText(lab::isRandomSpec(spec) ? QString::fromStdString(lab::randomDataWarning(spec)) : QString());
+    m_banner->setVisible(lab::isRandomSpec(spec));
     m_outputs->resetData(m_result, shownLabels());
     if (!m_result) {
         m_image->clear();

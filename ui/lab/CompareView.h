@@ -65,6 +65,8 @@ public:
     OutputTableModel* outputs() const { return m_outputs; }
     std::shared_ptr<const lab::SideBySideResult> result() const { return m_result; }
     QString errorText() const { return m_error; }
+    // The random-noise warning shown above the results (empty: real data).
+    QString dataWarning() const;
     // Selects an operator of the float model in both panes.
     void selectFloatOperator(OperatorIndex op);
     // Selects layer `layer` of the per-layer error (index into its result's layers) in both
@@ -92,6 +94,9 @@ signals:
     void layerErrorsFilled();                       // the per-layer table and heat map are shown
     void failed(const QString& message);
     void floatOperatorSelected(ql::OperatorIndex op); // for "keep in float"
+    // Per operator of the float model (subgraph 0; NaN = none): 60 dB - per-layer SQNR, for the
+    // main window's graph.
+    void floatLayerValues(std::shared_ptr<const std::vector<double>> values, const QString& label);
 
 private:
     void start(bool layout);
@@ -125,6 +130,7 @@ private:
     QLineEdit* m_source;
     QSpinBox* m_sample;
     QCheckBox* m_sync;
+    QLabel* m_banner;
     QLabel* m_leftTitle;
     QLabel* m_rightTitle;
     GraphView* m_left;

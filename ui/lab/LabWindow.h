@@ -15,6 +15,7 @@
 #include <QElapsedTimer>
 #include <QMainWindow>
 #include <memory>
+#include <optional>
 
 class QDockWidget;
 class QTabWidget;
@@ -47,8 +48,14 @@ public:
     SensitivityPanel* sensitivityPanel() const { return m_sensitivity; }
     void showSensitivity(bool on = true);
 
-    // Starts "try every leaf" on the float model (data from the quantize panel).
+    // "Run this leaf": the quantize panel gets the leaf's settings from a fresh state, quantizes on
+    // the model's data, the result opens side by side and is measured against the float model
+    // (the wizard shows the numbers). Without data it asks for it and runs nothing. The keep-float
+    // leaf first takes the sensitivity ranking's suggestion.
+    void runLeaf(const quantize::Leaf& leaf);
+    // Starts "try every leaf" on the float model (data from the quantize panel; asks when none).
     void tryEveryLeaf();
+    bool isMeasuring() const { return m_measureJobs->isBusy(); }
     bool isSweeping() const { return m_sweepJobs->isBusy(); }
     // Milliseconds from the last "Quantize" to the side-by-side view filled (-1: not yet).
     qint64 lastQuantizeToCompareMs() const { return m_quantizeToCompareMs; }
@@ -60,17 +67,27 @@ public slots:
 
 signals:
     void comparisonFilled();
+    void leafMeasured(const ql::lab::LeafRow& row);
+    // Results for the main window's graph (the float model, subgraph 0): per-operator values with
+    // their legend text, and the operator selected in any of the lab's views.
+    void floatOperatorValues(std::shared_ptr<const std::vector<double>> values, const QString& label);
+    void floatOperatorSelected(ql::OperatorIndex op);
     void sweepFinished();
     void failed(const QString& message);
 
 private:
     void onQuantized(std::shared_ptr<const QuantizeRun> run);
+    // True when the data the job needs is there; else the Quantize tab asks for it.
+    bool requireData(const QString& job);
 
     std::shared_ptr<const Model> m_model;
     QString m_path;
     JobRunner* m_factsJobs;
     JobRunner* m_sweepJobs;
     JobRunner* m_openJobs;
+    JobRunner* m_measureJobs;
+    std::optional<quantize::Leaf> m_runningLeaf;  // "Run this leaf" in progress
+    bool m_runAfterPrefill = false;
     QTabWidget* m_tabs;
     WizardPage* m_wizard;
     QuantizePanel* m_quantize;

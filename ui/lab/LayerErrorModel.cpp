@@ -31,8 +31,13 @@ QVariant LayerErrorModel::data(const QModelIndex& index, int role) const {
         if (std::isnan(v)) return QString();
         return QString::number(v, 'g', prec);
     };
+    // A layer the quantized model kept in float computes exactly what the float model computes
+    // from the same input: its per-layer SQNR is +inf by construction, shown as "float".
+    const bool keptFloat = l.output >= 0 && size_t(l.output) < m_result->tensors.size() &&
+                           m_result->tensors[size_t(l.output)].type == TensorType::FLOAT32 && !m_result->tensors[size_t(l.output)].quantized;
     auto db = [&](double v, bool has) -> QVariant {
         if (!has) return role == SortRole ? QVariant(1e300) : QVariant(QString());
+        if (keptFloat && std::isinf(v) && v > 0) return role == SortRole ? QVariant(1e300) : QVariant(tr("float"));
         if (role == SortRole) return std::isinf(v) ? (v > 0 ? 1e300 : -1e300) : v;
         return QString::fromStdString(analysis::formatDb(v));
     };

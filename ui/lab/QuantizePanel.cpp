@@ -5,6 +5,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -15,6 +16,8 @@
 #include <QListWidget>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSettings>
+#include <QStandardPaths>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -24,6 +27,9 @@ using quantize::Mode;
 
 namespace {
 QString qs(std::string_view s) { return QString::fromUtf8(s.data(), int(s.size())); }
+QString settingsKey(const QString& modelPath) {
+    return QStringLiteral("lab/data/") + QString::fromUtf8(QFileInfo(modelPath).absoluteFilePath().toUtf8().toBase64(QByteArray::Base64UrlEncoding));
+}
 QString duration(qint64 ms) {
     if (ms < 0) return QStringLiteral("?");
     if (ms < 60000) return QString::number(double(ms) / 1000.0, 'f', 1) + QStringLiteral(" s");
@@ -49,15 +55,32 @@ QuantizePanel::QuantizePanel(QWidget* parent) : QWidget(parent), m_jobs(new JobR
     m_io->addItem(QStringLiteral("uint8"), int(quantize::IoType::UInt8));
     form->addRow(tr("Inputs and outputs"), m_io);
     auto* dataRow = new QHBoxLayout;
-    m_data = new QLineEdit(QStringLiteral("random:100"), this);
+    m_data = new QLineEdit(this);
     m_data->setObjectName(QStringLiteral("dataSource"));
-    m_data->setPlaceholderText(tr(".npy / .npz file, *-idx3-ubyte[.gz], image folder, or random:N[:SEED]"));
+    m_data->setPlaceholderText(tr("choose data: a folder of images, a .npy / .npz file or *-idx3-ubyte[.gz]"));
     auto* browse = new QPushButton(tr("Folder..."), this);
     auto* browseFile = new QPushButton(tr("File..."), this);
     dataRow->addWidget(m_data, 1);
     dataRow->addWidget(browseFile);
     dataRow->addWidget(browse);
-    form->addRow(tr("Calibration data"), dataRow);
+    form->addRow(tr("Data"), dataRow);
+    m_inputs = new QLabel(this);
+    m_inputs->setObjectName(QStringLiteral("modelInputs"));
+    m_inputs->setWordWrap(true);
+    m_inputs->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    form->addRow(tr("Model input"), m_inputs);
+    m_norm = new QLineEdit(this);
+    m_norm->setObjectName(QStringLiteral("normalization"));
+    m_norm->setPlaceholderText(tr("from the model's metadata; or mean=127.5 std=127.5 (per channel: mean=123,117,104 ...) or range=-1,1"));
+    m_norm->setToolTip(tr("Pixels p in [0, 255] become r = (p - mean) / std, or are mapped linearly onto [lo, hi]"));
+    form->addRow(tr("Normalisation"), m_norm);
+    m_random = new QCheckBox(tr("Random noise instead of data (smoke test only: every result says so)"), this);
+    m_random->setObjectName(QStringLiteral("randomData"));
+    form->addRow(QString(), m_random);
+    m_dataNote = new QLabel(this);
+    m_dataNote->setObjectName(QStringLiteral("dataNote"));
+    m_dataNote->setWordWrap(true);
+    form->addRow(QString(), m_dataNote);
     auto* calRow = new QHBoxLayout;
     m_calibrator = new QComboBox(this);
     m_calibrator->addItems({QStringLiteral("minmax"), QStringLiteral("percentile"), QStringLiteral("mse"), QStringLiteral("kl")});
@@ -76,15 +99,19 @@ QuantizePanel::QuantizePanel(QWidget* parent) : QWidget(parent), m_jobs(new JobR
     m_keepFloat = new QListWidget(this);
     m_keepFloat->setObjectName(QStringLiteral("keepFloat"));
     m_keepFloat->setMaximumHeight(110);
+    m_keepFloat->setSelectionMode(QAbstractItemView::ExtendedSelection);
     auto* keepRow = new QHBoxLayout;
     m_keepSelected = new QPushButton(tr("Keep the selected op in float"), this);
     m_keepSelected->setToolTip(tr("Select an operator in a graph, then add it here"));
     auto* keepType = new QLineEdit(this);
     keepType->setPlaceholderText(tr("op type or tensor name, Enter to add"));
     auto* keepRemove = new QPushButton(tr("Remove"), this);
+    auto* keepClear = new QPushButton(tr("Clear"), this);
+    keepClear->setObjectName(QStringLiteral("clearKeepFloat"));
     keepRow->addWidget(m_keepSelected);
     keepRow->addWidget(keepType, 1);
     keepRow->addWidget(keepRemove);
+    keepRow->addWidget(keepClear);
     keepBox->addWidget(m_keepFloat);
     keepBox->addLayout(keepRow);
     form->addRow(tr("Keep in float"), keepBox);
@@ -117,9 +144,14 @@ QuantizePanel::QuantizePanel(QWidget* parent) : QWidget(parent), m_jobs(new JobR
     connect(m_mode, &QComboBox::currentIndexChanged, this, [this] {
         updateEnabled();
         if (!m_path.isEmpty()) {
+            // MODEL_MODE.tflite in the folder last written to (the user's choice), else in the
+            // application's data folder: never beside the source model by default (often read-only)
             const QFileInfo fi(m_path);
-            setOutputPath(fi.absolutePath() + QLatin1Char('/') + fi.completeBaseName() + QLatin1Char('_') +
-                          qs(quantize::modeName(mode())).replace(QLatin1Char('-'), QLatin1Char('_')) + QStringLiteral(".tflite"));
+            const QString dir = !m_outDir.isEmpty() ? m_outDir
+                                                    : QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) +
+                                                          QStringLiteral("/quantized");
+            m_output->setText(dir + QLatin1Char('/') + fi.completeBaseName() + QLatin1Char('_') +
+                              qs(quantize::modeName(mode())).replace(QLatin1Char('-'), QLatin1Char('_')) + QStringLiteral(".tflite"));
         }
     });
     connect(m_calibrator, &QComboBox::currentIndexChanged, this, &QuantizePanel::updateEnabled);
@@ -145,6 +177,15 @@ QuantizePanel::QuantizePanel(QWidget* parent) : QWidget(parent), m_jobs(new JobR
         qDeleteAll(m_keepFloat->selectedItems());
         emit keepFloatChanged();
     });
+    connect(m_output, &QLineEdit::textEdited, this, [this](const QString& t) { m_outDir = t.isEmpty() ? QString() : QFileInfo(t).absolutePath(); });
+    connect(keepClear, &QPushButton::clicked, this, &QuantizePanel::clearKeepFloat);
+    connect(m_random, &QCheckBox::toggled, this, [this](bool on) {
+        if (on && !lab::isRandomSpec(dataSource().toStdString())) m_data->setText(QStringLiteral("random:100"));
+        if (!on && lab::isRandomSpec(dataSource().toStdString())) m_data->clear();
+        updateEnabled();
+    });
+    connect(m_data, &QLineEdit::textChanged, this, &QuantizePanel::updateEnabled);
+    connect(m_norm, &QLineEdit::textChanged, this, &QuantizePanel::updateEnabled);
     connect(m_quantize, &QPushButton::clicked, this, &QuantizePanel::startQuantize);
     connect(m_cancel, &QPushButton::clicked, this, &QuantizePanel::cancel);
     connect(m_jobs, &JobRunner::progressed, this, &QuantizePanel::onProgress);
@@ -160,19 +201,68 @@ void QuantizePanel::setFloatModel(std::shared_ptr<const Model> model, const QStr
                                         .arg(m_model->subgraphs.empty() ? 0 : m_model->subgraphs[0].operators.size())
                                   : tr("No float model open."));
     emit m_mode->currentIndexChanged(m_mode->currentIndex()); // refresh the output name
+    // the data choice of this model (another model's data would not fit its input)
+    const lab::DataChoice saved = m_model ? lab::DataChoice::deserialize(QSettings().value(settingsKey(path)).toString().toStdString())
+                                          : lab::DataChoice{};
+    m_random->blockSignals(true);
+    m_random->setChecked(saved.isRandom());
+    m_random->blockSignals(false);
+    m_data->setText(QString::fromStdString(saved.spec));
+    m_norm->setText(saved.normalization ? QString::fromStdString(lab::formatNormalization(*saved.normalization)) : QString());
+    m_inputs->setText(m_model ? QString::fromStdString(lab::describeInputs(data::ModelInputInfo::fromModel(*m_model))) : QString());
     updateEnabled();
+}
+
+void QuantizePanel::setRandomAllowed(bool on) { m_random->setChecked(on); }
+bool QuantizePanel::randomAllowed() const { return m_random->isChecked(); }
+void QuantizePanel::setNormalization(const QString& text) { m_norm->setText(text); }
+QString QuantizePanel::normalization() const { return m_norm->text().trimmed(); }
+
+lab::DataChoice QuantizePanel::dataChoice() const {
+    lab::DataChoice c;
+    c.spec = dataSource().toStdString();
+    if (auto n = lab::parseNormalization(normalization().toStdString())) c.normalization = *n;
+    return c;
+}
+
+void QuantizePanel::rememberDataChoice() const {
+    if (m_path.isEmpty() || dataSource().isEmpty()) return;
+    QSettings().setValue(settingsKey(m_path), QString::fromStdString(dataChoice().serialize()));
+}
+
+void QuantizePanel::askForData(const QString& why) {
+    m_dataNote->setText(QStringLiteral("<font color=#c0392b><b>%1</b></font>").arg(why.toHtmlEscaped()));
+    m_data->setFocus();
+}
+
+void QuantizePanel::clearKeepFloat() {
+    if (m_keepFloat->count() == 0) return;
+    m_keepFloat->clear();
+    emit keepFloatChanged();
 }
 
 void QuantizePanel::applyLeaf(const quantize::Leaf& leaf) {
     setMode(leaf.mode);
     m_io->setCurrentIndex(m_io->findData(int(leaf.io)));
+    clearKeepFloat();
+    setCalibrator(QStringLiteral("minmax"));
+    m_perTensor->setChecked(false);
+    m_result->clear();
+    m_stage->clear();
 }
 
 void QuantizePanel::setMode(Mode mode) { m_mode->setCurrentIndex(m_mode->findData(int(mode))); }
 Mode QuantizePanel::mode() const { return Mode(m_mode->currentData().toInt()); }
-void QuantizePanel::setDataSource(const QString& spec) { m_data->setText(spec); }
+void QuantizePanel::setDataSource(const QString& spec) {
+    // a caller that sets random noise chose it (tests, `quantlab --lab --data random:N`)
+    m_random->setChecked(lab::isRandomSpec(spec.toStdString()));
+    m_data->setText(spec);
+}
 QString QuantizePanel::dataSource() const { return m_data->text().trimmed(); }
-void QuantizePanel::setOutputPath(const QString& path) { m_output->setText(path); }
+void QuantizePanel::setOutputPath(const QString& path) {
+    m_output->setText(path);
+    m_outDir = path.isEmpty() ? QString() : QFileInfo(path).absolutePath();
+}
 QString QuantizePanel::outputPath() const { return m_output->text().trimmed(); }
 void QuantizePanel::setPerTensor(bool on) { m_perTensor->setChecked(on); }
 bool QuantizePanel::perTensor() const { return m_perTensor->isChecked(); }
@@ -220,7 +310,17 @@ void QuantizePanel::setSelectedOperator(OperatorIndex op) {
 void QuantizePanel::updateEnabled() {
     const bool busy = m_jobs->isBusy();
     const bool calib = quantize::needsCalibration(mode());
-    m_data->setEnabled(calib && !busy);
+    m_data->setEnabled(calib && !busy && !m_random->isChecked());
+    m_norm->setEnabled(calib && !busy);
+    m_random->setEnabled(calib && !busy);
+    QString note;
+    const std::string spec = dataSource().toStdString();
+    if (!calib) note = tr("Mode %1 needs no data (weights only).").arg(qs(quantize::modeName(mode())));
+    else if (spec.empty()) note = tr("Calibration needs data shaped like the model's input: choose a folder of images, a .npy/.npz file or an IDX file.");
+    else if (lab::isRandomSpec(spec) && !m_random->isChecked()) note = tr("random noise was not chosen: tick the box below the data to use it.");
+    else if (lab::isRandomSpec(spec)) note = QStringLiteral("<font color=#b9770e><b>%1</b></font>").arg(qs(lab::randomDataWarning(spec)).toHtmlEscaped());
+    else if (auto n = lab::parseNormalization(normalization().toStdString()); !n) note = QStringLiteral("<font color=#c0392b>%1</font>").arg(qs(n.message()).toHtmlEscaped());
+    m_dataNote->setText(note);
     m_calibrator->setEnabled(calib && !busy);
     m_percentile->setVisible(m_calibrator->currentText() == QLatin1String("percentile"));
     m_quantize->setEnabled(m_model && !busy);
@@ -245,7 +345,14 @@ QString QuantizePanel::buildOptions(quantize::QuantizeJobOptions* o) const {
     for (const QString& k : keepFloat()) o->quantize.keepFloat.push_back(k.toStdString());
     if (quantize::needsCalibration(o->quantize.mode)) {
         o->calibSpec = dataSource().toStdString();
-        if (o->calibSpec.empty()) return tr("Mode %1 needs calibration data.").arg(qs(quantize::modeName(o->quantize.mode)));
+        if (o->calibSpec.empty())
+            return tr("Mode %1 needs calibration data: choose a folder of images, a .npy/.npz file or an IDX file (or tick random noise for a smoke test).")
+                .arg(qs(quantize::modeName(o->quantize.mode)));
+        if (lab::isRandomSpec(o->calibSpec) && !m_random->isChecked())
+            return tr("%1 is random noise, which was not chosen: tick 'Random noise instead of data' or choose data.").arg(dataSource());
+        auto norm = lab::parseNormalization(normalization().toStdString());
+        if (!norm) return qs(norm.message());
+        o->data.normalization = *norm;
     }
     if (outputPath().isEmpty()) return tr("Choose an output file.");
     if (QFileInfo(outputPath()).absoluteFilePath() == QFileInfo(m_path).absoluteFilePath())
@@ -258,19 +365,28 @@ void QuantizePanel::startQuantize() {
     quantize::QuantizeJobOptions options;
     const QString problem = buildOptions(&options);
     if (!problem.isEmpty()) {
+        if (quantize::needsCalibration(mode()) && (dataSource().isEmpty() || lab::isRandomSpec(dataSource().toStdString())))
+            askForData(problem);
         m_result->setText(QStringLiteral("<font color=#c0392b>%1</font>").arg(problem.toHtmlEscaped()));
         emit quantizeFailed(problem);
         return;
     }
     m_result->clear();
+    rememberDataChoice();
+    QDir().mkpath(QFileInfo(outputPath()).absolutePath());
     auto model = m_model;
+    // the data goes with the run for the side-by-side view and the measurement (every mode)
+    lab::DataChoice choice = dataChoice();
+    if (choice.isRandom() && !m_random->isChecked()) choice = {};
     const std::string floatPath = m_path.toStdString(), outPath = outputPath().toStdString();
-    m_jobs->run<QuantizeRun>(tr("Quantizing"), [model, options, floatPath, outPath](const Progress& progress) {
+    m_jobs->run<QuantizeRun>(tr("Quantizing"), [model, options, choice, floatPath, outPath](const Progress& progress) {
         auto run = std::make_shared<QuantizeRun>();
         run->floatModel = model;
         run->floatPath = floatPath;
         run->outPath = outPath;
         run->dataSpec = options.calibSpec;
+        run->data = choice;
+        run->mode = options.quantize.mode;
         // n of N: the calibration stage reports a fraction of the source's samples.
         size_t total = 0;
         if (quantize::needsCalibration(options.quantize.mode)) {
@@ -347,6 +463,8 @@ void QuantizePanel::onFinished(std::shared_ptr<const QuantizeRun> run) {
                        .arg(rep.insertedDequantize);
     if (run->samples) text += tr("; calibrated on %1 samples in %2 s").arg(run->samples).arg(run->calibrationSeconds, 0, 'f', 2);
     for (const auto& f : rep.floatOps) text += QStringLiteral("<br>float: ") + QString::fromStdString(f).toHtmlEscaped();
+    if (run->data.isRandom())
+        text = QStringLiteral("<font color=#b9770e><b>%1</b></font><br>").arg(qs(lab::randomDataWarning(run->data.spec)).toHtmlEscaped()) + text;
     m_result->setText(text);
     emit quantized(std::move(run));
 }

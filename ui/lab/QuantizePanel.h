@@ -6,6 +6,7 @@
 // handed on as a QuantizeRun snapshot (the lab opens it beside the float model).
 
 #include "JobRunner.h"
+#include "lab/DataChoice.h"
 #include "quantize/DecisionTree.h"
 #include "quantize/QuantizeJob.h"
 
@@ -30,6 +31,8 @@ struct QuantizeRun {
     std::shared_ptr<const Model> model; // read back from outPath (null on failure)
     std::string outPath;
     std::string dataSpec;
+    lab::DataChoice data;   // the source and normalisation calibration ran on
+    quantize::Mode mode = quantize::Mode::None;
     quantize::QuantizeReport report;
     size_t samples = 0;
     double calibrationSeconds = 0, quantizeSeconds = 0;
@@ -43,13 +46,28 @@ public:
 
     void setFloatModel(std::shared_ptr<const Model> model, const QString& path);
     std::shared_ptr<const Model> floatModel() const { return m_model; }
-    // Takes mode and I/O type from a leaf of the decision tree.
+    // A fresh configuration for a leaf of the decision tree: its mode and I/O type, and nothing
+    // left over from an earlier run (keep-float list emptied, minmax, per-channel weights).
+    // The data choice stays: it belongs to the model, not to the leaf.
     void applyLeaf(const quantize::Leaf& leaf);
 
     void setMode(quantize::Mode mode);
     quantize::Mode mode() const;
     void setDataSource(const QString& spec);
     QString dataSource() const;
+    // Random noise is used only when chosen here explicitly (a smoke test; results say so).
+    void setRandomAllowed(bool on);
+    bool randomAllowed() const;
+    // "mean=127.5 std=127.5", "range=0,1" or empty (the model's metadata, else pixels / 255).
+    void setNormalization(const QString& text);
+    QString normalization() const;
+    // The data choice as entered (normalisation text that does not parse is left out).
+    lab::DataChoice dataChoice() const;
+    // Remembered per model (QSettings, by the model's absolute path); restored by setFloatModel.
+    void rememberDataChoice() const;
+    // Shows the data row as the thing to fill in (a job that needs data has none).
+    void askForData(const QString& why);
+    void clearKeepFloat();
     void setOutputPath(const QString& path);
     QString outputPath() const;
     void setCalibrator(const QString& text); // "minmax", "percentile:99.9", "mse", "kl"
@@ -85,6 +103,7 @@ private:
 
     std::shared_ptr<const Model> m_model;
     QString m_path;
+    QString m_outDir; // the folder of an output path set by the user (empty: the app's data folder)
     OperatorIndex m_selected;
     JobRunner* m_jobs;
 
@@ -92,6 +111,10 @@ private:
     QComboBox* m_mode;
     QComboBox* m_io;
     QLineEdit* m_data;
+    QCheckBox* m_random;
+    QLineEdit* m_norm;
+    QLabel* m_inputs;
+    QLabel* m_dataNote;
     QComboBox* m_calibrator;
     QDoubleSpinBox* m_percentile;
     QCheckBox* m_perTensor;

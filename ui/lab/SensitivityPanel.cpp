@@ -206,10 +206,12 @@ QString SensitivityPanel::buildRequest(SensitivityRequest* r) const {
     o.targetSqnrDb = m_target->value();
     o.threads = 2;
     const QString data = m_quantize->dataSource();
-    if (quantize::needsCalibration(mode)) {
-        if (data.isEmpty()) return tr("Mode %1 needs calibration data (the Quantize tab's data source).").arg(qs(quantize::modeName(mode)));
-        r->calibSpec = data.toStdString();
-    }
+    if (data.isEmpty())
+        return tr("The ranking needs data: choose it on the Quantize tab (a folder of images, a .npy/.npz file or an IDX file).");
+    if (lab::isRandomSpec(data.toStdString()) && !m_quantize->randomAllowed())
+        return tr("%1 is random noise, which was not chosen: tick 'Random noise instead of data' on the Quantize tab or choose data.").arg(data);
+    r->normalization = m_quantize->dataChoice().normalization;
+    if (quantize::needsCalibration(mode)) r->calibSpec = data.toStdString();
     r->measureSamples = size_t(m_samples->value());
     QString measure = m_measure->text().trimmed();
     if (measure.isEmpty()) // other random data than calibration saw; else the same source, first N
@@ -461,6 +463,9 @@ void SensitivityPanel::updateHeader() {
                     .arg(m_run->request.measureSamples)
                     .arg(QString::fromStdString(m_run->request.measureSpec).toHtmlEscaped());
         if (!m_run->request.modeNote.empty()) text += QStringLiteral(" <i>(%1)</i>").arg(qs(m_run->request.modeNote));
+        const std::string& noise = lab::isRandomSpec(m_run->request.calibSpec) ? m_run->request.calibSpec : m_run->request.measureSpec;
+        if (lab::isRandomSpec(noise))
+            text = QStringLiteral("<p style='background:#fdebd0;color:#6e2c00'><b>%1</b></p>").arg(qs(lab::randomDataWarning(noise)).toHtmlEscaped()) + text;
     }
     m_header->setText(text);
 }

@@ -41,11 +41,14 @@ std::shared_ptr<const SensitivityRun> runSensitivityJob(const SensitivityRequest
     const auto info = data::ModelInputInfo::fromModel(*request.model);
     data::DataOptions measureOptions;
     measureOptions.maxSamples = request.measureSamples;
+    measureOptions.normalization = request.normalization;
+    data::DataOptions calibOptions;
+    calibOptions.normalization = request.normalization;
     auto measure = data::openDataSource(request.measureSpec, info, measureOptions);
     if (!measure) return fail("measurement data " + request.measureSpec + ": " + measure.message());
     // Dynamic range needs no calibration: the measurement data stands in (unused).
     auto calib = data::openDataSource(request.calibSpec.empty() ? request.measureSpec : request.calibSpec, info,
-                                      request.calibSpec.empty() ? measureOptions : data::DataOptions{});
+                                      request.calibSpec.empty() ? measureOptions : calibOptions);
     if (!calib) return fail("calibration data " + request.calibSpec + ": " + calib.message());
     Result<analysis::SensitivityResult> r = makeError("not run");
     try { // the engine reports errors as values; anything thrown (bad_alloc) must not lose the job

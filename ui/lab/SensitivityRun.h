@@ -25,6 +25,7 @@ struct SensitivityRequest {
     std::string calibSpec;                   // calibration data (SRC)
     std::string measureSpec;                 // measurement data (SRC)
     size_t measureSamples = 8;               // first N samples of measureSpec
+    std::optional<data::Normalization> normalization; // image data, both sources (nullopt: metadata)
     std::string modeNote;                    // e.g. "int8-only measured as int8"
     std::string key;                         // settings fingerprint: a result is stale when it differs
 };

@@ -16,6 +16,8 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include <cmath>
+
 namespace ql::ui {
 using quantize::Question;
 
@@ -73,8 +75,11 @@ WizardPage::WizardPage(QWidget* parent) : QWidget(parent) {
     m_backButton = new QPushButton(tr("Back"), qPage);
     m_nextButton = new QPushButton(tr("Next"), qPage);
     m_nextButton->setDefault(true);
+    m_measureButton = new QPushButton(qPage);
+    m_measureButton->setObjectName(QStringLiteral("measureFirst"));
     nav->addWidget(m_backButton);
     nav->addStretch(1);
+    nav->addWidget(m_measureButton);
     nav->addWidget(m_nextButton);
     q->addWidget(m_stepNo);
     q->addWidget(m_title);
@@ -94,10 +99,17 @@ WizardPage::WizardPage(QWidget* parent) : QWidget(parent) {
     m_leafText->setTextFormat(Qt::RichText);
     auto* lnav = new QHBoxLayout;
     m_leafBack = new QPushButton(tr("Back"), lPage);
-    m_runButton = new QPushButton(tr("Configure this quantization run"), lPage);
-    m_runButton->setObjectName(QStringLiteral("configureRun"));
+    m_configureButton = new QPushButton(tr("Adjust settings first"), lPage);
+    m_configureButton->setObjectName(QStringLiteral("configureRun"));
+    m_configureButton->setToolTip(tr("Fills the Quantize tab with this leaf's settings (fresh) without running"));
+    m_runButton = new QPushButton(tr("Run this leaf: quantize, measure, compare"), lPage);
+    m_runButton->setObjectName(QStringLiteral("runLeaf"));
+    m_runButton->setDefault(true);
+    m_runButton->setToolTip(tr("Quantizes with this leaf's settings from a fresh state on the model's data, measures it "
+                               "against the float model and opens the side-by-side view"));
     lnav->addWidget(m_leafBack);
     lnav->addStretch(1);
+    lnav->addWidget(m_configureButton);
     lnav->addWidget(m_runButton);
     l->addWidget(new QLabel(tr("Your leaf of the tree"), lPage));
     l->addWidget(m_leafTitle);
@@ -113,7 +125,9 @@ WizardPage::WizardPage(QWidget* parent) : QWidget(parent) {
     auto* sh = new QHBoxLayout;
     m_sweepButton = new QPushButton(tr("Try every leaf"), sweepBox);
     m_sweepButton->setObjectName(QStringLiteral("tryEveryLeaf"));
-    m_sweepStatus = new QLabel(tr("Uses the data source of the Quantize tab (random data when empty)."), sweepBox);
+    m_sweepStatus = new QLabel(tr("Uses the data of the Quantize tab (asks for it when none is chosen)."), sweepBox);
+    m_sweepStatus->setObjectName(QStringLiteral("sweepStatus"));
+    m_sweepStatus->setWordWrap(true);
     sh->addWidget(m_sweepButton);
     sh->addWidget(m_sweepStatus, 1);
     sl->addLayout(sh);
@@ -138,6 +152,8 @@ WizardPage::WizardPage(QWidget* parent) : QWidget(parent) {
     connect(m_leafBack, &QPushButton::clicked, this, &WizardPage::back);
     connect(m_nextButton, &QPushButton::clicked, this, [this] { choose(m_choices->checkedId()); });
     connect(m_runButton, &QPushButton::clicked, this, [this] { emit runRequested(leaf()); });
+    connect(m_configureButton, &QPushButton::clicked, this, [this] { emit configureRequested(leaf()); });
+    connect(m_measureButton, &QPushButton::clicked, this, [this] { emit runRequested(leaf()); });
     connect(m_sweepButton, &QPushButton::clicked, this, &WizardPage::tryEveryLeafRequested);
     connect(m_path, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) {
         m_answers.clearFrom(Question(item->data(Qt::UserRole).toInt()));
@@ -151,6 +167,63 @@ WizardPage::WizardPage(QWidget* parent) : QWidget(parent) {
 void WizardPage::setFacts(std::shared_ptr<const quantize::ModelFacts> facts) {
     m_facts = std::move(facts);
     rebuild();
+}
+
+void WizardPage::clearMeasurements() {
+    m_measured.clear();
+    m_measuredOnRandom = false;
+    m_leafModel->resetData(nullptr);
+    rebuild();
+}
+
+void WizardPage::setMeasured(const lab::LeafRow& row, bool randomData) {
+    m_measured[{int(row.mode), row.kind == lab::LeafKind::KeepFloat}] = row;
+    m_measuredOnRandom = randomData;
+    rebuild();
+}
+
+const lab::LeafRow* WizardPage::measured(quantize::Mode mode, bool keepFloat) const {
+    const auto it = m_measured.find({int(mode), keepFloat});
+    return it == m_measured.end() ? nullptr : &it->second;
+}
+
+QString WizardPage::leafText() const { return m_leafText->text(); }
+
+void WizardPage::setBlockers(const QStringList& problems) {
+    m_blockers = problems;
+    rebuild();
+}
+
+namespace {
+QString blockersHtml(const QStringList& blockers) {
+    if (blockers.isEmpty()) return {};
+    QString html = QObject::tr("<p><font color=#c0392b><b>%n problem(s) stop every run on this model:</b>", nullptr, int(blockers.size()));
+    for (int i = 0; i < blockers.size() && i < 5; ++i) html += QStringLiteral("<br>") + blockers[i].toHtmlEscaped();
+    if (blockers.size() > 5) html += QObject::tr("<br>... and %1 more (the Problems panel lists them)").arg(blockers.size() - 5);
+    return html + QStringLiteral("</font></p>");
+}
+} // namespace
+
+QString WizardPage::measuredHtml(quantize::Mode mode, bool keepFloat) const {
+    const lab::LeafRow* r = measured(mode, keepFloat);
+    if (!r) return {};
+    QString html = tr("<b>Measured on this model</b> (%1 samples; desktop x86, QuantLab's interpreter, 1 thread — phones, "
+                      "GPUs and NPUs differ): ")
+                       .arg(r->samples);
+    if (!r->ok) return html + QStringLiteral("<font color=#c0392b>%1</font>").arg(qs(r->error).toHtmlEscaped());
+    html += std::isinf(r->sqnrDb) ? tr("outputs identical to float") : tr("output SQNR %1 dB").arg(r->sqnrDb, 0, 'f', 1);
+    if (r->accuracy && r->floatAccuracy)
+        html += tr(", top-1 %1 % (float %2 %)").arg(*r->accuracy * 100, 0, 'f', 1).arg(*r->floatAccuracy * 100, 0, 'f', 1);
+    html += tr(", latency %1 ms (float %2 ms: %3)")
+                .arg(r->latencyMs, 0, 'f', 2)
+                .arg(r->floatLatencyMs, 0, 'f', 2)
+                .arg(r->latencyMs <= 0 || r->floatLatencyMs <= 0 ? QStringLiteral("?")
+                     : r->latencyMs <= r->floatLatencyMs     ? tr("%1x faster").arg(r->floatLatencyMs / r->latencyMs, 0, 'f', 1)
+                                                             : tr("%1x slower here").arg(r->latencyMs / r->floatLatencyMs, 0, 'f', 1));
+    html += tr(", %1 KiB (%2x smaller)").arg(double(r->bytes) / 1024.0, 0, 'f', 1).arg(r->sizeRatio, 0, 'f', 2);
+    if (m_measuredOnRandom)
+        html += tr("<br><font color=#b9770e><b>Measured on random noise: a smoke test, not the model's accuracy.</b></font>");
+    return html;
 }
 
 void WizardPage::setTeachingMode(bool on) {
@@ -203,7 +276,14 @@ void WizardPage::restart() {
     emit answersChanged();
 }
 
-void WizardPage::setLeafRows(std::shared_ptr<const std::vector<lab::LeafRow>> rows) { m_leafModel->resetData(std::move(rows)); }
+void WizardPage::setLeafRows(std::shared_ptr<const std::vector<lab::LeafRow>> rows, bool randomData) {
+    m_leafModel->resetData(rows);
+    if (!rows) return;
+    m_measuredOnRandom = randomData;
+    for (const auto& r : *rows) // the sweep measured every leaf: the leaf texts show it
+        if (r.kind != lab::LeafKind::Auto) m_measured[{int(r.mode), r.kind == lab::LeafKind::KeepFloat}] = r;
+    rebuild();
+}
 
 void WizardPage::setSweepBusy(bool busy, const QString& status) {
     m_sweepButton->setEnabled(!busy);
@@ -266,7 +346,23 @@ void WizardPage::showQuestion(Question q) {
     }
     m_nextButton->setEnabled(false);
     m_backButton->setEnabled(n > 1);
-    m_factsLabel->setText(factsHtml(q));
+    QString facts = factsHtml(q);
+    const bool accuracy = q == Question::AccuracyGood;
+    if (accuracy) {
+        // the question is about a measurement: show it, or say that there is none yet
+        const quantize::Leaf pointed = leaf();
+        const QString m = measuredHtml(pointed.mode, false);
+        facts = (m.isEmpty() ? tr("<p><font color=#b9770e><b>Nothing measured yet.</b></font> Run the %1 leaf first: it quantizes "
+                                  "on your data and measures the result against the float model.</p>")
+                                   .arg(qs(std::string(quantize::modeName(pointed.mode))))
+                             : QStringLiteral("<p>") + m + QStringLiteral("</p>")) +
+                facts;
+        m_measureButton->setText(m.isEmpty() ? tr("Run and measure %1 first").arg(qs(std::string(quantize::modeName(pointed.mode))))
+                                             : tr("Measure %1 again").arg(qs(std::string(quantize::modeName(pointed.mode)))));
+    }
+    m_measureButton->setVisible(accuracy);
+    m_measureButton->setEnabled(m_blockers.isEmpty());
+    m_factsLabel->setText(blockersHtml(m_blockers) + facts);
     m_stack->setCurrentIndex(0);
 }
 
@@ -276,16 +372,27 @@ void WizardPage::showLeaf() {
     QString html = QStringLiteral("<p><b>Mode:</b> <code>%1</code>").arg(qs(std::string(quantize::modeName(l.mode))));
     if (l.io == quantize::IoType::UInt8) html += tr(", uint8 inputs and outputs");
     if (l.io == quantize::IoType::Int8) html += tr(", int8 inputs and outputs");
-    html += QStringLiteral("</p><p>") + qs(l.summary).toHtmlEscaped() + QStringLiteral("</p>");
+    html += QStringLiteral("</p><p>") + tr("<b>Documented</b> (TFLite's guide; phones and accelerators): ") + qs(l.summary).toHtmlEscaped() +
+            QStringLiteral("</p>");
+    const QString m = measuredHtml(l.mode, l.keepSensitiveFloat);
+    html += m.isEmpty() ? tr("<p><i>Not measured on this model yet: \"Run this leaf\" measures it (desktop x86 timings differ from "
+                             "phones and accelerators).</i></p>")
+                        : QStringLiteral("<p>") + m + QStringLiteral("</p>");
     if (l.keepSensitiveFloat)
         html += tr("<p>Configuring this run measures the sensitivity of every layer (the Sensitivity dock) and fills the "
                    "Quantize tab's keep-float list with the greedy search's suggestion; edit it there, or tick layers "
                    "in the ranking.</p>");
     for (const std::string& n : l.notes) html += QStringLiteral("<p><i>") + qs(n).toHtmlEscaped() + QStringLiteral("</i></p>");
-    if (m_facts && (l.mode == quantize::Mode::Int8Only) && !m_facts->noInt8.empty())
+    bool refused = false;
+    if (m_facts && (l.mode == quantize::Mode::Int8Only) && !m_facts->noInt8.empty()) {
         html += tr("<p><font color=#c0392b>This model has operators without an int8 kernel; int8-only will refuse it.</font></p>");
-    m_leafText->setText(html);
-    m_runButton->setEnabled(!l.outsideApp);
+        refused = true;
+    }
+    if (!m_blockers.isEmpty()) refused = true;
+    m_leafText->setText(blockersHtml(m_blockers) + html);
+    m_runButton->setEnabled(!l.outsideApp && !refused);
+    m_configureButton->setEnabled(!l.outsideApp);
+    m_leafModel->setStudentLeaf(l.mode, l.keepSensitiveFloat);
     m_stack->setCurrentIndex(1);
 }
 

@@ -34,6 +34,11 @@ std::shared_ptr<const TrainOutcome> runTraining(const TrainRequest& request, std
     train::TrainOptions opt;
     opt.seed = request.seed;
     opt.stepsPerEpoch = request.stepsPerEpoch;
+    opt.reportEvery = request.reportEvery;
+    if (log)
+        opt.onBatches = [log](const train::BatchReport& r) {
+            log->addBatch({double(r.epoch - 1) + double(r.step) / double(std::max<int64_t>(1, r.steps)), r.loss, r.accuracy});
+        };
     train::Trainer trainer(net, opt);
     for (int e = 0; e < request.epochs; ++e) {
         Progress epochProgress;

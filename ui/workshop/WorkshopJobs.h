@@ -26,6 +26,11 @@ struct EpochPoint {
     double loss = 0, trainAccuracy = 0, testAccuracy = 0, seconds = 0;
 };
 
+// Running figures every few dozen batches: x = epochs done so far (0.5 = half of the first).
+struct BatchPoint {
+    double epochs = 0, loss = 0, trainAccuracy = 0;
+};
+
 // Written by the training job, read by the GUI thread (copy under the lock).
 class TrainLog {
 public:
@@ -33,14 +38,23 @@ public:
         std::lock_guard lock(m_mutex);
         m_points.push_back(p);
     }
+    void addBatch(const BatchPoint& p) {
+        std::lock_guard lock(m_mutex);
+        m_batches.push_back(p);
+    }
     std::vector<EpochPoint> points() const {
         std::lock_guard lock(m_mutex);
         return m_points;
+    }
+    std::vector<BatchPoint> batches() const {
+        std::lock_guard lock(m_mutex);
+        return m_batches;
     }
 
 private:
     mutable std::mutex m_mutex;
     std::vector<EpochPoint> m_points;
+    std::vector<BatchPoint> m_batches;
 };
 
 struct TrainRequest {
@@ -49,6 +63,7 @@ struct TrainRequest {
     int epochs = 3;
     uint64_t seed = 1;
     int64_t stepsPerEpoch = 0; // 0: whole epochs
+    int reportEvery = 32;      // batches between two running points of the plot
 };
 
 struct TrainOutcome {

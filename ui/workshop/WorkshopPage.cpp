@@ -68,7 +68,7 @@ WorkshopPage::WorkshopPage(QWidget* parent)
     split->addWidget(mistakesBox);
     split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 1);
-    split->setSizes({560, 340}); // the mistakes grid shows two rows of tiles
+    split->setSizes({540, 400}); // the mistakes grid shows three rows of tiles
     layout->addWidget(split);
 
     connect(m_trainJobs, &JobRunner::progressed, this, &WorkshopPage::onTrainProgress);
@@ -140,20 +140,30 @@ QWidget* WorkshopPage::buildTrainBox() {
     connect(m_cancelTrain, &QPushButton::clicked, this, &WorkshopPage::cancelTraining);
 
     m_trainPlot = makePlot(box);
-    m_trainPlot->xAxis->setLabel(tr("epoch"));
+    m_trainPlot->xAxis->setLabel(tr("epochs trained"));
     m_trainPlot->yAxis->setLabel(tr("loss"));
     m_trainPlot->yAxis2->setLabel(tr("accuracy %"));
     m_trainPlot->yAxis2->setVisible(true);
     m_trainPlot->yAxis2->setRange(50, 100);
     m_trainPlot->yAxis->setRange(0, 1);
-    m_trainPlot->xAxis->setRange(0.5, 3.5);
+    m_trainPlot->xAxis->setRange(0, 3);
+    // graphs 0-2: the figures at the end of each epoch (dots); 3-4: running figures every few
+    // dozen batches (thin lines), so that the plot moves from the first seconds on
     const QColor colors[] = {QColor(0xd6, 0x27, 0x28), QColor(0x1f, 0x77, 0xb4), QColor(0x2c, 0xa0, 0x2c)};
-    const QString names[] = {tr("loss"), tr("train accuracy"), tr("test accuracy")};
+    const QString names[] = {tr("loss (epoch)"), tr("train accuracy (epoch)"), tr("test accuracy (epoch)")};
     for (int i = 0; i < 3; ++i) {
         QCPGraph* g = m_trainPlot->addGraph(m_trainPlot->xAxis, i == 0 ? m_trainPlot->yAxis : m_trainPlot->yAxis2);
         g->setPen(QPen(colors[i], 2));
-        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 6));
+        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 7));
+        g->setLineStyle(QCPGraph::lsNone);
         g->setName(names[i]);
+    }
+    for (int i = 0; i < 2; ++i) {
+        QCPGraph* g = m_trainPlot->addGraph(m_trainPlot->xAxis, i == 0 ? m_trainPlot->yAxis : m_trainPlot->yAxis2);
+        QColor c = colors[i];
+        c.setAlpha(170);
+        g->setPen(QPen(c, 1.3));
+        g->setName(i == 0 ? tr("loss (running)") : tr("train accuracy (running)"));
     }
     // The legend in a row of its own above the axes, so that it never hides a curve.
     m_trainPlot->legend->setVisible(true);
@@ -213,7 +223,7 @@ QWidget* WorkshopPage::buildCompareBox() {
     v->addWidget(m_modeView);
 
     m_accPlot = makePlot(box);
-    m_accPlot->yAxis->setLabel(tr("top-1 accuracy %"));
+    m_accPlot->yAxis->setLabel(tr("top-1 points lost vs float"));
     m_accPlot->xAxis->setTicker(QSharedPointer<QCPAxisTickerText>::create());
     m_accPlot->yAxis->setRange(0, 100);
     v->addWidget(m_accPlot, 1);
@@ -287,8 +297,10 @@ void WorkshopPage::startTraining() {
     req.stepsPerEpoch = m_steps->value();
     m_log = std::make_shared<workshop::TrainLog>();
     m_plotted = 0;
+    m_plottedBatches = 0;
+    m_trainClock.start();
     for (int i = 0; i < m_trainPlot->graphCount(); ++i) m_trainPlot->graph(i)->data()->clear();
-    m_trainPlot->xAxis->setRange(0.5, req.epochs + 0.5);
+    m_trainPlot->xAxis->setRange(0, req.epochs);
     m_trainPlot->replot();
     m_trainProgress->setValue(0);
     auto log = m_log;
@@ -309,17 +321,36 @@ void WorkshopPage::cancelTraining() {
 void WorkshopPage::onTrainProgress(const QString& stage, double fraction, qint64, qint64) {
     const int epochs = std::max(1, m_epochs->value());
     const int done = int(m_plotted);
-    m_trainProgress->setValue(int(std::lround(1000.0 * std::min(1.0, (done + fraction) / epochs))));
-    m_trainStatus->setText(stage);
+    // The whole run's fraction (the job reports one epoch's); remaining time from the rate so far.
+    const double total = std::clamp((done + fraction) / epochs, 0.0, 1.0);
+    m_trainProgress->setValue(int(std::lround(1000.0 * total)));
+    const qint64 elapsed = m_trainClock.isValid() ? m_trainClock.elapsed() : 0;
+    const QString timing = total > 0.01 ? tr("%1 s elapsed, about %2 s left").arg(elapsed / 1000).arg(qint64(elapsed * (1 - total) / total / 1000 + 0.5))
+                                        : tr("%1 s elapsed").arg(elapsed / 1000);
+    m_timing = timing;
+    m_trainStatus->setText(tr("%1 — %2").arg(stage, timing));
     pollTrainLog();
 }
 
 void WorkshopPage::pollTrainLog() {
     if (!m_log) return;
     const std::vector<workshop::EpochPoint> points = m_log->points();
-    if (points.size() == m_plotted) return;
+    const std::vector<workshop::BatchPoint> batches = m_log->batches();
+    if (points.size() == m_plotted && batches.size() == m_plottedBatches) return;
     double maxLoss = 0.5;
-    double minAcc = 100;
+    double minAcc = 100, maxAcc = 0;
+    for (; m_plottedBatches < batches.size(); ++m_plottedBatches) {
+        const workshop::BatchPoint& b = batches[m_plottedBatches];
+        m_trainPlot->graph(3)->addData(b.epochs, b.loss);
+        m_trainPlot->graph(4)->addData(b.epochs, 100 * b.trainAccuracy);
+    }
+    // the running points of the first batches (random guessing: loss 2.3, 10 %) would squeeze
+    // the curves: the axes follow the last 80 % of them
+    for (size_t i = batches.size() / 5; i < batches.size(); ++i) {
+        maxLoss = std::max(maxLoss, batches[i].loss);
+        minAcc = std::min(minAcc, 100 * batches[i].trainAccuracy);
+        maxAcc = std::max(maxAcc, 100 * batches[i].trainAccuracy);
+    }
     for (; m_plotted < points.size(); ++m_plotted) {
         const workshop::EpochPoint& p = points[m_plotted];
         m_trainPlot->graph(0)->addData(p.epoch, p.loss);
@@ -330,17 +361,22 @@ void WorkshopPage::pollTrainLog() {
     for (const workshop::EpochPoint& p : points) {
         maxLoss = std::max(maxLoss, p.loss);
         minAcc = std::min({minAcc, 100 * p.trainAccuracy, 100 * p.testAccuracy});
+        maxAcc = std::max({maxAcc, 100 * p.trainAccuracy, 100 * p.testAccuracy});
     }
     m_trainPlot->yAxis->setRange(0, maxLoss * 1.1);
-    m_trainPlot->yAxis2->setRange(std::floor(std::min(80.0, minAcc - 2) / 5) * 5, 100);
-    const workshop::EpochPoint& last = points.back();
-    m_trainStatus->setText(tr("Epoch %1: loss %2, train %3%, test %4% (%5 s)")
-                               .arg(last.epoch)
-                               .arg(last.loss, 0, 'f', 4)
-                               .arg(100 * last.trainAccuracy, 0, 'f', 2)
-                               .arg(100 * last.testAccuracy, 0, 'f', 2)
-                               .arg(last.seconds, 0, 'f', 1));
-    m_trainPlot->replot();
+    // accuracy axis: the band the curves use, so that a point of difference is visible
+    m_trainPlot->yAxis2->setRange(std::max(0.0, std::floor(minAcc - 2)), std::min(100.0, std::ceil(std::max(maxAcc, minAcc + 4) + 1)));
+    if (!points.empty()) {
+        const workshop::EpochPoint& last = points.back();
+        m_trainStatus->setText(tr("Epoch %1: loss %2, train %3%, test %4% (%5 s)%6")
+                                   .arg(last.epoch)
+                                   .arg(last.loss, 0, 'f', 4)
+                                   .arg(100 * last.trainAccuracy, 0, 'f', 2)
+                                   .arg(100 * last.testAccuracy, 0, 'f', 2)
+                                   .arg(last.seconds, 0, 'f', 1)
+                                   .arg(m_trainJobs->isBusy() && !m_timing.isEmpty() ? QStringLiteral(" — ") + m_timing : QString()));
+    }
+    m_trainPlot->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void WorkshopPage::onTrained(std::shared_ptr<const workshop::TrainOutcome> outcome) {
@@ -396,26 +432,42 @@ void WorkshopPage::onCompared(std::shared_ptr<const workshop::CompareOutcome> ou
     m_modeView->resizeColumnsToContents();
     m_mistakes->resetData(outcome);
 
-    // Bar chart: top-1 per mode; the float baseline in grey.
+    // Bar chart: top-1 points lost against the float model, per mode, each bar labelled. The
+    // lesson is about differences of a fraction of a point: bars of the accuracy itself (80-100 %)
+    // hide them, bars of the loss show them at any size.
     m_accPlot->clearPlottables();
+    m_accPlot->clearItems();
     auto ticker = QSharedPointer<QCPAxisTickerText>::create();
     auto* bars = new QCPBars(m_accPlot->xAxis, m_accPlot->yAxis);
     bars->setPen(Qt::NoPen);
     bars->setBrush(QColor(0x1f, 0x77, 0xb4));
     bars->setWidth(0.6);
-    double lo = 100;
     const auto& rows = outcome->modes.rows;
+    double floatTop1 = std::nan("");
+    for (const auto& r : rows)
+        if (r.mode == quantize::Mode::None && r.ok) floatTop1 = 100 * r.eval.top1;
+    double lo = 0, hi = 0.5;
     for (size_t i = 0; i < rows.size(); ++i) {
         ticker->addTick(double(i), QString::fromLatin1(quantize::modeName(rows[i].mode).data(),
                                                        qsizetype(quantize::modeName(rows[i].mode).size())));
-        if (rows[i].ok && !std::isnan(rows[i].eval.top1)) {
-            bars->addData(double(i), 100 * rows[i].eval.top1);
-            lo = std::min(lo, 100 * rows[i].eval.top1);
-        }
+        if (!rows[i].ok || std::isnan(rows[i].eval.top1) || std::isnan(floatTop1)) continue;
+        const double lost = floatTop1 - 100 * rows[i].eval.top1;
+        bars->addData(double(i), lost);
+        lo = std::min(lo, lost);
+        hi = std::max(hi, lost);
+        auto* label = new QCPItemText(m_accPlot);
+        label->position->setCoords(double(i), lost);
+        label->setPositionAlignment(lost >= 0 ? (Qt::AlignHCenter | Qt::AlignBottom) : (Qt::AlignHCenter | Qt::AlignTop));
+        label->setText(QStringLiteral("%1%2\n%3 %").arg(lost > 0 ? QStringLiteral("-") : lost < 0 ? QStringLiteral("+") : QString())
+                           .arg(std::abs(lost), 0, 'f', 2)
+                           .arg(100 * rows[i].eval.top1, 0, 'f', 2));
+        label->setColor(m_accPlot->xAxis->tickLabelColor());
     }
+    m_accPlot->yAxis->setLabel(tr("top-1 points lost vs float"));
     m_accPlot->xAxis->setTicker(ticker);
     m_accPlot->xAxis->setRange(-0.6, double(rows.size()) - 0.4);
-    m_accPlot->yAxis->setRange(std::max(0.0, std::floor((lo - 5) / 5) * 5), 100);
+    const double span = hi - lo;
+    m_accPlot->yAxis->setRange(lo - (lo < 0 ? 0.25 * span : 0.0), hi + 0.35 * span);
     m_accPlot->replot();
     const size_t samples = rows.empty() ? 0 : rows.front().eval.samples;
     m_compareStatus->setText(tr("%1 samples of %2; calibrated on %3 samples.")

@@ -9,6 +9,7 @@
 #include "model/Model.h"
 #include "workshop/WorkshopJobs.h"
 
+#include <QElapsedTimer>
 #include <QWidget>
 #include <memory>
 
@@ -84,7 +85,10 @@ private:
     QString m_evalSpec, m_calibSpec;
     int m_maxEval = 2000;
     std::shared_ptr<workshop::TrainLog> m_log;
-    size_t m_plotted = 0;
+    size_t m_plotted = 0;        // epoch points plotted
+    size_t m_plottedBatches = 0; // running points plotted
+    QElapsedTimer m_trainClock;
+    QString m_timing;            // "12 s elapsed, about 40 s left"
 
     JobRunner* m_trainJobs;
     JobRunner* m_compareJobs;
