@@ -35,6 +35,7 @@ Result<AllModesResult> evaluateAllModes(std::shared_ptr<const Model> floatModel,
                                         const Progress& progress) {
     if (!floatModel || floatModel->subgraphs.empty()) return makeError("the model has no subgraph");
     AllModesResult out;
+    out.target = opts.eval.target;
     // The float model as the quantizer sees it (float16 weights behind constant DEQUANTIZE ops
     // folded into float32 constants): calibration and every integer mode start from it.
     auto folded = std::make_shared<const Model>(quantize::foldConstantDequantize(*floatModel));

@@ -35,7 +35,7 @@ struct QuantFcParams {
     std::span<const QuantizedMultiplier> multipliers;
     int32_t actMin = 0, actMax = 0;
     Rounding rounding = Rounding::Double;
-    // Arithmetic::Xnnpack (int8): XNNPACK's fp32 requantization, one float scale
+    // Target::TfliteCpu (int8): XNNPACK's fp32 requantization, one float scale
     // s_in * s_w / s_out per unit or one for all (quant/XnnpackArithmetic.h). Empty: fixed point.
     std::span<const float> fpScales;
 
