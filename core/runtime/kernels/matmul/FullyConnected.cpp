@@ -74,7 +74,7 @@ public:
             break;
         case FcPath::Int8:
             if (!w.constant) prepareInt8Plan(w.as<int8_t>(), bias ? bias->as<int32_t>() : nullptr, m_shape, m_params.inputOffset, m_plan);
-            if (m_params.weightsOffset == 0 && m_params.fpScales.empty()) // XNNPACK arithmetic: the reference loop
+            if (m_params.weightsOffset == 0)
                 fullyConnectedInt8Opt(in.as<int8_t>(), w.as<int8_t>(), m_plan, out.as<int8_t>(), m_shape, m_params, m_acc.data(), pool);
             else
                 fullyConnectedQuantRef(in.as<int8_t>(), w.as<int8_t>(), bias ? bias->as<int32_t>() : nullptr, out.as<int8_t>(), m_shape, m_params);
