@@ -4,6 +4,7 @@
 
 #include "JobRunner.h"
 #include "LoadDataDialog.h"
+#include "TargetMenu.h"
 #include "Theme.h"
 #include "graph/GraphPage.h"
 #include "graph/GraphView.h"
@@ -184,6 +185,11 @@ void MainWindow::createActions() {
     QMenu* panels = view->addMenu(tr("&Panels"));
     for (QDockWidget* d : {m_modelDock, m_operatorDock, m_tensorDock, m_histogramDock, m_problemsDock})
         panels->addAction(d->toggleViewAction());
+
+    // The runtime that runs reproduce (tflite-cpu by default), for the whole session.
+    auto* targetStatus = new QLabel(this);
+    statusBar()->addPermanentWidget(targetStatus);
+    menuBar()->addMenu(new TargetMenu(targetStatus, this));
 
     // The lab: one window per main window, created on first use.
     QMenu* labMenu = menuBar()->addMenu(tr("&Lab"));

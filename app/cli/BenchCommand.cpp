@@ -1,4 +1,4 @@
-// quantlab-cli bench MODEL [--runs N] [--threads T] [--seed S]
+// quantlab-cli bench MODEL [--runs N] [--threads T] [--seed S] [--target TARGET]
 // Times inference on the oracle's random inputs for seed S (after one warm-up run): median and
 // minimum milliseconds per inference, the planned arena (the figure a microcontroller build
 // cares about), variable and dynamic bytes, and the process's peak resident memory.
@@ -42,6 +42,7 @@ int benchCommand(const Args& args) {
     if (!model) throw UsageError(model.message());
     rt::InterpreterOptions options;
     options.run.threads = threads;
+    options.run.target = targetOf(args, "bench");
     auto made = rt::Interpreter::create(model.value(), options);
     if (!made) throw UsageError(modelPath + ": " + made.message());
     rt::Interpreter& it = *made.value();
@@ -67,6 +68,7 @@ int benchCommand(const Args& args) {
     const double median = ms.size() % 2 ? ms[m] : (ms[m - 1] + ms[m]) / 2;
     const rt::MemoryStats mem = it.memoryStats();
     std::printf("model: %s\n", modelPath.c_str());
+    std::printf("target: %s\n", std::string(targetName(options.run.target)).c_str());
     std::printf("threads: %d, runs: %d (after 1 warm-up run of %.3f ms)\n", threads, runs, firstMs);
     std::printf("median: %.3f ms/inference\nmin: %.3f ms\n", median, ms.front());
     std::printf("arena: %s; without reuse %s\n", mib(mem.arenaBytes).c_str(), mib(mem.naiveBytes).c_str());
@@ -78,13 +80,14 @@ int benchCommand(const Args& args) {
 
 const CommandRegistration kRegistration{{
     "bench",
-    "bench MODEL [--runs N] [--threads T] [--seed S]",
+    "bench MODEL [--runs N] [--threads T] [--seed S] [--target TARGET]",
     "Median and minimum milliseconds per inference on random inputs (after one warm-up run), the planned arena and "
     "the peak memory.",
     {{"MODEL", "the .tflite file to time"}},
-    {integerOption("--runs", "N", "timed inferences", 20, 1, 1'000'000),
-     integerOption("--threads", "T", "threads of the interpreter", 1, 1, 64),
-     integerOption("--seed", "S", "seed of the random inputs (the oracle's --random SEED bytes)", 0, 0, 4294967295LL)},
+    withTargetOptions({integerOption("--runs", "N", "timed inferences", 20, 1, 1'000'000),
+                       integerOption("--threads", "T", "threads of the interpreter", 1, 1, 64),
+                       integerOption("--seed", "S", "seed of the random inputs (the oracle's --random SEED bytes)", 0, 0,
+                                     4294967295LL)}),
     &benchCommand,
     30}};
 

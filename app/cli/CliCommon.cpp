@@ -50,6 +50,29 @@ OptionSpec calibratorOption() {
         .defaultIs("minmax");
 }
 
+std::vector<OptionSpec> withTargetOptions(std::vector<OptionSpec> specs) {
+    specs.push_back(valueOption("--target", "TARGET",
+                        "the runtime whose results are reproduced: tflite-cpu (TFLite/LiteRT on a CPU with its default "
+                        "XNNPACK delegate), tflite-reference (TFLite's builtin kernels), tflite-micro (TFLite Micro's kernels)")
+                .defaultIs("tflite-cpu")
+                .oneOf(targetNames()));
+    specs.push_back(valueOption("--arithmetic", "A", "old spelling of --target: reference = tflite-reference, xnnpack = tflite-cpu")
+                        .oneOf({"reference", "xnnpack"})
+                        .hide());
+    return specs;
+}
+
+Target targetOf(const Args& args, const std::string& command) {
+    if (args.has("--target") && args.has("--arithmetic"))
+        throw UsageError(command + ": give --target or its old spelling --arithmetic, not both");
+    if (args.has("--arithmetic")) return args.value("--arithmetic") == "reference" ? Target::TfliteReference : Target::TfliteCpu;
+    if (!args.has("--target")) return Target::TfliteCpu;
+    const std::string name = args.value("--target");
+    const auto t = parseTarget(name);
+    if (!t) throw UsageError(command + ": unknown target '" + name + "'"); // the table's closed set already refuses it
+    return *t;
+}
+
 namespace {
 
 std::string joined(const std::vector<std::string>& items, const char* sep = ", ") {
@@ -118,7 +141,8 @@ Args::Args(const std::string& command, const std::vector<std::string>& argv, con
         const auto found = std::find_if(m_specs.begin(), m_specs.end(), [&](const OptionSpec& s) { return s.name == name; });
         if (found == m_specs.end()) {
             std::vector<std::string> names;
-            for (const OptionSpec& s : m_specs) names.push_back(s.name);
+            for (const OptionSpec& s : m_specs)
+                if (!s.hidden) names.push_back(s.name);
             const std::string near = nearestName(name, names);
             throw UsageError(command + ": unknown option '" + name + "'" + (near.empty() ? "" : "; did you mean " + near + "?") + " " +
                              helpHint(command));
@@ -259,6 +283,7 @@ void printCommandHelp(const Command& c, std::ostream& os) {
     std::vector<std::pair<std::string, std::string>> rows;
     bool takesSource = false;
     for (const OptionSpec& s : c.options) {
+        if (s.hidden) continue;
         rows.emplace_back(s.name + (s.takesValue() ? " " + s.valueName : ""), describe(s));
         takesSource = takesSource || s.valueName == "SRC";
     }

@@ -8,6 +8,8 @@
 // only what the table declares (names, values, closed value sets, integer ranges and
 // defaults), and `--help` prints the same entries, so the help cannot drift from the parser.
 
+#include "runtime/Target.h"
+
 #include <iosfwd>
 #include <map>
 #include <set>
@@ -33,12 +35,14 @@ struct OptionSpec {
     std::string defaultText;   // "20", "all", ...; empty: no default shown
     std::vector<std::string> choices; // a closed set of values, checked by the parser
     bool required = false;
+    bool hidden = false; // parsed, but left out of --help (an old spelling kept for a release)
     // Integer options: Args::integer returns `fallback` when absent and checks [lo, hi].
     bool isInteger = false;
     long long fallback = 0, lo = 0, hi = 0;
 
     bool takesValue() const { return !valueName.empty(); }
     OptionSpec& mandatory() { required = true; return *this; }
+    OptionSpec& hide() { hidden = true; return *this; }
     OptionSpec& defaultIs(std::string text) { defaultText = std::move(text); return *this; }
     OptionSpec& oneOf(std::vector<std::string> values) { choices = std::move(values); return *this; }
 };
@@ -53,6 +57,10 @@ OptionSpec integerOption(std::string name, std::string valueName, std::string he
 // and --calibrator (minmax, percentile:P, mse, kl; parsed by calib::Calibrator::parse).
 OptionSpec modeOption();
 OptionSpec calibratorOption();
+// --target tflite-cpu|tflite-reference|tflite-micro (runtime/Target.h), and the hidden
+// --arithmetic reference|xnnpack it replaces (reference = tflite-reference, xnnpack =
+// tflite-cpu), accepted for one release. Commands that run a model append both to their table.
+std::vector<OptionSpec> withTargetOptions(std::vector<OptionSpec> specs);
 
 // A positional argument, for the help ("MODEL", "the .tflite file to inspect").
 struct PositionalSpec {
@@ -88,6 +96,10 @@ private:
     std::set<std::string> m_flags;
     std::map<std::string, std::string> m_values;
 };
+
+// The target the command line asks for (default tflite-cpu); a UsageError when --target and
+// --arithmetic are both given.
+Target targetOf(const Args& args, const std::string& command);
 
 // Splits "a,b,c" (empty items dropped).
 std::vector<std::string> splitList(const std::string& s, char sep = ',');

@@ -1,5 +1,5 @@
 // quantlab-cli compare FLOAT_MODEL QUANT_MODEL --data SRC [--samples N] [--json FILE|-]
-//     [--csv FILE|-] [--report FILE.html] [--per-layer off] [--threads T]
+//     [--csv FILE|-] [--report FILE.html] [--per-layer off] [--threads T] [--target TARGET]
 #include "CliCommon.h"
 #include "Commands.h"
 
@@ -48,6 +48,7 @@ int compareCommand(const Args& args) {
     analysis::CompareOptions opts;
     opts.data.maxSamples = size_t(args.integer("--samples"));
     opts.threads = int(args.integer("--threads"));
+    opts.target = targetOf(args, "compare");
     const size_t worst = size_t(args.integer("--worst"));
     opts.perLayer = args.value("--per-layer", "on") == "on"; // the table admits on and off only
 
@@ -88,6 +89,7 @@ int compareCommand(const Args& args) {
     if (stdoutTaken) return 0;
 
     std::cout << "Compare    " << floatPath << " (float) vs " << quantPath << "\n";
+    std::cout << "Target     " << targetName(r->target) << "\n";
     std::cout << "Data       " << r->dataDescription << ", " << r->samples << " samples\n";
     std::cout << "Matched    " << r->matching.operators.size() << " operators, " << r->tensors.size() << " tensors";
     const size_t unmatched = r->matching.unmatchedQuant.size() + r->matching.unmatchedFloat.size();
@@ -108,11 +110,11 @@ int compareCommand(const Args& args) {
 const CommandRegistration registration({
     "compare",
     "compare FLOAT_MODEL QUANT_MODEL --data SRC [--samples N] [--json FILE|-] [--csv FILE|-] [--report FILE.html] "
-    "[--per-layer on|off] [--threads T] [--worst K]",
+    "[--per-layer on|off] [--threads T] [--worst K] [--target TARGET]",
     "Per-layer error of a quantized model against its float model on the same samples (SQNR, cosine, MSE, max error), "
     "with the layers matched by tensor name.",
     {{"FLOAT_MODEL", "the float reference .tflite"}, {"QUANT_MODEL", "the quantized .tflite made from it"}},
-    {valueOption("--data", "SRC", "the samples both models run on").mandatory(),
+    withTargetOptions({valueOption("--data", "SRC", "the samples both models run on").mandatory(),
      integerOption("--samples", "N", "use the first N samples of --data", 0, 1, 1'000'000'000).defaultIs("all"),
      valueOption("--json", "FILE|-", "also write the result as JSON to FILE, or to standard output with -"),
      valueOption("--csv", "FILE|-", "also write one CSV row per tensor to FILE, or to standard output with -"),
@@ -123,7 +125,7 @@ const CommandRegistration registration({
          .defaultIs("on")
          .oneOf({"on", "off"}),
      integerOption("--threads", "T", "threads of each interpreter", 1, 1, 64),
-     integerOption("--worst", "K", "layers marked as the worst in the text summary and the report", 5, 0, 1000)},
+     integerOption("--worst", "K", "layers marked as the worst in the text summary and the report", 5, 0, 1000)}),
     &compareCommand,
     50});
 

@@ -59,6 +59,7 @@ void printTable(std::ostream& os, const std::vector<std::vector<std::string>>& r
 std::vector<std::pair<std::string, std::string>> summary(const std::string& path, const EvalResult& r, int threads) {
     std::vector<std::pair<std::string, std::string>> kv;
     kv.push_back({"Model", path + " (" + kib(r.fileBytes) + ")"});
+    kv.push_back({"Target", std::string(targetName(r.target))});
     kv.push_back({"Data", r.dataDescription + " (" + std::to_string(r.samples) + " evaluated)"});
     if (r.labelled) {
         std::string a = "top-1 " + formatPercent(r.top1) + ", top-5 " + formatPercent(r.top5) + " (" +
@@ -158,6 +159,7 @@ int evalCommand(const Args& args) {
     eo.data.labels = args.value("--labels");
     eo.data.maxSamples = size_t(args.integer("--samples"));
     eo.threads = int(args.integer("--threads"));
+    eo.target = targetOf(args, "eval");
 
     std::vector<std::string> inputs = {path};
     if (!eo.data.labels.empty()) inputs.push_back(eo.data.labels);
@@ -224,6 +226,7 @@ int evalCommand(const Args& args) {
             throw UsageError(path + ": " + r.message());
         }
         human << "Model      " << path << " (" << kib((*model)->sourceBytes) << ")\n";
+        human << "Target     " << targetName(r->target) << "\n";
         if (!r->rows.empty() && r->rows.front().ok) human << "Data       " << r->rows.front().eval.dataDescription << "\n";
         human << "Calibrated " << r->calibrationSamples << " samples once for all integer modes ("
               << num(r->calibrationSeconds, "%.2f") << " s)" << (r->calibrationError.empty() ? "" : ": " + r->calibrationError)
@@ -237,6 +240,7 @@ int evalCommand(const Args& args) {
         csv = allModesToCsv(*r, path);
         if (!reportPath.empty()) {
             html.keyValues({{"Float model", path},
+                            {"Target", std::string(targetName(r->target))},
                             {"Calibration", ao.calibSpec + ", " + std::to_string(r->calibrationSamples) + " samples"},
                             {"Evaluation data", dataSpec}});
             html.heading("All modes side by side");
@@ -273,11 +277,11 @@ int evalCommand(const Args& args) {
 const CommandRegistration registration({
     "eval",
     "eval MODEL --data SRC [--labels SRC] [--float FLOAT_MODEL] [--all-modes --calib SRC [--calibrator C] [--per-tensor] "
-    "[--calib-samples N]] [--samples N] [--threads T] [--json FILE|-] [--csv FILE|-] [--report FILE.html]",
+    "[--calib-samples N]] [--samples N] [--threads T] [--target TARGET] [--json FILE|-] [--csv FILE|-] [--report FILE.html]",
     "Accuracy (with labels) or output SQNR and cosine against a float model, latency and size; with --all-modes the "
     "float MODEL quantized with every mode, one row each.",
     {{"MODEL", "the .tflite file to evaluate (with --all-modes: a float model)"}},
-    {valueOption("--data", "SRC", "the evaluation samples").mandatory(),
+    withTargetOptions({valueOption("--data", "SRC", "the evaluation samples").mandatory(),
      valueOption("--labels", "SRC", "class labels for --data, an IDX1 file or a 1-D integer .npy: top-1 and top-5 accuracy")
          .defaultIs("the IDX images' sibling labels file, or an image folder's class subfolders"),
      valueOption("--float", "FLOAT_MODEL", "float reference: SQNR and cosine of MODEL's outputs against it"),
@@ -292,7 +296,7 @@ const CommandRegistration registration({
      integerOption("--threads", "T", "threads of the interpreter", 1, 1, 64),
      valueOption("--json", "FILE|-", "also write the result as JSON to FILE, or to standard output with -"),
      valueOption("--csv", "FILE|-", "also write the result as CSV to FILE, or to standard output with -"),
-     valueOption("--report", "FILE.html", "also write a self-contained HTML report")},
+     valueOption("--report", "FILE.html", "also write a self-contained HTML report")}),
     &evalCommand,
     70});
 

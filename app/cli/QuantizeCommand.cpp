@@ -1,6 +1,6 @@
 // quantlab-cli quantize MODEL --mode MODE [--calib SRC] [--calibrator C] [--per-tensor]
 //     [--keep-float OP_OR_TENSOR,...] [--io int8|uint8|float] [--max-samples N]
-//     [--equalize] [--bias-correction] --out OUT
+//     [--equalize] [--bias-correction [--target TARGET]] --out OUT
 #include "CliCommon.h"
 #include "Commands.h"
 
@@ -47,6 +47,7 @@ int quantizeCommand(const Args& args) {
     }
     job.quantize.equalize = args.flag("--equalize");
     job.quantize.biasCorrection = args.flag("--bias-correction");
+    job.target = targetOf(args, "quantize"); // the runtime the bias correction measures
     if (job.quantize.biasCorrection && !quantize::needsCalibration(job.quantize.mode))
         throw UsageError("--bias-correction: needs an integer mode (int8, int8-only, int16x8), not " +
                          std::string(quantize::modeName(job.quantize.mode)));
@@ -109,10 +110,10 @@ int quantizeCommand(const Args& args) {
 const CommandRegistration registration({
     "quantize",
     "quantize MODEL --mode MODE [--calib SRC] [--calibrator C] [--per-tensor] [--keep-float OP_OR_TENSOR,...] "
-    "[--io int8|uint8|float] [--max-samples N] [--equalize] [--bias-correction] --out OUT",
+    "[--io int8|uint8|float] [--max-samples N] [--equalize] [--bias-correction [--target TARGET]] --out OUT",
     "Post-training quantization of a float model; writes a model the TensorFlow Lite runtime runs.",
     {{"MODEL", "the float .tflite file to quantize"}},
-    {modeOption().mandatory(),
+    withTargetOptions({modeOption().mandatory(),
      valueOption("--calib", "SRC", "calibration data; needed by int8, int8-only and int16x8"),
      calibratorOption(),
      flagOption("--per-tensor", "one weight scale per tensor instead of per channel (CONV_2D dim 0, DEPTHWISE_CONV_2D dim 3)"),
@@ -124,7 +125,7 @@ const CommandRegistration registration({
      flagOption("--equalize", "cross-layer equalization of CONV -> (RELU) -> CONV pairs before calibration"),
      flagOption("--bias-correction", "correct each channel's bias by its mean output error on the calibration samples "
                                      "(int8, int8-only, int16x8)"),
-     valueOption("--out", "OUT", "the quantized .tflite to write; never over MODEL").mandatory()},
+     valueOption("--out", "OUT", "the quantized .tflite to write; never over MODEL").mandatory()}),
     &quantizeCommand,
     40});
 

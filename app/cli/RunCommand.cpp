@@ -111,10 +111,7 @@ int runCommand(const Args& args) {
     rt::InterpreterOptions options;
     options.run.threads = threads;
     options.keepAllTensors = args.flag("--all-tensors");
-    // --arithmetic xnnpack: the int8 arithmetic of TFLite with its XNNPACK delegate (what the
-    // TFLite runtime computes on CPU), instead of TFLite's reference kernels.
-    const std::string arithmetic = args.value("--arithmetic", "reference");
-    if (arithmetic == "xnnpack") options.run.arithmetic = Arithmetic::Xnnpack; // the table admits only the two
+    options.run.target = targetOf(args, "run");
     auto made = rt::Interpreter::create(model.value(), options);
     if (!made) throw UsageError(modelPath + ": " + made.message());
     rt::Interpreter& it = *made.value();
@@ -148,6 +145,7 @@ int runCommand(const Args& args) {
     }
 
     if (Status s = it.invoke(); !s) throw UsageError("run: " + modelPath + ": " + s.message());
+    std::cout << "target: " << targetName(options.run.target) << "\n";
     for (size_t i = 0; i < it.outputCount(); ++i) {
         const rt::RtTensor& out = it.output(i);
         const std::string path = (fs::path(outDir) / ("output_" + std::to_string(i) + ".npy")).string();
@@ -161,19 +159,15 @@ int runCommand(const Args& args) {
 
 const CommandRegistration kRegistration{{
     "run",
-    "run MODEL (--inputs a.npy,b.npy | --inputs DIR | --random SEED) --out DIR [--all-tensors] [--threads T] [--arithmetic A]",
+    "run MODEL (--inputs a.npy,b.npy | --inputs DIR | --random SEED) --out DIR [--all-tensors] [--threads T] [--target TARGET]",
     "Runs a model once on given or random inputs and writes its outputs as output_<i>.npy (the TFLite oracle's files).",
     {{"MODEL", "the .tflite file to run"}},
-    {valueOption("--inputs", "FILES|DIR", "one .npy per model input, comma-separated, or a folder of input_<i>.npy"),
+    withTargetOptions({valueOption("--inputs", "FILES|DIR", "one .npy per model input, comma-separated, or a folder of input_<i>.npy"),
      valueOption("--random", "SEED", "random inputs from SEED (0 to 4294967295), the same bytes as the oracle's "
                                      "--random SEED; also written as input_<i>.npy"),
      valueOption("--out", "DIR", "folder for output_<i>.npy (created if missing)").mandatory(),
      flagOption("--all-tensors", "also write every tensor of subgraph 0 as tensor_<index>.npy, indexed in tensors.json"),
-     integerOption("--threads", "T", "threads of the interpreter", 1, 1, 64),
-     valueOption("--arithmetic", "reference|xnnpack", "integer arithmetic: TFLite's reference kernels (default) or what TFLite "
-                                                       "computes with its XNNPACK delegate (int8 operators it takes)")
-         .defaultIs("reference")
-         .oneOf({"reference", "xnnpack"})},
+     integerOption("--threads", "T", "threads of the interpreter", 1, 1, 64)}),
     &runCommand,
     20}};
 

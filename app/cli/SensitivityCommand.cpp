@@ -1,6 +1,7 @@
 // quantlab-cli sensitivity MODEL --mode MODE --calib SRC --data SRC [--labels SRC]
 //     [--target-drop P% | --target-sqnr DB] [--samples N] [--calibrator C] [--per-tensor]
-//     [--greedy-width N] [--max-float N] [--threads T] [--json FILE|-] [--csv FILE] [--report FILE.html]
+//     [--greedy-width N] [--max-float N] [--threads T] [--target TARGET] [--json FILE|-] [--csv FILE]
+//     [--report FILE.html]
 // Ranks the quantizable layers (analysis/Sensitivity.h) and prints the smallest greedy
 // --keep-float list that meets the target, ready to paste into `quantlab-cli quantize`.
 // Without a target: 1% accuracy drop with labels, else 30 dB output SQNR. The greedy search
@@ -96,6 +97,7 @@ std::string toJson(const SensitivityResult& r, const std::string& model, const s
     JsonWriter j;
     const bool acc = r.metric == SensitivityMetric::Accuracy;
     j.beginObject().field("model", model).field("mode", mode).field("calibrator", o.quantize.calibrator.name());
+    j.field("runtimeTarget", std::string(targetName(o.runtimeTarget)));
     j.field("metric", acc ? "accuracy" : "sqnr").field("samples", uint64_t(r.samples));
     j.field("calibrationSamples", uint64_t(r.calibrationSamples)).field("floatAccuracy", r.floatAccuracy);
     j.key("allQuantized");
@@ -235,6 +237,7 @@ int sensitivityCommand(const Args& args) {
     o.greedyWidth = size_t(args.integer("--greedy-width"));
     o.maxFloatLayers = size_t(args.integer("--max-float"));
     o.threads = int(args.integer("--threads"));
+    o.runtimeTarget = targetOf(args, "sensitivity");
     data::DataOptions dataOptions;
     dataOptions.maxSamples = size_t(args.integer("--samples"));
     dataOptions.labels = args.value("--labels");
@@ -299,6 +302,7 @@ int sensitivityCommand(const Args& args) {
               << r->samples << " samples";
     if (r->calibrationSamples) std::cout << ", calibrated on " << r->calibrationSamples << " with " << o.quantize.calibrator.name();
     std::cout << ")\n";
+    std::cout << "Target         " << targetName(o.runtimeTarget) << "\n";
     if (accuracy) std::cout << "Float model    top-1 " << percent(r->floatAccuracy) << "\n";
     std::cout << "All quantized  " << figure(r->allQuantized, accuracy) << "\n\n";
     std::cout << "Rank by (a) only this layer quantized; (b) all but this layer quantized ("
@@ -349,12 +353,12 @@ const analysis::SensitivityOptions kDefaults{};
 const CommandRegistration registration({
     "sensitivity",
     "sensitivity MODEL --mode MODE --calib SRC --data SRC [--labels SRC] [--target-drop P% | --target-sqnr DB] "
-    "[--samples N] [--calibrator C] [--per-tensor] [--greedy-width N] [--max-float N] [--threads T] "
+    "[--samples N] [--calibrator C] [--per-tensor] [--greedy-width N] [--max-float N] [--threads T] [--target TARGET] "
     "[--json FILE|-] [--csv FILE] [--report FILE.html]",
     "Ranks the quantizable layers by the error each costs and suggests the smallest --keep-float list that meets the "
     "target, ready for quantize.",
     {{"MODEL", "the float .tflite file"}},
-    {modeOption().mandatory(),
+    withTargetOptions({modeOption().mandatory(),
      valueOption("--calib", "SRC", "calibration data; needed by int8, int8-only and int16x8"),
      valueOption("--data", "SRC", "the samples the error is measured on").mandatory(),
      valueOption("--labels", "SRC", "class labels for --data (IDX1 or 1-D integer .npy): rank by accuracy"),
@@ -371,7 +375,7 @@ const CommandRegistration registration({
      integerOption("--threads", "T", "measurements run in parallel (one single-threaded interpreter each)", kDefaults.threads, 1, 256),
      valueOption("--json", "FILE|-", "also write the ranking and the search as JSON to FILE, or to standard output with -"),
      valueOption("--csv", "FILE", "also write the ranking as CSV"),
-     valueOption("--report", "FILE.html", "also write a self-contained HTML report")},
+     valueOption("--report", "FILE.html", "also write a self-contained HTML report")}),
     &sensitivityCommand,
     60});
 

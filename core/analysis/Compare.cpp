@@ -283,6 +283,8 @@ Result<CompareResult> compareModels(std::shared_ptr<const Model> floatModel, std
     rt::InterpreterOptions io;
     io.keepAllTensors = true;
     io.run.threads = options.threads;
+    io.run.target = options.target;
+    res.target = options.target;
     // Float16 (or int8) weights behind constant DEQUANTIZE operators are decoded once, at
     // prepare, by the interpreter's constant folding (InterpreterOptions::foldConstants): the
     // decoded tensors keep their indices and stay readable with keepAllTensors.

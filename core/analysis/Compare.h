@@ -36,6 +36,7 @@
 #include "analysis/TensorStats.h"
 #include "data/DataSource.h"
 #include "model/Model.h"
+#include "runtime/Target.h"
 #include "util/Progress.h"
 #include "util/Result.h"
 
@@ -52,6 +53,7 @@ struct CompareOptions {
     size_t histogramBins = 64;
     size_t histogramValues = 8192; // per tensor and kind, sampled evenly over the samples
     int threads = 1;              // interpreter threads for both models
+    Target target = defaultTarget(); // the runtime both models' results reproduce
 };
 
 // One tensor of the quantized model and its float counterpart.
@@ -98,6 +100,7 @@ struct LayerComparison {
 };
 
 struct CompareResult {
+    Target target = Target::TfliteCpu; // CompareOptions::target, recorded in the reports
     size_t samples = 0;
     std::string dataDescription;
     ModelMatching matching;

@@ -151,6 +151,7 @@ std::string compareToJson(const CompareResult& r, const CompareLabels& labels) {
     JsonWriter j;
     j.beginObject();
     j.field("float_model", labels.floatModel).field("quant_model", labels.quantModel);
+    j.field("target", std::string(targetName(r.target)));
     j.field("samples", uint64_t(r.samples)).field("data", r.dataDescription);
     j.field("rounding_noise_rmse_over_scale", kRoundingNoiseRmseOverScale);
     j.key("layers").beginArray();
@@ -207,13 +208,15 @@ std::string compareToJson(const CompareResult& r, const CompareLabels& labels) {
 }
 
 std::string compareToCsv(const CompareResult& r) {
-    std::string out = "op_index,op,name,conversion,view,sqnr_db,mse,rmse_over_scale,mean_error,max_abs_error,cosine,clip_rate\n";
+    // The target closes every row, so that rows from runs under different targets stay apart.
+    std::string out = "op_index,op,name,conversion,view,sqnr_db,mse,rmse_over_scale,mean_error,max_abs_error,cosine,clip_rate,target\n";
+    const std::string target(targetName(r.target));
     for (const auto& l : r.layers) {
         if (l.output < 0) continue;
         auto row = [&](const char* view, const ErrorStats& s) {
             out += std::to_string(l.quantOp.value) + "," + l.opType + "," + csvQuote(l.name) + "," + (l.conversion ? "1" : "0") + "," +
                    view + "," + csvNum(s.sqnrDb) + "," + csvNum(s.mse) + "," + csvNum(s.rmseOverScale) + "," + csvNum(s.meanError) +
-                   "," + csvNum(s.maxAbsError) + "," + csvNum(s.cosine) + "," + csvNum(s.clipRate) + "\n";
+                   "," + csvNum(s.maxAbsError) + "," + csvNum(s.cosine) + "," + csvNum(s.clipRate) + "," + target + "\n";
         };
         if (l.hasPerLayer) row("per_layer", l.perLayer);
         row("accumulated", l.accumulated);
@@ -265,6 +268,7 @@ report::HtmlReport compareToHtml(const CompareResult& r, const CompareLabels& la
     const auto bad = worstSet(r, worst);
     h.keyValues({{"Float model", labels.floatModel},
                  {"Quantized model", labels.quantModel},
+                 {"Target", std::string(targetName(r.target)) + ": " + std::string(targetDescription(r.target))},
                  {"Data", r.dataDescription},
                  {"Samples", std::to_string(r.samples)},
                  {"Matched operators", std::to_string(r.matching.operators.size())},

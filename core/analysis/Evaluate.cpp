@@ -39,9 +39,10 @@ struct Runner {
     const data::ModelInputInfo* info = nullptr;
 };
 
-Result<Runner> makeRunner(std::shared_ptr<const Model> model, int threads, const data::ModelInputInfo& info) {
+Result<Runner> makeRunner(std::shared_ptr<const Model> model, int threads, Target target, const data::ModelInputInfo& info) {
     rt::InterpreterOptions o;
     o.run.threads = std::max(1, threads);
+    o.run.target = target;
     auto interp = rt::Interpreter::create(std::move(model), o);
     if (!interp) return makeError(interp.message());
     Runner r;
@@ -129,7 +130,7 @@ Result<EvalResult> evaluateOnSourceWith(std::shared_ptr<const Model> model, cons
                                         const data::ModelInputInfo& sourceInfo, const EvalOptions& opts,
                                         const Progress& progress, ReferenceOutputs* cache) {
     const data::ModelInputInfo modelInfo = data::ModelInputInfo::fromModel(*model);
-    auto runner = makeRunner(model, opts.threads, modelInfo);
+    auto runner = makeRunner(model, opts.threads, opts.target, modelInfo);
     if (!runner) return makeError(runner.message());
     rt::Interpreter& interp = *runner->interp;
     const bool hasReference = bool(opts.reference);
@@ -140,7 +141,7 @@ Result<EvalResult> evaluateOnSourceWith(std::shared_ptr<const Model> model, cons
     data::ModelInputInfo refInfo;
     if (hasReference && !useCache) {
         refInfo = data::ModelInputInfo::fromModel(*opts.reference);
-        auto r = makeRunner(opts.reference, opts.threads, refInfo);
+        auto r = makeRunner(opts.reference, opts.threads, opts.target, refInfo);
         if (!r) return makeError("reference model: " + r.message());
         refInterp = std::move(r->interp);
     }
@@ -150,6 +151,7 @@ Result<EvalResult> evaluateOnSourceWith(std::shared_ptr<const Model> model, cons
                          std::to_string(refOutputs));
 
     EvalResult res;
+    res.target = opts.target;
     res.fileBytes = modelFileBytes(*model);
     res.dataDescription = source.describe();
     res.hasReference = hasReference;

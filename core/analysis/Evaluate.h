@@ -18,6 +18,7 @@
 #include "analysis/ErrorMetrics.h"
 #include "data/DataSource.h"
 #include "model/Model.h"
+#include "runtime/Target.h"
 #include "quantize/QuantizeOptions.h"
 #include "util/Progress.h"
 #include "util/Result.h"
@@ -37,6 +38,7 @@ struct EvalOptions {
     data::DataOptions data;                        // sample limits and the labels file (data.labels)
     std::shared_ptr<const Model> reference;        // float model for SQNR / cosine; may be null
     int threads = 1;                               // interpreter threads (latency is measured with these)
+    Target target = defaultTarget();             // the runtime whose results are reproduced
     bool useLabels = true;                         // false: ignore labels even when the source has them
 };
 
@@ -46,6 +48,7 @@ struct OutputError {
 };
 
 struct EvalResult {
+    Target target = Target::TfliteCpu; // EvalOptions::target, recorded in the reports
     size_t samples = 0;
     // Accuracy (labelled samples only; NaN when there are none).
     size_t labelled = 0;
@@ -97,6 +100,7 @@ struct ModeRow {
 };
 
 struct AllModesResult {
+    Target target = Target::TfliteCpu; // opts.eval.target, recorded in the reports
     std::vector<ModeRow> rows;        // in opts.modes order
     size_t calibrationSamples = 0;
     double calibrationSeconds = 0;    // the one calibration pass shared by the integer modes

@@ -36,6 +36,7 @@ Result<AllModesResult> evaluateAllModes(std::shared_ptr<const Model> floatModel,
                                         const Progress& progress) {
     if (!floatModel || floatModel->subgraphs.empty()) return makeError("the model has no subgraph");
     AllModesResult out;
+    out.target = opts.eval.target;
     // The float model as the quantizer sees it (float16 / sparse weights behind constant
     // DEQUANTIZE / DENSIFY ops folded into float32 constants, standalone RELUs fused,
     // GraphCleanup.h): calibration and every integer mode start from it.

@@ -33,6 +33,7 @@ void errorStats(JsonWriter& w, const ErrorStats& s) {
 }
 
 void evalBody(JsonWriter& w, const EvalResult& r) {
+    w.field("target", std::string(targetName(r.target)));
     w.field("samples", uint64_t(r.samples));
     w.field("data", r.dataDescription);
     w.field("file_bytes", r.fileBytes);
@@ -87,9 +88,10 @@ std::string csvQuote(const std::string& s) {
 }
 
 const char* kCsvHeader = "model,mode,ok,file_bytes,samples,labelled,top1,top5,reference_top1,sqnr_db,cosine,"
-                         "latency_median_ms,error\n";
+                         "latency_median_ms,error,target\n";
 
-std::string csvRow(const std::string& model, const std::string& mode, bool ok, const EvalResult& r, const std::string& error) {
+std::string csvRow(const std::string& model, const std::string& mode, bool ok, const EvalResult& r, const std::string& error,
+                   Target target) {
     std::string s = csvQuote(model) + "," + mode + "," + (ok ? "1" : "0") + ",";
     if (ok) {
         s += std::to_string(r.fileBytes) + "," + std::to_string(r.samples) + "," + std::to_string(r.labelled) + "," +
@@ -99,7 +101,7 @@ std::string csvRow(const std::string& model, const std::string& mode, bool ok, c
     } else {
         s += ",,,,,,,,,";
     }
-    return s + csvQuote(error) + "\n";
+    return s + csvQuote(error) + "," + std::string(targetName(target)) + "\n";
 }
 
 } // namespace
@@ -124,6 +126,7 @@ std::string allModesToJson(const AllModesResult& r, const std::string& modelPath
     JsonWriter w;
     w.beginObject();
     w.field("model", modelPath);
+    w.field("target", std::string(targetName(r.target)));
     w.field("calibration_samples", uint64_t(r.calibrationSamples));
     number(w, "calibration_seconds", r.calibrationSeconds);
     if (!r.calibrationError.empty()) w.field("calibration_error", r.calibrationError);
@@ -147,12 +150,12 @@ std::string allModesToJson(const AllModesResult& r, const std::string& modelPath
 }
 
 std::string evalToCsv(const EvalResult& r, const std::string& modelPath) {
-    return std::string(kCsvHeader) + csvRow(modelPath, "", true, r, "");
+    return std::string(kCsvHeader) + csvRow(modelPath, "", true, r, "", r.target);
 }
 
 std::string allModesToCsv(const AllModesResult& r, const std::string& modelPath) {
     std::string s = kCsvHeader;
-    for (const ModeRow& row : r.rows) s += csvRow(modelPath, std::string(quantize::modeName(row.mode)), row.ok, row.eval, row.error);
+    for (const ModeRow& row : r.rows) s += csvRow(modelPath, std::string(quantize::modeName(row.mode)), row.ok, row.eval, row.error, r.target);
     return s;
 }
 

@@ -126,6 +126,7 @@ Status Study::calibrate(const data::DataSource& calibration, SensitivityResult& 
     const auto t0 = Clock::now();
     rt::InterpreterOptions io;
     io.run.threads = std::max(1, m_opt.threads);
+    io.run.target = m_opt.runtimeTarget;
     // LSTMs expose their cell state and gate ranges through calibration outputs.
     const std::shared_ptr<const Model> calibrationModel = quantize::withLstmCalibrationOutputs(m_work);
     auto interp = rt::Interpreter::create(calibrationModel, io);
@@ -171,7 +172,9 @@ Status Study::loadReference(const data::DataSource& data, SensitivityResult& out
     forEachDynamic(m_opt.threads, n, [&](size_t w, size_t i) {
         if (m_progress.cancelled()) { errors[i] = "cancelled"; return; }
         if (!interps[w]) {
-            auto created = rt::Interpreter::create(m_work);
+            rt::InterpreterOptions io;
+            io.run.target = m_opt.runtimeTarget;
+            auto created = rt::Interpreter::create(m_work, io);
             if (!created) { errors[i] = "float model: " + created.message(); return; }
             interps[w] = std::move(*created);
         }
@@ -351,7 +354,9 @@ Result<Measurement> Study::measure(const std::vector<size_t>& keepOps) const {
     if (!q) return q.error();
     ++m_measurements;
     auto qm = std::make_shared<const Model>(std::move(q->model));
-    auto interp = rt::Interpreter::create(qm);
+    rt::InterpreterOptions io;
+    io.run.target = m_opt.runtimeTarget;
+    auto interp = rt::Interpreter::create(qm, io);
     if (!interp) return makeError("quantized model: " + interp.message());
     rt::Interpreter& in = **interp;
     const size_t outputs = in.outputCount();

@@ -33,6 +33,7 @@
 
 #include "data/DataSource.h"
 #include "model/Model.h"
+#include "runtime/Target.h"
 #include "quantize/QuantizeOptions.h"
 #include "util/Indices.h"
 #include "util/Progress.h"
@@ -65,6 +66,7 @@ struct SensitivityOptions {
     // consumers of each of its activation tensors; scored by gain per operator. 0: singles only.
     size_t groupMoves = 4;
     int threads = 2;                      // parallel measurements (each interpreter uses 1 thread)
+    Target runtimeTarget = defaultTarget(); // the runtime the quantized models' results reproduce
 };
 
 struct Measurement {

@@ -21,6 +21,17 @@ int floatExponent(float x) {
     return static_cast<int>((bits >> 23) & 0xFF) - 127;
 }
 
+// The zero points and quantized clamp bounds shared by the binary operators' parameters.
+template <class P> bool setZeroPointsAndBounds(P& p, int32_t aZeroPoint, int32_t bZeroPoint, int32_t outputZeroPoint, int32_t outMin,
+                                               int32_t outMax) {
+    p.aZeroPoint = aZeroPoint;
+    p.bZeroPoint = bZeroPoint;
+    p.outputZeroPoint = outputZeroPoint;
+    p.outMin = outMin;
+    p.outMax = outMax;
+    return true;
+}
+
 } // namespace
 
 std::pair<int32_t, int32_t> activationRange(Activation act, float outputScale, int32_t outputZeroPoint, TensorType type) {
@@ -30,7 +41,7 @@ std::pair<int32_t, int32_t> activationRange(Activation act, float outputScale, i
 }
 
 bool addParams(float aScale, int32_t aZeroPoint, float bScale, int32_t bZeroPoint, float outputScale, int32_t outputZeroPoint,
-               int32_t outMin, int32_t outMax, AddParams& p) {
+               int32_t outMin, int32_t outMax, AddParams& p, bool subtract) {
     const float aRatio = aScale / outputScale;
     const float bRatio = bScale / outputScale;
     constexpr float kMin = 0x1.0p-10f, kMax = 0x1.0p+8f;
@@ -39,12 +50,16 @@ bool addParams(float aScale, int32_t aZeroPoint, float bScale, int32_t bZeroPoin
     p.shift = 20 - floatExponent(std::max(aRatio, bRatio));
     p.aMultiplier = static_cast<int32_t>(std::nearbyint(std::ldexp(aRatio, p.shift))); // exact scaling, then lrintf
     p.bMultiplier = static_cast<int32_t>(std::nearbyint(std::ldexp(bRatio, p.shift)));
-    p.aZeroPoint = aZeroPoint;
-    p.bZeroPoint = bZeroPoint;
-    p.outputZeroPoint = outputZeroPoint;
-    p.outMin = outMin;
-    p.outMax = outMax;
-    return true;
+    if (subtract) p.bMultiplier = -p.bMultiplier; // the sign applied after rounding the magnitude, as XNNPACK
+    return setZeroPointsAndBounds(p, aZeroPoint, bZeroPoint, outputZeroPoint, outMin, outMax);
+}
+
+bool mulParams(float aScale, int32_t aZeroPoint, float bScale, int32_t bZeroPoint, float outputScale, int32_t outputZeroPoint,
+               int32_t outMin, int32_t outMax, MulParams& p) {
+    const float ratio = aScale * bScale / outputScale; // product first, then the division, in float
+    if (!(ratio >= 0x1.0p-16f && ratio < 0x1.0p+8f)) return false;
+    p.scale = ratio;
+    return setZeroPointsAndBounds(p, aZeroPoint, bZeroPoint, outputZeroPoint, outMin, outMax);
 }
 
 bool meanParams(float inputScale, int32_t inputZeroPoint, float outputScale, int32_t outputZeroPoint, int64_t count, int32_t outMin,

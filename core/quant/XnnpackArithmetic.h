@@ -2,8 +2,8 @@
 // XNNPACK's int8 ("qs8"/"qc8") arithmetic, as the TensorFlow Lite runtime computes int8 models
 // with its default XNNPACK delegate (the oracle in ../shared/tools/tflite-oracle always does).
 // It differs from TFLite's reference kernels (FixedPoint.h) in how results are requantized;
-// accumulators are the same integers. Used by the kernels when RunOptions::arithmetic is
-// Arithmetic::Xnnpack. Facts from google/XNNPACK (src/operators/*.c, src/microparams-init.c,
+// accumulators are the same integers. Used by the kernels under the default target,
+// Target::TfliteCpu (runtime/Target.h). Facts from google/XNNPACK (src/operators/*.c, src/microparams-init.c,
 // the scalar microkernels the wasm build runs) and tensorflow/lite/delegates/xnnpack:
 //
 // - CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED (fp32 requantization): the scale is formed in
@@ -16,7 +16,12 @@
 // - ADD: fixed point with a 20/21-bit multiplier per input: ratio r = s_in / s_out (float),
 //   shift = 20 - exponent(max(r_a, r_b)), m = lrint(r * 2^shift), then
 //   out = clamp(((a - za) * m_a + (b - zb) * m_b + 2^(shift-1)) >> shift) + z_out
-//   (arithmetic shift: ties round up, towards +infinity).
+//   (arithmetic shift: ties round up, towards +infinity). Same for uint8 (qu8 add).
+// - SUB: XNNPACK's subtract is its add with the second ratio negated
+//   (xnn_create_subtract_nd_qs8/qu8 pass -s_b / s_out to the add parameters): m_b = -lrint(...),
+//   so ties of a - b also round towards +infinity (TFLite rounds them away from zero).
+// - MUL (qs8/qu8 vmul, fp32 requantization): acc = (a - za) * (b - zb) (exact in float, below
+//   2^16 in magnitude), scale = (s_a * s_b) / s_out in float, then the fp32 requantization.
 // - MEAN over height and width (global average pooling): acc = sum(q) - n * z_in,
 //   scale = s_in / (s_out * float(n)) in float, then the fp32 requantization above.
 // - QUANTIZE float -> int8 (convert): q = clamp(rint(x * (1 / s_out))) + z_out, the inverse
@@ -32,12 +37,6 @@
 #include <utility>
 
 namespace ql {
-
-// Which integer arithmetic the interpreter reproduces.
-enum class Arithmetic {
-    Reference, // TFLite's reference integer kernels (the fidelity contract's default)
-    Xnnpack,   // TFLite with its default XNNPACK delegate (what the TFLite runtime computes on CPU)
-};
 
 namespace xnn {
 
@@ -70,14 +69,29 @@ struct AddParams {
     int32_t outMin = 0, outMax = 0; // quantized bounds (activation and type)
 };
 // False when XNNPACK refuses the ratios (s_a / s_out or s_b / s_out outside [2^-10, 2^8));
-// the delegate then leaves the operator to TFLite's builtin kernel.
+// the delegate then leaves the operator to TFLite's builtin kernel. `subtract`: SUB's
+// parameters (the second multiplier negated).
 bool addParams(float aScale, int32_t aZeroPoint, float bScale, int32_t bZeroPoint, float outputScale, int32_t outputZeroPoint,
-               int32_t outMin, int32_t outMax, AddParams& p);
+               int32_t outMin, int32_t outMax, AddParams& p, bool subtract = false);
 inline int32_t add(int32_t a, int32_t b, const AddParams& p) {
-    // |(a - za) * m| < 2^8 * 2^21: no overflow in int32.
+    // |(a - za) * m| < 2^8 * 2^21 for each term: the sum stays within int32.
     const int32_t acc = (a - p.aZeroPoint) * p.aMultiplier + (b - p.bZeroPoint) * p.bMultiplier + (int32_t(1) << (p.shift - 1)); // shift in [13, 30]
     const int32_t v = acc >> p.shift; // arithmetic shift (floor), as XNNPACK's asr_s32
     return std::min(std::max(v + p.outputZeroPoint, p.outMin), p.outMax);
+}
+
+// MUL (qs8/qu8 vmul).
+struct MulParams {
+    float scale = 1; // (s_a * s_b) / s_out
+    int32_t aZeroPoint = 0, bZeroPoint = 0;
+    int32_t outputZeroPoint = 0;
+    int32_t outMin = -128, outMax = 127;
+};
+// False when XNNPACK refuses the product ratio (s_a * s_b / s_out outside [2^-16, 2^8)).
+bool mulParams(float aScale, int32_t aZeroPoint, float bScale, int32_t bZeroPoint, float outputScale, int32_t outputZeroPoint,
+               int32_t outMin, int32_t outMax, MulParams& p);
+inline int32_t mul(int32_t a, int32_t b, const MulParams& p) {
+    return requantizeFp32((a - p.aZeroPoint) * (b - p.bZeroPoint), p.scale, p.outputZeroPoint, p.outMin, p.outMax);
 }
 
 // Global average pooling (MEAN over H and W) of `count` values per channel.

@@ -125,12 +125,14 @@ Result<data::Sample> toQuantInputs(const data::Sample& sample, const data::Model
 // and not what upstream ops already got wrong: all corrections can then be applied at once
 // without correcting the same error twice (upstream errors are corrected upstream).
 Status measure(std::shared_ptr<const Model> floatModel, std::shared_ptr<const Model> quantModel, const data::DataSource& data,
-               std::vector<Target>& targets, size_t* samples, const Progress& progress) {
+               std::vector<Target>& targets, size_t* samples, const Progress& progress, ql::Target runtimeTarget) {
     rt::InterpreterOptions keep;
     keep.keepAllTensors = true; // the float inputs and outputs of every target are read after the run
     auto fi = rt::Interpreter::create(floatModel, keep);
     if (!fi) return makeError("bias correction, float model: " + fi.message());
-    auto qi = rt::Interpreter::create(quantModel);
+    rt::InterpreterOptions quantOptions;
+    quantOptions.run.target = runtimeTarget;
+    auto qi = rt::Interpreter::create(quantModel, quantOptions);
     if (!qi) return makeError("bias correction, quantized model: " + qi.message());
     std::unordered_map<const Tensor*, Target*> byQuantOut;
     std::unordered_map<int32_t, Target*> byOp;
@@ -212,7 +214,7 @@ Result<std::vector<ChannelErrors>> measureOutputBias(std::shared_ptr<const Model
                                                      const data::DataSource& floatData, const Progress& progress) {
     std::vector<Target> targets = findTargets(*floatModel, *quantModel);
     size_t samples = 0;
-    if (Status s = measure(floatModel, quantModel, floatData, targets, &samples, progress); !s) return makeError(s.message());
+    if (Status s = measure(floatModel, quantModel, floatData, targets, &samples, progress, ql::Target::TfliteCpu); !s) return makeError(s.message());
     std::vector<ChannelErrors> out;
     for (const Target& t : targets) {
         ChannelErrors e;
@@ -225,14 +227,14 @@ Result<std::vector<ChannelErrors>> measureOutputBias(std::shared_ptr<const Model
 }
 
 Result<BiasCorrectionReport> correctBias(std::shared_ptr<const Model> floatModel, Model& quantModel,
-                                         const data::DataSource& floatData, const Progress& progress) {
+                                         const data::DataSource& floatData, const Progress& progress, ql::Target target) {
     BiasCorrectionReport rep;
     if (floatModel->subgraphs.empty() || quantModel.subgraphs.empty()) return rep;
     auto snapshot = std::make_shared<const Model>(quantModel);
     std::vector<Target> targets = findTargets(*floatModel, *snapshot);
     rep.candidates = targets.size();
     if (targets.empty()) return rep;
-    if (Status s = measure(floatModel, snapshot, floatData, targets, &rep.samples, progress); !s) return makeError(s.message());
+    if (Status s = measure(floatModel, snapshot, floatData, targets, &rep.samples, progress, target); !s) return makeError(s.message());
 
     Subgraph& qs = quantModel.subgraphs[0];
     double shiftSum = 0;

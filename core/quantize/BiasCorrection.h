@@ -22,6 +22,7 @@
 
 #include "data/DataSource.h"
 #include "model/Model.h"
+#include "runtime/Target.h"
 #include "util/Progress.h"
 #include "util/Result.h"
 
@@ -52,8 +53,10 @@ Result<std::vector<ChannelErrors>> measureOutputBias(std::shared_ptr<const Model
 
 // Measures and applies the correction to `quantModel` (new bias buffers). `floatData` yields
 // samples in the float model's input types; the quantized model gets the same real values in
-// its own input types (data::convertNumeric). Errors: data errors, "cancelled".
+// its own input types (data::convertNumeric). The quantized model runs under `target` (its
+// integer results are the ones corrected). Errors: data errors, "cancelled".
 Result<BiasCorrectionReport> correctBias(std::shared_ptr<const Model> floatModel, Model& quantModel,
-                                         const data::DataSource& floatData, const Progress& progress = {});
+                                         const data::DataSource& floatData, const Progress& progress = {},
+                                         Target target = Target::TfliteCpu);
 
 } // namespace ql::quantize

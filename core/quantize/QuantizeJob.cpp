@@ -99,7 +99,7 @@ Result<QuantizeJobResult> runQuantize(std::shared_ptr<const Model> model, const 
     out.result.report.equalizationSkipped = equalization.skippedRelu6;
     if (options.quantize.biasCorrection) {
         if (progress.cancelled()) return makeError("cancelled");
-        auto bc = correctBias(folded, out.result.model, *calibSource, progress);
+        auto bc = correctBias(folded, out.result.model, *calibSource, progress, options.target);
         if (!bc) return makeError(bc.message());
         out.result.report.biasCorrectedOps = bc->ops;
         out.result.report.biasCorrectedChannels = bc->channels;

@@ -6,6 +6,7 @@
 #include "calib/CalibrationStats.h"
 #include "data/DataSource.h"
 #include "quantize/Quantizer.h"
+#include "runtime/Target.h"
 #include "tflite/Metadata.h"
 #include "util/Progress.h"
 
@@ -18,6 +19,7 @@ struct QuantizeJobOptions {
     QuantizeOptions quantize;
     std::string calibSpec;        // data source (needed by the integer modes)
     data::DataOptions data;       // sample limits
+    Target target = defaultTarget(); // the runtime whose results bias correction measures
 };
 
 struct QuantizeJobResult {

@@ -8,6 +8,7 @@
 #include "quant/FixedPoint.h"
 #include "quant/XnnpackArithmetic.h"
 #include "runtime/RtTensor.h"
+#include "runtime/Target.h"
 #include "util/Result.h"
 
 #include <functional>
@@ -23,9 +24,11 @@ class ThreadPool;
 struct RunOptions {
     int threads = 1;
     Rounding rounding = Rounding::Double;
-    // Integer arithmetic: TFLite's reference kernels, or what TFLite computes with its default
-    // XNNPACK delegate (quant/XnnpackArithmetic.h; int8 kernels that XNNPACK takes).
-    Arithmetic arithmetic = Arithmetic::Reference;
+    // The runtime whose integer results are reproduced (runtime/Target.h). The default is what
+    // the TFLite runtime computes on a CPU, XNNPACK delegate included.
+    Target target = defaultTarget();
+    // Kernels the XNNPACK delegate takes compute XNNPACK's arithmetic (quant/XnnpackArithmetic.h).
+    bool xnnpack() const { return usesXnnpack(target); }
 };
 
 // What a kernel sees of its node. Built by the interpreter; valid during prepare and eval.

@@ -68,7 +68,13 @@ TEST_CASE("quantlab-cli compare: --json, --csv and a self-contained --report", "
     CHECK(c.rfind("op_index,op,name,", 0) == 0);
     CHECK(c.find(",per_layer,") != std::string::npos);
     CHECK(c.find(",accumulated,") != std::string::npos);
+    // The target is recorded: tflite-cpu by default.
+    CHECK(j.find("\"target\": \"tflite-cpu\"") != std::string::npos);
+    CHECK(c.find(",clip_rate,target\n") != std::string::npos);
+    CHECK(c.find(",tflite-cpu\n") != std::string::npos);
+    CHECK(out.find("Target     tflite-cpu") != std::string::npos);
     const std::string h = readText(html);
+    CHECK(h.find("tflite-cpu") != std::string::npos);
     CHECK(h.rfind("<!DOCTYPE html>", 0) == 0);
     CHECK(h.find("<svg") != std::string::npos);
     CHECK(h.find("SQNR per layer") != std::string::npos);
@@ -80,6 +86,8 @@ TEST_CASE("quantlab-cli compare: --json, --csv and a self-contained --report", "
     REQUIRE(cli("compare " + shellQuote(f) + " " + shellQuote(q) + " --data random:2:1 --json -", &out) == 0);
     CHECK(out.find("{") == 0);
     CHECK(out.find("SQNR layer") == std::string::npos);
+    REQUIRE(cli("compare " + shellQuote(f) + " " + shellQuote(q) + " --data random:2:1 --target tflite-reference --json -", &out) == 0);
+    CHECK(out.find("\"target\": \"tflite-reference\"") != std::string::npos);
 }
 
 TEST_CASE("quantlab-cli compare: bad input exits 2 with one line", "[cli][compare]") {

@@ -66,6 +66,11 @@ TEST_CASE("quantlab-cli eval: accuracy with labels, JSON and CSV", "[cli][eval]"
     const std::string csv = readText(dir.file("r.csv"));
     CHECK(lineCount(csv) == 2);
     CHECK(csv.find(",0.5,1,") != std::string::npos);
+    // The target is recorded: tflite-cpu by default.
+    CHECK(log.find("tflite-cpu") != std::string::npos);
+    CHECK(json.find("\"target\": \"tflite-cpu\"") != std::string::npos);
+    CHECK(csv.find(",error,target\n") != std::string::npos);
+    CHECK(csv.find(",tflite-cpu\n") != std::string::npos);
 }
 
 TEST_CASE("quantlab-cli eval: SQNR against --float, JSON on standard output", "[cli][eval]") {

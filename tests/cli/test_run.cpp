@@ -184,7 +184,8 @@ TEST_CASE("quantlab-cli bench prints timing and memory", "[cli][bench]") {
     expectUsageError("bench " + shellQuote(dir.file("none.tflite")), "none.tflite");
 }
 
-TEST_CASE("quantlab-cli run --arithmetic: xnnpack reproduces the runtime's int8 ADD ties, reference rounds them TFLite's way",
+TEST_CASE("quantlab-cli run --target: tflite-cpu (default) reproduces the runtime's int8 ADD ties, tflite-reference rounds them "
+          "TFLite's reference way",
           "[cli][run][xnnpack]") {
     TempDir dir;
     const std::string model = dir.file("add.tflite");
@@ -193,10 +194,30 @@ TEST_CASE("quantlab-cli run --arithmetic: xnnpack reproduces the runtime's int8 
     const std::string inputs = shellQuote((golden / "input_0.npy").string() + "," + (golden / "input_1.npy").string());
     const auto want = readBytes((golden / "output_0.npy").string());
     REQUIRE_FALSE(want.empty());
-    REQUIRE(cli("run " + shellQuote(model) + " --inputs " + inputs + " --arithmetic xnnpack --out " + shellQuote(dir.file("x"))) == 0);
+    const std::string run = "run " + shellQuote(model) + " --inputs " + inputs;
+    std::string out;
+    REQUIRE(cli(run + " --out " + shellQuote(dir.file("d")), &out) == 0);
+    CHECK(out.find("target: tflite-cpu") != std::string::npos);
+    CHECK(readBytes(dir.file("d/output_0.npy")) == want);
+    REQUIRE(cli(run + " --target tflite-cpu --out " + shellQuote(dir.file("x"))) == 0);
     CHECK(readBytes(dir.file("x/output_0.npy")) == want);
-    REQUIRE(cli("run " + shellQuote(model) + " --inputs " + inputs + " --out " + shellQuote(dir.file("r"))) == 0);
-    CHECK(readBytes(dir.file("r/output_0.npy")) != want); // ties: TFLite's reference rounds away from zero
-    expectUsageError("run " + shellQuote(model) + " --inputs " + inputs + " --arithmetic fast --out " + shellQuote(dir.file("b")),
-                     "--arithmetic");
+    REQUIRE(cli(run + " --target tflite-reference --out " + shellQuote(dir.file("r")), &out) == 0);
+    CHECK(out.find("target: tflite-reference") != std::string::npos);
+    const auto reference = readBytes(dir.file("r/output_0.npy"));
+    CHECK(reference != want); // ties: TFLite's reference rounds away from zero
+    // tflite-micro shares the builtin kernels here.
+    REQUIRE(cli(run + " --target tflite-micro --out " + shellQuote(dir.file("m"))) == 0);
+    CHECK(readBytes(dir.file("m/output_0.npy")) == reference);
+    // The old spelling, kept for a release: --arithmetic xnnpack|reference.
+    REQUIRE(cli(run + " --arithmetic xnnpack --out " + shellQuote(dir.file("ax"))) == 0);
+    CHECK(readBytes(dir.file("ax/output_0.npy")) == want);
+    REQUIRE(cli(run + " --arithmetic reference --out " + shellQuote(dir.file("ar"))) == 0);
+    CHECK(readBytes(dir.file("ar/output_0.npy")) == reference);
+    expectUsageError(run + " --target tflite-gpu --out " + shellQuote(dir.file("b")), "--target");
+    expectUsageError(run + " --arithmetic fast --out " + shellQuote(dir.file("b")), "--arithmetic");
+    expectUsageError(run + " --arithmetic xnnpack --target tflite-cpu --out " + shellQuote(dir.file("b")), "not both");
+    std::string help;
+    REQUIRE(cli("run --help", &help) == 0);
+    CHECK(help.find("--target") != std::string::npos);
+    CHECK(help.find("--arithmetic") == std::string::npos); // hidden
 }

@@ -1,11 +1,11 @@
-// Real int8 models against the TFLite runtime (the oracle, XNNPACK always on), with both
-// integer arithmetics of the interpreter:
-// - Arithmetic::Reference (TFLite's reference kernels, the default): end to end the outputs
+// Real int8 models against the TFLite runtime (the oracle, XNNPACK always on), under two
+// targets of the interpreter:
+// - Target::TfliteReference (TFLite's builtin reference kernels): end to end the outputs
 //   drift by several LSB on deep models (one LSB here and there per layer compounds), so the
 //   documented tolerance is per operator: each operator alone, fed the same inputs, differs by
 //   at most 1 LSB. The share of differing elements per operator type is printed.
-// - Arithmetic::Xnnpack (QuantLab's emulation of the delegate's int8 arithmetic): bit-exact,
-//   end to end and per operator.
+// - Target::TfliteCpu (the default: what the runtime computes with its XNNPACK delegate):
+//   bit-exact, end to end and per operator.
 // Models: mobilenet_v2_quantized_1x3x224x224 (a real int8 model) and face_detection_short_range
 // quantized int8-only by QuantLab. Skipped when ../shared or the oracle is absent.
 #include "Layerwise.h"
@@ -28,9 +28,9 @@ struct EndToEnd {
     int64_t maxLsb = 0;
 };
 
-EndToEnd endToEnd(const std::shared_ptr<const Model>& model, const std::string& dir, Arithmetic arithmetic) {
+EndToEnd endToEnd(const std::shared_ptr<const Model>& model, const std::string& dir, Target target) {
     rt::InterpreterOptions opt;
-    opt.run.arithmetic = arithmetic;
+    opt.run.target = target;
     auto made = rt::Interpreter::create(model, opt);
     REQUIRE(made);
     rt::Interpreter& it = *made.value();
@@ -59,8 +59,8 @@ EndToEnd endToEnd(const std::shared_ptr<const Model>& model, const std::string& 
     return e;
 }
 
-void printEndToEnd(const std::string& name, const char* arithmetic, const EndToEnd& e) {
-    std::printf("int8 conformance: %-36s %-9s end to end: differing %zu/%zu (%.3f%%), max LSB %lld\n", name.c_str(), arithmetic,
+void printEndToEnd(const std::string& name, Target target, const EndToEnd& e) {
+    std::printf("int8 conformance: %-36s %-16s end to end: differing %zu/%zu (%.3f%%), max LSB %lld\n", name.c_str(), std::string(targetName(target)).c_str(),
                 e.differing, e.elements, e.elements ? 100.0 * double(e.differing) / double(e.elements) : 0.0,
                 static_cast<long long>(e.maxLsb));
 }
@@ -73,25 +73,26 @@ void checkInt8Model(const std::string& name, const std::string& path, const Temp
     std::string log;
     REQUIRE(runOracle({path, "--random", "3", "--out", dir, "--quiet"}, &log) == 0);
 
-    const EndToEnd ref = endToEnd(model.value(), dir, Arithmetic::Reference);
-    const EndToEnd xnn = endToEnd(model.value(), dir, Arithmetic::Xnnpack);
-    printEndToEnd(name, "reference", ref);
-    printEndToEnd(name, "xnnpack", xnn);
-    CHECK(xnn.differing == 0);
+    const EndToEnd ref = endToEnd(model.value(), dir, Target::TfliteReference);
+    const EndToEnd cpu = endToEnd(model.value(), dir, Target::TfliteCpu);
+    printEndToEnd(name, Target::TfliteReference, ref);
+    printEndToEnd(name, Target::TfliteCpu, cpu);
+    CHECK(cpu.differing == 0);
 
-    rt::RunOptions reference, xnnpack;
-    xnnpack.arithmetic = Arithmetic::Xnnpack;
-    const LayerwiseResult layers = layerwise(model.value(), dir, tmp.file(name + ".layers"), {reference, xnnpack});
+    rt::RunOptions reference, cpuTarget;
+    reference.target = Target::TfliteReference;
+    cpuTarget.target = Target::TfliteCpu;
+    const LayerwiseResult layers = layerwise(model.value(), dir, tmp.file(name + ".layers"), {reference, cpuTarget});
     REQUIRE(layers.error.empty());
     for (const std::string& s : layers.skipped) WARN(name << ": does not run alone in TFLite: " << s);
     CHECK(layers.skipped.empty());
-    const char* labels[] = {"reference", "xnnpack"};
+    const char* labels[] = {"tflite-reference", "tflite-cpu"};
     for (size_t v = 0; v < 2; ++v) {
         const auto rows = summarizeByType(layers.perVariant[v]);
-        std::printf("int8 conformance: %s, each operator alone, %s arithmetic:\n%s", name.c_str(), labels[v], typeTable(rows).c_str());
+        std::printf("int8 conformance: %s, each operator alone, target %s:\n%s", name.c_str(), labels[v], typeTable(rows).c_str());
         for (const OperatorDiff& d : layers.perVariant[v]) {
             if (d.isFloat) continue;
-            INFO(name << " operator " << d.op << " (" << d.type << ") output " << d.output << ", " << labels[v] << " arithmetic");
+            INFO(name << " operator " << d.op << " (" << d.type << ") output " << d.output << ", " << ", target " << labels[v]);
             CHECK(d.maxLsb >= 0);
             CHECK(d.maxLsb <= (v == 0 ? 1 : 0));
         }
@@ -112,14 +113,14 @@ bool haveSharedAndOracle(const std::optional<std::string>& path) {
 
 } // namespace
 
-TEST_CASE("int8 conformance: mobilenet_v2_quantized, both arithmetics against the oracle", "[conformance][oracle][int8]") {
+TEST_CASE("int8 conformance: mobilenet_v2_quantized, both targets against the oracle", "[conformance][oracle][int8]") {
     const auto path = sharedModel("mobilenet_v2_quantized_1x3x224x224.tflite");
     if (!haveSharedAndOracle(path)) return;
     TempDir tmp;
     checkInt8Model("mobilenet_v2_quantized", *path, tmp);
 }
 
-TEST_CASE("int8 conformance: face_detection_short_range quantized int8-only by QuantLab, both arithmetics", "[conformance][oracle][int8]") {
+TEST_CASE("int8 conformance: face_detection_short_range quantized int8-only by QuantLab, both targets", "[conformance][oracle][int8]") {
     const auto path = sharedModel("face_detection_short_range.tflite");
     if (!haveSharedAndOracle(path)) return;
     auto model = readModelFile(*path);

@@ -221,29 +221,33 @@ TEST_CASE("single-operator models agree with the TFLite runtime's goldens", "[ke
         const fs::path dir = kFixtures / x.family / x.name;
         INFO(x.family << "/" << x.name);
         REQUIRE(fs::exists(dir / "output_0.npy"));
-        const auto cmp = ql::test::compareWithGoldens((dir / "model.tflite").string(), dir.string());
+        const std::string model = (dir / "model.tflite").string();
+        // The default target, tflite-cpu, is what the oracle computes: bit for bit.
+        const auto cmp = ql::test::compareWithGoldens(model, dir.string());
         REQUIRE(cmp.error.empty());
         size_t expected = 1;
         for (int32_t d : x.outShape) expected *= size_t(d);
         CHECK(cmp.elements == expected);
-        if (cmp.isFloat) {
-            // DEQUANTIZE rounds the exact product once: identical.
-            CHECK(cmp.maxAbsDiff == 0);
-        } else {
-            // The oracle's runtime hands int8/uint8 ADD, SUB, MUL, ELU, LEAKY_RELU, LOGISTIC, TANH and
-            // float -> int8/uint8 QUANTIZE to XNNPACK (--profile shows a TfLiteXNNPackDelegate
-            // node); QuantLab follows TFLite's reference kernels. Measured differences, all one LSB:
-            // XNNPACK's ADD/MUL requantize with their own multipliers, its QUANTIZE rounds ties to
-            // even (reference: away from zero), its ELU/LEAKY_RELU use their own tables. SUB,
-            // SQUARED_DIFFERENCE, LOGISTIC, TANH (XNNPACK too) and every reference-kernel fixture
-            // (SOFTMAX, HARD_SWISH, RELU*, requantize, int16 QUANTIZE, DEQUANTIZE) are bit-exact.
+        CHECK(cmp.maxAbsDiff == 0);
+        CHECK(cmp.differing == 0);
+        if (!cmp.isFloat) {
+            // tflite-reference: TFLite's builtin kernels. The oracle's runtime hands int8/uint8
+            // ADD, SUB, MUL, ELU, LEAKY_RELU, LOGISTIC, TANH and float -> int8/uint8 QUANTIZE to
+            // XNNPACK (--profile shows a TfLiteXNNPackDelegate node). Measured differences of the
+            // builtin kernels from it, all one LSB: XNNPACK's ADD/MUL requantize with their own
+            // multipliers, its QUANTIZE rounds ties to even (reference: away from zero), its
+            // ELU/LEAKY_RELU use their own tables. SUB, SQUARED_DIFFERENCE, LOGISTIC, TANH and
+            // every other fixture (SOFTMAX, HARD_SWISH, RELU*, requantize, int16 QUANTIZE) agree.
             static const std::map<std::string, size_t> kXnnpackDifferences = {
                 {"add_int8", 10},     {"mul_int8", 3},         {"add_uint8", 9},        {"mul_uint8", 2},
                 {"elu_int8", 13},     {"leaky_relu_int8", 18}, {"quantize_int8", 109},  {"quantize_uint8", 108}};
+            ql::rt::RunOptions reference;
+            reference.target = ql::Target::TfliteReference;
+            const auto ref = ql::test::compareWithGoldens(model, dir.string(), 1, reference);
+            REQUIRE(ref.error.empty());
             const auto it = kXnnpackDifferences.find(x.name);
-            const size_t allowed = it == kXnnpackDifferences.end() ? 0 : it->second;
-            CHECK(cmp.beyondOneLsb == 0);
-            CHECK(cmp.differing == allowed);
+            CHECK(ref.beyondOneLsb == 0);
+            CHECK(ref.differing == (it == kXnnpackDifferences.end() ? 0 : it->second));
         }
         ++checked;
     }

@@ -44,8 +44,14 @@ Model binaryModel(const BinarySpec& s) {
 }
 
 template <class T, class U = T>
-OpRun runBinary(const BinarySpec& s, const std::vector<T>& a, const std::vector<T>& b) {
-    return runModel(binaryModel(s), {bytesOf(a), bytesOf(b)});
+OpRun runBinary(const BinarySpec& s, const std::vector<T>& a, const std::vector<T>& b, rt::RunOptions options = {}) {
+    return runModel(binaryModel(s), {bytesOf(a), bytesOf(b)}, options);
+}
+
+rt::RunOptions referenceTarget() {
+    rt::RunOptions o;
+    o.target = Target::TfliteReference;
+    return o;
 }
 
 } // namespace
@@ -192,17 +198,35 @@ TEST_CASE("integer ADD/MUL/DIV: int32 and int64 with activations, division by ze
 }
 
 TEST_CASE("quantized ADD/SUB/MUL follow TFLite's integer arithmetic", "[kernels][elementwise]") {
-    // Hand-checked: s1 = s2 = 0.5, s_out = 1, zero points 0. twice_max = 1, M1 = M2 = 0.5,
-    // M_out = 1 / 2^20. x' = (q << 20) * 0.5 exactly, so q_out = round((q1 + q2) / 2) with ties
-    // away from zero (RoundingDivideByPOT).
+    // Hand-checked, target tflite-reference: s1 = s2 = 0.5, s_out = 1, zero points 0.
+    // twice_max = 1, M1 = M2 = 0.5, M_out = 1 / 2^20. x' = (q << 20) * 0.5 exactly, so
+    // q_out = round((q1 + q2) / 2) with ties away from zero (RoundingDivideByPOT).
     BinarySpec s;
     s.type = s.outType = TensorType::INT8;
     s.a = s.b = s.out = {6};
     s.qa = s.qb = qp(0.5f, 0);
     s.qo = qp(1.0f, 0);
-    auto r = runBinary(s, std::vector<int8_t>{1, 2, -3, 127, -128, 0}, std::vector<int8_t>{0, 1, 0, 127, -128, -1});
+    const std::vector<int8_t> a{1, 2, -3, 127, -128, 0}, b{0, 1, 0, 127, -128, -1};
+    auto r = runBinary(s, a, b, referenceTarget());
     REQUIRE(r.ok());
     CHECK(r.output<int8_t>(0) == std::vector<int8_t>{1, 2, -2, 127, -128, -1});
+    // The default target, tflite-cpu: XNNPACK's add rounds the ties towards +infinity
+    // (0.5 -> 1, 1.5 -> 2, -1.5 -> -1, -0.5 -> 0).
+    r = runBinary(s, a, b);
+    REQUIRE(r.ok());
+    CHECK(r.output<int8_t>(0) == std::vector<int8_t>{1, 2, -1, 127, -128, 0});
+    // SUB under tflite-cpu: XNNPACK's add with the second multiplier negated, ties up as well:
+    // (1 - 0) / 2 = 0.5 -> 1, (2 - 1) / 2 -> 1, (-3 - 0) / 2 = -1.5 -> -1, (0 + 1) / 2 -> 1.
+    s.op = BuiltinOp::SUB;
+    s.options = subOptions();
+    r = runBinary(s, a, b);
+    REQUIRE(r.ok());
+    CHECK(r.output<int8_t>(0) == std::vector<int8_t>{1, 1, -1, 0, 0, 1});
+    r = runBinary(s, a, b, referenceTarget()); // ties away from zero
+    REQUIRE(r.ok());
+    CHECK(r.output<int8_t>(0) == std::vector<int8_t>{1, 1, -2, 0, 0, 1});
+    s.op = BuiltinOp::ADD;
+    s.options = {};
 
     // The parameters are TFLite's: left shift 20, multipliers from twice the max input scale.
     const auto p = rt::ew::makeAddSubParams(0.02f, 3, 0.05f, -4, 0.07f, 1, 20, false, {-128, 127});

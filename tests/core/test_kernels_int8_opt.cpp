@@ -403,3 +403,97 @@ TEST_CASE("int8-opt: pointwise CONV_2D read in place (1x1, stride 1) is bit-exac
         }
     }
 }
+
+namespace {
+
+// XNNPACK's fp32 requantization (the default target, tflite-cpu) on top of randomRequant's
+// offsets and clamp: one float scale per channel (or one repeated). Every fourth round uses
+// powers of two, so that half-way products (rounded to even) are common.
+void addFp32Scales(std::mt19937& rng, conv::RequantParams& p, int channels, bool perChannel, int round) {
+    p.fpScale.clear();
+    float shared = 0;
+    for (int c = 0; c < channels; ++c) {
+        if (perChannel || c == 0)
+            shared = round % 4 == 3 ? std::ldexp(1.0f, -uniform(rng, 1, 12)) : std::uniform_real_distribution<float>(1e-5f, 0.02f)(rng);
+        p.fpScale.push_back(shared);
+    }
+}
+
+} // namespace
+
+TEST_CASE("int8-opt: fp32 requantization (tflite-cpu) in the CONV_2D and DEPTHWISE_CONV_2D plans is bit-exact on every ISA",
+          "[conv][opt][int8][xnnpack]") {
+    std::mt19937 rng(2025);
+    ThreadPool pool(2);
+    int vectorDepthwise = 0;
+    for (int round = 0; round < 120; ++round) {
+        const bool perChannel = round % 3 != 0;
+        const int32_t* noBias = nullptr;
+        {
+            const ConvGeometry g = randomConv(rng);
+            conv::RequantParams p = randomRequant(rng, g.outC, perChannel, round % 5 == 4);
+            addFp32Scales(rng, p, g.outC, perChannel, round);
+            const auto input = randomInts<int8_t>(rng, inputSize(g), -128, 127);
+            const auto filter = randomInts<int8_t>(rng, size_t(g.outC * g.patchSize()), -127, 127);
+            const auto bias = randomInts<int32_t>(rng, size_t(g.outC), -50000, 50000);
+            const int32_t* b = round % 7 == 1 ? noBias : bias.data();
+            std::vector<int8_t> expected(outputSize(g));
+            reference::convQuantized<int8_t, int8_t, int32_t, int32_t>(g, p, input, filter, b, expected);
+            for (Isa isa : kAllIsas) {
+                if (!optimized::Int8ConvPlan::supported(isa)) continue;
+                const optimized::Int8ConvPlan plan(g, p, filter, b, isa);
+                std::vector<int8_t> got(expected.size(), 0x55);
+                plan.run(input.data(), got.data(), round % 2 ? &pool : nullptr);
+                INFO("conv round " << round << " isa " << optimized::Int8ConvPlan::isaName(isa) << " in " << g.inH << "x" << g.inW << "x"
+                                   << g.inC << " filter " << g.filterH << "x" << g.filterW << " outC " << g.outC);
+                REQUIRE(got == expected);
+            }
+        }
+        {
+            const int dm = round % 6 == 5 ? 2 : 1;
+            const ConvGeometry g = randomDepthwise(rng, dm);
+            conv::RequantParams p = randomRequant(rng, g.outC, perChannel, round % 5 == 4);
+            addFp32Scales(rng, p, g.outC, perChannel, round);
+            const auto input = randomInts<int8_t>(rng, inputSize(g), -128, 127);
+            const auto filter = randomInts<int8_t>(rng, size_t(g.filterH * g.filterW * g.outC), -127, 127);
+            const auto bias = randomInts<int32_t>(rng, size_t(g.outC), -50000, 50000);
+            const int32_t* b = round % 7 == 2 ? noBias : bias.data();
+            std::vector<int8_t> expected(outputSize(g));
+            reference::depthwiseQuantized<int8_t, int8_t, int32_t, int32_t>(g, p, input, filter, b, expected);
+            for (Isa isa : kAllIsas) {
+                if (!optimized::Int8ConvPlan::supported(isa)) continue;
+                const optimized::Int8DepthwisePlan plan(g, p, filter, b, isa);
+                vectorDepthwise += plan.isa() != Isa::Generic;
+                std::vector<int8_t> got(expected.size(), 0x55);
+                plan.run(input.data(), got.data(), round % 2 ? &pool : nullptr);
+                INFO("depthwise round " << round << " isa " << optimized::Int8ConvPlan::isaName(isa) << " in " << g.inH << "x" << g.inW
+                                        << "x" << g.inC << " dm " << dm << " filter " << g.filterH << "x" << g.filterW);
+                REQUIRE(got == expected);
+            }
+        }
+    }
+    if (optimized::Int8ConvPlan::supported(Isa::Avx2)) CHECK(vectorDepthwise > 100);
+}
+
+TEST_CASE("int8-opt: the vector fp32 requantization rounds like xnn::requantizeFp32 (ties to even, large sums, clamps)",
+          "[conv][opt][int8][xnnpack]") {
+    // Accumulators beyond 2^24 (float(acc) itself rounds), exact half-way products with scale
+    // 2^-k, and bounds on both sides; 37 channels leave a scalar tail after the 8-lane blocks.
+    std::mt19937 rng(99);
+    const int channels = 37;
+    for (int round = 0; round < 200; ++round) {
+        conv::RequantParams p;
+        p.outputOffset = uniform(rng, -128, 127);
+        p.actMin = uniform(rng, -128, p.outputOffset);
+        p.actMax = uniform(rng, p.actMin, 127);
+        for (int c = 0; c < channels; ++c)
+            p.fpScale.push_back(round % 2 ? std::ldexp(1.0f, -uniform(rng, 1, 26)) : std::uniform_real_distribution<float>(1e-9f, 2.0f)(rng));
+        std::vector<int32_t> acc(channels);
+        for (int32_t& a : acc) a = round % 3 == 0 ? uniform(rng, -2147483647, 2147483647) : uniform(rng, -4000, 4000);
+        std::vector<int8_t> got(channels), expected(channels);
+        for (int c = 0; c < channels; ++c) expected[size_t(c)] = static_cast<int8_t>(reference::requantize(acc[size_t(c)], p, c));
+        optimized::requantizeRow(acc.data(), channels, p, got.data());
+        INFO("round " << round << " zp " << p.outputOffset << " [" << p.actMin << ", " << p.actMax << "]");
+        REQUIRE(got == expected);
+    }
+}

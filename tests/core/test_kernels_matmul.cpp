@@ -366,6 +366,22 @@ TEST_CASE("FULLY_CONNECTED int8: every vectorised variant equals the reference o
             INFO("variant " << int8IsaName(isa) << " batches " << s.batches << " depth " << s.depth << " units " << s.units);
             REQUIRE(opt == ref);
         }
+        // XNNPACK's fp32 requantization (the default target tflite-cpu): float scales per unit or
+        // one for all; 2^-7 makes half-way products common (rounded to even), a RELU-like clamp.
+        const std::vector<float> fpScales =
+            perChannel ? randomFloats(rng, size_t(s.units), 1e-5f, 0.02f) : std::vector<float>{trial % 4 == 0 ? 0.0078125f : 0.004f};
+        QuantFcParams fp = p;
+        fp.fpScales = fpScales;
+        fp.actMin = trial % 3 == 1 ? fp.outputOffset : -128;
+        std::vector<int8_t> fpRef(ref.size()), fpOpt(ref.size());
+        fullyConnectedQuantRef(in.data(), w.data(), bias.data(), fpRef.data(), s, fp);
+        for (Int8Isa isa : isas) {
+            setInt8IsaOverride(isa);
+            std::fill(fpOpt.begin(), fpOpt.end(), int8_t(0));
+            fullyConnectedInt8Opt(in.data(), w.data(), plan, fpOpt.data(), s, fp, acc.data(), nullptr);
+            INFO("fp32 variant " << int8IsaName(isa) << " batches " << s.batches << " depth " << s.depth << " units " << s.units);
+            REQUIRE(fpOpt == fpRef);
+        }
         clearInt8IsaOverride();
 
         // Hybrid: the optimised path does the same float steps after exact integer dots.

@@ -128,13 +128,21 @@ TEST_CASE("quantized MEAN: TFLite's H,W special case and the general float path"
     REQUIRE(r.ok());
     CHECK(r.shapes[0] == std::vector<int32_t>{1, 1, 1, 1});
     CHECK(r.output<int8_t>(0) == std::vector<int8_t>{24});
-    // s_in / s_out = 0.1, data sum 15: the special case multiplies the sum first,
-    // MBQM(15, 0.1) = 2 (1.5 rounds up), then (2 + 2) / 4 = 1; over axes {-3, -2} TFLite takes
-    // the general float path: round(15 / 4 * 0.1) = round(0.375) = 0.
+    // s_in / s_out = 0.1, data sum 15, target tflite-reference: the special case multiplies the
+    // sum first, MBQM(15, 0.1) = 2 (1.5 rounds up), then (2 + 2) / 4 = 1; over axes {-3, -2}
+    // TFLite takes the general float path: round(15 / 4 * 0.1) = round(0.375) = 0.
+    rt::RunOptions reference;
+    reference.target = Target::TfliteReference;
+    r = runOp(BuiltinOp::MEAN, {in(I8, {1, 2, 2, 1}, std::vector<int8_t>{3, 4, 4, 4}, qp(0.1f, 0)), cst(I32, {2}, std::vector<int32_t>{2, 1})},
+              {outT(I8, {}, qp(1.0f, 0))}, reducer(true), reference);
+    REQUIRE(r.ok());
+    CHECK(r.output<int8_t>(0) == std::vector<int8_t>{1});
+    // The default target, tflite-cpu: constant H,W axes go to XNNPACK's global average pooling,
+    // 15 * (0.1 / 4) = 0.375 rounded in float: 0.
     r = runOp(BuiltinOp::MEAN, {in(I8, {1, 2, 2, 1}, std::vector<int8_t>{3, 4, 4, 4}, qp(0.1f, 0)), cst(I32, {2}, std::vector<int32_t>{2, 1})},
               {outT(I8, {}, qp(1.0f, 0))}, reducer(true));
     REQUIRE(r.ok());
-    CHECK(r.output<int8_t>(0) == std::vector<int8_t>{1});
+    CHECK(r.output<int8_t>(0) == std::vector<int8_t>{0});
     r = runOp(BuiltinOp::MEAN, {in(I8, {1, 2, 2, 1}, std::vector<int8_t>{3, 4, 4, 4}, qp(0.1f, 0)), cst(I32, {2}, std::vector<int32_t>{-3, -2})},
               {outT(I8, {}, qp(1.0f, 0))}, reducer(true));
     REQUIRE(r.ok());

@@ -45,8 +45,8 @@ Model unary(BuiltinOp op, TensorType in, TensorType out, std::vector<int32_t> sh
     return mb.build();
 }
 
-template <class Out, class In> std::vector<Out> run(const Model& m, const std::vector<In>& x) {
-    OpRun r = runModel(m, {bytesOf(x)});
+template <class Out, class In> std::vector<Out> run(const Model& m, const std::vector<In>& x, ql::rt::RunOptions options = {}) {
+    OpRun r = runModel(m, {bytesOf(x)}, options);
     INFO(r.error);
     REQUIRE(r.ok());
     return r.output<Out>(0);
@@ -73,10 +73,15 @@ template <class V, class Vec> std::unique_ptr<tflite::DimensionMetadataT> csrDim
 } // namespace
 
 TEST_CASE("QUANTIZE float -> int8 / int16, per tensor and per channel", "[kernels][quantize]") {
-    // q = clamp(round(r / s) + z), ties away from zero.
+    // tflite-reference: q = clamp(round(r / s) + z), ties away from zero.
     const std::vector<float> x = {0.25f, -0.25f, 1.0f, 100.0f, -100.0f, 0.75f};
-    CHECK(run<int8_t>(unary(BuiltinOp::QUANTIZE, TensorType::FLOAT32, TensorType::INT8, {6}, {}, qp(0.5f, 1)), x) ==
-          std::vector<int8_t>{2, 0, 3, 127, -128, 3});
+    ql::rt::RunOptions reference;
+    reference.target = ql::Target::TfliteReference;
+    const Model toInt8 = unary(BuiltinOp::QUANTIZE, TensorType::FLOAT32, TensorType::INT8, {6}, {}, qp(0.5f, 1));
+    CHECK(run<int8_t>(toInt8, x, reference) == std::vector<int8_t>{2, 0, 3, 127, -128, 3});
+    // The default target, tflite-cpu: XNNPACK's convert, r * (1 / s) rounded half to even
+    // (0.5 -> 0, -0.5 -> 0, 1.5 -> 2).
+    CHECK(run<int8_t>(toInt8, x) == std::vector<int8_t>{1, 1, 3, 127, -128, 3});
     CHECK(run<int16_t>(unary(BuiltinOp::QUANTIZE, TensorType::FLOAT32, TensorType::INT16, {6}, {}, qp(0.001f, 0)), x) ==
           std::vector<int16_t>{250, -250, 1000, 32767, -32768, 750});
     // Per channel along dimension 1: scales 0.5 and 0.25.

@@ -369,6 +369,38 @@ TEST_CASE("SVDF float: hand-checked memory of two steps", "[kernels][sequence]")
     CHECK(r.output<float>(0)[0] == Approx(66.5f));
 }
 
+TEST_CASE("SVDF int8 time weights: TFLite Micro's kernel under tflite-micro, refused elsewhere", "[kernels][sequence][target]") {
+    // One filter, rank 1, memory 2, all scales 1 (every multiplier exact); state zero point 2
+    // (the int8 state starts at its zero point, real 0), output zero point -1.
+    // Step 1: feature 3*1 + (-2)*2 = -1, + z_s = 1 -> state [2, 1];
+    //   time 5*(2-2) + 7*(1-2) = -7, + bias 4 = -3, + z_out = -4.
+    // Step 2: state [1, 1]: 5*(-1) + 7*(-1) + 4 = -8, + z_out = -9.
+    ModelBuilder b;
+    const TensorIndex in = b.addTensor("input", TensorType::INT8, {1, 2}, qp(1.0f, 0));
+    const TensorIndex wf = b.addConstant("feature", TensorType::INT8, {1, 2}, std::vector<int8_t>{1, 2}, qp(1.0f, 0));
+    const TensorIndex wt = b.addConstant("time", TensorType::INT8, {1, 2}, std::vector<int8_t>{5, 7}, qp(1.0f, 0));
+    const TensorIndex bias = b.addConstant("bias", TensorType::INT32, {1}, std::vector<int32_t>{4}, qp(1.0f, 0));
+    const TensorIndex state = variableTensor(b, "state", TensorType::INT8, {1, 2}, qp(1.0f, 2));
+    const TensorIndex out = b.addTensor("output", TensorType::INT8, {1, 1}, qp(1.0f, -1));
+    b.addOperator(BuiltinOp::SVDF, {in, wf, wt, bias, state}, {out}, svdfOptions(1, Activation::NONE));
+    b.setInputs({in});
+    b.setOutputs({out});
+    const Model m = b.build();
+    rt::RunOptions micro;
+    micro.target = Target::TfliteMicro;
+    const auto x = bytesOf(std::vector<int8_t>{3, -2});
+    OpRun r = runModel(m, {x}, micro);
+    REQUIRE(r.ok());
+    CHECK(r.output<int8_t>(0) == std::vector<int8_t>{-4});
+    r = runModel(m, {x}, micro, 2);
+    REQUIRE(r.ok());
+    CHECK(r.output<int8_t>(0) == std::vector<int8_t>{-9});
+    // The TFLite runtime has int16 time weights only: the default target says which target runs it.
+    r = runModel(m, {x});
+    CHECK_FALSE(r.ok());
+    CHECK_THAT(r.error, Catch::Contains("SVDF") && Catch::Contains("time weights") && Catch::Contains("tflite-micro"));
+}
+
 TEST_CASE("sequence kernels fail at prepare with the operator named", "[kernels][sequence]") {
     std::mt19937 rng(1);
     LstmSpec s;

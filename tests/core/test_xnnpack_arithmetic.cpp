@@ -1,7 +1,7 @@
-// Arithmetic::Xnnpack: QuantLab's emulation of what the TFLite runtime computes for int8
+// Target::TfliteCpu: QuantLab's emulation of what the TFLite runtime computes for 8-bit
 // operators with its default XNNPACK delegate (quant/XnnpackArithmetic.h), against goldens
 // written by the real runtime (tests/fixtures/xnnpack, tests/fixtures/conv). With the default
-// Arithmetic::Reference the same goldens differ by at most 1 LSB on some elements.
+// Target::TfliteReference the same goldens differ by at most 1 LSB on some elements.
 #include "SingleOp.h"
 #include "TestSupport.h"
 #include "test_kernels_conv_cases.h"
@@ -20,9 +20,9 @@ using namespace ql::test;
 
 namespace {
 
-rt::RunOptions xnnpackOptions() {
+rt::RunOptions targetOptions(Target t) {
     rt::RunOptions o;
-    o.arithmetic = Arithmetic::Xnnpack;
+    o.target = t;
     return o;
 }
 
@@ -76,14 +76,14 @@ TEST_CASE("xnnpack arithmetic: oracle goldens of tests/fixtures/xnnpack", "[xnnp
         TempDir tmp;
         const std::string path = tmp.file(c.name + ".tflite");
         REQUIRE(writeModelFile(c.build(), path));
-        const GoldenComparison ref = compareWithGoldens(path, dir.string());
+        const GoldenComparison ref = compareWithGoldens(path, dir.string(), 1, targetOptions(Target::TfliteReference));
         REQUIRE(ref.error.empty());
         CHECK(ref.beyondOneLsb == 0);
-        const GoldenComparison xnn = compareWithGoldens(path, dir.string(), 1, xnnpackOptions());
+        const GoldenComparison xnn = compareWithGoldens(path, dir.string(), 1, targetOptions(Target::TfliteCpu));
         REQUIRE(xnn.error.empty());
         CHECK(xnn.elements > 0);
         CHECK(xnn.differing == 0);
-        std::printf("xnnpack fixture %-18s reference: %zu/%zu differ (max %g)  xnnpack: %zu differ\n", c.name.c_str(), ref.differing,
+        std::printf("xnnpack fixture %-18s tflite-reference: %zu/%zu differ (max %g)  tflite-cpu: %zu differ\n", c.name.c_str(), ref.differing,
                     ref.elements, ref.maxAbsDiff, xnn.differing);
     }
 }
@@ -97,7 +97,7 @@ TEST_CASE("xnnpack arithmetic: int8 conv goldens of tests/fixtures/conv are bit-
         TempDir tmp;
         const std::string path = tmp.file(c.name + ".tflite");
         REQUIRE(writeModelFile(convcases::build(c), path));
-        const GoldenComparison g = compareWithGoldens(path, dir.string(), 1, xnnpackOptions());
+        const GoldenComparison g = compareWithGoldens(path, dir.string(), 1, targetOptions(Target::TfliteCpu));
         REQUIRE(g.error.empty());
         CHECK(g.differing == 0);
         checked += g.elements;

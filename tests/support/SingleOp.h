@@ -64,7 +64,7 @@ struct GoldenComparison {
     double maxAbsRef = 0;    // largest |golden| (floats), for the relative criterion
     double relativeError() const { return maxAbsRef > 0 ? maxAbsDiff / maxAbsRef : maxAbsDiff; }
 };
-// `options` selects e.g. the integer arithmetic (RunOptions::arithmetic).
+// `options` selects e.g. the target (RunOptions::target; default tflite-cpu).
 GoldenComparison compareWithGoldens(const std::string& modelPath, const std::string& dir, int invocations = 1,
                                     rt::RunOptions options = {});
 

@@ -275,7 +275,8 @@ void CompareView::startLayerErrors() {
         m_right->setOverlay(Overlay::Value);
         emit floatLayerValues(snap->floatHeat, tr("heat = 60 dB - per-layer SQNR (lab)"));
         const auto worst = analysis::worstLayers(*snap->result, 1);
-        QString text = tr("%1 samples of %2. Per-layer: the error each operator adds when fed the quantized float inputs; "
+        QString text = tr("Target %1: ").arg(QString::fromUtf8(targetName(snap->result->target).data())) +
+                       tr("%1 samples of %2. Per-layer: the error each operator adds when fed the quantized float inputs; "
                           "accumulated: the error so far. Graphs: heat = 60 dB - per-layer SQNR.")
                            .arg(snap->result->samples)
                            .arg(QString::fromStdString(snap->result->dataDescription));

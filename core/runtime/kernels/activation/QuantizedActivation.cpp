@@ -7,7 +7,7 @@
 namespace ql::rt::act {
 
 Lut8 makeLut8(TensorType type, float inputScale, int32_t inputZeroPoint, float outputScale, int32_t outputZeroPoint,
-              const std::function<float(float)>& f) {
+              const std::function<float(float)>& f, bool halfToEven) {
     Lut8 lut{};
     const bool isSigned = type == TensorType::INT8;
     const int32_t minval = isSigned ? -128 : 0, maxval = isSigned ? 127 : 255;
@@ -15,11 +15,25 @@ Lut8 makeLut8(TensorType type, float inputScale, int32_t inputZeroPoint, float o
     for (int32_t val = minval; val <= maxval; ++val) {
         const float dequantized = inputScale * static_cast<float>(val - inputZeroPoint);
         const float transformed = f(dequantized);
-        const float rescaled = std::round(transformed * inverseScale); // TfLiteRound: half away from 0
+        // TfLiteRound: half away from 0; XNNPACK's lrintf: half to even (default rounding mode).
+        const float rescaled = halfToEven ? std::nearbyint(transformed * inverseScale) : std::round(transformed * inverseScale);
         const auto quantized = static_cast<int32_t>(rescaled + static_cast<float>(outputZeroPoint));
         lut[static_cast<uint8_t>(val)] = static_cast<uint8_t>(std::clamp(quantized, minval, maxval));
     }
     return lut;
+}
+
+bool makeXnnLeakyReluParams(float inputScale, int32_t inputZeroPoint, float outputScale, int32_t outputZeroPoint, float alpha,
+                            XnnLeakyReluParams* p) {
+    // xnn_create_leaky_relu_nc_qs8: the positive ratio first, the slope applied to it in float.
+    const float positive = inputScale / outputScale;
+    const float negative = positive * alpha;
+    if (!(positive >= 0x1.0p-8f && positive < 0x1.0p+7f) || !(std::abs(negative) <= 0x1.0p+7f)) return false;
+    p->inputZeroPoint = inputZeroPoint;
+    p->positiveMultiplier = static_cast<int32_t>(std::lrint(256.0f * positive));
+    p->negativeMultiplier = static_cast<int32_t>(std::lrint(256.0f * negative));
+    p->bias = outputZeroPoint * 256 + 128;
+    return true;
 }
 
 int16_t downScaleInt32ToInt16Multiplier(int32_t m) {

@@ -22,8 +22,30 @@ namespace ql::rt::act {
 
 // 256 entries indexed by uint8_t(q): the table TFLite builds in prepare.
 using Lut8 = std::array<uint8_t, 256>;
+// `halfToEven`: XNNPACK's tables (lut-elementwise operators, e.g. qs8 ELU) round with lrintf,
+// half to even, instead of TFLite's half away from zero; everything else is the same.
 Lut8 makeLut8(TensorType type, float inputScale, int32_t inputZeroPoint, float outputScale, int32_t outputZeroPoint,
-              const std::function<float(float)>& f);
+              const std::function<float(float)>& f, bool halfToEven = false);
+
+// XNNPACK's qs8/qu8 leaky ReLU (vlrelu microkernels, what the delegate runs for int8/uint8
+// LEAKY_RELU): 8-bit fixed-point multipliers m+ = lrint(256 s_in / s_out) and
+// m- = lrint(256 alpha s_in / s_out) (both ratios in float), and
+// q_out = clamp(((q - z_in) * m + 256 z_out + 128) >> 8) with an arithmetic shift.
+struct XnnLeakyReluParams {
+    int32_t inputZeroPoint = 0;
+    int32_t positiveMultiplier = 256, negativeMultiplier = 0;
+    int32_t bias = 128; // 256 z_out + 128
+};
+// False when XNNPACK refuses the ratios (s_in / s_out outside [2^-8, 2^7), or the negative
+// ratio's magnitude above 2^7); the delegate then leaves the operator to TFLite.
+bool makeXnnLeakyReluParams(float inputScale, int32_t inputZeroPoint, float outputScale, int32_t outputZeroPoint, float alpha,
+                            XnnLeakyReluParams* params);
+inline int32_t xnnLeakyReluElement(const XnnLeakyReluParams& p, int32_t q, int32_t qmin, int32_t qmax) {
+    const int32_t x = q - p.inputZeroPoint;
+    const int32_t acc = p.bias + x * (x >= 0 ? p.positiveMultiplier : p.negativeMultiplier); // |x * m| < 2^8 * 2^15
+    const int32_t v = acc >> 8;                                                             // floor
+    return v < qmin ? qmin : v > qmax ? qmax : v;
+}
 
 struct HardSwishParams {
     int16_t inputZeroPoint = 0, outputZeroPoint = 0;

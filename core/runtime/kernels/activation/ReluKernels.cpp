@@ -7,8 +7,10 @@
 //   q_out = clamp(z_out + MBQM(q - z_in, s_in / s_out), lo, hi), lo/hi = z_out + roundf(bound / s_out)
 //   limited to the type; LEAKY_RELU int8/uint8/int16 with multipliers s_in/s_out and
 //   s_in * alpha / s_out (float arithmetic, as TFLite); PRELU int8/uint8 with s_in/s_out and
-//   s_in * s_alpha / s_out.
+//   s_in * s_alpha / s_out. Under Target::TfliteCpu, int8/uint8 LEAKY_RELU is XNNPACK's vlrelu
+//   (8-bit multipliers, QuantizedActivation.h).
 #include "runtime/kernels/activation/ActivationKernels.h"
+#include "runtime/kernels/activation/QuantizedActivation.h"
 #include "runtime/kernels/elementwise/Broadcast.h"
 #include "runtime/kernels/elementwise/Common.h"
 
@@ -131,12 +133,24 @@ public:
         m_identityMultiplier = quantizeMultiplier(double(identityMultiplier));
         m_inputZeroPoint = in.zeroPoint();
         m_outputZeroPoint = out.zeroPoint();
+        // Target::TfliteCpu: the delegate takes int8/uint8 LEAKY_RELU (XNNPACK's vlrelu).
+        m_xnnpack = ctx.options().xnnpack() && in.type != T::INT16 &&
+                    makeXnnLeakyReluParams(in.scale(), in.zeroPoint(), out.scale(), out.zeroPoint(), m_alpha, &m_xnn);
         return {};
     }
 
     Status eval(KernelContext& ctx) override {
         const RtTensor& in = *ctx.input(0);
         RtTensor& out = ctx.output(0);
+        if (m_xnnpack) {
+            dispatchInt(in.type, [&]<class T>(T) {
+                const auto [qmin, qmax] = quantizedRange(in.type);
+                auto x = in.values<T>();
+                T* o = out.as<T>();
+                for (size_t i = 0; i < x.size(); ++i) o[i] = static_cast<T>(xnnLeakyReluElement(m_xnn, int32_t(x[i]), qmin, qmax));
+            });
+            return {};
+        }
         if (in.type == TensorType::FLOAT32) {
             auto x = in.values<float>();
             float* o = out.as<float>();
@@ -163,6 +177,8 @@ private:
     float m_alpha = 0.2f;
     QuantizedMultiplier m_alphaMultiplier, m_identityMultiplier;
     int32_t m_inputZeroPoint = 0, m_outputZeroPoint = 0;
+    bool m_xnnpack = false;
+    XnnLeakyReluParams m_xnn;
 };
 
 class PreluKernel : public OpKernel {

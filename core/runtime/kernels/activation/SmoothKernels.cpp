@@ -5,7 +5,7 @@
 //   HARD_SWISH x * min(max(x + 3, 0), 6) / 6.
 // int8 / uint8: the 256-entry table TFLite's generic optimized kernels build in prepare
 //   (LOGISTIC needs s_out = 1/256 and z_out = -128 / 0; ELU uses exp(x) - 1 in float as
-//   elu.cc does), HARD_SWISH by reference_ops::HardSwish fixed point (QuantizedActivation.h).
+//   elu.cc does; under Target::TfliteCpu XNNPACK's table, expm1f rounded half to even), HARD_SWISH by reference_ops::HardSwish fixed point (QuantizedActivation.h).
 // int16 LOGISTIC / TANH (zero points 0, output scale 2^-15): TFLite's two paths, gemmlowp fixed
 //   point for the power-of-two input scales it takes directly, the interpolated sigmoid table
 //   with a general-scale multiplier otherwise (Int16Sigmoid.h).
@@ -70,7 +70,12 @@ public:
             break;
         }
         case BuiltinOp::TANH: m_lut = makeLut8(in.type, si, zi, so, zo, [](float x) { return std::tanh(x); }); break;
-        case BuiltinOp::ELU: m_lut = makeLut8(in.type, si, zi, so, zo, [](float x) { return x < 0.0f ? std::exp(x) - 1.0f : x; }); break;
+        case BuiltinOp::ELU:
+            if (ctx.options().xnnpack()) // XNNPACK's qs8 ELU table: alpha expm1f(x) for negative x, rounded half to even
+                m_lut = makeLut8(in.type, si, zi, so, zo, [](float x) { return std::signbit(x) ? std::expm1(x) : x; }, true);
+            else
+                m_lut = makeLut8(in.type, si, zi, so, zo, [](float x) { return x < 0.0f ? std::exp(x) - 1.0f : x; });
+            break;
         case BuiltinOp::GELU: {
             const bool approximate = m_approximate;
             m_lut = makeLut8(in.type, si, zi, so, zo, [approximate](float x) { return geluFloat(x, approximate); });

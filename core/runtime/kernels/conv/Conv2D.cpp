@@ -68,7 +68,7 @@ public:
         ctx.setOutputShape(0, {g.batches, g.outH, g.outW, g.outC});
 
         m_useOptimized = !forceReferenceKernels();
-        if (m_mode == Mode::Int8 && m_useOptimized && m_requant.fpScale.empty() && filter.constant)
+        if (m_mode == Mode::Int8 && m_useOptimized && filter.constant)
             m_plan = std::make_unique<optimized::Int8ConvPlan>(g, m_requant, filter.values<int8_t>(),
                                                                bias ? bias->as<int32_t>() : nullptr);
         if ((m_mode == Mode::Int16Bias64 || m_mode == Mode::Int16Bias32) && m_useOptimized && filter.constant && (!bias || bias->constant))
@@ -111,7 +111,7 @@ public:
                                      output.values<float>());
             break;
         case Mode::Int8:
-            if (m_useOptimized && m_requant.fpScale.empty()) { // XNNPACK arithmetic: the reference loop
+            if (m_useOptimized) {
                 if (!m_plan)
                     m_plan = std::make_unique<optimized::Int8ConvPlan>(g, m_requant, filter.values<int8_t>(),
                                                                        bias ? bias->as<int32_t>() : nullptr);

@@ -49,7 +49,7 @@ struct RequantParams {
     int32_t outputOffset = 0;        // output zero point
     int32_t actMin = 0, actMax = 0;  // fused activation intersected with the type's range
     Rounding rounding = Rounding::Double;
-    // Arithmetic::Xnnpack (int8 only): XNNPACK's fp32 requantization with one float scale per
+    // Target::TfliteCpu (int8 only): XNNPACK's fp32 requantization with one float scale per
     // output channel, out = clamp(rint(float(acc) * fpScale[c]) + outputOffset) (see
     // quant/XnnpackArithmetic.h); multiplier/shift are then unused. Empty: TFLite's fixed point.
     std::vector<float> fpScale;

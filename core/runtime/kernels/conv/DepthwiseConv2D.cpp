@@ -91,7 +91,7 @@ public:
         }
         ctx.setOutputShape(0, {g.batches, g.outH, g.outW, g.outC});
         m_useOptimized = !forceReferenceKernels();
-        if (m_mode == Mode::Int8 && m_useOptimized && m_requant.fpScale.empty() && filter.constant && (!bias || bias->constant))
+        if (m_mode == Mode::Int8 && m_useOptimized && filter.constant && (!bias || bias->constant))
             m_int8Plan = std::make_unique<optimized::Int8DepthwisePlan>(g, m_requant, filter.values<int8_t>(),
                                                                         bias ? bias->as<int32_t>() : nullptr);
         if (m_mode == Mode::Int16 && m_useOptimized && filter.constant && (!bias || bias->constant) &&
@@ -124,7 +124,7 @@ public:
                                           output.values<float>());
             break;
         case Mode::Int8:
-            if (m_useOptimized && m_requant.fpScale.empty()) { // XNNPACK arithmetic: the reference loop
+            if (m_useOptimized) {
                 if (!m_int8Plan)
                     m_int8Plan = std::make_unique<optimized::Int8DepthwisePlan>(g, m_requant, filter.values<int8_t>(),
                                                                                 bias ? bias->as<int32_t>() : nullptr);

@@ -1,6 +1,7 @@
 // The int8 DEPTHWISE_CONV_2D plan (depth multiplier 1): AVX2 and AVX-512 kernels that keep
 // one block of 8 / 16 channels' int32 accumulators in a register across all taps of a pixel,
-// bit-exact with reference::depthwiseQuantized<int8_t, ...> (tests/core/test_kernels_int8_opt).
+// bit-exact with reference::depthwiseQuantized<int8_t, ...> (tests/core/test_kernels_int8_opt),
+// with TFLite's fixed-point or XNNPACK's fp32 requantization in registers (simd::Epilogue).
 //
 // Exactness. The reference sums w * (x + inputOffset) over the taps inside the image, plus the
 // bias, in int32 (modulo 2^32). Here every pixel sums over ALL taps, and a tap outside the image
@@ -48,10 +49,8 @@ inline void gatherTaps(const ConvGeometry& g, const int8_t* input, const int8_t*
 struct PlanView {
     const int16_t* weights; // [pair][cPadded][2]
     const int32_t* biasFold;
-    const int32_t* multiplier;
-    const int32_t* shift;
+    simd::Epilogue e; // arrays padded to cPadded
     int cPadded, pairs, channels;
-    int32_t outputOffset, actMin, actMax;
 };
 
 QL_AVX2_TARGET inline __m128i load8(const int8_t* p, int count) {
@@ -62,7 +61,6 @@ QL_AVX2_TARGET inline __m128i load8(const int8_t* p, int count) {
 }
 
 QL_AVX2_TARGET void pixelAvx2(const PlanView& v, const int8_t* const* taps, int8_t* out, int32_t* rawAcc) {
-    const __m256i zp = _mm256_set1_epi32(v.outputOffset), lo = _mm256_set1_epi32(v.actMin), hi = _mm256_set1_epi32(v.actMax);
     for (int c = 0; c < v.channels; c += 8) {
         const int count = std::min(8, v.channels - c);
         __m256i acc = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(v.biasFold + c));
@@ -76,9 +74,7 @@ QL_AVX2_TARGET void pixelAvx2(const PlanView& v, const int8_t* const* taps, int8
             _mm256_storeu_si256(reinterpret_cast<__m256i*>(rawAcc + c), acc);
             continue;
         }
-        const __m256i m = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(v.multiplier + c));
-        const __m256i s = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(v.shift + c));
-        const __m256i q = simd::requantize8(acc, m, s, zp, lo, hi);
+        const __m256i q = simd::requantizeBlock8(v.e, acc, c);
         if (count == 8) {
             simd::storeInt8x8(q, out + c);
         } else {
@@ -92,7 +88,6 @@ QL_AVX2_TARGET void pixelAvx2(const PlanView& v, const int8_t* const* taps, int8
 // ---- AVX-512 VNNI: 16 channels per block (masked loads and stores for the last one) -------------
 
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni"))) void pixelAvx512(const PlanView& v, const int8_t* const* taps, int8_t* out, int32_t* rawAcc) {
-    const __m512i zp = _mm512_set1_epi32(v.outputOffset), lo = _mm512_set1_epi32(v.actMin), hi = _mm512_set1_epi32(v.actMax);
     for (int c = 0; c < v.channels; c += 16) {
         const int count = std::min(16, v.channels - c);
         const __mmask16 k = static_cast<__mmask16>(count == 16 ? 0xFFFFu : (1u << count) - 1u);
@@ -109,9 +104,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni"))) void pi
             _mm512_storeu_si512(rawAcc + c, acc);
             continue;
         }
-        const __m512i m = _mm512_loadu_si512(v.multiplier + c);
-        const __m512i s = _mm512_loadu_si512(v.shift + c);
-        simd::storeInt8x16(simd::requantize16(acc, m, s, zp, lo, hi), out + c, count);
+        simd::storeInt8x16(simd::requantizeBlock16(v.e, acc, c), out + c, count);
     }
 }
 
@@ -147,6 +140,7 @@ void Int8DepthwisePlan::repack(std::span<const int8_t> filter, const int32_t* bi
     m_tapSum.assign(size_t(m_cPadded), 0);
     m_multiplier.assign(size_t(m_cPadded), 0);
     m_shift.assign(size_t(m_cPadded), 0);
+    m_fpScale.assign(m_p.fpScale.empty() ? 0 : size_t(m_cPadded), 0.0f);
     for (int c = 0; c < channels; ++c) {
         uint32_t sum = 0;
         for (int t = 0; t < taps; ++t) {
@@ -157,8 +151,12 @@ void Int8DepthwisePlan::repack(std::span<const int8_t> filter, const int32_t* bi
         const uint32_t b = bias ? static_cast<uint32_t>(bias[c]) : 0u;
         m_biasFold[size_t(c)] = static_cast<int32_t>(b + static_cast<uint32_t>(m_p.inputOffset) * sum);
         m_tapSum[size_t(c)] = static_cast<int32_t>(sum);
-        m_multiplier[size_t(c)] = m_p.multiplier[size_t(c)];
-        m_shift[size_t(c)] = m_p.shift[size_t(c)];
+        if (!m_p.fpScale.empty()) {
+            m_fpScale[size_t(c)] = m_p.fpScale[size_t(c)];
+        } else {
+            m_multiplier[size_t(c)] = m_p.multiplier[size_t(c)];
+            m_shift[size_t(c)] = m_p.shift[size_t(c)];
+        }
     }
     m_zpRow.assign(size_t(m_cPadded) + kLanes, static_cast<int8_t>(-m_p.inputOffset));
 }
@@ -169,10 +167,12 @@ void Int8DepthwisePlan::run(const int8_t* input, int8_t* output, ThreadPool* poo
         depthwiseInt8(g, m_p, input, m_filter.data(), m_bias.empty() ? nullptr : m_bias.data(), output, pool);
         return;
     }
-    const PlanView view{m_weights.data(), m_biasFold.data(), m_multiplier.data(), m_shift.data(), m_cPadded, m_pairs, g.outC,
-                        m_p.outputOffset,  m_p.actMin,       m_p.actMax};
-    // Another rounding than TFLite's double rounding: raw accumulators, then the scalar epilogue.
-    const bool rawEpilogue = m_p.rounding != Rounding::Double;
+    const simd::Epilogue e{m_multiplier.data(), m_shift.data(), m_fpScale.empty() ? nullptr : m_fpScale.data(), m_p.outputOffset,
+                           m_p.actMin, m_p.actMax};
+    const PlanView view{m_weights.data(), m_biasFold.data(), e, m_cPadded, m_pairs, g.outC};
+    // Fixed point with another rounding than TFLite's double rounding: raw accumulators, then
+    // the scalar epilogue.
+    const bool rawEpilogue = m_fpScale.empty() && m_p.rounding != Rounding::Double;
     const bool avx512 = m_isa == Isa::Avx512Vnni;
     const int64_t rows = int64_t(g.batches) * g.outH;
     parallelFor(pool, rows, 1, [&](int64_t r0, int64_t r1) {
@@ -217,8 +217,8 @@ void Int8DepthwisePlan::runHybrid(const int8_t* input, std::span<const float> in
         acc.resize(size_t(m_cPadded));
         for (int64_t r = r0; r < r1; ++r) {
             const int b = static_cast<int>(r / g.outH), oy = static_cast<int>(r % g.outH);
-            const PlanView view{m_weights.data(), fold.data() + size_t(b) * size_t(m_cPadded), nullptr, nullptr, m_cPadded, m_pairs,
-                                g.outC, 0, 0, 0};
+            const PlanView view{m_weights.data(), fold.data() + size_t(b) * size_t(m_cPadded), simd::Epilogue{}, m_cPadded, m_pairs,
+                                g.outC};
             const int8_t* zpRow = zpRows.data() + size_t(b) * (size_t(m_cPadded) + kLanes);
             const float batchScale = inputScale[size_t(b)];
             for (int ox = 0; ox < g.outW; ++ox) {

@@ -1,5 +1,6 @@
-// The optimised int8 CONV_2D: im2col + int32 GEMM + vectorised requantization, bit-exact with
-// reference::convQuantized<int8_t, ...> (tested on random shapes in test_kernels_conv_opt).
+// The optimised int8 CONV_2D: im2col + int32 GEMM + vectorised requantization (TFLite's fixed
+// point or XNNPACK's fp32, simd::Epilogue), bit-exact with reference::convQuantized<int8_t, ...>
+// (tested on random shapes in test_kernels_conv_opt).
 //
 // Exactness: the reference sums filter * (input + inputOffset) over the taps inside the image.
 // im2col writes the input zero point (= -inputOffset) for taps outside the image, so those
@@ -40,16 +41,20 @@ void requantizeScalar(const int32_t* acc, int n, const RequantParams& p, int8_t*
     for (int c = 0; c < n; ++c) out[c] = static_cast<int8_t>(reference::requantize(acc[c], p, c));
 }
 
-// multiplyByQuantizedMultiplier with TFLite's double rounding, 8 lanes at a time (Int8Simd.h).
+// simd::Epilogue's choice of p (TFLite's fixed point or XNNPACK's fp32), on unpadded arrays:
+// callers read only whole blocks of 8 inside [0, n).
+simd::Epilogue epilogueOf(const RequantParams& p) {
+    return {p.multiplier.data(), p.shift.data(), p.fpScale.empty() ? nullptr : p.fpScale.data(), p.outputOffset, p.actMin, p.actMax};
+}
+
+// multiplyByQuantizedMultiplier with TFLite's double rounding or the fp32 requantization, 8
+// lanes at a time (Int8Simd.h).
 __attribute__((target("avx2"))) void requantizeAvx2(const int32_t* acc, int n, const RequantParams& p, int8_t* out) {
-    const __m256i zp = _mm256_set1_epi32(p.outputOffset);
-    const __m256i lo = _mm256_set1_epi32(p.actMin), hi = _mm256_set1_epi32(p.actMax);
+    const simd::Epilogue e = epilogueOf(p);
     int c = 0;
     for (; c + 8 <= n; c += 8) {
         const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc + c));
-        const __m256i m = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.multiplier.data() + c));
-        const __m256i s = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.shift.data() + c));
-        simd::storeInt8x8(simd::requantize8(x, m, s, zp, lo, hi), out + c);
+        simd::storeInt8x8(simd::requantizeBlock8(e, x, c), out + c);
     }
     for (; c < n; ++c) out[c] = static_cast<int8_t>(reference::requantize(acc[c], p, c));
 }
@@ -86,13 +91,11 @@ QL_VECTORIZE __attribute__((target("avx2"))) void gemmAvx2(const int8_t* a, int 
 
 #define QL_VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
 
-// The requantization fused into the VNNI micro-kernel (TFLite's double rounding only): the
-// accumulators of a tile go through simd::requantize16 and are stored as int8, never as int32.
-// multiplier / shift are padded to nPadded; `channels` is the real channel count.
+// The requantization fused into the VNNI micro-kernel (TFLite's double rounding or XNNPACK's
+// fp32): the accumulators of a tile go through simd::requantizeBlock16 and are stored as int8,
+// never as int32. The epilogue's arrays are padded to nPadded; `channels` is the real count.
 struct FusedEpilogue {
-    const int32_t* multiplier;
-    const int32_t* shift;
-    int32_t outputOffset, actMin, actMax;
+    simd::Epilogue e;
     int8_t* out; // row 0, channel 0 of the tile's output rows
     int64_t ldo; // output row stride (channels)
     int channels;
@@ -123,18 +126,13 @@ QL_VNNI_TARGET void vnniMicroKernel(const uint8_t* a, int64_t lda, int64_t quads
     const __m512i bias0 = _mm512_loadu_si512(biasFold);
     const __m512i bias1 = Two ? _mm512_loadu_si512(biasFold + 16) : bias0;
     if (fused) {
-        const __m512i zp = _mm512_set1_epi32(fused->outputOffset);
-        const __m512i lo = _mm512_set1_epi32(fused->actMin), hi = _mm512_set1_epi32(fused->actMax);
-        const __m512i m0 = _mm512_loadu_si512(fused->multiplier + n0), s0 = _mm512_loadu_si512(fused->shift + n0);
-        const __m512i m1 = Two ? _mm512_loadu_si512(fused->multiplier + n0 + 16) : m0;
-        const __m512i s1 = Two ? _mm512_loadu_si512(fused->shift + n0 + 16) : s0;
         const int count0 = static_cast<int>(std::min<int64_t>(16, fused->channels - n0));
         const int count1 = static_cast<int>(std::min<int64_t>(16, fused->channels - n0 - 16));
 #pragma GCC unroll 8
         for (int r = 0; r < MR; ++r) {
             int8_t* out = fused->out + r * fused->ldo + n0;
-            simd::storeInt8x16(simd::requantize16(_mm512_add_epi32(acc0[r], bias0), m0, s0, zp, lo, hi), out, count0);
-            if (Two) simd::storeInt8x16(simd::requantize16(_mm512_add_epi32(acc1[r], bias1), m1, s1, zp, lo, hi), out + 16, count1);
+            simd::storeInt8x16(simd::requantizeBlock16(fused->e, _mm512_add_epi32(acc0[r], bias0), n0), out, count0);
+            if (Two) simd::storeInt8x16(simd::requantizeBlock16(fused->e, _mm512_add_epi32(acc1[r], bias1), n0 + 16), out + 16, count1);
         }
         return;
     }
@@ -187,7 +185,7 @@ QL_VNNI_TARGET void gemmVnni(const uint8_t* a, int rows, int64_t kPadded, const 
 } // namespace
 
 void requantizeRow(const int32_t* acc, int channels, const RequantParams& p, int8_t* out) {
-    if (p.rounding == Rounding::Double && cpuHasAvx2()) requantizeAvx2(acc, channels, p, out);
+    if ((p.rounding == Rounding::Double || !p.fpScale.empty()) && cpuHasAvx2()) requantizeAvx2(acc, channels, p, out);
     else requantizeScalar(acc, channels, p, out);
 }
 
@@ -249,7 +247,12 @@ void Int8ConvPlan::repack(std::span<const int8_t> filter, const int32_t* bias) {
     }
     m_multiplier.assign(static_cast<size_t>(m_nPadded), 0);
     m_shift.assign(static_cast<size_t>(m_nPadded), 0);
+    m_fpScale.assign(m_p.fpScale.empty() ? 0 : static_cast<size_t>(m_nPadded), 0.0f);
     for (int64_t j = 0; j < n; ++j) {
+        if (!m_p.fpScale.empty()) {
+            m_fpScale[size_t(j)] = m_p.fpScale[size_t(j)];
+            continue;
+        }
         m_multiplier[size_t(j)] = m_p.multiplier[size_t(j)];
         m_shift[size_t(j)] = m_p.shift[size_t(j)];
     }
@@ -316,8 +319,8 @@ void Int8ConvPlan::run(const int8_t* input, int8_t* output, ThreadPool* pool) co
     // VNNI kernel reads it in place when its rows need no padding to a multiple of 4.
     const bool direct = vnni && g.filterH == 1 && g.filterW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 &&
                         g.padLeft == 0 && m_kPadded == m_k && g.outH == g.inH && g.outW == g.inW;
-    // The VNNI kernel requantizes in registers (TFLite's double rounding only).
-    const bool fused = vnni && m_p.rounding == Rounding::Double;
+    // The VNNI kernel requantizes in registers (TFLite's double rounding or XNNPACK's fp32).
+    const bool fused = vnni && (m_p.rounding == Rounding::Double || !m_fpScale.empty());
     parallelFor(pool, blocks, 1, [&](int64_t b0, int64_t b1) {
         thread_local std::vector<int8_t> patches;
         thread_local std::vector<int32_t> acc;
@@ -332,8 +335,9 @@ void Int8ConvPlan::run(const int8_t* input, int8_t* output, ThreadPool* pool) co
                 a = patches.data();
             }
             if (fused) {
-                FusedEpilogue f{m_multiplier.data(), m_shift.data(), m_p.outputOffset, m_p.actMin, m_p.actMax,
-                                output + m0 * n,     n,              static_cast<int>(n)};
+                const simd::Epilogue e{m_multiplier.data(), m_shift.data(), m_fpScale.empty() ? nullptr : m_fpScale.data(),
+                                       m_p.outputOffset, m_p.actMin, m_p.actMax};
+                FusedEpilogue f{e, output + m0 * n, n, static_cast<int>(n)};
                 accumulate(a, rows, m_biasFold.data(), nullptr, &f);
                 continue;
             }

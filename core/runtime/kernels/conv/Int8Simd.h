@@ -1,7 +1,8 @@
 #pragma once
 // Vector building blocks shared by the int8 kernels (GEMM epilogue, depthwise, hybrid): TFLite's
-// multiplyByQuantizedMultiplier with double rounding on 8 (AVX2) or 16 (AVX-512) int32 lanes,
-// bit-exact with the scalar FixedPoint.h version. Every function carries its own target
+// multiplyByQuantizedMultiplier with double rounding and XNNPACK's fp32 requantization on 8
+// (AVX2) or 16 (AVX-512) int32 lanes, bit-exact with the scalar FixedPoint.h and
+// XnnpackArithmetic.h versions. Every function carries its own target
 // attribute, so this header may be included by files built for the baseline ISA; callers run
 // them only after a CPU check.
 #include <immintrin.h>
@@ -44,6 +45,20 @@ QL_AVX2_TARGET inline __m256i requantize8(__m256i x, __m256i m, __m256i s, __m25
     return _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(h, zp), lo), hi);
 }
 
+// XNNPACK's fp32 requantization (quant/XnnpackArithmetic.h, xnn::requantizeFp32) per lane:
+//   out = int(rint(clamp(float(x) * scale, lo, hi))) + zp
+// with lo = float(actMin - zp) and hi = float(actMax - zp) (integers, so clamping before or
+// after rounding is the same). Bit-exact with the scalar version: the int32 -> float conversion
+// and the product round to nearest even as the scalar casts do (no FMA: a plain multiply), and
+// cvtps rounds half to even in the default MXCSR mode, as std::nearbyint does in the default
+// rounding mode. A NaN product (only from an infinite scale times 0) becomes 0, as in the scalar.
+QL_AVX2_TARGET inline __m256i requantizeFp32x8(__m256i x, __m256 scale, __m256i zp, __m256 lo, __m256 hi) {
+    __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(x), scale);
+    v = _mm256_and_ps(v, _mm256_cmp_ps(v, v, _CMP_ORD_Q));
+    v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
+    return _mm256_add_epi32(_mm256_cvtps_epi32(v), zp);
+}
+
 // Eight int32 lanes already inside [-128, 127] to eight bytes (saturating packs are exact).
 QL_AVX2_TARGET inline void storeInt8x8(__m256i v, int8_t* out) {
     const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
@@ -71,11 +86,51 @@ QL_AVX512_TARGET inline __m512i requantize16(__m512i x, __m512i m, __m512i s, __
     return _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(h, zp), lo), hi);
 }
 
+// requantizeFp32x8 on 16 lanes.
+QL_AVX512_TARGET inline __m512i requantizeFp32x16(__m512i x, __m512 scale, __m512i zp, __m512 lo, __m512 hi) {
+    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(x), scale);
+    v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v);
+    v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+    return _mm512_add_epi32(_mm512_cvtps_epi32(v), zp);
+}
+
 // Sixteen int32 lanes inside [-128, 127] to `count` (<= 16) bytes.
 QL_AVX512_TARGET inline void storeInt8x16(__m512i v, int8_t* out, int count = 16) {
     const __m128i b = _mm512_cvtsepi32_epi8(v);
     if (count == 16) _mm_storeu_si128(reinterpret_cast<__m128i*>(out), b);
     else _mm_mask_storeu_epi8(out, static_cast<__mmask16>((1u << count) - 1u), b);
+}
+
+// The requantization of a kernel's int32 accumulators, per output channel, on arrays padded to
+// the kernel's channel blocking: TFLite's fixed point (multiplier, shift) or, when fpScale is
+// set, XNNPACK's fp32 requantization (Target::TfliteCpu). The choice is loop-invariant, so the
+// branch below costs a predicted jump per block.
+struct Epilogue {
+    const int32_t* multiplier = nullptr;
+    const int32_t* shift = nullptr;
+    const float* fpScale = nullptr;
+    int32_t outputOffset = 0, actMin = 0, actMax = 0;
+};
+
+// Channels [c, c + 8) of one pixel's accumulators, requantized and clamped (int32 lanes).
+QL_AVX2_TARGET inline __m256i requantizeBlock8(const Epilogue& e, __m256i acc, int64_t c) {
+    const __m256i zp = _mm256_set1_epi32(e.outputOffset);
+    if (e.fpScale)
+        return requantizeFp32x8(acc, _mm256_loadu_ps(e.fpScale + c), zp, _mm256_set1_ps(float(e.actMin - e.outputOffset)),
+                                _mm256_set1_ps(float(e.actMax - e.outputOffset)));
+    return requantize8(acc, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(e.multiplier + c)),
+                       _mm256_loadu_si256(reinterpret_cast<const __m256i*>(e.shift + c)), zp, _mm256_set1_epi32(e.actMin),
+                       _mm256_set1_epi32(e.actMax));
+}
+
+// Channels [c, c + 16) likewise.
+QL_AVX512_TARGET inline __m512i requantizeBlock16(const Epilogue& e, __m512i acc, int64_t c) {
+    const __m512i zp = _mm512_set1_epi32(e.outputOffset);
+    if (e.fpScale)
+        return requantizeFp32x16(acc, _mm512_loadu_ps(e.fpScale + c), zp, _mm512_set1_ps(float(e.actMin - e.outputOffset)),
+                                 _mm512_set1_ps(float(e.actMax - e.outputOffset)));
+    return requantize16(acc, _mm512_loadu_si512(e.multiplier + c), _mm512_loadu_si512(e.shift + c), zp, _mm512_set1_epi32(e.actMin),
+                        _mm512_set1_epi32(e.actMax));
 }
 
 } // namespace ql::rt::optimized::simd

@@ -10,7 +10,8 @@
 // - int8 CONV_2D: im2col padded with the input zero point (so padding contributes 0, as the
 //   reference's skipped taps do), an int32 GEMM (AVX-512 VNNI micro-kernel when present,
 //   otherwise a loop the compiler vectorises for AVX2 or the baseline), and a vectorised
-//   multiplyByQuantizedMultiplier. The filter is packed once at prepare.
+//   multiplyByQuantizedMultiplier (or XNNPACK's fp32 requantization under the default target,
+//   fused into the VNNI micro-kernel as well). The filter is packed once at prepare.
 // - float CONV_2D with a filter known at prepare (constant or folded): FloatConvPlan.h, the
 //   filter packed once for an AVX2+FMA micro-kernel with bias and activation fused.
 // - float DEPTHWISE_CONV_2D: with AVX2+FMA and depth multiplier 1, blocks of up to 32 channels
@@ -89,6 +90,7 @@ private:
     std::vector<int8_t> m_packed;    // layout depends on m_isa
     std::vector<int32_t> m_biasFold; // bias[n] + offset * rowsum[n] (wrapping int32)
     std::vector<int32_t> m_multiplier, m_shift; // m_p's, padded to m_nPadded (fused epilogue)
+    std::vector<float> m_fpScale;               // m_p.fpScale padded likewise; empty: fixed point
 };
 
 // Generic int8 DEPTHWISE_CONV_2D (any depth multiplier, vectorised by the compiler).
@@ -124,6 +126,7 @@ private:
     std::vector<int16_t> m_weights;            // [tap pair][cPadded][2], zero padded
     std::vector<int32_t> m_biasFold;           // bias[c] + inputOffset * sum_taps w[c] (wrapping int32)
     std::vector<int32_t> m_multiplier, m_shift; // padded copies of m_p's
+    std::vector<float> m_fpScale;               // padded copy of m_p.fpScale; empty: fixed point
     std::vector<int8_t> m_zpRow;               // the input zero point, read by taps outside the image
     std::vector<int8_t> m_filter;              // Generic: the filter and bias as given
     std::vector<int32_t> m_bias;
@@ -152,8 +155,9 @@ private:
     std::vector<int16_t> m_zpRow;   // the input zero point, for depthwise taps outside the image
 };
 
-// out[i] = clamp(multiplyByQuantizedMultiplier(acc[i], m[c], s[c]) + zp) for c = i % channels,
-// TFLite's double rounding, vectorised when the CPU has AVX2. Exposed for the tests.
+// out[i] = clamp(multiplyByQuantizedMultiplier(acc[i], m[c], s[c]) + zp) for c = i % channels
+// (reference::requantize: TFLite's fixed point, or XNNPACK's fp32 when p.fpScale is set),
+// vectorised when the CPU has AVX2 for double rounding and fp32. Exposed for the tests.
 void requantizeRow(const int32_t* acc, int channels, const RequantParams& p, int8_t* out);
 
 // Runs fn(begin, end) over [0, n) on the pool (inline when pool is null).

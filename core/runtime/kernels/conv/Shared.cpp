@@ -88,9 +88,13 @@ Status integerRequant(const KernelContext& ctx, const RtTensor& input, const RtT
     p.actMin = lo;
     p.actMax = hi;
     p.fpScale.clear();
-    if (ctx.options().arithmetic == Arithmetic::Xnnpack && input.type == TensorType::INT8 && filter.type == TensorType::INT8) {
-        // XNNPACK (qs8 / qc8 convolution): scale[c] = s_in * s_w[c] / s_out in float, and the
-        // activation bounds quantized from the delegate's float bounds.
+    const bool eightBit = (input.type == TensorType::INT8 && filter.type == TensorType::INT8) ||
+                          (input.type == TensorType::UINT8 && filter.type == TensorType::UINT8);
+    if (ctx.options().xnnpack() && eightBit) {
+        // XNNPACK (qs8 / qc8 / qu8 convolution): scale[c] = s_in * s_w[c] / s_out in float, and the
+        // activation bounds quantized from the delegate's float bounds. The uint8 (qu8) path
+        // subtracts the filter zero point in the accumulator exactly like TFLite's; only the
+        // requantization differs (xnn_create_convolution2d_nhwc_qu8: one float scale).
         const auto& ws = filter.quant->scale;
         p.fpScale.resize(static_cast<size_t>(channels));
         for (int c = 0; c < channels; ++c)

@@ -19,7 +19,7 @@ namespace ql::rt::ew {
 namespace {
 
 enum class Kind { Add, Sub, Mul, Div, SquaredDiff, Max, Min };
-enum class Path { Float, Integer, QuantAddSub, XnnpackAdd, QuantPotInt16, QuantMul, QuantDiv, QuantSquaredDiff, RawCompare };
+enum class Path { Float, Integer, QuantAddSub, XnnpackAdd, QuantPotInt16, QuantMul, XnnpackMul, QuantDiv, QuantSquaredDiff, RawCompare };
 
 Kind kindOf(BuiltinOp op) {
     switch (op) {
@@ -92,9 +92,13 @@ public:
                             [&](int16_t x, int16_t y) { return int16_t(addSubElement(m_addSub, x, y, r)); });
             return {};
         case Path::XnnpackAdd:
-            broadcastBinary(m_plan, a.as<int8_t>(), b.as<int8_t>(), out.as<int8_t>(),
-                            [&](int8_t x, int8_t y) { return int8_t(xnn::add(x, y, m_xnnAdd)); });
-            return {};
+            return dispatchQuant(a.type, [&]<class T>(T) {
+                broadcastBinary(m_plan, a.as<T>(), b.as<T>(), out.as<T>(), [&](T x, T y) { return T(xnn::add(x, y, m_xnnAdd)); });
+            });
+        case Path::XnnpackMul:
+            return dispatchQuant(a.type, [&]<class T>(T) {
+                broadcastBinary(m_plan, a.as<T>(), b.as<T>(), out.as<T>(), [&](T x, T y) { return T(xnn::mul(x, y, m_xnnMul)); });
+            });
         case Path::QuantPotInt16:
             broadcastBinary(m_plan, a.as<int16_t>(), b.as<int16_t>(), out.as<int16_t>(),
                             [&](int16_t x, int16_t y) { return int16_t(potInt16Element(m_pot, x, y)); });
@@ -195,10 +199,11 @@ private:
                     return {};
                 }
             }
-            if (m_kind == Kind::Add && a.type == TensorType::INT8 && ctx.options().arithmetic == Arithmetic::Xnnpack) {
-                // XNNPACK's qs8 add (quant/XnnpackArithmetic.h); ratios it refuses stay with TFLite's kernel.
+            if (isXnnpack8Bit(ctx, a)) {
+                // XNNPACK's qs8/qu8 add and subtract (quant/XnnpackArithmetic.h; the delegate's
+                // VisitAddNode / VisitSubNode); ratios it refuses stay with TFLite's kernel.
                 const auto [lo, hi] = xnn::activationRange(m_activation, so, zo, out.type);
-                if (xnn::addParams(s1, z1, s2, z2, so, zo, lo, hi, m_xnnAdd)) {
+                if (xnn::addParams(s1, z1, s2, z2, so, zo, lo, hi, m_xnnAdd, subtract)) {
                     m_path = Path::XnnpackAdd;
                     return {};
                 }
@@ -211,6 +216,15 @@ private:
             return {};
         }
         if (m_kind == Kind::Mul) {
+            if (isXnnpack8Bit(ctx, a)) {
+                // XNNPACK's qs8/qu8 multiply (the delegate's VisitMulNode); a product ratio it
+                // refuses stays with TFLite's kernel.
+                const auto [lo, hi] = xnn::activationRange(m_activation, so, zo, out.type);
+                if (xnn::mulParams(s1, z1, s2, z2, so, zo, lo, hi, m_xnnMul)) {
+                    m_path = Path::XnnpackMul;
+                    return {};
+                }
+            }
             m_mul.input1Offset = -z1;
             m_mul.input2Offset = -z2;
             m_mul.outputOffset = zo;
@@ -240,6 +254,11 @@ private:
         m_sqDiff = makeSquaredDiffParams(s1, z1, s2, z2, so, zo);
         m_path = Path::QuantSquaredDiff;
         return {};
+    }
+
+    // Under Target::TfliteCpu the delegate takes int8 and uint8 ADD/SUB/MUL.
+    static bool isXnnpack8Bit(const KernelContext& ctx, const RtTensor& a) {
+        return ctx.options().xnnpack() && (a.type == TensorType::INT8 || a.type == TensorType::UINT8);
     }
 
     template <class F> Status dispatchQuant(TensorType t, F&& f) const {
@@ -328,7 +347,8 @@ private:
     std::pair<float, float> m_floatRange;
     AddSubParams m_addSub;
     AddSubTables m_addTables;
-    xnn::AddParams m_xnnAdd; // Arithmetic::Xnnpack, int8 ADD
+    xnn::AddParams m_xnnAdd; // Target::TfliteCpu, 8-bit ADD / SUB
+    xnn::MulParams m_xnnMul; // Target::TfliteCpu, 8-bit MUL
     PotInt16Params m_pot;
     MulParams m_mul;
     DivParams m_div;

@@ -74,7 +74,7 @@ public:
             break;
         case FcPath::Int8:
             if (!w.constant) prepareInt8Plan(w.as<int8_t>(), bias ? bias->as<int32_t>() : nullptr, m_shape, m_params.inputOffset, m_plan);
-            if (m_params.weightsOffset == 0 && m_params.fpScales.empty()) // XNNPACK arithmetic: the reference loop
+            if (m_params.weightsOffset == 0)
                 fullyConnectedInt8Opt(in.as<int8_t>(), w.as<int8_t>(), m_plan, out.as<int8_t>(), m_shape, m_params, m_acc.data(), pool);
             else
                 fullyConnectedQuantRef(in.as<int8_t>(), w.as<int8_t>(), bias ? bias->as<int32_t>() : nullptr, out.as<int8_t>(), m_shape, m_params);
@@ -203,8 +203,9 @@ private:
         }
         m_fpScales.clear();
         m_params.fpScales = {};
-        if (m_path == FcPath::Int8 && ctx.options().arithmetic == Arithmetic::Xnnpack) {
-            // XNNPACK's fully connected operator: float scales and float-quantized activation bounds.
+        if ((m_path == FcPath::Int8 || m_path == FcPath::Uint8) && ctx.options().xnnpack()) {
+            // XNNPACK's fully connected operator (qs8 / qc8 / qu8): float scales and
+            // float-quantized activation bounds.
             for (float ws : w.quant->scale) m_fpScales.push_back(xnn::convScale(inScale, ws, outScale));
             m_params.fpScales = m_fpScales;
             std::tie(m_params.actMin, m_params.actMax) = xnn::activationRange(m_act, outScale, out.zeroPoint(), out.type);
@@ -222,7 +223,7 @@ private:
     FcShape m_shape;
     float m_floatMin = 0, m_floatMax = 0;
     std::vector<QuantizedMultiplier> m_multipliers;
-    std::vector<float> m_fpScales; // Arithmetic::Xnnpack
+    std::vector<float> m_fpScales; // Target::TfliteCpu
     QuantFcParams m_params;
     Int8FcPlan m_plan;
     std::vector<int32_t> m_acc;

@@ -47,8 +47,7 @@ void fullyConnectedInt8Opt(const int8_t* in, const int8_t* weights, const Int8Fc
             for (int o = oBegin; o < oEnd; ++o) {
                 const size_t i = size_t(b) * s.units + o;
                 const int32_t sum = static_cast<int32_t>(static_cast<uint32_t>(acc[i]) + static_cast<uint32_t>(plan.effectiveBias[size_t(o)]));
-                int32_t q = multiplyByQuantizedMultiplier(sum, p.multiplier(o), p.rounding) + p.outputOffset;
-                out[i] = static_cast<int8_t>(std::clamp(q, p.actMin, p.actMax));
+                out[i] = static_cast<int8_t>(p.requantize(sum, o));
             }
     });
 }

@@ -24,7 +24,8 @@ struct Int8FcPlan {
 void prepareInt8Plan(const int8_t* weights, const int32_t* bias, FcShape s, int32_t inputOffset, Int8FcPlan& plan);
 
 // int8 input/weights (weights zero point 0), int8 output: sum (x + inputOffset) * w + bias
-// = sum x*w + effectiveBias, then TFLite's requantization. `acc` holds batches*units ints.
+// = sum x*w + effectiveBias, then QuantFcParams::requantize (TFLite's fixed point, or
+// XNNPACK's fp32 requantization under the default target). `acc` holds batches*units ints.
 void fullyConnectedInt8Opt(const int8_t* in, const int8_t* weights, const Int8FcPlan& plan, int8_t* out, FcShape s,
                            const QuantFcParams& p, int32_t* acc, ThreadPool* pool);
 

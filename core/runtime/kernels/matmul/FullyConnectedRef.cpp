@@ -33,15 +33,7 @@ void fullyConnectedQuantRef(const TIn* in, const TW* weights, const int32_t* bia
             for (int d = 0; d < s.depth; ++d)
                 acc += (int32_t(w[d]) + p.weightsOffset) * (int32_t(x[d]) + p.inputOffset);
             if (bias) acc += bias[o];
-            if (!p.fpScales.empty()) {
-                acc = xnn::requantizeFp32(acc, p.fpScales.size() == 1 ? p.fpScales[0] : p.fpScales[size_t(o)], p.outputOffset, p.actMin,
-                                          p.actMax);
-            } else {
-                acc = multiplyByQuantizedMultiplier(acc, p.multiplier(o), p.rounding);
-                acc += p.outputOffset;
-                acc = std::clamp(acc, p.actMin, p.actMax);
-            }
-            out[size_t(b) * s.units + o] = static_cast<TOut>(acc);
+            out[size_t(b) * s.units + o] = static_cast<TOut>(p.requantize(acc, o));
         }
     }
 }

@@ -9,6 +9,7 @@
 
 #include "model/TensorTypes.h"
 #include "quant/FixedPoint.h"
+#include "quant/XnnpackArithmetic.h"
 
 #include <cstdint>
 #include <span>
@@ -35,12 +36,22 @@ struct QuantFcParams {
     std::span<const QuantizedMultiplier> multipliers;
     int32_t actMin = 0, actMax = 0;
     Rounding rounding = Rounding::Double;
-    // Arithmetic::Xnnpack (int8): XNNPACK's fp32 requantization, one float scale
+    // Target::TfliteCpu (int8): XNNPACK's fp32 requantization, one float scale
     // s_in * s_w / s_out per unit or one for all (quant/XnnpackArithmetic.h). Empty: fixed point.
     std::span<const float> fpScales;
 
     const QuantizedMultiplier& multiplier(int unit) const {
         return multipliers.size() == 1 ? multipliers[0] : multipliers[static_cast<size_t>(unit)];
+    }
+    // The requantized, clamped output of one unit's int32 accumulator (bias included): XNNPACK's
+    // fp32 requantization when fpScales is set, else TFLite's fixed point. Shared by the
+    // reference and the optimised int8 path.
+    int32_t requantize(int32_t acc, int unit) const {
+        if (!fpScales.empty())
+            return xnn::requantizeFp32(acc, fpScales.size() == 1 ? fpScales[0] : fpScales[static_cast<size_t>(unit)], outputOffset,
+                                       actMin, actMax);
+        const int32_t v = multiplyByQuantizedMultiplier(acc, multiplier(unit), rounding) + outputOffset;
+        return v < actMin ? actMin : v > actMax ? actMax : v;
     }
 };
 

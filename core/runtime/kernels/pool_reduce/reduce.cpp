@@ -95,12 +95,15 @@ protected:
             keptShape.push_back(m_reduced[k] ? 1 : in.shape[k]);
             if (!m_reduced[k] || m_keepDims) outShape.push_back(m_reduced[k] ? 1 : in.shape[k]);
         }
-        // Arithmetic::Xnnpack: int8 MEAN over H and W of a 4-D tensor is XNNPACK's global
-        // average pooling (quant/XnnpackArithmetic.h); other cases stay with TFLite's kernel.
+        // Target::TfliteCpu: int8 MEAN over H and W of a 4-D tensor with constant axes is XNNPACK's
+        // global average pooling (quant/XnnpackArithmetic.h). Axes computed at run time keep it
+        // out of the delegate: TFLite's builtin (optimized) kernel runs then (optimizedMeanHw).
         m_xnnMean = false;
-        if (m_kind == Kind::Mean && ctx.options().arithmetic == Arithmetic::Xnnpack && in.type == TensorType::INT8 && in.isQuantized() &&
-            in.rank() == 4 && m_rawAxes.size() == 2 && std::min(m_rawAxes[0], m_rawAxes[1]) == 1 && std::max(m_rawAxes[0], m_rawAxes[1]) == 2)
+        if (m_kind == Kind::Mean && ctx.options().xnnpack() && in.type == TensorType::INT8 && in.isQuantized() &&
+            ctx.input(1)->constant && in.rank() == 4 && m_rawAxes.size() == 2 && std::min(m_rawAxes[0], m_rawAxes[1]) == 1 &&
+            std::max(m_rawAxes[0], m_rawAxes[1]) == 2)
             m_xnnMean = xnn::meanParams(in.scale(), in.zeroPoint(), out.scale(), out.zeroPoint(), m_count, -128, 127, m_xnnMeanParams);
+        m_optimizedInt8Mean = ctx.options().xnnpack() && !m_xnnMean;
         // Output strides seen from each input dimension (0 along reduced axes).
         const auto ks = shape::stridesOf(keptShape);
         m_outStrides.assign(in.shape.size(), 0);
@@ -157,6 +160,24 @@ private:
 
     // TFLite's special case: MEAN over H and W of a 4-D tensor with keep_dims, the axis
     // tensor holding exactly {1, 2} or {2, 1}.
+    // TFLite's optimized Mean over H and W (optimized_ops::Mean for uint8, which the builtin
+    // kernel always takes; optimized_integer_ops::Mean for int8, which the runtime runs when
+    // XNNPACK does not): the raw sum times M = s_in / (n s_out) (float, then quantizeMultiplier),
+    // plus bias = z_out - z_in s_in / s_out (float), truncated for uint8 and rounded half away
+    // from zero for int8 (measured against the oracle: fixtures mean_uint8_hw_input and
+    // mean_int8_hw_input); clamped to the type.
+    template <class T>
+    void optimizedMeanHw(const std::vector<int64_t>& acc, T* y, int64_t count, const RtTensor& in, const RtTensor& out, bool roundBias) const {
+        constexpr int32_t lo = std::numeric_limits<T>::min(), hi = std::numeric_limits<T>::max();
+        const float shift = static_cast<float>(in.zeroPoint()) * in.scale() / out.scale();
+        const int32_t bias = out.zeroPoint() - static_cast<int32_t>(roundBias ? std::round(shift) : shift);
+        const auto m = quantizeMultiplier(static_cast<double>(in.scale() / (static_cast<float>(count) * out.scale())));
+        for (size_t i = 0; i < acc.size(); ++i) {
+            const int32_t v = multiplyByQuantizedMultiplier(static_cast<int32_t>(acc[i]), m) + bias;
+            y[i] = static_cast<T>(std::clamp(v, lo, hi));
+        }
+    }
+
     bool isMeanHw(const RtTensor& in) const {
         return m_kind == Kind::Mean && m_keepDims && in.rank() == 4 && m_rawAxes.size() == 2 &&
                ((m_rawAxes[0] == 1 && m_rawAxes[1] == 2) || (m_rawAxes[0] == 2 && m_rawAxes[1] == 1));
@@ -231,13 +252,9 @@ private:
             }
             if (isMeanHw(in)) {
                 if constexpr (std::is_same_v<T, uint8_t>) {
-                    const float n = static_cast<float>(count);
-                    const int32_t bias = zpOut - static_cast<int32_t>(static_cast<float>(zpIn) * in.scale() / out.scale());
-                    const auto m = quantizeMultiplier(static_cast<double>(in.scale() / (n * out.scale())));
-                    for (int64_t i = 0; i < nOut; ++i) {
-                        const int32_t v = multiplyByQuantizedMultiplier(static_cast<int32_t>(acc[i]), m) + bias;
-                        y[i] = static_cast<T>(std::clamp(v, lo, hi));
-                    }
+                    optimizedMeanHw(acc, y, count, in, out, /*roundBias=*/false);
+                } else if (std::is_same_v<T, int8_t> && m_optimizedInt8Mean) {
+                    optimizedMeanHw(acc, y, count, in, out, /*roundBias=*/true);
                 } else {
                     const auto m = quantizeMultiplier(double(in.scale()) / double(out.scale()));
                     const int32_t n = static_cast<int32_t>(count);
@@ -314,7 +331,8 @@ private:
     std::vector<int64_t> m_outStrides;
     int64_t m_count = 1;
     QuantizedMultiplier m_multiplier;
-    bool m_xnnMean = false; // Arithmetic::Xnnpack global average pooling
+    bool m_xnnMean = false; // Target::TfliteCpu global average pooling
+    bool m_optimizedInt8Mean = false; // Target::TfliteCpu without XNNPACK: TFLite's optimized int8 Mean
     xnn::MeanParams m_xnnMeanParams;
 };
 

@@ -82,9 +82,9 @@ public:
             auto layout = channelLayout(ctx, out, "output 0");
             if (!layout) return layout.error();
             m_layout = *layout;
-            // XNNPACK's f32 -> qs8 convert multiplies by the inverse scale (float) and rounds
+            // XNNPACK's f32 -> qs8 / qu8 convert multiplies by the inverse scale (float) and rounds
             // half to even; TFLite divides and rounds half away from zero.
-            m_xnnQuantize = ctx.options().arithmetic == Arithmetic::Xnnpack && out.type == T::INT8 && out.quant->scale.size() == 1;
+            m_xnnQuantize = ctx.options().xnnpack() && (out.type == T::INT8 || out.type == T::UINT8) && out.quant->scale.size() == 1;
             return {};
         }
         // Requantize.
@@ -98,8 +98,10 @@ public:
         m_multiplier = quantizeMultiplier(double(in.scale()) / double(out.scale()));
         m_inputZeroPoint = in.zeroPoint();
         m_outputZeroPoint = out.zeroPoint();
-        m_xnnConvert = ctx.options().arithmetic == Arithmetic::Xnnpack && in.type == T::INT8 && out.type == T::INT8 &&
-                       xnn::convertParams(in.scale(), in.zeroPoint(), out.scale(), out.zeroPoint(), -128, 127, m_xnnConvertParams);
+        // XNNPACK's qs8 -> qs8 and qu8 -> qu8 convert (the delegate takes same-type requantization only).
+        const auto [outMin, outMax] = quantizedRange(out.type);
+        m_xnnConvert = ctx.options().xnnpack() && in.type == out.type && (in.type == T::INT8 || in.type == T::UINT8) &&
+                       xnn::convertParams(in.scale(), in.zeroPoint(), out.scale(), out.zeroPoint(), outMin, outMax, m_xnnConvertParams);
         return {};
     }
 
@@ -111,17 +113,21 @@ public:
         const int32_t qmin = range.first, qmax = range.second;
         if (in.type == TensorType::FLOAT32 && m_xnnQuantize) {
             const float* x = in.as<float>();
-            int8_t* o = out.as<int8_t>();
             const float inverse = 1.0f / out.scale();
             const int32_t zp = out.zeroPoint();
-            for (int64_t i = 0, n = in.elementCount(); i < n; ++i)
-                o[i] = static_cast<int8_t>(std::isnan(x[i]) ? zp : xnn::requantizeFp32Value(x[i] * inverse, zp, qmin, qmax));
+            dispatchInt(out.type, [&]<class O>(O) {
+                O* o = out.as<O>();
+                for (int64_t i = 0, n = in.elementCount(); i < n; ++i)
+                    o[i] = static_cast<O>(std::isnan(x[i]) ? zp : xnn::requantizeFp32Value(x[i] * inverse, zp, qmin, qmax));
+            });
             return {};
         }
-        if (in.type == TensorType::INT8 && m_xnnConvert) {
-            const int8_t* x = in.as<int8_t>();
-            int8_t* o = out.as<int8_t>();
-            for (int64_t i = 0, n = in.elementCount(); i < n; ++i) o[i] = static_cast<int8_t>(xnn::convert(x[i], m_xnnConvertParams));
+        if (m_xnnConvert) {
+            dispatchInt(in.type, [&]<class I>(I) {
+                const I* x = in.as<I>();
+                I* o = out.as<I>();
+                for (int64_t i = 0, n = in.elementCount(); i < n; ++i) o[i] = static_cast<I>(xnn::convert(x[i], m_xnnConvertParams));
+            });
             return {};
         }
         if (in.type == TensorType::FLOAT32) {
@@ -163,7 +169,7 @@ private:
     ChannelLayout m_layout;
     QuantizedMultiplier m_multiplier;
     int32_t m_inputZeroPoint = 0, m_outputZeroPoint = 0;
-    bool m_xnnQuantize = false, m_xnnConvert = false; // Arithmetic::Xnnpack paths
+    bool m_xnnQuantize = false, m_xnnConvert = false; // Target::TfliteCpu paths
     xnn::ConvertParams m_xnnConvertParams;
 };
 

@@ -6,7 +6,8 @@
 // Integer: int8 input/output and feature weights, int16 state and time weights, int32 bias;
 // the feature product is requantized to the state (s_in * s_wf / s_state), the time product
 // to the output (s_state * s_wt / s_out); no fused activation beyond the int8 clamp, as in
-// TFLite's EvalIntegerSVDF.
+// TFLite's EvalIntegerSVDF. Under Target::TfliteMicro, TFLite Micro's variant: int8 or int16
+// time weights and state, with the state's zero point (svdfInteger).
 // Hybrid (float input, state, bias and output; int8 feature and time weights; TFLite's
 // EvalHybridSVDF): each input row is quantized on its own (symmetric, or asymmetric with
 // asymmetric_quantize_inputs) and the feature product is the hybrid FULLY_CONNECTED's
@@ -19,6 +20,7 @@
 #include "runtime/kernels/matmul/MatmulCommon.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace ql::rt {
 namespace {
@@ -88,24 +90,31 @@ void svdfHybrid(const float* in, const int8_t* wFeature, float featureScale, con
     applyTimeWeights(buf.timeWeights.data(), bias, state, out, d, act, scratch);
 }
 
-void svdfInteger(const int8_t* in, const int8_t* wFeature, const int16_t* wTime, const int32_t* bias, int16_t* state, int8_t* out,
-                 const SvdfDims& d, QuantizedMultiplier scale1, QuantizedMultiplier scale2, int32_t inputZp, int32_t outputZp,
-                 Rounding rounding, std::vector<int32_t>& scratch) {
+// Integer SVDF. TFLite (svdf.cc EvalIntegerSVDF): T = int16 time weights and state, whose zero
+// point it ignores (stateZp = 0 here). TFLite Micro (micro/kernels/svdf_common.cc,
+// EvalIntegerSvdfReference<T>), under Target::TfliteMicro: T = int16 or int8, and the state
+// zero point z_s is added to the requantized feature product before the saturation to T and
+// subtracted in the time dot product. Bias, rank reduction and output rescale are the same.
+template <class T>
+void svdfInteger(const int8_t* in, const int8_t* wFeature, const T* wTime, const int32_t* bias, T* state, int8_t* out, const SvdfDims& d,
+               QuantizedMultiplier scale1, QuantizedMultiplier scale2, int32_t inputZp, int32_t stateZp, int32_t outputZp,
+               Rounding rounding, std::vector<int32_t>& scratch) {
+    constexpr int32_t lo = std::numeric_limits<T>::min(), hi = std::numeric_limits<T>::max();
     shiftStateLeft(state, d);
     for (int b = 0; b < d.batch; ++b) {
         const int8_t* x = in + size_t(b) * d.input;
         for (int f = 0; f < d.filters; ++f) {
             int32_t dot = 0;
             for (int k = 0; k < d.input; ++k) dot += int32_t(wFeature[size_t(f) * d.input + k]) * (int32_t(x[k]) - inputZp);
-            dot = std::clamp(multiplyByQuantizedMultiplier(dot, scale1, rounding), -32768, 32767);
-            state[(size_t(b) * d.filters + f) * d.memory + (d.memory - 1)] = static_cast<int16_t>(dot);
+            dot = multiplyByQuantizedMultiplier(dot, scale1, rounding) + stateZp; // zero point before the clamp
+            state[(size_t(b) * d.filters + f) * d.memory + (d.memory - 1)] = static_cast<T>(std::clamp(dot, lo, hi));
         }
     }
     for (int b = 0; b < d.batch; ++b)
         for (int f = 0; f < d.filters; ++f) {
             int32_t dot = 0;
-            const int16_t* s = state + (size_t(b) * d.filters + f) * d.memory;
-            for (int m = 0; m < d.memory; ++m) dot += int32_t(wTime[size_t(f) * d.memory + m]) * int32_t(s[m]);
+            const T* st = state + (size_t(b) * d.filters + f) * d.memory;
+            for (int m = 0; m < d.memory; ++m) dot += int32_t(wTime[size_t(f) * d.memory + m]) * (int32_t(st[m]) - stateZp);
             scratch[size_t(b) * d.filters + f] = dot;
         }
     for (int b = 0; b < d.batch; ++b)
@@ -168,8 +177,19 @@ public:
             return {};
         }
         if (in.type == TensorType::INT8 && wf.type == TensorType::INT8) {
-            if (Status s = mm::requireType(ctx, wt, "time weights", TensorType::INT16); !s) return s;
-            if (Status s = mm::requireType(ctx, state, "state", TensorType::INT16); !s) return s;
+            m_micro = ctx.options().target == Target::TfliteMicro;
+            if (m_micro) {
+                // TFLite Micro: int16 or int8 time weights, the state of the same type.
+                if (wt.type != TensorType::INT16 && wt.type != TensorType::INT8)
+                    return ctx.error(mm::label(wt, "time weights") + " is " + std::string(typeName(wt.type)) + ", expected int16 or int8");
+                if (Status s = mm::requireType(ctx, state, "state", wt.type); !s) return s;
+            } else {
+                if (wt.type == TensorType::INT8)
+                    return ctx.error(mm::label(wt, "time weights") + " is int8: only TFLite Micro runs int8 time weights (the TFLite "
+                                     "runtime needs int16); run with target tflite-micro");
+                if (Status s = mm::requireType(ctx, wt, "time weights", TensorType::INT16); !s) return s;
+                if (Status s = mm::requireType(ctx, state, "state", TensorType::INT16); !s) return s;
+            }
             if (Status s = mm::requireType(ctx, out, "output", TensorType::INT8); !s) return s;
             if (bias) if (Status s = mm::requireType(ctx, *bias, "bias", TensorType::INT32); !s) return s;
             for (auto [t, role] : {std::pair{&in, "input"}, std::pair{&wf, "feature weights"}, std::pair{&wt, "time weights"},
@@ -221,12 +241,20 @@ public:
             }
             svdfHybrid(in.as<float>(), wf.as<int8_t>(), wf.scale(), bias ? bias->as<float>() : nullptr, state.as<float>(), out.as<float>(),
                        m_dims, m_act, m_asymmetric, m_buf, m_scratch);
-        } else if (m_integer)
-            svdfInteger(in.as<int8_t>(), wf.as<int8_t>(), wt.as<int16_t>(), bias ? bias->as<int32_t>() : nullptr, state.as<int16_t>(),
-                        out.as<int8_t>(), m_dims, m_scale1, m_scale2, in.zeroPoint(), out.zeroPoint(), ctx.options().rounding, m_scratchInt);
-        else
+        } else if (m_integer) {
+            const int32_t stateZp = m_micro ? state.zeroPoint() : 0;
+            if (wt.type == TensorType::INT8) // TFLite Micro only (prepare)
+                svdfInteger(in.as<int8_t>(), wf.as<int8_t>(), wt.as<int8_t>(), bias ? bias->as<int32_t>() : nullptr, state.as<int8_t>(),
+                            out.as<int8_t>(), m_dims, m_scale1, m_scale2, in.zeroPoint(), stateZp, out.zeroPoint(),
+                            ctx.options().rounding, m_scratchInt);
+            else
+                svdfInteger(in.as<int8_t>(), wf.as<int8_t>(), wt.as<int16_t>(), bias ? bias->as<int32_t>() : nullptr, state.as<int16_t>(),
+                            out.as<int8_t>(), m_dims, m_scale1, m_scale2, in.zeroPoint(), stateZp, out.zeroPoint(),
+                            ctx.options().rounding, m_scratchInt);
+        } else {
             svdfFloat(in.as<float>(), wf.as<float>(), wt.as<float>(), bias ? bias->as<float>() : nullptr, state.as<float>(), out.as<float>(),
                       m_dims, m_act, m_scratch);
+        }
         return {};
     }
 
@@ -234,6 +262,7 @@ private:
     SvdfDims m_dims;
     Activation m_act = Activation::NONE;
     bool m_integer = false;
+    bool m_micro = false; // Target::TfliteMicro: svdfMicro
     bool m_hybrid = false, m_asymmetric = false;
     HybridSvdfBuffers m_buf;
     QuantizedMultiplier m_scale1, m_scale2;

@@ -5,7 +5,8 @@
 // formula with a +0.5 rounding offset before truncation (reference ResizeBilinear<T> for
 // integer T); int8 and int16 as ResizeBilinearInteger: positions in 1/1024 steps and a
 // 20-bit product rounded away from zero (TFLite's default double rounding) or by adding
-// 2^19 then shifting (single rounding).
+// 2^19 then shifting (single rounding). Under Target::TfliteCpu, int8 and uint8 bilinear with a
+// constant size follow XNNPACK's 11-bit fixed point instead (resizeBilinearXnnpack).
 #include "runtime/kernels/shape/ShapeCommon.h"
 #include "runtime/kernels/shape/ShapeKernels.h"
 
@@ -95,6 +96,51 @@ void resizeBilinearInteger(const RtTensor& in, RtTensor& out, const ResizeGeomet
         }
 }
 
+// XNNPACK's 8-bit bilinear resize (what the delegate runs for int8/uint8 RESIZE_BILINEAR with a
+// constant size: xnn_indirection_init_resize_bilinear2d_hwc_q11 and the s8/u8 ibilinear scalar
+// microkernels). Source coordinates in float (align_corners: (in - 1) / (out - 1) steps; half
+// pixel centers: offset 0.5 scale - 0.5, clamped to [0, in - 1]; otherwise TensorFlow's legacy
+// out * in / out), each fraction rounded to 11 bits, lrintf(alpha * 2048); then in integers
+//   top = (tl << 11) + (tr - tl) ax, bottom = (bl << 11) + (br - bl) ax,
+//   out = ((top << 11) + (bottom - top) ay + 2^21) >> 22   (arithmetic shift).
+struct XnnTap {
+    int32_t lower = 0, upper = 0, alpha = 0; // alpha in 1/2048
+};
+std::vector<XnnTap> xnnTaps(int32_t inputSize, int32_t outputSize, const ResizeGeometry& g) {
+    const int32_t adjust = g.alignCorners && outputSize != 1 ? 1 : 0;
+    const float scale = static_cast<float>(inputSize - adjust) / static_cast<float>(outputSize - adjust);
+    const float offset = 0.5f * scale - 0.5f;
+    const bool legacy = !g.halfPixelCenters; // align_corners or TensorFlow's legacy mode: no offset, no clamp
+    std::vector<XnnTap> taps(static_cast<size_t>(outputSize));
+    for (int32_t o = 0; o < outputSize; ++o) {
+        float v = static_cast<float>(o) * scale;
+        if (!legacy) v = std::min(std::max(v + offset, 0.0f), static_cast<float>(inputSize - 1));
+        XnnTap& t = taps[static_cast<size_t>(o)];
+        t.lower = static_cast<int32_t>(v);
+        t.upper = std::min(t.lower + 1, inputSize - 1);
+        t.alpha = static_cast<int32_t>(std::nearbyint((v - static_cast<float>(t.lower)) * 2048.0f));
+    }
+    return taps;
+}
+
+template <class T> void resizeBilinearXnnpack(const RtTensor& in, RtTensor& out, const ResizeGeometry& g) {
+    const int32_t B = in.dim(0), iH = in.dim(1), iW = in.dim(2), C = in.dim(3), oH = out.dim(1), oW = out.dim(2);
+    const std::vector<XnnTap> ys = xnnTaps(iH, oH, g), xs = xnnTaps(iW, oW, g);
+    const T* src = in.as<T>();
+    T* dst = out.as<T>();
+    const auto at = [&](int b, int y, int x, int c) -> int64_t { return src[((int64_t(b) * iH + y) * iW + x) * C + c]; };
+    for (int b = 0; b < B; ++b)
+        for (const XnnTap& ty : ys)
+            for (const XnnTap& tx : xs)
+                for (int c = 0; c < C; ++c) {
+                    const int64_t tl = at(b, ty.lower, tx.lower, c), tr = at(b, ty.lower, tx.upper, c);
+                    const int64_t bl = at(b, ty.upper, tx.lower, c), br = at(b, ty.upper, tx.upper, c);
+                    const int64_t top = tl * 2048 + (tr - tl) * tx.alpha, bottom = bl * 2048 + (br - bl) * tx.alpha;
+                    const int64_t acc = top * 2048 + (bottom - top) * ty.alpha; // |acc| < 2^30: int32 in XNNPACK
+                    *dst++ = static_cast<T>((acc + (int64_t(1) << 21)) >> 22);
+                }
+}
+
 // TFLite's GetNearestNeighbor.
 int32_t nearestNeighbor(int value, int32_t inputSize, int32_t outputSize, const ResizeGeometry& g) {
     const float scale = (g.alignCorners && outputSize > 1) ? (inputSize - 1) / static_cast<float>(outputSize - 1)
@@ -136,6 +182,9 @@ protected:
         if (m_geometry.alignCorners && m_geometry.halfPixelCenters)
             return ctx.error("align_corners and half_pixel_centers cannot both be true");
         if (Status s = requireSameQuantization(ctx, in, out); !s) return s;
+        // Target::TfliteCpu: the delegate takes 8-bit RESIZE_BILINEAR when the size is a constant.
+        m_xnnpack = m_bilinear && ctx.options().xnnpack() && size.constant &&
+                    (in.type == TensorType::INT8 || in.type == TensorType::UINT8);
         if (!readableOrDefer(&size, atEval)) return {};
         const int32_t h = size.as<int32_t>()[0], w = size.as<int32_t>()[1];
         if (h <= 0 || w <= 0) return ctx.error("size [" + std::to_string(h) + "," + std::to_string(w) + "] must be positive");
@@ -148,6 +197,11 @@ protected:
         RtTensor& out = ctx.output(0);
         if (!m_bilinear) {
             nearest(in, out);
+            return {};
+        }
+        if (m_xnnpack) {
+            if (in.type == TensorType::INT8) resizeBilinearXnnpack<int8_t>(in, out, m_geometry);
+            else resizeBilinearXnnpack<uint8_t>(in, out, m_geometry);
             return {};
         }
         switch (in.type) {
@@ -178,6 +232,7 @@ private:
     }
 
     bool m_bilinear;
+    bool m_xnnpack = false; // Target::TfliteCpu, 8-bit bilinear with a constant size
     ResizeGeometry m_geometry;
 };
 
