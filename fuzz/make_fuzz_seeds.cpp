@@ -1,4 +1,6 @@
-// Writes the seed corpus for fuzz_loader: the test suite's small built models.
+// Writes the seed corpus for fuzz_loader: the test suite's small built models and the crafted
+// hostile files of tests/support/HostileModels (each one of a TFLite advisory class).
+#include "HostileModels.h"
 #include "TestModels.h"
 
 #include <cstdio>
@@ -21,5 +23,6 @@ int main(int argc, char** argv) {
         std::ofstream out(std::filesystem::path(argv[1]) / name, std::ios::binary);
         out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
     }
+    ql::test::writeHostileModels(argv[1]);
     return 0;
 }

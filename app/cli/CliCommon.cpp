@@ -1,8 +1,12 @@
 #include "CliCommon.h"
 #include "Commands.h"
 
+#include "io/AtomicFile.h"
+#include "util/Limits.h"
+
 #include <algorithm>
 #include <charconv>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -298,6 +302,9 @@ void printCommandList(std::ostream& os) {
     std::vector<std::pair<std::string, std::string>> rows;
     for (const Command& c : commands()) rows.emplace_back(c.name, c.summary);
     printEntries(os, rows);
+    os << "\nglobal options (before or after the command):\n";
+    printEntries(os, {{"--max-memory SIZE", "refuse models whose tensors need more than SIZE (e.g. 2G, 512M; default: the machine's memory)"},
+                      {"--max-while-iterations N", "stop a WHILE loop after N iterations with an error (default 10000000)"}});
     os << "\n'quantlab-cli help COMMAND' or 'quantlab-cli COMMAND --help' lists a command's options.\n"
           "Errors in what you give exit with status 2 and one line on stderr.\n";
 }
@@ -352,9 +359,50 @@ int dispatch(const Argv& args) {
 
 } // namespace
 
+namespace {
+
+// SIGTERM, SIGHUP and (unless a command installs its own graceful handler) SIGINT: stop long
+// loops, delete the temporary files of writes in progress, then end as the signal would.
+extern "C" void onTerminatingSignal(int sig) {
+    requestInterrupt();
+    removeTemporaryFiles();
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+}
+
+// Removes the global limit options from the arguments and applies them (util/Limits.h).
+Argv applyGlobalOptions(const Argv& args) {
+    Argv rest;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        const bool memory = a == "--max-memory", loops = a == "--max-while-iterations";
+        if (!memory && !loops) {
+            rest.push_back(a);
+            continue;
+        }
+        if (i + 1 >= args.size()) throw UsageError(a + ": expected a value");
+        const std::string& v = args[++i];
+        if (memory) {
+            const auto bytes = parseByteSize(v);
+            if (!bytes) throw UsageError("--max-memory: '" + v + "' is not a size (e.g. 2G, 512M, 1000000)");
+            setMemoryLimitBytes(*bytes);
+        } else {
+            uint64_t n = 0;
+            const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+            if (ec != std::errc() || end != v.data() + v.size() || n == 0)
+                throw UsageError("--max-while-iterations: '" + v + "' is not a positive integer");
+            setMaxWhileIterations(n);
+        }
+    }
+    return rest;
+}
+
+} // namespace
+
 int runCli(const Argv& args) {
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, onTerminatingSignal);
     try {
-        return dispatch(args);
+        return dispatch(applyGlobalOptions(args));
     } catch (const UsageError& e) {
         std::fflush(stdout);
         std::cout.flush();

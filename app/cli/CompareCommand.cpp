@@ -7,6 +7,7 @@
 #include "analysis/CompareReport.h"
 #include "io/AtomicFile.h"
 #include "tflite/ModelReader.h"
+#include "util/Limits.h"
 
 #include <atomic>
 #include <csignal>
@@ -18,7 +19,11 @@ namespace ql::cli {
 namespace {
 
 std::atomic<bool> g_cancel{false};
-extern "C" void onCompareInterrupt(int) { g_cancel.store(true); }
+// Ctrl-C: the job stops at its next cancel check; interpreter loops stop too (util/Limits.h).
+extern "C" void onCompareInterrupt(int) {
+    g_cancel.store(true);
+    ql::requestInterrupt();
+}
 
 // An output path must not name one of the inputs (compared by file identity, and by path
 // for files that do not exist yet).

@@ -10,6 +10,7 @@
 #include "analysis/HtmlReport.h"
 #include "io/AtomicFile.h"
 #include "tflite/ModelReader.h"
+#include "util/Limits.h"
 
 #include <atomic>
 #include <cmath>
@@ -23,7 +24,11 @@ namespace {
 using namespace ql::analysis;
 
 std::atomic<bool> g_cancel{false};
-extern "C" void onEvalInterrupt(int) { g_cancel.store(true); }
+// Ctrl-C: the job stops at its next cancel check; interpreter loops stop too (util/Limits.h).
+extern "C" void onEvalInterrupt(int) {
+    g_cancel.store(true);
+    ql::requestInterrupt();
+}
 
 std::string num(double x, const char* f = "%.4g") {
     if (std::isnan(x)) return "-";

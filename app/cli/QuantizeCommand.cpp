@@ -4,8 +4,10 @@
 #include "CliCommon.h"
 #include "Commands.h"
 
+#include "io/AtomicFile.h"
 #include "quantize/QuantizeJob.h"
 #include "tflite/ModelReader.h"
+#include "util/Limits.h"
 
 #include <atomic>
 #include <csignal>
@@ -17,7 +19,11 @@ namespace ql::cli {
 namespace {
 
 std::atomic<bool> g_cancel{false};
-extern "C" void onQuantizeInterrupt(int) { g_cancel.store(true); }
+// Ctrl-C: the job stops at its next cancel check; interpreter loops stop too (util/Limits.h).
+extern "C" void onQuantizeInterrupt(int) {
+    g_cancel.store(true);
+    ql::requestInterrupt();
+}
 
 std::string kib(uint64_t bytes) {
     char tmp[32];
@@ -61,6 +67,10 @@ int quantizeCommand(const Args& args) {
     std::error_code ec;
     if (std::filesystem::exists(out, ec) && std::filesystem::equivalent(out, path, ec))
         throw UsageError("--out: " + out + " is the input model; choose another path");
+    // The calibration data is an input too (device + inode, after symbolic links).
+    if (!job.calibSpec.empty() && job.calibSpec.rfind("random:", 0) != 0 && sameFile(out, job.calibSpec))
+        throw UsageError("--out: " + out + " is the --calib data " + job.calibSpec + "; choose another path");
+    if (Status s = checkOutputPath(out); !s) throw UsageError("--out: " + s.message());
 
     auto model = readModelFile(path);
     if (!model) throw UsageError(model.message());

@@ -98,6 +98,7 @@ int runCommand(const Args& args) {
     const std::string modelPath = args.requirePositional(1, 0, "MODEL");
     if (args.has("--inputs") == args.has("--random")) throw UsageError("run: give either --inputs or --random SEED");
     const std::string outDir = args.require("--out");
+    if (outDir.empty()) throw UsageError("run: --out: the output folder name is empty");
     const int threads = static_cast<int>(args.integer("--threads"));
     uint32_t seed = 0;
     if (args.has("--random")) {
@@ -128,7 +129,8 @@ int runCommand(const Args& args) {
     }
     std::error_code ec;
     fs::create_directories(outDir, ec);
-    if (!fs::is_directory(outDir)) throw UsageError("run: --out " + outDir + " is not a directory" + (ec ? ": " + ec.message() : ""));
+    if (ec) throw UsageError("run: --out " + outDir + ": cannot create the folder: " + ec.message()); // e.g. permission denied
+    if (!fs::is_directory(outDir)) throw UsageError("run: --out " + outDir + " is not a directory");
 
     for (size_t i = 0; i < inputs.size(); ++i)
         if (Status s = it.setInput(i, inputs[i].type, inputs[i].shape, inputs[i].data); !s)

@@ -1,6 +1,8 @@
 #include "data/IdxFile.h"
 
 #include "io/MappedFile.h"
+#include "util/CheckedMath.h"
+#include "util/Limits.h"
 
 #include <zlib.h>
 
@@ -52,9 +54,26 @@ void swapElements(uint8_t* data, size_t count, size_t size) {
 
 constexpr bool kHostLittleEndian = std::endian::native == std::endian::little;
 
+// Header + data bytes an IDX header declares, once `head` holds the whole header (nullopt
+// before, and for headers parseIdx refuses anyway). One byte more is allowed so that trailing
+// data still reaches parseIdx's own checks.
+std::optional<uint64_t> declaredIdxBytes(std::span<const uint8_t> head) {
+    if (head.size() < 4 || head[0] != 0 || head[1] != 0 || !idxType(head[2])) return std::nullopt;
+    const size_t rank = head[3], header = 4 + 4 * rank;
+    if (rank == 0 || head.size() < header) return std::nullopt;
+    std::vector<int64_t> dims;
+    for (size_t d = 0; d < rank; ++d) dims.push_back(readBigEndian32(head.data() + 4 + 4 * d));
+    const auto count = checkedElementCount(std::span<const int64_t>(dims));
+    const auto bytes = count ? checkedMulU(uint64_t(*count), elementSize(*idxType(head[2]))) : std::nullopt;
+    const auto total = bytes ? checkedAddU(*bytes, header + 1) : std::nullopt;
+    return total;
+}
+
 Result<std::vector<uint8_t>> inflateGzip(std::span<const uint8_t> in, const std::string& path) {
+    const uint64_t limit = std::min<uint64_t>(kMaxInflated, memoryLimitBytes());
+    std::optional<uint64_t> declared;
     std::vector<uint8_t> out;
-    out.resize(std::max<size_t>(in.size() * 4, 1 << 16));
+    out.resize(size_t(std::min<uint64_t>(std::max<size_t>(in.size() * 4, 1 << 16), limit)));
     z_stream zs{};
     // 15 + 32: accept gzip or zlib headers (automatic detection).
     if (inflateInit2(&zs, 15 + 32) != Z_OK) return makeError(path + ": zlib initialisation failed");
@@ -65,13 +84,16 @@ Result<std::vector<uint8_t>> inflateGzip(std::span<const uint8_t> in, const std:
         const size_t inChunk = std::min<size_t>(in.size() - consumed, 1u << 30);
         zs.next_in = const_cast<Bytef*>(in.data() + consumed);
         zs.avail_in = static_cast<uInt>(inChunk);
-        if (produced == out.size()) {
-            if (out.size() >= kMaxInflated) {
-                inflateEnd(&zs);
-                return makeError(path + ": inflates to more than 4 GB");
-            }
-            out.resize(std::min(out.size() * 2, kMaxInflated));
+        // Once the IDX header is out, the stream may not inflate past what it declares (a gzip
+        // bomb is refused after header + data bytes, not after gigabytes).
+        if (!declared) declared = declaredIdxBytes(std::span<const uint8_t>(out.data(), produced));
+        const uint64_t cap = std::min<uint64_t>(limit, declared ? *declared : limit);
+        if (produced >= cap) {
+            inflateEnd(&zs);
+            return makeError(path + ": inflates to more than " + std::to_string(cap) + " bytes (" +
+                             (declared ? "what its IDX header declares" : "the memory limit, --max-memory") + ")");
         }
+        if (produced == out.size()) out.resize(size_t(std::min<uint64_t>(uint64_t(out.size()) * 2, cap)));
         zs.next_out = out.data() + produced;
         zs.avail_out = static_cast<uInt>(std::min<size_t>(out.size() - produced, 1u << 30));
         const size_t availOutBefore = zs.avail_out;
@@ -104,9 +126,8 @@ Result<std::vector<uint8_t>> inflateGzip(std::span<const uint8_t> in, const std:
 } // namespace
 
 int64_t IdxArray::elementCount() const {
-    int64_t n = 1;
-    for (int32_t d : dims) n *= d;
-    return n;
+    // parseIdx bounds the product by 2^40; arrays built in memory are checked the same way.
+    return checkedElementCount(std::span<const int32_t>(dims)).value_or(0);
 }
 
 Result<std::vector<uint8_t>> readMaybeGzip(const std::string& path) {
@@ -152,8 +173,9 @@ Result<IdxArray> parseIdx(const std::vector<uint8_t>& bytes, const std::string& 
         const uint32_t dim = readBigEndian32(bytes.data() + 4 + 4 * d);
         if (dim > uint32_t(INT32_MAX)) return makeError(name + ": IDX dimension " + std::to_string(d) + " is too large");
         a.dims.push_back(static_cast<int32_t>(dim));
-        count *= dim;
-        if (count > (uint64_t(1) << 40)) return makeError(name + ": the IDX header declares too many elements");
+        const auto product = checkedMulU(count, dim);
+        if (!product || *product > (uint64_t(1) << 40)) return makeError(name + ": the IDX header declares too many elements");
+        count = *product;
     }
     const size_t esize = elementSize(a.type);
     const uint64_t need = count * esize;

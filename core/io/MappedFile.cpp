@@ -10,8 +10,13 @@
 namespace ql {
 
 Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return makeError(path + ": cannot open: " + std::strerror(errno));
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever; it is
+    // refused below as not a regular file (for regular files the flag changes nothing).
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+        const int e = errno;
+        return makeError(path + ": cannot open: " + (e == EACCES ? std::string("permission denied") : std::strerror(e)));
+    }
     struct stat st {};
     if (::fstat(fd, &st) != 0) {
         const int e = errno;
@@ -20,7 +25,8 @@ Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::string& pa
     }
     if (!S_ISREG(st.st_mode)) {
         ::close(fd);
-        return makeError(path + ": not a regular file");
+        return makeError(path + ": not a regular file (" +
+                         std::string(S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ? "a directory" : "a device or socket") + ")");
     }
     std::shared_ptr<MappedFile> file(new MappedFile());
     file->m_size = static_cast<size_t>(st.st_size);

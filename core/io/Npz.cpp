@@ -5,9 +5,12 @@
 // hostile archive cannot make us allocate gigabytes.
 #include "io/MappedFile.h"
 #include "io/Npy.h"
+#include "util/CheckedMath.h"
+#include "util/Limits.h"
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace ql {
@@ -117,6 +120,29 @@ Result<std::vector<NpyArray>> parseNpz(std::span<const uint8_t> bytes, const std
         pos += 46 + nameLen + extraLen + commentLen;
         if (!e.name.empty() && e.name.back() == '/') continue; // a directory
         list.push_back(std::move(e));
+    }
+
+    // Before inflating anything: entries must not share bytes (zip bombs point many entries at
+    // one stream) and together must fit the memory limit (util/Limits.h, --max-memory).
+    {
+        std::vector<std::pair<uint64_t, uint64_t>> ranges; // [local header, end of data)
+        uint64_t total = 0;
+        for (const Entry& e : list) {
+            if (e.localOffset > n || n - e.localOffset < 30) continue; // refused with its name below
+            const uint64_t dataStart = e.localOffset + 30 + le16(b + e.localOffset + 26) + le16(b + e.localOffset + 28);
+            const auto end = checkedAddU(dataStart, e.compressed);
+            const auto sum = checkedAddU(total, e.uncompressed);
+            if (!end || !sum) return makeError(what + ": corrupt zip archive (entry '" + e.name + "' has impossible sizes)");
+            ranges.push_back({e.localOffset, *end});
+            total = *sum;
+        }
+        if (total > memoryLimitBytes())
+            return makeError(what + ": the archive's entries declare " + byteSizeText(total) + " in total, more than the memory limit of " +
+                             byteSizeText(memoryLimitBytes()) + " (--max-memory)");
+        std::sort(ranges.begin(), ranges.end());
+        for (size_t i = 1; i < ranges.size(); ++i)
+            if (ranges[i].first < ranges[i - 1].second)
+                return makeError(what + ": corrupt zip archive (two entries share bytes at offset " + std::to_string(ranges[i].first) + ")");
     }
 
     std::vector<NpyArray> arrays;

@@ -1,9 +1,11 @@
 #include "quantize/Quantizer.h"
 
 #include "quantize/GraphEdit.h"
+#include "tflite/Validate.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace ql::quantize {
 
@@ -71,8 +73,40 @@ QuantizedWeights quantizeWeightsInt8(std::span<const float> w, const std::vector
     return out;
 }
 
+namespace {
+
+// Integer modes turn float constants into integers through scale = max|w| / qmax: one NaN or
+// inf makes the scale non-finite and the float -> int conversion undefined. TFLite's
+// quantizer has no such check (it writes inf/NaN scales); QuantLab refuses the file instead.
+Status requireFiniteConstants(const Model& m) {
+    for (size_t sg = 0; sg < m.subgraphs.size(); ++sg) {
+        const Subgraph& g = m.subgraphs[sg];
+        for (size_t t = 0; t < g.tensors.size(); ++t) {
+            const Tensor& tensor = g.tensors[t];
+            if (tensor.type != TensorType::FLOAT32 || tensor.sparsity || !m.isConstant(tensor)) continue;
+            const Buffer& buf = m.buffer(tensor.buffer);
+            const size_t n = buf.size / sizeof(float);
+            for (size_t i = 0; i < n; ++i) {
+                float v;
+                std::memcpy(&v, buf.data + i * sizeof(float), sizeof v);
+                if (std::isfinite(v)) continue;
+                std::string who = describeTensor(m, sg, TensorIndex{t});
+                if (t < g.consumers.size() && !g.consumers[t].empty())
+                    who += " (read by " + describeOperator(m, sg, g.consumers[t].front()) + ")";
+                return makeError(who + ": element " + std::to_string(i) + " is " + std::to_string(v) +
+                                 "; quantizing needs finite constants");
+            }
+        }
+    }
+    return {};
+}
+
+} // namespace
+
 Result<QuantizeResult> quantizeModel(const Model& floatModel, const calib::CalibrationStats* stats,
                                      const QuantizeOptions& options) {
+    if (options.mode != Mode::None && options.mode != Mode::Float16)
+        if (Status s = requireFiniteConstants(floatModel); !s) return s.error();
     switch (options.mode) {
     case Mode::None: {
         QuantizeResult r{floatModel, {}};

@@ -2,6 +2,8 @@
 
 #include "runtime/ArenaPlanner.h"
 #include "tflite/Validate.h"
+#include "util/CheckedMath.h"
+#include "util/Limits.h"
 
 #include <algorithm>
 #include <climits>
@@ -270,6 +272,20 @@ Status Interpreter::prepareOperator(size_t index, size_t o) {
     SubgraphState& st = *m_subgraphs[index];
     KernelContext& ctx = *st.contexts[o];
     if (Status s = st.kernels[o]->prepare(ctx); !s) return s;
+    // Output shapes come from the file's data (shape tensors, multiples, paddings): whatever a
+    // kernel computed, nothing negative, wrapped or larger than the limit is allocated. The
+    // limit is the reader's for one tensor (4 GiB), or the memory limit when lower.
+    const uint64_t maxTensorBytes = std::min<uint64_t>(uint64_t(4) << 30, memoryLimitBytes());
+    for (size_t i = 0; i < ctx.outputCount(); ++i) {
+        const RtTensor& out = ctx.output(i);
+        const auto count = checkedElementCount(std::span<const int32_t>(out.shape));
+        const auto bytes = count ? byteCount(out.type, uint64_t(*count)) : std::nullopt;
+        if (!bytes || *bytes > maxTensorBytes)
+            return makeError(describeOp(*m_model, index, o) + ": output " + std::to_string(i) + " is " +
+                             describeTensor(*m_model, index, m_model->subgraphs[index].operators[o].outputs[i]) + " of shape " +
+                             shapeText(out.shape) + ": " + (bytes ? byteSizeText(*bytes) : std::string("an impossible size")) +
+                             ", more than the limit of " + byteSizeText(maxTensorBytes) + " for one tensor");
+    }
     auto& shapes = st.preparedShapes[o];
     shapes.resize(ctx.inputCount());
     for (size_t i = 0; i < ctx.inputCount(); ++i) shapes[i] = ctx.input(i) ? ctx.input(i)->shape : std::vector<int32_t>{};
@@ -411,6 +427,13 @@ Status Interpreter::planSubgraph(size_t index) {
                                     : ArenaRequest{st.tensors[t].bytes, first[t], last[t]});
     }
     const ArenaPlan plan = planArena(requests, kAlign);
+    size_t total = plan.arenaBytes;
+    for (const auto& other : m_subgraphs)
+        if (other && other.get() != &st) total += other->arenaBytes;
+    if (total > memoryLimitBytes())
+        return makeError((m_model->subgraphs.size() > 1 ? "subgraph " + std::to_string(index) + ": " : std::string()) +
+                         "the activations need " + byteSizeText(total) + ", more than the memory limit of " +
+                         byteSizeText(memoryLimitBytes()) + " (--max-memory)");
     st.arena = allocateAligned(plan.arenaBytes);
     st.arenaBytes = plan.arenaBytes;
     st.naiveBytes = plan.naiveBytes;
@@ -488,6 +511,10 @@ Status Interpreter::invokeSubgraph(size_t index, const Observer& observer) {
     Status result;
     const Operator* ops = m_model->subgraphs[index].operators.data();
     for (size_t o = 0; o < st.kernels.size() && result; ++o) {
+        if (interruptRequested()) { // util/Limits.h: SIGINT/SIGTERM
+            result = makeError("interrupted");
+            break;
+        }
         KernelContext& ctx = *st.contexts[o];
         const bool folded = st.folded[o] != 0;
         // An input changed shape since prepare (dynamic upstream output, subgraph called with

@@ -1,6 +1,7 @@
 #include "tflite/ModelReader.h"
 
 #include "tflite/Validate.h"
+#include "util/Limits.h"
 
 #include <flatbuffers/flatbuffers.h>
 
@@ -174,7 +175,7 @@ Result<std::shared_ptr<const Model>> Reader::read() {
             model->metadata.push_back({str(m->name()), BufferIndex{static_cast<int32_t>(m->buffer())}});
     model->legacyMetadataBuffer = toVector<int32_t>(fb.metadata_buffer());
 
-    if (Status s = validateModel(*model, m_options.maxTensorBytes); !s) return fail(s.message());
+    if (Status s = validateModel(*model, {m_options.maxTensorBytes, memoryLimitBytes()}); !s) return fail(s.message());
     model->rebuildIndex();
     return std::shared_ptr<const Model>(std::move(model));
 }

@@ -1,5 +1,8 @@
 #include "tflite/Validate.h"
 
+#include "tflite/ValidateGraph.h"
+#include "util/CheckedMath.h"
+
 #include <cmath>
 #include <limits>
 
@@ -14,18 +17,19 @@ std::string sgPrefix(const Model& model, size_t subgraph) {
 
 class Validator {
 public:
-    Validator(Model& model, uint64_t maxTensorBytes) : m(model), m_maxTensorBytes(maxTensorBytes) {}
+    Validator(Model& model, const ValidateLimits& limits) : m(model), m_maxTensorBytes(limits.maxTensorBytes), m_limits(limits) {}
     Status run();
 
 private:
     Status checkTensor(size_t sg, size_t t);
-    void checkQuantization(size_t sg, size_t t);
+    Status checkQuantization(size_t sg, size_t t);
     Status checkOperators(size_t sg);
     std::string usedBy(size_t sg, size_t t) const;
     void diag(Severity s, std::string msg) { m.diagnostics.push_back({s, std::move(msg)}); }
 
     Model& m;
     uint64_t m_maxTensorBytes;
+    ValidateLimits m_limits;
 };
 
 std::string Validator::usedBy(size_t sg, size_t t) const {
@@ -54,6 +58,11 @@ Status Validator::run() {
     for (size_t sg = 0; sg < sgCount; ++sg)
         for (size_t t = 0; t < m.subgraphs[sg].tensors.size(); ++t)
             if (Status s = checkTensor(sg, t); !s) return s;
+    // Shapes and buffers are sound now: how operators and subgraphs connect them.
+    for (size_t sg = 0; sg < sgCount; ++sg)
+        if (Status s = checkOperatorGraph(m, sg); !s) return s;
+    if (Status s = checkControlFlow(m); !s) return s;
+    if (Status s = checkDeclaredMemory(m, m_limits.maxMemoryBytes); !s) return s;
 
     for (const SignatureDef& sig : m.signatures) {
         if (!sig.subgraph.valid() || sig.subgraph.index() >= sgCount)
@@ -127,22 +136,29 @@ Status Validator::checkTensor(size_t sg, size_t ti) {
         return makeError(who + ": its constant buffer " + std::to_string(t.buffer.value) + " holds " + std::to_string(buf.size) +
                          " bytes, expected " + std::to_string(*bytes) + " (" + std::to_string(count) + " x " +
                          std::string(typeName(t.type)) + ")");
+    // A sparse constant stores only its non-zero values (DENSIFY decodes them): at most the
+    // dense size, whole elements. The layout itself is checked by DENSIFY's prepare.
+    if (!buf.empty() && t.sparsity && bytes && (buf.size > *bytes || (elementSize(t.type) && buf.size % elementSize(t.type))))
+        return makeError(who + ": its sparse buffer " + std::to_string(t.buffer.value) + " holds " + std::to_string(buf.size) +
+                         " bytes, expected whole " + std::string(typeName(t.type)) + " values and at most " +
+                         std::to_string(*bytes) + " bytes");
     if (!buf.empty() && t.type == TensorType::INT4 && bytes && buf.size != *bytes && buf.size != count)
         return makeError(who + ": its int4 buffer holds " + std::to_string(buf.size) + " bytes, expected " +
                          std::to_string(*bytes) + " (packed) or " + std::to_string(count));
-    checkQuantization(sg, ti);
-    return {};
+    return checkQuantization(sg, ti);
 }
 
-void Validator::checkQuantization(size_t sg, size_t ti) {
+Status Validator::checkQuantization(size_t sg, size_t ti) {
     Tensor& t = m.subgraphs[sg].tensors[ti];
     const QuantParams& q = t.quant;
-    if (q.scale.empty() && q.zeroPoint.empty()) return;
+    if (q.scale.empty() && q.zeroPoint.empty()) return {};
     const std::string who = describeTensor(m, sg, TensorIndex{ti}) + usedBy(sg, ti);
     const size_t ns = q.scale.size();
+    // TFLite's InterpreterBuilder::ParseQuantization refuses a file whose arrays differ in length.
     if (!q.zeroPoint.empty() && q.zeroPoint.size() != ns)
-        diag(Severity::Error, who + ": " + std::to_string(ns) + " scales but " + std::to_string(q.zeroPoint.size()) +
-                                  " zero points; the two arrays must have the same length");
+        return makeError(who + ": " + std::to_string(ns) + (ns == 1 ? " scale" : " scales") + " but " +
+                         std::to_string(q.zeroPoint.size()) + (q.zeroPoint.size() == 1 ? " zero point" : " zero points") +
+                         "; the two arrays must have the same length (TFLite refuses the file too)");
     for (size_t i = 0; i < ns; ++i) {
         const float s = q.scale[i];
         if (!std::isfinite(s) || s <= 0.0f) {
@@ -163,6 +179,7 @@ void Validator::checkQuantization(size_t sg, size_t ti) {
                                       std::to_string(t.shape[q.quantizedDimension]));
         }
     }
+    return {};
 }
 
 } // namespace
@@ -181,6 +198,6 @@ std::string describeOperator(const Model& model, size_t subgraph, OperatorIndex 
     return s;
 }
 
-Status validateModel(Model& model, uint64_t maxTensorBytes) { return Validator(model, maxTensorBytes).run(); }
+Status validateModel(Model& model, const ValidateLimits& limits) { return Validator(model, limits).run(); }
 
 } // namespace ql

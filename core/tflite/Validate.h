@@ -8,7 +8,12 @@
 
 namespace ql {
 
-Status validateModel(Model& model, uint64_t maxTensorBytes);
+struct ValidateLimits {
+    uint64_t maxTensorBytes = uint64_t(4) << 30; // any one tensor
+    uint64_t maxMemoryBytes = uint64_t(4) << 30; // the non-constant tensors of a subgraph together
+};
+
+Status validateModel(Model& model, const ValidateLimits& limits);
 
 // "subgraph 0, tensor 12 'conv1/weights'" — how messages name a tensor.
 std::string describeTensor(const Model& model, size_t subgraph, TensorIndex t);

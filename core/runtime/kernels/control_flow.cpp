@@ -11,6 +11,7 @@
 #include "runtime/Interpreter.h"
 #include "runtime/Kernel.h"
 #include "runtime/kernels/Registration.h"
+#include "util/Limits.h"
 
 #include <cstring>
 
@@ -110,9 +111,14 @@ public:
         Interpreter& interp = ctx.interpreter();
         for (size_t i = 0; i < m_ins.size(); ++i) copyInto(interp, *m_ins[i], *m_outs[i]);
         const Subgraph& cond = ctx.model().subgraphs[static_cast<size_t>(m_cond)];
-        for (;;) {
+        const uint64_t limit = maxWhileIterations(); // util/Limits.h: a constant-true condition ends here
+        for (uint64_t iteration = 0;; ++iteration) {
             if (Status s = interp.runSubgraph(static_cast<size_t>(m_cond), m_outs, {}); !s) return ctx.error("cond: " + s.message());
             if (!truthy(interp.subgraphTensor(static_cast<size_t>(m_cond), cond.outputs[0]))) break;
+            if (interruptRequested()) return ctx.error("interrupted");
+            if (iteration == limit)
+                return ctx.error("the loop ran " + std::to_string(limit) + " iterations and its condition is still true; "
+                                 "stopped at the limit (--max-while-iterations)");
             if (Status s = interp.runSubgraph(static_cast<size_t>(m_body), m_outs, m_outs); !s) return ctx.error("body: " + s.message());
         }
         return {};

@@ -82,6 +82,9 @@ public:
         ctx.setOutputShape(0, in.shape);
         m_depth = in.shape.back();
         m_beta = m_log ? 1.0f : ew::optionsOr<tflite::SoftmaxOptionsT>(ctx).beta;
+        // exp(beta * (x - max)) and the quantized lookup tables need a finite beta (NaN would turn
+        // into integers while the tables are built).
+        if (!std::isfinite(m_beta)) return ctx.error("beta is " + std::to_string(m_beta) + ", expected a finite number");
         if (m_log) {
             if (Status s = requireType(ctx, in, "input 0", {T::FLOAT32, T::INT8, T::UINT8}); !s) return s;
             if (out.type != in.type) return ctx.error(describe(out, "output 0") + " must have the input type " + ew::typeText(in.type));

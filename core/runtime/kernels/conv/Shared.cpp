@@ -2,6 +2,7 @@
 
 #include "runtime/kernels/conv/HybridQuantize.h"
 #include "runtime/kernels/conv/Kernels.h"
+#include "runtime/kernels/ParamChecks.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -28,6 +29,10 @@ Status checkStridesDilations(const KernelContext& ctx, int strideH, int strideW,
 
 Status computeOutputGeometry(const KernelContext& ctx, Padding padding, ConvGeometry& g) {
     if (padding != Padding::SAME && padding != Padding::VALID) return ctx.error("has an unknown padding type");
+    if (Status s = checkWindow(ctx, {"height", "stride_h", "dilation_h_factor", "the filter", g.inH, g.filterH, g.strideH, g.dilationH}); !s)
+        return s;
+    if (Status s = checkWindow(ctx, {"width", "stride_w", "dilation_w_factor", "the filter", g.inW, g.filterW, g.strideW, g.dilationW}); !s)
+        return s;
     g.outH = computeOutSize(padding, g.inH, g.filterH, g.strideH, g.dilationH);
     g.outW = computeOutSize(padding, g.inW, g.filterW, g.strideW, g.dilationW);
     if (g.outH <= 0 || g.outW <= 0)

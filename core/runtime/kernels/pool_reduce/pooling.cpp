@@ -9,6 +9,7 @@
 // - the fused activation clamps in the output's domain.
 #include "runtime/kernels/pool_reduce/PoolReduceKernels.h"
 #include "runtime/kernels/shape/ShapeCommon.h"
+#include "runtime/kernels/ParamChecks.h"
 
 #include <algorithm>
 #include <cmath>
@@ -93,6 +94,8 @@ public:
             std::tie(m_fmin, m_fmax) = activationRangeFloat(o->fused_activation_function);
         }
         const int H = in.dim(1), W = in.dim(2);
+        if (Status s = checkWindow(ctx, {"height", "stride_h", nullptr, "filter_height", H, o->filter_height, o->stride_h, 1}); !s) return s;
+        if (Status s = checkWindow(ctx, {"width", "stride_w", nullptr, "filter_width", W, o->filter_width, o->stride_w, 1}); !s) return s;
         const int oH = outputSize(o->padding, H, o->filter_height, o->stride_h);
         const int oW = outputSize(o->padding, W, o->filter_width, o->stride_w);
         if (oH < 0 || oW < 0)

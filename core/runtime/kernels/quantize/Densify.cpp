@@ -129,6 +129,29 @@ Result<std::vector<uint8_t>> sparseToDense(const tflite::SparsityParametersT& sp
         if (!c.dense[level] || c.denseSize[level] <= 0) return makeError("block dimension " + std::to_string(b) + " is not a dense level");
         c.blockSize.push_back(c.denseSize[level]);
     }
+    // Each level's extent: a tensor dimension (divided by its block size when blocked) or a
+    // block size. A dense level must claim exactly that (TFLite's FormatConverter assumes it):
+    // larger sizes above an empty sparse level would make the traversal loop 2^62 times.
+    for (size_t l = 0; l < levels; ++l) {
+        if (!c.dense[l]) continue;
+        const size_t d = size_t(c.traversal[l]);
+        int64_t extent = 0;
+        if (d < rank) {
+            extent = denseShape[d];
+            for (size_t b = 0; b < c.blockMap.size(); ++b)
+                if (size_t(c.blockMap[b]) == d) {
+                    if (extent % c.blockSize[b] != 0)
+                        return makeError("dimension " + std::to_string(d) + " of size " + std::to_string(extent) +
+                                         " is not a multiple of its block size " + std::to_string(c.blockSize[b]));
+                    extent /= c.blockSize[b];
+                }
+        } else {
+            extent = c.blockSize[d - rank];
+        }
+        if (c.denseSize[l] != extent)
+            return makeError("dimension metadata " + std::to_string(l) + " has dense_size " + std::to_string(c.denseSize[l]) +
+                             ", expected " + std::to_string(extent) + " (dimension " + std::to_string(d) + " of the tensor)");
+    }
     std::vector<uint8_t> out(size_t(c.denseCount) * elementSize, 0);
     c.out = &out;
     std::vector<int64_t> idx(levels, 0);

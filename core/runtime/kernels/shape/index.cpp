@@ -1,6 +1,7 @@
 // ARG_MAX, ARG_MIN (int32 or int64 indices; ties keep the first index, as TFLite's strict
 // comparison), CUMSUM (exclusive, reverse) and RANGE.
 #include "runtime/kernels/shape/ShapeCommon.h"
+#include "util/CheckedMath.h"
 #include "runtime/kernels/shape/ShapeKernels.h"
 
 #include <cmath>
@@ -159,15 +160,28 @@ protected:
         const auto sizeOf = [&](auto tag) -> Status {
             using T = decltype(tag);
             const T start = ctx.input(0)->as<T>()[0], limit = ctx.input(1)->as<T>()[0], delta = ctx.input(2)->as<T>()[0];
+            if constexpr (!std::is_integral_v<T>) {
+                const char* names[] = {"start", "limit", "delta"};
+                for (size_t i = 0; i < 3; ++i)
+                    if (const T v = ctx.input(i)->as<T>()[0]; !std::isfinite(v))
+                        return ctx.error(std::string(names[i]) + " " + tensorName(*ctx.input(i)) + " is " + std::to_string(v) +
+                                         ", expected a finite number");
+            }
             if (delta == 0) return ctx.error("delta must not be 0");
             if ((start > limit && delta > 0) || (start < limit && delta < 0))
                 return ctx.error("start " + std::to_string(start) + ", limit " + std::to_string(limit) + " and delta " +
                                  std::to_string(delta) + " give a range that never ends");
             if constexpr (std::is_integral_v<T>) {
-                const int64_t span = std::abs(int64_t(limit) - int64_t(start)), step = std::abs(int64_t(delta));
-                size = (span + step - 1) / step;
+                // int64 limit - start and |delta| may overflow: checked, and sizes past int32 refused below.
+                const auto diff = checkedSub(int64_t(limit), int64_t(start));
+                if (!diff || *diff == INT64_MIN || int64_t(delta) == INT64_MIN) return ctx.error("the range has too many elements");
+                const int64_t span = std::abs(*diff), step = std::abs(int64_t(delta));
+                size = span / step + (span % step != 0);
             } else {
-                size = static_cast<int64_t>(std::ceil(std::abs((limit - start) / delta)));
+                // In T, as TFLite's GetSize; a finite quotient can still be past int32 (or inf).
+                const T n = std::ceil(std::abs((limit - start) / delta));
+                if (!(n < T(INT32_MAX))) return ctx.error("the range has too many elements");
+                size = static_cast<int64_t>(n);
             }
             return {};
         };

@@ -1,6 +1,7 @@
 // PAD, PADV2 (constant padding) and MIRROR_PAD (REFLECT / SYMMETRIC), generic over the
 // element size. The pad value of PAD on a quantized tensor is the output zero point (the
 // quantized 0.0, as TFLite's pad.cc); PADV2 takes its constant input's bytes as they are.
+#include "runtime/kernels/ParamChecks.h"
 #include "runtime/kernels/shape/ShapeCommon.h"
 #include "runtime/kernels/shape/ShapeKernels.h"
 
@@ -24,8 +25,12 @@ Status readPaddings(const KernelContext& ctx, const RtTensor& in, const RtTensor
     for (int i = 0; i < in.rank(); ++i) {
         before.push_back((*p)[static_cast<size_t>(2 * i)]);
         after.push_back((*p)[static_cast<size_t>(2 * i + 1)]);
-        if (before.back() < 0 || after.back() < 0)
-            return ctx.error("paddings " + valuesText(*p) + " has a negative entry");
+        // int64 paddings may exceed any dimension; TFLite's pad.cc reads them as int.
+        for (const auto& [side, v] : {std::pair{"before", before.back()}, std::pair{"after", after.back()}})
+            if (Status s = requireParam(ctx, "paddings " + tensorName(paddings) + " dimension " + std::to_string(i) + " " + side, v, 0,
+                                        INT32_MAX);
+                !s)
+                return s;
     }
     return {};
 }
@@ -57,7 +62,13 @@ protected:
         }
         if (!readableOrDefer(ctx.input(1), atEval)) return {};
         if (Status s = readPaddings(ctx, in, *ctx.input(1), m_before, m_after); !s) return s;
-        for (int i = 0; i < in.rank(); ++i) m_outShapes[0].push_back(static_cast<int32_t>(in.dim(i) + m_before[i] + m_after[i]));
+        for (int i = 0; i < in.rank(); ++i) {
+            // Each term is in [0, 2^31): the sum fits int64.
+            auto d = outputDim(ctx, int64_t(in.dim(i)) + m_before[size_t(i)] + m_after[size_t(i)],
+                               "paddings " + tensorName(*ctx.input(1)), ("dimension " + std::to_string(i)).c_str());
+            if (!d) return d.error();
+            m_outShapes[0].push_back(*d);
+        }
         return {};
     }
 

@@ -2,6 +2,7 @@
 // FILL, ZEROS_LIKE: constant outputs. All generic over the element size.
 #include "runtime/kernels/shape/ShapeCommon.h"
 #include "runtime/kernels/shape/ShapeKernels.h"
+#include "util/CheckedMath.h"
 
 #include <cstring>
 
@@ -29,7 +30,12 @@ Status inferShape(const KernelContext& ctx, std::span<const int64_t> requested, 
                              ": dimension " + std::to_string(i) + " is " + std::to_string(d));
         } else {
             out.push_back(static_cast<int32_t>(d));
-            known *= d;
+            // The product of up to 16 dimensions below 2^31 can pass int64: checked.
+            const auto product = checkedMul(known, d);
+            if (!product)
+                return ctx.error("cannot reshape " + std::to_string(inputCount) + " elements into " + valuesText(requested) +
+                                 ": the element count overflows");
+            known = *product;
         }
     }
     if (stretch != -1) {

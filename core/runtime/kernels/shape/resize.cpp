@@ -188,6 +188,11 @@ protected:
         if (!readableOrDefer(&size, atEval)) return {};
         const int32_t h = size.as<int32_t>()[0], w = size.as<int32_t>()[1];
         if (h <= 0 || w <= 0) return ctx.error("size [" + std::to_string(h) + "," + std::to_string(w) + "] must be positive");
+        // Every output element reads an input pixel: an input with no rows or columns has none
+        // to read (unless the output is empty too, through batch or depth 0).
+        if ((in.dim(1) == 0 || in.dim(2) == 0) && in.dim(0) > 0 && in.dim(3) > 0)
+            return ctx.error("input " + tensorName(in) + " has shape " + shapeText(in.shape) + ": no elements to resize to [" +
+                             std::to_string(h) + "," + std::to_string(w) + "]");
         m_outShapes[0] = {in.dim(0), h, w, in.dim(3)};
         return {};
     }

@@ -88,6 +88,9 @@ protected:
 private:
     Status planSlice(KernelContext& ctx, const RtTensor& in, const std::vector<int64_t>& beginData, const std::vector<int64_t>& endData,
                      const std::vector<int64_t>& strideData, const tflite::StridedSliceOptionsT& o) {
+        // TFLite's strided_slice.cc Prepare: at most one bit of ellipsis_mask may be set.
+        if (o.ellipsis_mask & (o.ellipsis_mask - 1))
+            return ctx.error("ellipsis_mask is " + std::to_string(o.ellipsis_mask) + ": more than one ellipsis");
         const int beginCount = static_cast<int>(beginData.size());
         const int inputDims = in.rank();
         const auto bit = [](int mask, int i) { return i >= 0 && i < 31 && (mask >> i) & 1; };

@@ -1,5 +1,6 @@
 // DEPTH_TO_SPACE, SPACE_TO_DEPTH (NHWC, DCR order as TFLite), SPACE_TO_BATCH_ND and
 // BATCH_TO_SPACE_ND (3-D or 4-D input, 2-D block), generic over the element size.
+#include "runtime/kernels/ParamChecks.h"
 #include "runtime/kernels/shape/ShapeCommon.h"
 #include "runtime/kernels/shape/ShapeKernels.h"
 
@@ -23,17 +24,25 @@ protected:
         const RtTensor& in = *ctx.input(0);
         m_bs = m_toSpace ? optionsOr<tflite::DepthToSpaceOptionsT>(ctx).block_size : optionsOr<tflite::SpaceToDepthOptionsT>(ctx).block_size;
         if (in.rank() != 4) return ctx.error("input shape " + shapeText(in.shape) + " must be 4-D (NHWC)");
-        if (m_bs < 1) return ctx.error("block_size is " + std::to_string(m_bs) + ", expected >= 1");
-        const int32_t b = in.dim(0), h = in.dim(1), w = in.dim(2), c = in.dim(3), bb = m_bs * m_bs;
+        // block_size^2 and H * block_size in int64; the results must be tensor dimensions.
+        if (Status s = requireParam(ctx, "block_size", m_bs, 1, INT32_MAX); !s) return s;
+        const int64_t b = in.dim(0), h = in.dim(1), w = in.dim(2), c = in.dim(3), bs = m_bs, bb = bs * bs;
+        const std::string what = "block_size " + std::to_string(m_bs) + " with input shape " + shapeText(in.shape);
         if (m_toSpace) {
             if (c % bb != 0)
                 return ctx.error("input depth " + std::to_string(c) + " is not a multiple of block_size^2 = " + std::to_string(bb));
-            m_outShapes[0] = {b, h * m_bs, w * m_bs, c / bb};
+            auto oh = outputDim(ctx, h * bs, what, "height");
+            if (!oh) return oh.error();
+            auto ow = outputDim(ctx, w * bs, what, "width");
+            if (!ow) return ow.error();
+            m_outShapes[0] = {int32_t(b), *oh, *ow, int32_t(c / bb)};
         } else {
-            if (h % m_bs != 0 || w % m_bs != 0)
+            if (h % bs != 0 || w % bs != 0)
                 return ctx.error("input height and width " + std::to_string(h) + "x" + std::to_string(w) +
                                  " are not multiples of block_size " + std::to_string(m_bs));
-            m_outShapes[0] = {b, h / m_bs, w / m_bs, c * bb};
+            auto oc = outputDim(ctx, checkedMul(c, bb), what, "depth");
+            if (!oc) return oc.error();
+            m_outShapes[0] = {int32_t(b), int32_t(h / bs), int32_t(w / bs), *oc};
         }
         return {};
     }
@@ -90,8 +99,14 @@ protected:
         m_bottom = (*pads)[1];
         m_left = spatial == 2 ? (*pads)[2] : 0;
         m_right = spatial == 2 ? (*pads)[3] : 0;
-        if (m_bh < 1 || m_bw < 1 || m_top < 0 || m_bottom < 0 || m_left < 0 || m_right < 0)
-            return ctx.error("block_shape " + valuesText(*block) + " must be >= 1 and " + valuesText(*pads) + " >= 0");
+        for (int64_t v : *block)
+            if (Status s = requireParam(ctx, "block_shape " + valuesText(*block) + ": an entry", v, 1, INT32_MAX); !s) return s;
+        for (int64_t v : *pads)
+            if (Status s = requireParam(ctx, std::string(m_toBatch ? "paddings " : "crops ") + valuesText(*pads) + ": an entry", v, 0,
+                                        INT32_MAX);
+                !s)
+                return s;
+        // All operands are in [0, 2^31): sums fit int64; products go through checkedMul.
         const int64_t B = in.dim(0), H = in.dim(1), W = spatial == 2 ? in.dim(2) : 1, C = in.dim(in.rank() - 1);
         int64_t oB, oH, oW;
         if (m_toBatch) {
@@ -99,7 +114,11 @@ protected:
             if (ph % m_bh != 0 || pw % m_bw != 0)
                 return ctx.error("padded spatial size " + std::to_string(ph) + "x" + std::to_string(pw) + " is not a multiple of block_shape " +
                                  valuesText(*block));
-            oB = B * m_bh * m_bw;
+            const auto batch = checkedMul(B, m_bh * m_bw);
+            if (!batch || !fitsDimension(*batch))
+                return ctx.error("block_shape " + valuesText(*block) + " gives an output batch of " +
+                                 (batch ? std::to_string(*batch) : std::string("more than 2^63")) + ", more than 2147483647");
+            oB = *batch;
             oH = ph / m_bh;
             oW = pw / m_bw;
         } else {
@@ -109,6 +128,10 @@ protected:
             oH = H * m_bh - m_top - m_bottom;
             oW = W * m_bw - m_left - m_right;
             if (oH < 0 || oW < 0) return ctx.error("crops " + valuesText(*pads) + " are larger than the spatial size");
+            if (!fitsDimension(oH) || !fitsDimension(oW))
+                return ctx.error("block_shape " + valuesText(*block) + " gives output spatial size " + std::to_string(oH) + "x" +
+                                 std::to_string(oW) + ", more than 2147483647");
+
         }
         m_outShapes[0] = {static_cast<int32_t>(oB), static_cast<int32_t>(oH)};
         if (spatial == 2) m_outShapes[0].push_back(static_cast<int32_t>(oW));
