@@ -295,3 +295,27 @@ TEST_CASE("8-bit RELU family and LEAKY_RELU operators: every input value through
         }
     }
 }
+
+TEST_CASE("int16 RELU and RELU6 operators: the vector path equals the element formula", "[kernels][simd]") {
+    std::mt19937 rng(16);
+    const auto x = randomValues<int16_t>(rng, 1000 + 13); // odd length: a scalar tail
+    for (BuiltinOp op : {BuiltinOp::RELU, BuiltinOp::RELU6}) {
+        for (const auto& [si, so] : {std::pair{0.0003f, 0.0002f}, std::pair{0.0001f, 0.0004f}, std::pair{0.001f, 0.001f}}) {
+            ModelBuilder mb;
+            auto in = mb.addTensor("x", TensorType::INT16, {int32_t(x.size())}, qp(si, 0));
+            auto out = mb.addTensor("y", TensorType::INT16, {int32_t(x.size())}, qp(so, 0));
+            mb.addOperator(op, {in}, {out}, {});
+            mb.setInputs({in});
+            mb.setOutputs({out});
+            const auto r = test::runModel(mb.build(), {bytesOf(x)});
+            REQUIRE(r.ok());
+            const auto y = r.output<int16_t>(0);
+            const auto m = quantizeMultiplier(double(si / so));
+            const int32_t hi = op == BuiltinOp::RELU ? 32767 : std::min(32767, int32_t(std::round(6.0f / so)));
+            for (size_t i = 0; i < x.size(); ++i) {
+                INFO(opName(op) << " input " << x[i]);
+                REQUIRE(y[i] == std::clamp(multiplyByQuantizedMultiplier(int32_t(x[i]), m), 0, hi));
+            }
+        }
+    }
+}
