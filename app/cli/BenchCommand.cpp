@@ -1,20 +1,23 @@
-// quantlab-cli bench MODEL [--runs N] [--threads T] [--seed S] [--target TARGET]
+// quantlab-cli bench MODEL [--runs N] [--threads T] [--seed S] [--target TARGET] [--per-op] [--json FILE|-]
 // Times inference on the oracle's random inputs for seed S (after one warm-up run): median and
 // minimum milliseconds per inference, the planned arena (the figure a microcontroller build
-// cares about), variable and dynamic bytes, and the process's peak resident memory.
+// cares about), variable and dynamic bytes, and the process's peak resident memory. --per-op
+// adds core's per-operator profile (runtime/Profile.h: median ms, share, MACs, GFLOP/s and
+// share of the float GEMM peak measured on as many threads, runtime/GemmPeak.h); --json
+// writes the same profile as JSON.
 #include "CliCommon.h"
 #include "Commands.h"
 
+#include "runtime/GemmPeak.h"
 #include "runtime/Interpreter.h"
+#include "runtime/Profile.h"
 #include "runtime/RandomInputs.h"
 #include "tflite/ModelReader.h"
 
 #include <sys/resource.h>
 
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
-#include <iostream>
+#include <optional>
 
 namespace ql::cli {
 namespace {
@@ -52,42 +55,50 @@ int benchCommand(const Args& args) {
         if (Status s = rt::fillRandom({in.data, in.bytes}, in.type, in.isQuantized(), rng); !s)
             throw UsageError("bench: input " + std::to_string(i) + ": " + s.message());
     }
-    using Clock = std::chrono::steady_clock;
-    const auto w0 = Clock::now();
-    if (Status s = it.invoke(); !s) throw UsageError("bench: " + modelPath + ": " + s.message());
-    const double firstMs = std::chrono::duration<double, std::milli>(Clock::now() - w0).count();
-    std::vector<double> ms;
-    ms.reserve(static_cast<size_t>(runs));
-    for (int r = 0; r < runs; ++r) {
-        const auto t0 = Clock::now();
-        if (Status s = it.invoke(); !s) throw UsageError("bench: " + modelPath + ": " + s.message());
-        ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    const bool perOp = args.flag("--per-op") || args.has("--json");
+    const std::string jsonOut = args.value("--json");
+    if (args.has("--json") && jsonOut != "-") checkOutput("--json", jsonOut, {modelPath});
+    rt::InvokeTiming timing;
+    std::optional<rt::OperatorProfile> profile;
+    if (perOp) {
+        const rt::GemmPeak peak = rt::measureGemmPeak(threads);
+        auto p = rt::profileOperators(it, runs, peak.gflops, peak.describe());
+        if (!p) throw UsageError("bench: " + modelPath + ": " + p.message());
+        timing = p->invoke;
+        profile = std::move(p.value());
+    } else {
+        auto t = rt::timeInvocations(it, runs);
+        if (!t) throw UsageError("bench: " + modelPath + ": " + t.message());
+        timing = t.value();
     }
-    std::sort(ms.begin(), ms.end());
-    const size_t m = ms.size() / 2;
-    const double median = ms.size() % 2 ? ms[m] : (ms[m - 1] + ms[m]) / 2;
+    if (args.has("--json")) writeText("--json", jsonOut, rt::profileJson(*profile, modelPath), {modelPath});
+    if (jsonOut == "-") return 0;
     const rt::MemoryStats mem = it.memoryStats();
     std::printf("model: %s\n", modelPath.c_str());
     std::printf("target: %s\n", std::string(targetName(options.run.target)).c_str());
-    std::printf("threads: %d, runs: %d (after 1 warm-up run of %.3f ms)\n", threads, runs, firstMs);
-    std::printf("median: %.3f ms/inference\nmin: %.3f ms\n", median, ms.front());
+    std::printf("threads: %d, runs: %d (after 1 warm-up run of %.3f ms)\n", threads, runs, timing.firstMs);
+    std::printf("median: %.3f ms/inference\nmin: %.3f ms\n", timing.medianMs, timing.minMs);
     std::printf("arena: %s; without reuse %s\n", mib(mem.arenaBytes).c_str(), mib(mem.naiveBytes).c_str());
     std::printf("variables: %s, dynamic: %s, constants (mapped): %s\n", mib(mem.variableBytes).c_str(), mib(mem.dynamicBytes).c_str(),
                 mib(mem.constantBytes).c_str());
     std::printf("peak RSS: %s\n", mib(peakRssBytes()).c_str());
+    if (profile) std::fputs(rt::profileText(*profile).c_str(), stdout);
     return 0;
 }
 
 const CommandRegistration kRegistration{{
     "bench",
-    "bench MODEL [--runs N] [--threads T] [--seed S] [--target TARGET]",
+    "bench MODEL [--runs N] [--threads T] [--seed S] [--target TARGET] [--per-op] [--json FILE|-]",
     "Median and minimum milliseconds per inference on random inputs (after one warm-up run), the planned arena and "
-    "the peak memory.",
+    "the peak memory; with --per-op the median time, share, MACs, GFLOP/s and share of the measured float GEMM peak "
+    "of every operator and operator type.",
     {{"MODEL", "the .tflite file to time"}},
     withTargetOptions({integerOption("--runs", "N", "timed inferences", 20, 1, 1'000'000),
                        integerOption("--threads", "T", "threads of the interpreter", 1, 1, 64),
                        integerOption("--seed", "S", "seed of the random inputs (the oracle's --random SEED bytes)", 0, 0,
-                                     4294967295LL)}),
+                                     4294967295LL),
+                       flagOption("--per-op", "also time every operator and operator type (and measure the float GEMM peak)"),
+                       valueOption("--json", "FILE|-", "write the per-operator profile as JSON to FILE, or to standard output with - (implies --per-op)")}),
     &benchCommand,
     30}};
 

@@ -108,4 +108,10 @@ std::vector<std::string> splitList(const std::string& s, char sep = ',');
 // ignored, or a unique prefix), or "" when none is close enough to be a likely typo.
 std::string nearestName(const std::string& typed, const std::vector<std::string>& candidates);
 
+// An output path given to `flag` must not name one of the inputs (compared by file identity,
+// and by path for files that do not exist yet); throws a UsageError naming the flag.
+void checkOutput(const std::string& flag, const std::string& out, const std::vector<std::string>& inputs);
+// Writes `text` atomically to `path` (never over an input), or to standard output for "-".
+void writeText(const std::string& flag, const std::string& path, const std::string& text, const std::vector<std::string>& inputs);
+
 } // namespace ql::cli

@@ -25,27 +25,6 @@ extern "C" void onCompareInterrupt(int) {
     ql::requestInterrupt();
 }
 
-// An output path must not name one of the inputs (compared by file identity, and by path
-// for files that do not exist yet).
-void checkOutput(const std::string& flag, const std::string& out, const std::vector<std::string>& inputs) {
-    if (out.empty()) throw UsageError(flag + ": needs a file name");
-    for (const auto& in : inputs) {
-        std::error_code ec;
-        if (sameFile(out, in) || std::filesystem::weakly_canonical(out, ec) == std::filesystem::weakly_canonical(in, ec))
-            throw UsageError(flag + ": " + out + " is an input; choose another path");
-    }
-}
-
-void writeText(const std::string& flag, const std::string& path, const std::string& text, const std::vector<std::string>& inputs) {
-    if (path == "-") {
-        std::cout << text;
-        return;
-    }
-    const auto* p = reinterpret_cast<const uint8_t*>(text.data());
-    if (Status s = writeFileAtomically(path, std::span<const uint8_t>(p, text.size()), inputs); !s)
-        throw UsageError(flag + ": " + s.message());
-}
-
 int compareCommand(const Args& args) {
     const std::string floatPath = args.requirePositional(2, 0, "FLOAT_MODEL");
     const std::string quantPath = args.requirePositional(2, 1, "QUANT_MODEL");

@@ -184,6 +184,27 @@ TEST_CASE("quantlab-cli bench prints timing and memory", "[cli][bench]") {
     expectUsageError("bench " + shellQuote(dir.file("none.tflite")), "none.tflite");
 }
 
+TEST_CASE("quantlab-cli bench --per-op prints and writes the per-operator profile", "[cli][bench]") {
+    TempDir dir;
+    const std::string model = writeFcModel(dir);
+    std::string out;
+    REQUIRE(cli("bench " + shellQuote(model) + " --runs 3 --per-op", &out) == 0);
+    CHECK(out.find("per operator type") != std::string::npos);
+    CHECK(out.find("FULLY_CONNECTED") != std::string::npos);
+    CHECK(out.find("of peak") != std::string::npos);
+    // --json -: only the JSON on standard output.
+    REQUIRE(cli("bench " + shellQuote(model) + " --runs 3 --json -", &out) == 0);
+    CHECK(out.rfind("{", 0) == 0);
+    CHECK(out.find("\"operators\"") != std::string::npos);
+    CHECK(out.find("\"type\": \"FULLY_CONNECTED\"") != std::string::npos);
+    CHECK(out.find("median: ") == std::string::npos);
+    // --json FILE: the file, and the tables on standard output.
+    REQUIRE(cli("bench " + shellQuote(model) + " --runs 3 --json " + shellQuote(dir.file("p.json")), &out) == 0);
+    CHECK(readText(dir.file("p.json")).find("\"peak\"") != std::string::npos);
+    CHECK(out.find("median: ") != std::string::npos);
+    expectUsageError("bench " + shellQuote(model) + " --json " + shellQuote(model), "is an input");
+}
+
 TEST_CASE("quantlab-cli run --target: tflite-cpu (default) reproduces the runtime's int8 ADD ties, tflite-reference rounds them "
           "TFLite's reference way",
           "[cli][run][xnnpack]") {

@@ -15,6 +15,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstring>
+
 #include <cmath>
 #include <limits>
 #include <random>
@@ -134,6 +136,7 @@ TEST_CASE("float-opt: packed CONV_2D plan agrees with the reference", "[conv][op
     }
     std::mt19937 rng(5);
     ThreadPool pool(2);
+    bool usedAvx512 = false;
     for (int round = 0; round < 200; ++round) {
         ConvGeometry g = randomGeometry(rng, /*depthwise=*/false, round % 4 == 0 ? 70 : 24);
         if (round % 6 == 0) { // the direct path: 1x1, stride 1, no padding, with many rows
@@ -154,7 +157,17 @@ TEST_CASE("float-opt: packed CONV_2D plan agrees with the reference", "[conv][op
         plan.pack(filter.data(), withBias ? bias.data() : nullptr);
         plan.run(input.data(), got.data(), round % 2 ? &pool : nullptr);
         requireClose(got, expected, g.patchSize());
+        // The AVX-512 micro-kernel (where the CPU has it) sums in the AVX2 kernel's order:
+        // the same floats, bit for bit.
+        optimized::FloatConvPlan avx2Plan(g, act, /*allowAvx512=*/false);
+        avx2Plan.pack(filter.data(), withBias ? bias.data() : nullptr);
+        std::vector<float> gotAvx2(outputSize(g), -99.0f);
+        avx2Plan.run(input.data(), gotAvx2.data(), nullptr);
+        CHECK_FALSE(avx2Plan.usesAvx512());
+        usedAvx512 = usedAvx512 || plan.usesAvx512();
+        REQUIRE(std::memcmp(got.data(), gotAvx2.data(), got.size() * sizeof(float)) == 0);
     }
+    if (__builtin_cpu_supports("avx512f")) CHECK(usedAvx512);
 }
 
 TEST_CASE("float-opt: a re-packed CONV_2D plan uses the new filter", "[conv][opt][float-opt]") {

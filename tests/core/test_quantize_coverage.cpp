@@ -145,7 +145,7 @@ long oracleDifferences(const std::string& path, const std::string& dir, std::str
         return -1;
     }
     rt::RunOptions run;
-    run.arithmetic = Arithmetic::Xnnpack;
+    run.target = Target::TfliteCpu;
     const GoldenComparison g = compareWithGoldens(path, dir, 1, run);
     if (!g.error.empty()) {
         *why = g.error;

@@ -265,7 +265,7 @@ TEST_CASE(
             INFO(log.substr(0, 600));
             REQUIRE(rc == 0);
             rt::RunOptions run;
-            run.arithmetic = Arithmetic::Xnnpack;
+            run.target = Target::TfliteCpu;
             const OpRun mine = runModel(*qm, inputs, run);
             INFO(mine.error);
             REQUIRE(mine.ok());

@@ -9,7 +9,11 @@
 //   s_in * alpha / s_out (float arithmetic, as TFLite); PRELU int8/uint8 with s_in/s_out and
 //   s_in * s_alpha / s_out. Under Target::TfliteCpu, int8/uint8 LEAKY_RELU is XNNPACK's vlrelu
 //   (8-bit multipliers, QuantizedActivation.h).
+// The 8-bit RELU family and LEAKY_RELU tabulate their element function (the target's) over the
+// 256 input values at prepare and look it up in eval (Lut8Simd.h): the same integers by construction.
 #include "runtime/kernels/activation/ActivationKernels.h"
+#include "runtime/kernels/activation/Int16RequantizeSimd.h"
+#include "runtime/kernels/activation/Lut8Simd.h"
 #include "runtime/kernels/activation/QuantizedActivation.h"
 #include "runtime/kernels/elementwise/Broadcast.h"
 #include "runtime/kernels/elementwise/Common.h"
@@ -77,6 +81,11 @@ public:
         const float so = out.scale();
         m_qmin = std::max(qmin, m_outputZeroPoint + static_cast<int32_t>(std::round(m_lo / so)));
         m_qmax = std::isinf(m_hi) ? qmax : std::min(qmax, m_outputZeroPoint + static_cast<int32_t>(std::round(m_hi / so)));
+        // 8-bit: the element below tabulated over the 256 input values (Lut8Simd.h).
+        if (in.type != T::INT16) {
+            const Rounding r = ctx.options().rounding;
+            m_lut = tabulate8(in.type == T::INT8, [&](int32_t q) { return element(q, r); });
+        }
         return {};
     }
 
@@ -91,23 +100,36 @@ public:
             for (size_t i = 0; i < x.size(); ++i) o[i] = std::min(std::max(lo, x[i]), hi);
             return {};
         }
+        if (in.type != TensorType::INT16) {
+            const auto bytes = in.values<uint8_t>();
+            applyLut8(m_lut, bytes.data(), out.as<uint8_t>(), bytes.size(), ctx.pool());
+            return {};
+        }
         const Rounding r = ctx.options().rounding;
-        dispatchInt(in.type, [&]<class T>(T) {
-            auto x = in.values<T>();
-            T* o = out.as<T>();
-            for (size_t i = 0; i < x.size(); ++i) {
-                const int32_t v = m_outputZeroPoint + multiplyByQuantizedMultiplier(int32_t(x[i]) - m_inputZeroPoint, m_multiplier, r);
-                o[i] = static_cast<T>(std::clamp(v, m_qmin, m_qmax));
-            }
-        });
+        auto x = in.values<int16_t>();
+        int16_t* o = out.as<int16_t>();
+        // int16: the same element on 16 lanes where the CPU has AVX-512 (Int16RequantizeSimd.h).
+        const Int16Requantize vec{m_inputZeroPoint, m_outputZeroPoint, m_multiplier, m_qmin, m_qmax};
+        if (int16RequantizeSimdUsable(vec, r)) {
+            int16RequantizeSimd(vec, x.data(), o, x.size());
+            return {};
+        }
+        for (size_t i = 0; i < x.size(); ++i) o[i] = static_cast<int16_t>(element(x[i], r));
         return {};
     }
 
 private:
+    // QuantizedReluX on one value.
+    int32_t element(int32_t q, Rounding r) const {
+        const int32_t v = m_outputZeroPoint + multiplyByQuantizedMultiplier(q - m_inputZeroPoint, m_multiplier, r);
+        return std::clamp(v, m_qmin, m_qmax);
+    }
+
     BuiltinOp m_op;
     float m_lo = 0, m_hi = 0;
     QuantizedMultiplier m_multiplier;
     int32_t m_inputZeroPoint = 0, m_outputZeroPoint = 0, m_qmin = 0, m_qmax = 0;
+    std::array<uint8_t, 256> m_lut{};
 };
 
 class LeakyReluKernel : public OpKernel {
@@ -133,24 +155,24 @@ public:
         m_identityMultiplier = quantizeMultiplier(double(identityMultiplier));
         m_inputZeroPoint = in.zeroPoint();
         m_outputZeroPoint = out.zeroPoint();
-        // Target::TfliteCpu: the delegate takes int8/uint8 LEAKY_RELU (XNNPACK's vlrelu).
-        m_xnnpack = ctx.options().xnnpack() && in.type != T::INT16 &&
-                    makeXnnLeakyReluParams(in.scale(), in.zeroPoint(), out.scale(), out.zeroPoint(), m_alpha, &m_xnn);
+        if (in.type != T::INT16) {
+            const Rounding r = ctx.options().rounding;
+            const std::pair<int32_t, int32_t> range = quantizedRange(in.type); // no binding: clang 14 cannot capture one
+            // Target::TfliteCpu: the delegate takes int8/uint8 LEAKY_RELU (XNNPACK's vlrelu).
+            XnnLeakyReluParams xnn;
+            if (ctx.options().xnnpack() &&
+                makeXnnLeakyReluParams(in.scale(), in.zeroPoint(), out.scale(), out.zeroPoint(), m_alpha, &xnn))
+                m_lut = tabulate8(in.type == T::INT8,
+                                  [&](int32_t q) { return xnnLeakyReluElement(xnn, q, range.first, range.second); });
+            else
+                m_lut = tabulate8(in.type == T::INT8, [&](int32_t q) { return element(q, range.first, range.second, r); });
+        }
         return {};
     }
 
     Status eval(KernelContext& ctx) override {
         const RtTensor& in = *ctx.input(0);
         RtTensor& out = ctx.output(0);
-        if (m_xnnpack) {
-            dispatchInt(in.type, [&]<class T>(T) {
-                const auto [qmin, qmax] = quantizedRange(in.type);
-                auto x = in.values<T>();
-                T* o = out.as<T>();
-                for (size_t i = 0; i < x.size(); ++i) o[i] = static_cast<T>(xnnLeakyReluElement(m_xnn, int32_t(x[i]), qmin, qmax));
-            });
-            return {};
-        }
         if (in.type == TensorType::FLOAT32) {
             auto x = in.values<float>();
             float* o = out.as<float>();
@@ -158,27 +180,30 @@ public:
             for (size_t i = 0; i < x.size(); ++i) o[i] = x[i] > 0 ? x[i] : x[i] * alpha;
             return {};
         }
+        if (in.type != TensorType::INT16) {
+            const auto bytes = in.values<uint8_t>();
+            applyLut8(m_lut, bytes.data(), out.as<uint8_t>(), bytes.size(), ctx.pool());
+            return {};
+        }
         const Rounding r = ctx.options().rounding;
-        dispatchInt(in.type, [&]<class T>(T) {
-            const auto [qmin, qmax] = quantizedRange(in.type);
-            auto x = in.values<T>();
-            T* o = out.as<T>();
-            for (size_t i = 0; i < x.size(); ++i) {
-                const int32_t v = int32_t(x[i]) - m_inputZeroPoint;
-                const int32_t y = m_outputZeroPoint +
-                                  multiplyByQuantizedMultiplier(v, v >= 0 ? m_identityMultiplier : m_alphaMultiplier, r);
-                o[i] = static_cast<T>(std::clamp(y, qmin, qmax));
-            }
-        });
+        auto x = in.values<int16_t>();
+        int16_t* o = out.as<int16_t>();
+        for (size_t i = 0; i < x.size(); ++i) o[i] = static_cast<int16_t>(element(x[i], -32768, 32767, r));
         return {};
     }
 
 private:
+    // LeakyRelu (reference_ops::QuantizeLeakyRelu) on one value.
+    int32_t element(int32_t q, int32_t qmin, int32_t qmax, Rounding r) const {
+        const int32_t v = q - m_inputZeroPoint;
+        const int32_t y = m_outputZeroPoint + multiplyByQuantizedMultiplier(v, v >= 0 ? m_identityMultiplier : m_alphaMultiplier, r);
+        return std::clamp(y, qmin, qmax);
+    }
+
     float m_alpha = 0.2f;
     QuantizedMultiplier m_alphaMultiplier, m_identityMultiplier;
     int32_t m_inputZeroPoint = 0, m_outputZeroPoint = 0;
-    bool m_xnnpack = false;
-    XnnLeakyReluParams m_xnn;
+    std::array<uint8_t, 256> m_lut{};
 };
 
 class PreluKernel : public OpKernel {

@@ -5,12 +5,15 @@
 //   HARD_SWISH x * min(max(x + 3, 0), 6) / 6.
 // int8 / uint8: the 256-entry table TFLite's generic optimized kernels build in prepare
 //   (LOGISTIC needs s_out = 1/256 and z_out = -128 / 0; ELU uses exp(x) - 1 in float as
-//   elu.cc does; under Target::TfliteCpu XNNPACK's table, expm1f rounded half to even), HARD_SWISH by reference_ops::HardSwish fixed point (QuantizedActivation.h).
+//   elu.cc does; under Target::TfliteCpu XNNPACK's table, expm1f rounded half to even),
+//   HARD_SWISH by reference_ops::HardSwish fixed point (QuantizedActivation.h), tabulated the
+//   same way at prepare; eval is one table lookup per byte (Lut8Simd.h).
 // int16 LOGISTIC / TANH (zero points 0, output scale 2^-15): TFLite's two paths, gemmlowp fixed
 //   point for the power-of-two input scales it takes directly, the interpolated sigmoid table
 //   with a general-scale multiplier otherwise (Int16Sigmoid.h).
 #include "runtime/kernels/activation/ActivationKernels.h"
 #include "runtime/kernels/activation/Int16Sigmoid.h"
+#include "runtime/kernels/activation/Lut8Simd.h"
 #include "runtime/kernels/activation/QuantizedActivation.h"
 #include "runtime/kernels/elementwise/Common.h"
 
@@ -85,7 +88,12 @@ public:
             if (!makeHardSwishParams(si, zi, so, zo, &m_hardSwish))
                 return ctx.error("HARD_SWISH needs an output scale at least input scale / 128 (input " + std::to_string(si) +
                                  ", output " + std::to_string(so) + ")");
-            m_useHardSwish = true;
+            // The element function tabulated over the 256 input values (bit-exact by construction).
+            {
+                const std::pair<int32_t, int32_t> range = quantizedRange(in.type); // no binding: clang 14 cannot capture one
+                m_lut = tabulate8(in.type == T::INT8,
+                                  [&](int32_t q) { return hardSwishElement(m_hardSwish, q, range.first, range.second); });
+            }
             break;
         }
         return {};
@@ -105,16 +113,7 @@ public:
         default: {
             const auto bytes = in.values<uint8_t>();
             uint8_t* o = out.as<uint8_t>();
-            if (m_useHardSwish) {
-                const auto [qmin, qmax] = quantizedRange(in.type);
-                const bool isSigned = in.type == TensorType::INT8;
-                for (size_t i = 0; i < bytes.size(); ++i) {
-                    const int32_t q = isSigned ? int32_t(int8_t(bytes[i])) : int32_t(bytes[i]);
-                    o[i] = static_cast<uint8_t>(hardSwishElement(m_hardSwish, q, qmin, qmax));
-                }
-            } else {
-                for (size_t i = 0; i < bytes.size(); ++i) o[i] = m_lut[bytes[i]];
-            }
+            applyLut8(m_lut, bytes.data(), o, bytes.size(), ctx.pool()); // Lut8Simd.h
         }
         }
         return {};
@@ -155,7 +154,6 @@ private:
     BuiltinOp m_op;
     bool m_approximate = true;
     Lut8 m_lut{};
-    bool m_useHardSwish = false;
     HardSwishParams m_hardSwish;
     Int16SigmoidParams m_int16;
 };

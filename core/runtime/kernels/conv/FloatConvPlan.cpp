@@ -14,6 +14,10 @@ namespace ql::rt::optimized {
 bool packedGemmAvx2Available();
 bool packedGemmAvx2(const float* a, int64_t lda, int64_t rows, const float* panels, const float* bias, int64_t k, int cols,
                     float* c, int64_t ldc, float actMin, float actMax);
+// Defined in FloatPackedGemmAvx512.cpp (built with -mavx512f ...): the same contract.
+bool packedGemmAvx512Available();
+bool packedGemmAvx512(const float* a, int64_t lda, int64_t rows, const float* panels, const float* bias, int64_t k, int cols,
+                      float* c, int64_t ldc, float actMin, float actMax);
 
 namespace {
 constexpr int kNr = 16; // output channels per panel
@@ -30,7 +34,9 @@ FloatConvPlan::AlignedFloats FloatConvPlan::allocate(size_t count) {
     return AlignedFloats(static_cast<float*>(std::aligned_alloc(64, bytes)));
 }
 
-FloatConvPlan::FloatConvPlan(const conv::ConvGeometry& g, conv::FloatActivation act) : m_g(g), m_act(act) {
+FloatConvPlan::FloatConvPlan(const conv::ConvGeometry& g, conv::FloatActivation act, bool allowAvx512) : m_g(g), m_act(act) {
+    static const bool avx512 = packedGemmAvx512Available() && __builtin_cpu_supports("avx512f");
+    m_avx512 = allowAvx512 && avx512;
     m_k = g.patchSize();
     m_panelCount = (g.outC + kNr - 1) / kNr;
     m_direct = g.filterH == 1 && g.filterW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0;
@@ -56,11 +62,12 @@ void FloatConvPlan::pack(const float* filter, const float* bias) {
 void FloatConvPlan::run(const float* input, float* output, ThreadPool* pool) const {
     const int64_t m = m_g.outputPixels(), n = m_g.outC, k = m_k;
     const float lo = m_act.min, hi = m_act.max;
+    const auto packedGemm = m_avx512 ? packedGemmAvx512 : packedGemmAvx2;
     if (m_direct) {
         // The NHWC input is the [M x K] patch matrix; chunks of rows a multiple of the 6-row tile.
         parallelFor(pool, (m + 5) / 6, 8, [&](int64_t t0, int64_t t1) {
             const int64_t m0 = t0 * 6, m1 = std::min(m, t1 * 6);
-            packedGemmAvx2(input + m0 * k, k, m1 - m0, m_panels.get(), m_bias.get(), k, static_cast<int>(n), output + m0 * n, n, lo, hi);
+            packedGemm(input + m0 * k, k, m1 - m0, m_panels.get(), m_bias.get(), k, static_cast<int>(n), output + m0 * n, n, lo, hi);
         });
         return;
     }
@@ -73,7 +80,7 @@ void FloatConvPlan::run(const float* input, float* output, ThreadPool* pool) con
             const int64_t m0 = blk * blockRows, m1 = std::min(m, m0 + blockRows);
             patches.resize(static_cast<size_t>((m1 - m0) * k));
             im2colFloat(m_g, input, m0, m1, patches.data());
-            packedGemmAvx2(patches.data(), k, m1 - m0, m_panels.get(), m_bias.get(), k, static_cast<int>(n), output + m0 * n, n, lo, hi);
+            packedGemm(patches.data(), k, m1 - m0, m_panels.get(), m_bias.get(), k, static_cast<int>(n), output + m0 * n, n, lo, hi);
         }
     });
 }

@@ -5,7 +5,8 @@
 // directly; the others go through im2col blocks of rows (optimized::im2colFloat). Results
 // equal reference::convFloat within float rounding (the sum starts from the bias, FMA).
 // Only usable when supported() (CPU and build have AVX2 + FMA); otherwise use
-// optimized::convFloat (Eigen).
+// optimized::convFloat (Eigen). Where the CPU has AVX-512 the same panels go to the AVX-512
+// micro-kernel (FloatPackedGemmAvx512.cpp), which sums in the same order: the same floats.
 
 #include "runtime/kernels/conv/ConvCommon.h"
 
@@ -23,7 +24,9 @@ class FloatConvPlan {
 public:
     static bool supported();
 
-    FloatConvPlan(const conv::ConvGeometry& g, conv::FloatActivation act);
+    // `allowAvx512` false keeps the AVX2 kernel (tests compare the two).
+    FloatConvPlan(const conv::ConvGeometry& g, conv::FloatActivation act, bool allowAvx512 = true);
+    bool usesAvx512() const { return m_avx512; }
     // Packs an OHWI filter [outC, filterH, filterW, inC] and the bias (null: zeros).
     void pack(const float* filter, const float* bias);
     // The output [batches, outH, outW, outC] of `input`; pack() must have run.
@@ -41,6 +44,7 @@ private:
     int64_t m_k = 0;       // patch size = GEMM depth
     int m_panelCount = 0;  // ceil(outC / 16)
     bool m_direct = false; // 1x1, stride 1, no padding: the input is the patch matrix
+    bool m_avx512 = false; // the AVX-512 micro-kernel (CPU and build have it)
     AlignedFloats m_panels; // m_panelCount panels of [K][16]
     AlignedFloats m_bias;   // m_panelCount * 16
 };

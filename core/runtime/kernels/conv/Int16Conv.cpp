@@ -12,6 +12,7 @@
 // here (2^28), one int32 sum per channel.
 #include "runtime/kernels/conv/Optimized.h"
 
+#include "runtime/kernels/conv/Int16ConvVnni.h"
 #include "runtime/kernels/conv/Reference.h"
 
 #include <algorithm>
@@ -47,6 +48,23 @@ QL_VECTORIZE QL_CLONES void depthwiseTaps(const int16_t* const* taps, const int1
         const int16_t* __restrict x = taps[t];
         const int16_t* __restrict wt = w + int64_t(t) * channels;
         for (int c = 0; c < channels; ++c) acc[c] += int32_t(x[c]) * int32_t(wt[c]);
+    }
+}
+
+// Patch rows of output pixels [m0, m1) in (ky, kx, ic) order, row stride `ld` >= k; taps
+// outside the image read `padValue` (the input zero point).
+void im2colInt16(const ConvGeometry& g, const int16_t* input, int64_t m0, int64_t m1, int16_t padValue, int16_t* patches, int64_t ld) {
+    for (int64_t mi = m0; mi < m1; ++mi) {
+        const int ox = static_cast<int>(mi % g.outW), oy = static_cast<int>((mi / g.outW) % g.outH);
+        const int b = static_cast<int>(mi / (int64_t(g.outW) * g.outH));
+        int16_t* row = patches + (mi - m0) * ld;
+        const int y0 = oy * g.strideH - g.padTop, x0 = ox * g.strideW - g.padLeft;
+        for (int ky = 0; ky < g.filterH; ++ky)
+            for (int kx = 0; kx < g.filterW; ++kx, row += g.inC) {
+                const int iy = y0 + ky * g.dilationH, ix = x0 + kx * g.dilationW;
+                if (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW) std::fill_n(row, g.inC, padValue);
+                else std::memcpy(row, input + ((int64_t(b) * g.inH + iy) * g.inW + ix) * g.inC, sizeof(int16_t) * size_t(g.inC));
+            }
     }
 }
 
@@ -86,6 +104,9 @@ void Int16ConvPlan::repack(std::span<const int8_t> filter, const int64_t* bias64
         m_fold[size_t(j)] = b + int64_t(m_p.inputOffset) * sum;
     }
     m_zpRow.assign(size_t(g.inC), static_cast<int16_t>(-m_p.inputOffset));
+    // Where the CPU has AVX-512 VNNI, CONV_2D runs on the pair-packed filter (same integers).
+    m_vnniWeights.clear();
+    if (!m_depthwise && int16VnniAvailable()) m_vnniWeights = packInt16Vnni(m_weights.data(), k, n);
 }
 
 void Int16ConvPlan::run(const int16_t* input, int16_t* output, ThreadPool* pool) const {
@@ -118,6 +139,10 @@ void Int16ConvPlan::run(const int16_t* input, int16_t* output, ThreadPool* pool)
     }
     const int64_t k = g.patchSize(), m = g.outputPixels();
     const int16_t padValue = static_cast<int16_t>(-m_p.inputOffset);
+    if (!m_vnniWeights.empty()) {
+        runVnni(input, output, pool);
+        return;
+    }
     parallelFor(pool, (m + kBlockRows - 1) / kBlockRows, 1, [&](int64_t b0, int64_t b1) {
         thread_local std::vector<int16_t> patches;
         thread_local std::vector<int64_t> acc;
@@ -127,18 +152,7 @@ void Int16ConvPlan::run(const int16_t* input, int16_t* output, ThreadPool* pool)
         partial.resize(size_t(n));
         for (int64_t blk = b0; blk < b1; ++blk) {
             const int64_t m0 = blk * kBlockRows, m1 = std::min(m, m0 + kBlockRows);
-            for (int64_t mi = m0; mi < m1; ++mi) { // im2col, (ky, kx, ic) order
-                const int ox = static_cast<int>(mi % g.outW), oy = static_cast<int>((mi / g.outW) % g.outH);
-                const int b = static_cast<int>(mi / (int64_t(g.outW) * g.outH));
-                int16_t* row = patches.data() + (mi - m0) * k;
-                const int y0 = oy * g.strideH - g.padTop, x0 = ox * g.strideW - g.padLeft;
-                for (int ky = 0; ky < g.filterH; ++ky)
-                    for (int kx = 0; kx < g.filterW; ++kx, row += g.inC) {
-                        const int iy = y0 + ky * g.dilationH, ix = x0 + kx * g.dilationW;
-                        if (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW) std::fill_n(row, g.inC, padValue);
-                        else std::memcpy(row, input + ((int64_t(b) * g.inH + iy) * g.inW + ix) * g.inC, sizeof(int16_t) * size_t(g.inC));
-                    }
-            }
+            im2colInt16(g, input, m0, m1, padValue, patches.data(), k);
             for (int64_t mi = m0; mi < m1; ++mi) {
                 const int16_t* a = patches.data() + (mi - m0) * k;
                 std::copy(m_fold.begin(), m_fold.end(), acc.begin());
@@ -146,6 +160,34 @@ void Int16ConvPlan::run(const int16_t* input, int16_t* output, ThreadPool* pool)
                     dotChunk(a + k0, m_weights.data() + k0 * n, n, std::min(kChunk, k - k0), partial.data(), acc.data());
                 int16_t* out = output + mi * n;
                 for (int c = 0; c < n; ++c) out[c] = requantize16(acc[size_t(c)], m_acc32, m_p, c);
+            }
+        }
+    });
+}
+
+// CONV_2D on the VNNI-packed filter: blocks of output pixels, im2col rows padded with a zero
+// to an even length (the packed filter holds zeros there too), int64 sums from the folded bias.
+void Int16ConvPlan::runVnni(const int16_t* input, int16_t* output, ThreadPool* pool) const {
+    const ConvGeometry& g = m_g;
+    const int n = g.outC;
+    const int64_t k = g.patchSize(), m = g.outputPixels(), kPairs = (k + 1) / 2, ld = 2 * kPairs;
+    const int16_t padValue = static_cast<int16_t>(-m_p.inputOffset);
+    constexpr int64_t kRows = 48; // output pixels per block: a multiple of the 6-row tile
+    parallelFor(pool, (m + kRows - 1) / kRows, 1, [&](int64_t b0, int64_t b1) {
+        thread_local std::vector<int16_t> patches;
+        thread_local std::vector<int64_t> acc;
+        patches.assign(size_t(kRows * ld), 0);
+        acc.resize(size_t(kRows * n));
+        for (int64_t blk = b0; blk < b1; ++blk) {
+            const int64_t m0 = blk * kRows, m1 = std::min(m, m0 + kRows);
+            const int rows = static_cast<int>(m1 - m0);
+            im2colInt16(g, input, m0, m1, padValue, patches.data(), ld);
+            for (int r = 0; r < rows; ++r) std::copy(m_fold.begin(), m_fold.end(), acc.begin() + int64_t(r) * n);
+            int16GemmVnni(patches.data(), ld, rows, kPairs, m_vnniWeights.data(), n, acc.data());
+            for (int r = 0; r < rows; ++r) {
+                int16_t* out = output + (m0 + r) * n;
+                const int64_t* a = acc.data() + int64_t(r) * n;
+                for (int c = 0; c < n; ++c) out[c] = requantize16(a[c], m_acc32, m_p, c);
             }
         }
     });

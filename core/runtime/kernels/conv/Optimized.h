@@ -144,8 +144,11 @@ public:
                   const int32_t* bias32, bool depthwise);
     void repack(std::span<const int8_t> filter, const int64_t* bias64, const int32_t* bias32);
     void run(const int16_t* input, int16_t* output, ThreadPool* pool) const;
+    bool usesVnni() const { return !m_vnniWeights.empty(); }
 
 private:
+    void runVnni(const int16_t* input, int16_t* output, ThreadPool* pool) const;
+
     ConvGeometry m_g;
     RequantParams m_p;
     bool m_depthwise;
@@ -153,6 +156,7 @@ private:
     std::vector<int16_t> m_weights; // the filter, int16, [k][n] (1HWO as given for depthwise)
     std::vector<int64_t> m_fold;    // bias + inputOffset * sum of the channel's weights
     std::vector<int16_t> m_zpRow;   // the input zero point, for depthwise taps outside the image
+    std::vector<int16_t> m_vnniWeights; // CONV_2D with AVX-512 VNNI: the filter packed (Int16ConvVnni.h)
 };
 
 // out[i] = clamp(multiplyByQuantizedMultiplier(acc[i], m[c], s[c]) + zp) for c = i % channels

@@ -12,6 +12,7 @@
 #include "runtime/kernels/elementwise/Broadcast.h"
 #include "runtime/kernels/elementwise/Common.h"
 #include "runtime/kernels/elementwise/ElementwiseKernels.h"
+#include "runtime/kernels/elementwise/QuantAddSimd.h"
 
 #include <limits>
 
@@ -78,6 +79,12 @@ public:
             return evalInteger<int64_t>(ctx, a, b, out);
         case Path::RawCompare: return evalRawCompare(a, b, out);
         case Path::QuantAddSub:
+            if (m_simd != SimdIsa::Scalar) {
+                // The vector rows (QuantAddSimd.h): the same integers as the loops below.
+                return dispatchQuant(a.type, [&]<class T>(T) {
+                    addSubBroadcastSimd(m_plan, m_addSub, a.as<T>(), b.as<T>(), out.as<T>(), m_simd, ctx.pool());
+                });
+            }
             if (a.type == TensorType::INT8) {
                 broadcastBinary(m_plan, a.as<int8_t>(), b.as<int8_t>(), out.as<int8_t>(),
                                 [&](int8_t x, int8_t y) { return addSubFromTables(m_addSub, m_addTables, x, y, r); });
@@ -92,6 +99,10 @@ public:
                             [&](int16_t x, int16_t y) { return int16_t(addSubElement(m_addSub, x, y, r)); });
             return {};
         case Path::XnnpackAdd:
+            if (m_simd != SimdIsa::Scalar) { // int8 only (prepare decides)
+                xnnAddBroadcastSimd(m_plan, m_xnnAdd, a.as<int8_t>(), b.as<int8_t>(), out.as<int8_t>(), m_simd, ctx.pool());
+                return {};
+            }
             return dispatchQuant(a.type, [&]<class T>(T) {
                 broadcastBinary(m_plan, a.as<T>(), b.as<T>(), out.as<T>(), [&](T x, T y) { return T(xnn::add(x, y, m_xnnAdd)); });
             });
@@ -205,6 +216,7 @@ private:
                 const auto [lo, hi] = xnn::activationRange(m_activation, so, zo, out.type);
                 if (xnn::addParams(s1, z1, s2, z2, so, zo, lo, hi, m_xnnAdd, subtract)) {
                     m_path = Path::XnnpackAdd;
+                    m_simd = a.type == TensorType::INT8 && xnnAddSimdUsable(detectSimdIsa()) ? detectSimdIsa() : SimdIsa::Scalar;
                     return {};
                 }
             }
@@ -213,6 +225,7 @@ private:
             if (a.type == TensorType::INT8) m_addTables = makeAddSubTables<int8_t>(m_addSub, ctx.options().rounding);
             if (a.type == TensorType::UINT8) m_addTables = makeAddSubTables<uint8_t>(m_addSub, ctx.options().rounding);
             m_path = Path::QuantAddSub;
+            m_simd = addSubSimdUsable(m_addSub, ctx.options().rounding, detectSimdIsa()) ? detectSimdIsa() : SimdIsa::Scalar;
             return {};
         }
         if (m_kind == Kind::Mul) {
@@ -349,6 +362,7 @@ private:
     AddSubTables m_addTables;
     xnn::AddParams m_xnnAdd; // Target::TfliteCpu, 8-bit ADD / SUB
     xnn::MulParams m_xnnMul; // Target::TfliteCpu, 8-bit MUL
+    SimdIsa m_simd = SimdIsa::Scalar; // vector rows for QuantAddSub / XnnpackAdd (prepare decides)
     PotInt16Params m_pot;
     MulParams m_mul;
     DivParams m_div;

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace ql::rt::poolreduce {
 namespace {
@@ -34,11 +35,16 @@ int outputSize(Padding padding, int in, int filter, int stride) {
 }
 int paddingFor(int in, int out, int filter, int stride) { return std::max(0, ((out - 1) * stride + filter - in) / 2); }
 
+// Channels innermost: each tap adds (or maxes) a contiguous row of C values into a row of
+// accumulators, which vectorises. Every channel still visits its taps in (fy, fx) order, so
+// each output equals the per-channel loop's value exactly (floats included).
 template <class T, class Acc, class Finish>
 void poolLoop(const RtTensor& in, RtTensor& out, const Window& w, Acc init, PoolKind kind, Finish finish) {
     const int B = in.dim(0), H = in.dim(1), W = in.dim(2), C = in.dim(3), oH = out.dim(1), oW = out.dim(2);
     const T* src = in.as<T>();
     T* dst = out.as<T>();
+    thread_local std::vector<Acc> acc;
+    acc.resize(size_t(C));
     for (int b = 0; b < B; ++b)
         for (int oy = 0; oy < oH; ++oy)
             for (int ox = 0; ox < oW; ++ox) {
@@ -46,17 +52,20 @@ void poolLoop(const RtTensor& in, RtTensor& out, const Window& w, Acc init, Pool
                 const int fy0 = std::max(0, -y0), fy1 = std::min(w.filterH, H - y0);
                 const int fx0 = std::max(0, -x0), fx1 = std::min(w.filterW, W - x0);
                 const int count = std::max(0, fy1 - fy0) * std::max(0, fx1 - fx0);
-                for (int c = 0; c < C; ++c) {
-                    Acc acc = init;
-                    for (int fy = fy0; fy < fy1; ++fy)
-                        for (int fx = fx0; fx < fx1; ++fx) {
-                            const Acc v = src[((int64_t(b) * H + y0 + fy) * W + x0 + fx) * C + c];
-                            if (kind == PoolKind::Max) acc = std::max(acc, v);
-                            else if (kind == PoolKind::L2) acc += v * v;
-                            else acc += v;
-                        }
-                    dst[((int64_t(b) * oH + oy) * oW + ox) * C + c] = finish(acc, count);
-                }
+                std::fill(acc.begin(), acc.end(), init);
+                Acc* a = acc.data();
+                for (int fy = fy0; fy < fy1; ++fy)
+                    for (int fx = fx0; fx < fx1; ++fx) {
+                        const T* row = src + ((int64_t(b) * H + y0 + fy) * W + x0 + fx) * C;
+                        if (kind == PoolKind::Max)
+                            for (int c = 0; c < C; ++c) a[c] = std::max(a[c], Acc(row[c]));
+                        else if (kind == PoolKind::L2)
+                            for (int c = 0; c < C; ++c) a[c] += Acc(row[c]) * Acc(row[c]);
+                        else
+                            for (int c = 0; c < C; ++c) a[c] += Acc(row[c]);
+                    }
+                T* o = dst + ((int64_t(b) * oH + oy) * oW + ox) * C;
+                for (int c = 0; c < C; ++c) o[c] = finish(a[c], count);
             }
 }
 

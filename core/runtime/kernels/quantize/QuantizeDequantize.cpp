@@ -9,6 +9,7 @@
 // DEQUANTIZE int8 / uint8 / int16 -> float32: r = s * (q - z), per tensor or per channel
 //   (both round the exact product once, so float and double arithmetic agree);
 //   float16 -> float32 exactly (the float16 weights mode stores weights this way).
+#include "runtime/kernels/activation/Lut8Simd.h"
 #include "runtime/kernels/elementwise/Common.h"
 #include "runtime/kernels/quantize/QuantizeKernels.h"
 #include "util/Float16.h"
@@ -77,6 +78,7 @@ public:
         if (Status s = requireType(ctx, in, "input 0", {T::FLOAT32, T::INT8, T::UINT8, T::INT16, T::INT32}); !s) return s;
         ctx.setOutputShape(0, in.shape);
         if (Status s = checkScales(ctx, out, "output 0"); !s) return s;
+        m_byteTable = false;
         if (in.type == T::FLOAT32) {
             if (Status s = requireType(ctx, out, "output 0", {T::INT8, T::UINT8, T::INT16}); !s) return s;
             auto layout = channelLayout(ctx, out, "output 0");
@@ -102,6 +104,17 @@ public:
         const auto [outMin, outMax] = quantizedRange(out.type);
         m_xnnConvert = ctx.options().xnnpack() && in.type == out.type && (in.type == T::INT8 || in.type == T::UINT8) &&
                        xnn::convertParams(in.scale(), in.zeroPoint(), out.scale(), out.zeroPoint(), outMin, outMax, m_xnnConvertParams);
+        // 8-bit -> 8-bit: the element functions of eval below tabulated over the 256 input
+        // values; eval is then one lookup per byte (act::applyLut8), the same integers.
+        m_byteTable = (in.type == T::INT8 || in.type == T::UINT8) && (out.type == T::INT8 || out.type == T::UINT8);
+        if (m_byteTable) {
+            const std::pair<int32_t, int32_t> range = quantizedRange(out.type);
+            const Rounding r = ctx.options().rounding;
+            m_lut = act::tabulate8(in.type == T::INT8, [&](int32_t q) {
+                if (m_xnnConvert) return xnn::convert(q, m_xnnConvertParams);
+                return requantizeElement(q, range.first, range.second, r);
+            });
+        }
         return {};
     }
 
@@ -120,6 +133,11 @@ public:
                 for (int64_t i = 0, n = in.elementCount(); i < n; ++i)
                     o[i] = static_cast<O>(std::isnan(x[i]) ? zp : xnn::requantizeFp32Value(x[i] * inverse, zp, qmin, qmax));
             });
+            return {};
+        }
+        if (m_byteTable) {
+            const auto bytes = in.values<uint8_t>();
+            act::applyLut8(m_lut, bytes.data(), out.as<uint8_t>(), bytes.size(), ctx.pool());
             return {};
         }
         if (m_xnnConvert) {
@@ -154,23 +172,28 @@ public:
             auto x = in.values<I>();
             dispatchInt(out.type, [&]<class O>(O) {
                 O* o = out.as<O>();
-                for (size_t i = 0; i < x.size(); ++i) {
-                    // int32 inputs: the subtraction wraps as TFLite's int32 arithmetic does.
-                    const auto v = static_cast<int32_t>(uint32_t(int32_t(x[i])) - uint32_t(m_inputZeroPoint));
-                    const int32_t y = multiplyByQuantizedMultiplier(v, m_multiplier, r) + m_outputZeroPoint;
-                    o[i] = static_cast<O>(std::clamp(y, qmin, qmax));
-                }
+                for (size_t i = 0; i < x.size(); ++i) o[i] = static_cast<O>(requantizeElement(int32_t(x[i]), qmin, qmax, r));
             });
         });
         return {};
     }
 
 private:
+    // Requantize one value: q_out = clamp(MBQM(q - z_in, s_in / s_out) + z_out).
+    int32_t requantizeElement(int32_t q, int32_t qmin, int32_t qmax, Rounding r) const {
+        // int32 inputs: the subtraction wraps as TFLite's int32 arithmetic does.
+        const auto v = static_cast<int32_t>(uint32_t(q) - uint32_t(m_inputZeroPoint));
+        const int32_t y = multiplyByQuantizedMultiplier(v, m_multiplier, r) + m_outputZeroPoint;
+        return std::clamp(y, qmin, qmax);
+    }
+
     ChannelLayout m_layout;
     QuantizedMultiplier m_multiplier;
     int32_t m_inputZeroPoint = 0, m_outputZeroPoint = 0;
     bool m_xnnQuantize = false, m_xnnConvert = false; // Target::TfliteCpu paths
     xnn::ConvertParams m_xnnConvertParams;
+    bool m_byteTable = false; // 8-bit in and out: m_lut holds every result
+    std::array<uint8_t, 256> m_lut{};
 };
 
 class DequantizeKernel : public OpKernel {
