@@ -6,6 +6,7 @@
 #include "data/DataSource.h"
 #include "tflite/ModelJson.h"
 #include "model/ModelStats.h"
+#include "model/OptionsInfo.h"
 #include "tflite/Metadata.h"
 #include "tflite/ModelReader.h"
 
@@ -76,6 +77,24 @@ void printTensors(std::ostream& os, const Subgraph& sg, const std::vector<Tensor
     t.print(os);
 }
 
+// Every custom operator with its decoded flexbuffer options (model/CustomOptions.h).
+void printCustomOperators(std::ostream& os, const Model& m) {
+    bool any = false;
+    for (size_t si = 0; si < m.subgraphs.size(); ++si)
+        for (size_t oi = 0; oi < m.subgraphs[si].operators.size(); ++oi) {
+            const Operator& op = m.subgraphs[si].operators[oi];
+            if (op.op != BuiltinOp::CUSTOM) continue;
+            if (!any) os << "\nCustom operators\n";
+            any = true;
+            os << "  " << (m.subgraphs.size() > 1 ? "subgraph " + std::to_string(si) + ", " : std::string()) << "operator " << oi
+               << " '" << op.customCode << "'";
+            const auto fields = describeOptions(op);
+            if (fields.empty()) os << ": no options";
+            for (size_t i = 0; i < fields.size(); ++i) os << (i ? ", " : ": ") << fields[i].name << "=" << fields[i].text;
+            os << "\n";
+        }
+}
+
 void printHuman(std::ostream& os, const Model& m) {
     const ModelStats s = computeStats(m);
     os << "Model        " << m.sourcePath << " (" << humanBytes(m.sourceBytes) << ", schema version " << m.version << ")\n";
@@ -143,6 +162,7 @@ void printHuman(std::ostream& os, const Model& m) {
     Table ot({"operator", "count"});
     for (const auto& [name, count] : ops) ot.add({name, std::to_string(count)});
     ot.print(os);
+    printCustomOperators(os, m);
     os << "\nParameters by dtype\n";
     Table pt({"dtype", "elements", "bytes"});
     for (const auto& [name, d] : s.constantsByType) pt.add({name, humanCount(d.elements), humanBytes(d.bytes)});

@@ -19,6 +19,7 @@ constexpr DescrEntry kDescrs[] = {
     {TensorType::INT16, "<i2"},   {TensorType::INT32, "<i4"},  {TensorType::UINT32, "<u4"},
     {TensorType::FLOAT64, "<f8"}, {TensorType::BOOL, "|b1"},   {TensorType::INT64, "<i8"},
     {TensorType::FLOAT16, "<f2"}, {TensorType::UINT16, "<u2"}, {TensorType::UINT64, "<u8"},
+    {TensorType::COMPLEX64, "<c8"}, // RFFT2D outputs: numpy complex64, (real, imag) float32 pairs
 };
 
 // A small parser for the header's Python dict literal:

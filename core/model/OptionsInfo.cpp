@@ -1,5 +1,7 @@
 #include "model/OptionsInfo.h"
 
+#include "model/CustomOptions.h"
+
 #include <flatbuffers/minireflect.h>
 
 #include <cmath>
@@ -126,10 +128,13 @@ std::vector<OptionField> describeOptions(const Operator& op) {
     std::vector<OptionField> out;
     collect(op.options, tflite::BuiltinOptionsTypeTable(), out);
     collect(op.options2, tflite::BuiltinOptions2TypeTable(), out);
+    if (op.op == BuiltinOp::CUSTOM && !op.customOptions.empty())
+        for (OptionField& f : describeCustomOptions(op.customCode, op.customOptions)) out.push_back(std::move(f));
     return out;
 }
 
 std::string optionsTypeName(const Operator& op) {
+    if (op.op == BuiltinOp::CUSTOM) return op.customOptions.empty() ? std::string() : "custom (flexbuffer)";
     if (op.options.type != tflite::BuiltinOptions::NONE) return tflite::EnumNameBuiltinOptions(op.options.type);
     if (op.options2.type != tflite::BuiltinOptions2::NONE) return tflite::EnumNameBuiltinOptions2(op.options2.type);
     return {};

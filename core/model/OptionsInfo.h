@@ -16,9 +16,11 @@ struct OptionField {
     std::string json;  // JSON value: 2, "SAME", true, [1,2]
 };
 
-// The fields of op.options and op.options2 (empty for operators without options).
+// The fields of op.options and op.options2 (empty for operators without options); for a custom
+// operator, its decoded flexbuffer options (model/CustomOptions.h).
 std::vector<OptionField> describeOptions(const Operator& op);
-// "Conv2DOptions" etc., or "" when the operator has none.
+// "Conv2DOptions" etc., "custom (flexbuffer)" for a custom operator's options, or "" when the
+// operator has none.
 std::string optionsTypeName(const Operator& op);
 
 } // namespace ql

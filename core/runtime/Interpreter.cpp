@@ -55,6 +55,35 @@ std::string shapeText(const std::vector<int32_t>& s) {
     return out + "]";
 }
 
+// Every operator of every subgraph without a kernel, in one message, so that a user sees at
+// once all that a model needs (operators with the same reason are listed together):
+// "3 operators have no kernel: operator 4 (CUSTOM 'Foo'), operator 9 (CUSTOM 'Foo'): custom
+// operator 'Foo' is not supported; operator 7 (RFFT2D): RFFT2D is not supported ...".
+Status checkKernels(const Model& model) {
+    const KernelRegistry& registry = KernelRegistry::builtin();
+    std::vector<std::pair<std::string, std::vector<std::string>>> byReason;
+    size_t missing = 0;
+    for (size_t si = 0; si < model.subgraphs.size(); ++si)
+        for (size_t o = 0; o < model.subgraphs[si].operators.size(); ++o) {
+            const Operator& op = model.subgraphs[si].operators[o];
+            if (registry.supports(op)) continue;
+            auto made = registry.make(op);
+            const std::string reason = made ? std::string("no kernel") : made.message();
+            auto it = std::find_if(byReason.begin(), byReason.end(), [&](const auto& r) { return r.first == reason; });
+            if (it == byReason.end()) it = byReason.insert(byReason.end(), {reason, {}});
+            it->second.push_back(describeOp(model, si, o));
+            ++missing;
+        }
+    if (missing == 0) return {};
+    std::string text = missing == 1 ? std::string() : std::to_string(missing) + " operators have no kernel: ";
+    for (size_t r = 0; r < byReason.size(); ++r) {
+        text += r ? "; " : "";
+        for (size_t i = 0; i < byReason[r].second.size(); ++i) text += (i ? ", " : "") + byReason[r].second[i];
+        text += ": " + byReason[r].first;
+    }
+    return makeError(text);
+}
+
 } // namespace
 
 struct Interpreter::SubgraphState {
@@ -119,6 +148,7 @@ Interpreter::~Interpreter() = default;
 Result<std::unique_ptr<Interpreter>> Interpreter::create(std::shared_ptr<const Model> model, InterpreterOptions options) {
     if (!model || model->subgraphs.empty()) return makeError("the model has no subgraphs");
     options.run.threads = std::clamp(options.run.threads, 1, 64);
+    if (Status s = checkKernels(*model); !s) return s.error();
     std::unique_ptr<Interpreter> interp(new Interpreter(std::move(model), options));
     interp->m_subgraphs.resize(interp->m_model->subgraphs.size());
     if (Status s = interp->prepareSubgraph(0); !s) return s.error();

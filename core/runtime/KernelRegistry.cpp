@@ -51,6 +51,8 @@ const KernelRegistry& KernelRegistry::builtin() {
         registerPoolReduceKernels(r);
         registerShapeKernels(r);
         registerControlFlowKernels(r);
+        registerSignalKernels(r);
+        registerCustomKernels(r);
         return r;
     }();
     return registry;

@@ -159,6 +159,30 @@ TEST_CASE("Interpreter prepare errors name the operator index and type", "[inter
     CHECK(made.message() == "operator 5 (CUSTOM 'Foo'): custom operator 'Foo' is not supported");
 }
 
+TEST_CASE("Interpreter names every operator without a kernel at once", "[interpreter]") {
+    // Two operators of one unknown custom code, one of another, and one builtin QuantLab has no
+    // kernel for (HASHTABLE_SIZE): one message, grouped by reason, in operator order.
+    ModelBuilder b;
+    const auto x = b.addTensor("x", TensorType::FLOAT32, {1, 4});
+    const auto t0 = b.addTensor("t0", TensorType::FLOAT32, {1, 4});
+    const auto t1 = b.addTensor("t1", TensorType::FLOAT32, {1, 4});
+    const auto t2 = b.addTensor("t2", TensorType::FLOAT32, {1, 4});
+    const auto t3 = b.addTensor("t3", TensorType::FLOAT32, {1, 4});
+    const auto y = b.addTensor("y", TensorType::INT64, {});
+    b.addCustomOperator("Foo", {x}, {t0});
+    b.addOperator(BuiltinOp::ADD, {t0, t0}, {t1}, addOptions());
+    b.addCustomOperator("Bar", {t1}, {t2});
+    b.addCustomOperator("Foo", {t2}, {t3});
+    b.addOperator(BuiltinOp::HASHTABLE_SIZE, {t3}, {y});
+    b.setInputs({x});
+    b.setOutputs({y});
+    auto made = Interpreter::create(roundTrip(b.build()));
+    REQUIRE_FALSE(made);
+    CHECK(made.message() == "4 operators have no kernel: operator 0 (CUSTOM 'Foo'), operator 3 (CUSTOM 'Foo'): custom operator "
+                            "'Foo' is not supported; operator 2 (CUSTOM 'Bar'): custom operator 'Bar' is not supported; "
+                            "operator 4 (HASHTABLE_SIZE): HASHTABLE_SIZE is not supported by QuantLab's interpreter");
+}
+
 TEST_CASE("Interpreter keeps variable state between runs and resets it", "[interpreter]") {
     // acc (variable, initially 10) = ADD(acc, x); output is acc.
     ModelBuilder b;

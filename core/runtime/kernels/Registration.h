@@ -15,5 +15,7 @@ void registerSequenceKernels(KernelRegistry& r);      // UNIDIRECTIONAL_SEQUENCE
 void registerPoolReduceKernels(KernelRegistry& r);    // pooling, L2_NORMALIZATION, MEAN SUM REDUCE_MAX
 void registerShapeKernels(KernelRegistry& r);         // RESHAPE ... GATHER SELECT ARG_MAX, resize, pad
 void registerControlFlowKernels(KernelRegistry& r);   // WHILE IF CALL_ONCE
+void registerSignalKernels(KernelRegistry& r);        // RFFT2D COMPLEX_ABS REAL IMAG
+void registerCustomKernels(KernelRegistry& r);        // TFLite_Detection_PostProcess AudioSpectrogram Mfcc, MediaPipe's
 
 } // namespace ql::rt
