@@ -11,6 +11,7 @@
 //   quantlab MODEL --lab [--data SRC] [--screenshot PNG]   (the lab with the sensitivity dock;
 //            with --screenshot: rank the layers, keep the most sensitive float, save the window)
 #include "MainWindow.h"
+#include "calib/CalibratorRegistry.h"
 #include "Theme.h"
 #include "graph/GraphPage.h"
 #include "graph/GraphView.h"
@@ -210,7 +211,7 @@ int main(int argc, char** argv) {
                                    QStringLiteral("n"));
     QCommandLineOption data(QStringLiteral("data"), QStringLiteral("Calibration data for the activation histograms (screenshot)"),
                             QStringLiteral("src"));
-    QCommandLineOption calibrator(QStringLiteral("calibrator"), QStringLiteral("Calibrator drawn as chosen: minmax, percentile:P, mse, kl"),
+    QCommandLineOption calibrator(QStringLiteral("calibrator"), QStringLiteral("Calibrator drawn as chosen: %1").arg(QString::fromStdString(ql::calib::calibratorSyntaxList())),
                                   QStringLiteral("c"), QStringLiteral("minmax"));
     parser.addOptions({screenshot, view, bench, dark, expandLimit, data, calibrator});
     QCommandLineOption compare(QStringLiteral("compare"), QStringLiteral("Open MODEL and QUANT_MODEL side by side in the lab"),

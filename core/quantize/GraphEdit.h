@@ -12,8 +12,10 @@ namespace ql::quantize {
 // DEQUANTIZE operators whose input is a constant float16 (or int8) tensor become float32
 // constants: the output tensor gets a buffer holding the dequantized values and the operator
 // is removed. Tensor indices do not change, so calibration statistics of the folded model
-// apply to it (MediaPipe's float16 models are quantized this way).
-Model foldConstantDequantize(const Model& model);
+// apply to it (MediaPipe's float16 models are quantized this way). Operator indices do change:
+// `origins`, when given, receives for each operator of the result's subgraph 0 its index in
+// `model` (the number the user sees in the file), for QuantizeOptions::operatorNumbers.
+Model foldConstantDequantize(const Model& model, std::vector<size_t>* origins = nullptr);
 
 // The float32 values of a constant float32 tensor.
 std::vector<float> constantFloats(const Model& model, const Tensor& tensor);

@@ -18,6 +18,7 @@ struct QuantizeJobOptions {
     QuantizeOptions quantize;
     std::string calibSpec;        // data source (needed by the integer modes)
     data::DataOptions data;       // sample limits
+    bool skipNonFinite = false;   // leave out calibration samples with NaN/inf inputs (else refused)
 };
 
 struct QuantizeJobResult {

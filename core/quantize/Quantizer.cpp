@@ -1,6 +1,7 @@
 #include "quantize/Quantizer.h"
 
 #include "quantize/GraphEdit.h"
+#include "quantize/OptionChecks.h"
 
 #include <algorithm>
 #include <cmath>
@@ -73,6 +74,7 @@ QuantizedWeights quantizeWeightsInt8(std::span<const float> w, const std::vector
 
 Result<QuantizeResult> quantizeModel(const Model& floatModel, const calib::CalibrationStats* stats,
                                      const QuantizeOptions& options) {
+    if (Status st = checkOptions(floatModel, options); !st) return st.error();
     switch (options.mode) {
     case Mode::None: {
         QuantizeResult r{floatModel, {}};
