@@ -3,10 +3,14 @@
 
 #include "io/AtomicFile.h"
 #include "util/Limits.h"
+#include "calib/CalibratorRegistry.h"
+#include "util/EditDistance.h"
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -49,10 +53,63 @@ OptionSpec modeOption() {
 }
 
 OptionSpec calibratorOption() {
-    return valueOption("--calibrator", "C",
-                       "activation ranges from minmax (running min/max, TFLite's), percentile:P (e.g. percentile:99.99), "
-                       "mse or kl")
-        .defaultIs("minmax");
+    return valueOption("--calibrator", "C", "activation ranges from " + calib::calibratorHelp())
+        .defaultIs(std::string(calib::calibratorRegistry()[0].name));
+}
+
+OptionSpec calibratorForOption() {
+    return valueOption("--calibrator-for", "TENSOR=C,...",
+                       "calibrate these activation tensors with their own calibrator (repeatable), e.g. "
+                       "--calibrator-for conv1=percentile:99.9")
+        .repeats();
+}
+
+// "1%", "1", "0.5 %" -> 0.01, 0.01, 0.005 (percentage points).
+double parsePercent(const std::string& text) {
+    std::string t = text;
+    while (!t.empty() && (t.back() == '%' || t.back() == ' ')) t.pop_back();
+    char* end = nullptr;
+    const double v = std::strtod(t.c_str(), &end);
+    if (t.empty() || *end != '\0' || !std::isfinite(v) || v < 0 || v > 100)
+        throw UsageError("--target-drop: '" + text + "' is not a percentage from 0 to 100 (e.g. 1%)");
+    return v / 100.0;
+}
+
+double parseDb(const std::string& text) {
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !std::isfinite(v))
+        throw UsageError("--target-sqnr: '" + text + "' is not a number of dB (e.g. 30)");
+    return v;
+}
+
+bool isRandomData(const std::string& spec) { return spec.rfind("random:", 0) == 0 || spec == "random"; }
+
+void warnIfRandomData(const std::string& flag, const std::string& spec) {
+    if (!isRandomData(spec)) return;
+    std::cout.flush(); // after the command's output, also when stdout and stderr share a pipe
+    std::cerr << "quantlab-cli: warning: " << flag << " " << spec
+              << " is random noise, not data the model was trained for: ranges, SQNRs and rankings measured on it "
+                 "say little about real inputs (give image folders, .npy/.npz or IDX files)\n";
+}
+
+void refuseLabelsWithRandom(const std::string& labels, const std::string& dataFlag, const std::string& dataSpec) {
+    if (!labels.empty() && isRandomData(dataSpec))
+        throw UsageError("--labels: " + dataFlag + " " + dataSpec +
+                         " is random noise; accuracy against labels needs the labelled samples themselves");
+}
+
+std::vector<std::pair<std::string, calib::Calibrator>> parseCalibratorFor(const std::string& value) {
+    std::vector<std::pair<std::string, calib::Calibrator>> out;
+    for (const std::string& item : splitList(value)) {
+        const size_t eq = item.rfind('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
+            throw UsageError("--calibrator-for: '" + item + "': expected TENSOR=C with C one of " + calib::calibratorSyntaxList());
+        auto c = calib::Calibrator::parse(item.substr(eq + 1));
+        if (!c) throw UsageError("--calibrator-for: '" + item + "': " + c.message());
+        out.emplace_back(item.substr(0, eq), *c);
+    }
+    return out;
 }
 
 std::vector<OptionSpec> withTargetOptions(std::vector<OptionSpec> specs) {
@@ -87,20 +144,6 @@ std::string joined(const std::vector<std::string>& items, const char* sep = ", "
 }
 
 std::string helpHint(const std::string& command) { return "(quantlab-cli " + command + " --help lists the options)"; }
-
-// Optimal string alignment distance (Levenshtein plus adjacent transpositions).
-size_t editDistance(const std::string& a, const std::string& b) {
-    std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
-    for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-    for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-    for (size_t i = 1; i <= a.size(); ++i)
-        for (size_t j = 1; j <= b.size(); ++j) {
-            const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-        }
-    return d[a.size()][b.size()];
-}
 
 std::string withoutDashes(const std::string& s) { return s.substr(std::min(s.find_first_not_of('-'), s.size())); }
 
@@ -171,7 +214,8 @@ Args::Args(const std::string& command, const std::vector<std::string>& argv, con
             throw UsageError(name + ": unknown " + withoutDashes(name) + " '" + v + "' (one of: " + joined(s.choices) +
                              (near.empty() ? "" : "; did you mean " + near + "?") + ")");
         }
-        m_values[name] = v;
+        if (s.repeatable && m_values.count(name)) m_values[name] += "," + v;
+        else m_values[name] = v;
         if (s.isInteger) (void)integer(name); // reject a bad number before any work starts
     }
 }

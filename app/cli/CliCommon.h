@@ -9,12 +9,14 @@
 // defaults), and `--help` prints the same entries, so the help cannot drift from the parser.
 
 #include "runtime/Target.h"
+#include "calib/Calibrator.h"
 
 #include <iosfwd>
 #include <map>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ql::cli {
@@ -36,6 +38,7 @@ struct OptionSpec {
     std::vector<std::string> choices; // a closed set of values, checked by the parser
     bool required = false;
     bool hidden = false; // parsed, but left out of --help (an old spelling kept for a release)
+    bool repeatable = false;   // given again, the values join with ',' (Args::value)
     // Integer options: Args::integer returns `fallback` when absent and checks [lo, hi].
     bool isInteger = false;
     long long fallback = 0, lo = 0, hi = 0;
@@ -43,6 +46,7 @@ struct OptionSpec {
     bool takesValue() const { return !valueName.empty(); }
     OptionSpec& mandatory() { required = true; return *this; }
     OptionSpec& hide() { hidden = true; return *this; }
+    OptionSpec& repeats() { repeatable = true; return *this; }
     OptionSpec& defaultIs(std::string text) { defaultText = std::move(text); return *this; }
     OptionSpec& oneOf(std::vector<std::string> values) { choices = std::move(values); return *this; }
 };
@@ -61,6 +65,23 @@ OptionSpec calibratorOption();
 // --arithmetic reference|xnnpack it replaces (reference = tflite-reference, xnnpack =
 // tflite-cpu), accepted for one release. Commands that run a model append both to their table.
 std::vector<OptionSpec> withTargetOptions(std::vector<OptionSpec> specs);
+// --calibrator-for TENSOR=C[,TENSOR=C...] (repeatable): per-tensor calibrator choices.
+OptionSpec calibratorForOption();
+// Parses --calibrator-for's value; a UsageError names the bad item.
+std::vector<std::pair<std::string, calib::Calibrator>> parseCalibratorFor(const std::string& value);
+
+// Search targets: "1%", "1", "0.5 %" -> 0.01, 0.01, 0.005 (--target-drop, percentage points);
+// "30" -> 30 (--target-sqnr, dB). A UsageError names the flag.
+double parsePercent(const std::string& text);
+double parseDb(const std::string& text);
+
+// Real data first: `spec` of option `flag` ("--calib") may be random noise ("random:N[:SEED]"),
+// which no model was trained on. warnIfRandomData prints one warning line on stderr for it;
+// refuseLabelsWithRandom throws a UsageError when --labels comes with random data (labels of
+// noise mean nothing).
+bool isRandomData(const std::string& spec);
+void warnIfRandomData(const std::string& flag, const std::string& spec);
+void refuseLabelsWithRandom(const std::string& labels, const std::string& dataFlag, const std::string& dataSpec);
 
 // A positional argument, for the help ("MODEL", "the .tflite file to inspect").
 struct PositionalSpec {

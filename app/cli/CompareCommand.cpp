@@ -70,7 +70,10 @@ int compareCommand(const Args& args) {
     if (args.has("--csv")) writeText("--csv", csvOut, analysis::compareToCsv(*r), inputs);
     if (args.has("--report"))
         if (Status s = analysis::compareToHtml(*r, labels, worst).write(htmlOut, inputs); !s) throw UsageError("--report: " + s.message());
-    if (stdoutTaken) return 0;
+    if (stdoutTaken) {
+        warnIfRandomData("--data", data); // on stderr, after the output: an error stays one line
+        return 0;
+    }
 
     std::cout << "Compare    " << floatPath << " (float) vs " << quantPath << "\n";
     std::cout << "Target     " << targetName(r->target) << "\n";
@@ -88,6 +91,7 @@ int compareCommand(const Args& args) {
     for (const auto& w : r->warnings) std::cout << "warning: " << w << "\n";
     std::cout << "\nTime       " << r->seconds << " s (float runs " << r->floatSeconds << " s, quantized runs " << r->quantSeconds
               << " s)\n";
+    warnIfRandomData("--data", data);
     return 0;
 }
 

@@ -162,6 +162,7 @@ int evalCommand(const Args& args) {
     EvalOptions eo;
     eo.dataSpec = dataSpec;
     eo.data.labels = args.value("--labels");
+    refuseLabelsWithRandom(eo.data.labels, "--data", dataSpec);
     eo.data.maxSamples = size_t(args.integer("--samples"));
     eo.threads = int(args.integer("--threads"));
     eo.target = targetOf(args, "eval");
@@ -276,6 +277,8 @@ int evalCommand(const Args& args) {
         Status st = html.write(reportPath, inputs);
         if (!st) throw UsageError("--report: " + reportPath + ": " + st.message());
     }
+    warnIfRandomData("--data", dataSpec); // on stderr, after the output: an error stays one line
+    if (args.has("--calib")) warnIfRandomData("--calib", args.value("--calib"));
     return 0;
 }
 

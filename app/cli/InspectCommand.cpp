@@ -210,6 +210,7 @@ int healthCommand(const Args& args, const std::string& path, std::shared_ptr<con
     }
     if (args.flag("--json")) {
         std::cout << analysis::healthToJson(rep, path);
+        warnIfRandomData("--data", args.value("--data")); // on stderr, after the output
         return 0;
     }
     std::cout << "Health     " << path << ": " << rep.count(Severity::Error) << " errors, " << rep.count(Severity::Warning)
@@ -226,6 +227,7 @@ int healthCommand(const Args& args, const std::string& path, std::shared_ptr<con
                   << "\n";
     }
     if (rep.findings.empty()) std::cout << "  no findings\n";
+    warnIfRandomData("--data", args.value("--data"));
     return 0;
 }
 

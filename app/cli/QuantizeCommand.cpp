@@ -1,10 +1,13 @@
-// quantlab-cli quantize MODEL --mode MODE [--calib SRC] [--calibrator C] [--per-tensor]
-//     [--keep-float OP_OR_TENSOR,...] [--io int8|uint8|float] [--max-samples N]
-//     [--equalize] [--bias-correction [--target TARGET]] --out OUT
+// quantlab-cli quantize MODEL --mode MODE [--calib SRC] [--calibrator C] [--calibrator-for T=C,...]
+//     [--per-tensor] [--keep-float OP_OR_TENSOR,...] [--io int8|uint8|float] [--skip-nonfinite]
+//     [--max-samples N] [--equalize] [--bias-correction [--target TARGET]]
+//     [--auto [--target-sqnr DB | --target-drop P%] [--data SRC] [--labels SRC]] --out OUT
+#include "AutoQuantize.h"
 #include "CliCommon.h"
 #include "Commands.h"
 
 #include "io/AtomicFile.h"
+#include "quantize/OptionChecks.h"
 #include "quantize/QuantizeJob.h"
 #include "tflite/ModelReader.h"
 #include "util/Limits.h"
@@ -14,6 +17,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 namespace ql::cli {
 namespace {
@@ -44,6 +48,7 @@ int quantizeCommand(const Args& args) {
         if (!c) throw UsageError("--calibrator: " + c.message());
         job.quantize.calibrator = *c;
     }
+    if (args.has("--calibrator-for")) job.quantize.calibratorFor = parseCalibratorFor(args.value("--calibrator-for"));
     job.quantize.perTensor = args.flag("--per-tensor");
     if (args.has("--keep-float")) job.quantize.keepFloat = splitList(args.value("--keep-float"));
     if (args.has("--io")) {
@@ -61,6 +66,8 @@ int quantizeCommand(const Args& args) {
         throw UsageError("--equalize: mode none writes the model unchanged; choose a quantization mode");
     job.data.maxSamples = size_t(args.integer("--max-samples"));
     job.calibSpec = args.value("--calib");
+    job.skipNonFinite = args.flag("--skip-nonfinite");
+    checkAutoQuantizeArgs(args);
     if (quantize::needsCalibration(job.quantize.mode) && job.calibSpec.empty())
         throw UsageError("--calib: mode " + std::string(quantize::modeName(job.quantize.mode)) +
                          " needs calibration data (a .npy/.npz file, IDX file, image folder or random:N[:SEED])");
@@ -78,6 +85,8 @@ int quantizeCommand(const Args& args) {
     std::signal(SIGINT, onQuantizeInterrupt);
     Progress progress;
     progress.cancel = &g_cancel;
+    std::ostringstream autoLog;
+    if (args.flag("--auto")) job.quantize.keepFloat = autoKeepFloat(args, *model, job, autoLog);
     auto r = quantize::runQuantize(*model, job, progress);
     if (!r) {
         if (g_cancel.load()) { std::cerr << "quantlab-cli: cancelled\n"; return 130; }
@@ -90,12 +99,19 @@ int quantizeCommand(const Args& args) {
     }
 
     const auto& rep = r->result.report;
+    for (const std::string& w : quantize::clippingWarnings(rep)) std::cerr << "quantlab-cli: warning: " << w << "\n";
+    warnIfRandomData("--calib", job.calibSpec);
+    if (args.has("--data")) warnIfRandomData("--data", args.value("--data"));
     const uint64_t after = std::filesystem::file_size(out, ec);
     std::cout << "Quantized  " << path << " -> " << out << " (mode " << quantize::modeName(job.quantize.mode) << ")\n";
     std::cout << "Size       " << kib((*model)->sourceBytes) << " -> " << kib(after) << "\n";
     if (r->stats)
         std::cout << "Calibrated " << r->stats->samples << " samples with " << job.quantize.calibrator.name() << " ("
                   << r->calibrationSeconds << " s)\n";
+    if (r->stats && r->stats->skippedNonFinite)
+        std::cerr << "quantlab-cli: warning: --skip-nonfinite: " << r->stats->skippedNonFinite
+                  << " calibration sample(s) with NaN/inf inputs left out\n";
+    std::cout << autoLog.str();
     std::cout << "Operators  " << rep.quantizedOps << " quantized, " << rep.floatOps.size() << " left float, "
               << rep.insertedQuantize << " QUANTIZE and " << rep.insertedDequantize << " DEQUANTIZE inserted\n";
     for (const std::string& f : rep.floatOps) std::cout << "  float: " << f << "\n";
@@ -117,25 +133,33 @@ int quantizeCommand(const Args& args) {
     return 0;
 }
 
+std::vector<OptionSpec> withAutoOptions(std::vector<OptionSpec> options) {
+    for (OptionSpec& o : autoQuantizeOptions()) options.push_back(std::move(o));
+    return options;
+}
+
 const CommandRegistration registration({
     "quantize",
-    "quantize MODEL --mode MODE [--calib SRC] [--calibrator C] [--per-tensor] [--keep-float OP_OR_TENSOR,...] "
-    "[--io int8|uint8|float] [--max-samples N] [--equalize] [--bias-correction [--target TARGET]] --out OUT",
+    "quantize MODEL --mode MODE [--calib SRC] [--calibrator C] [--calibrator-for TENSOR=C,...] [--per-tensor] [--keep-float OP_OR_TENSOR,...] "
+    "[--io int8|uint8|float] [--skip-nonfinite] [--max-samples N] [--equalize] [--bias-correction [--target TARGET]] "
+    "[--auto [--target-sqnr DB | --target-drop P%] [--data SRC] [--labels SRC]] --out OUT",
     "Post-training quantization of a float model; writes a model the TensorFlow Lite runtime runs.",
     {{"MODEL", "the float .tflite file to quantize"}},
-    withTargetOptions({modeOption().mandatory(),
+    withTargetOptions(withAutoOptions({modeOption().mandatory(),
      valueOption("--calib", "SRC", "calibration data; needed by int8, int8-only and int16x8"),
      calibratorOption(),
+     calibratorForOption(),
      flagOption("--per-tensor", "one weight scale per tensor instead of per channel (CONV_2D dim 0, DEPTHWISE_CONV_2D dim 3)"),
      valueOption("--keep-float", "OP_OR_TENSOR,...", "leave these operator types (e.g. SOFTMAX) or tensor names in float"),
      valueOption("--io", "TYPE", "type of the graph's inputs and outputs")
          .defaultIs("float; int8 with int8-only")
          .oneOf({"int8", "uint8", "float"}),
+     flagOption("--skip-nonfinite", "leave out calibration samples whose inputs hold NaN or inf (else refused)"),
      integerOption("--max-samples", "N", "calibrate on at most N samples of --calib", 0, 0, 1'000'000'000).defaultIs("0: all"),
      flagOption("--equalize", "cross-layer equalization of CONV -> (RELU) -> CONV pairs before calibration"),
      flagOption("--bias-correction", "correct each channel's bias by its mean output error on the calibration samples "
                                      "(int8, int8-only, int16x8)"),
-     valueOption("--out", "OUT", "the quantized .tflite to write; never over MODEL").mandatory()}),
+     valueOption("--out", "OUT", "the quantized .tflite to write; never over MODEL").mandatory()})),
     &quantizeCommand,
     40});
 

@@ -51,25 +51,6 @@ std::string figure(const Measurement& m, bool accuracy) {
     return analysis::formatDb(m.sqnrDb) + (accuracy ? "  " + percent(m.accuracy) : std::string());
 }
 
-// "1%", "1", "0.5 %" -> 0.01, 0.01, 0.005 (percentage points).
-double parsePercent(const std::string& text) {
-    std::string t = text;
-    while (!t.empty() && (t.back() == '%' || t.back() == ' ')) t.pop_back();
-    char* end = nullptr;
-    const double v = std::strtod(t.c_str(), &end);
-    if (t.empty() || *end != '\0' || !std::isfinite(v) || v < 0 || v > 100)
-        throw UsageError("--target-drop: '" + text + "' is not a percentage from 0 to 100 (e.g. 1%)");
-    return v / 100.0;
-}
-
-double parseDb(const std::string& text) {
-    char* end = nullptr;
-    const double v = std::strtod(text.c_str(), &end);
-    if (text.empty() || *end != '\0' || !std::isfinite(v))
-        throw UsageError("--target-sqnr: '" + text + "' is not a number of dB (e.g. 30)");
-    return v;
-}
-
 // Single-quoted for a POSIX shell when it holds anything but [A-Za-z0-9_./:@%+=,-].
 std::string shellWord(const std::string& s) {
     bool plain = !s.empty();
@@ -241,6 +222,7 @@ int sensitivityCommand(const Args& args) {
     data::DataOptions dataOptions;
     dataOptions.maxSamples = size_t(args.integer("--samples"));
     dataOptions.labels = args.value("--labels");
+    refuseLabelsWithRandom(dataOptions.labels, "--data", dataSpec);
 
     std::vector<std::string> inputs{path};
     for (const std::string& s : {calibSpec, dataSpec, dataOptions.labels})
@@ -295,6 +277,8 @@ int sensitivityCommand(const Args& args) {
             throw UsageError("--report: " + s.message());
     if (json == "-") {
         std::cout << toJson(*r, path, modeName, o);
+        warnIfRandomData("--calib", calibSpec); // on stderr, after the output: an error stays one line
+        warnIfRandomData("--data", dataSpec);
         return 0;
     }
 
@@ -333,8 +317,9 @@ int sensitivityCommand(const Args& args) {
                   << ": try int16x8, another --calibrator, or more calibration data\n";
     std::cout << "Measured " << r->measurements << " quantized models in " << num(r->seconds) << " s\n";
     if (!r->keepFloat.empty()) {
-        std::cout << "\n" << (r->targetMet ? "Suggested" : "Best found (target not met)") << " --keep-float "
+        std::cout << "\n" << (r->targetMet ? "Suggested" : "Best measured (target not met)") << " --keep-float "
                   << shellWord(joined(r->keepFloat)) << "\n";
+        std::cout << "  measured: " << figure(r->suggested, accuracy) << "\n";
         std::cout << "  quantlab-cli quantize " << shellWord(path) << " --mode " << modeName;
         if (!calibSpec.empty()) std::cout << " --calib " << shellWord(calibSpec);
         if (o.quantize.perTensor) std::cout << " --per-tensor";
@@ -345,6 +330,8 @@ int sensitivityCommand(const Args& args) {
                 if (keptAt(s, l.op) && (l.nameAmbiguous || l.name.find(',') != std::string::npos))
                     std::cout << "  note: '" << l.name << "' (#" << l.op.index() << ") does not select that operator alone\n";
     }
+    warnIfRandomData("--calib", calibSpec);
+    warnIfRandomData("--data", dataSpec);
     return 0;
 }
 

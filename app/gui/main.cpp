@@ -14,6 +14,7 @@
 //            tree walked to MODE's leaf, "Run this leaf" on SRC; saves PNG (side by side) and
 //            PNG's -tree, -data and -measured variants: the leaf, the Quantize tab, the measured leaf)
 #include "MainWindow.h"
+#include "calib/CalibratorRegistry.h"
 #include "Theme.h"
 #include "graph/GraphPage.h"
 #include "graph/GraphView.h"
@@ -295,7 +296,7 @@ int main(int argc, char** argv) {
                                    QStringLiteral("n"));
     QCommandLineOption data(QStringLiteral("data"), QStringLiteral("Calibration data for the activation histograms (screenshot)"),
                             QStringLiteral("src"));
-    QCommandLineOption calibrator(QStringLiteral("calibrator"), QStringLiteral("Calibrator drawn as chosen: minmax, percentile:P, mse, kl"),
+    QCommandLineOption calibrator(QStringLiteral("calibrator"), QStringLiteral("Calibrator drawn as chosen: %1").arg(QString::fromStdString(ql::calib::calibratorSyntaxList())),
                                   QStringLiteral("c"), QStringLiteral("minmax"));
     parser.addOptions({screenshot, view, bench, dark, expandLimit, data, calibrator});
     QCommandLineOption compare(QStringLiteral("compare"), QStringLiteral("Open MODEL and QUANT_MODEL side by side in the lab"),

@@ -2,6 +2,7 @@
 
 #include "calib/CalibrationCollector.h"
 #include "calib/Calibrator.h"
+#include "calib/CalibratorRegistry.h"
 #include "data/DataSource.h"
 #include "runtime/Interpreter.h"
 
@@ -147,12 +148,10 @@ Result<std::shared_ptr<const ActivationSamples>> collectActivationSamples(std::s
     // Activations are asymmetric in TFLite's int8 scheme; int16 activations are symmetric.
     const bool symmetric = options.bits > 8;
     const auto stats = collector.snapshot();
-    std::vector<calib::Calibrator> all(4);
-    all[0].kind = calib::Calibrator::Kind::MinMax;
-    all[1].kind = calib::Calibrator::Kind::Percentile;
-    all[2].kind = calib::Calibrator::Kind::Mse;
-    all[3].kind = calib::Calibrator::Kind::Kl;
-    if (calibrator->kind == calib::Calibrator::Kind::Percentile) all[1] = *calibrator;
+    // Every registered calibrator with its default parameter; the chosen one with its own.
+    std::vector<calib::Calibrator> all;
+    for (const calib::CalibratorInfo& info : calib::calibratorRegistry())
+        all.push_back(info.kind == calibrator->kind ? *calibrator : info.make());
     for (size_t t = 0; t < sg.tensors.size(); ++t) {
         const calib::TensorStats* s = stats->find(TensorIndex{t});
         if (!s || s->empty()) continue;

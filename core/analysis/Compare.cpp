@@ -106,7 +106,7 @@ template <class T> QL_VECTORIZE void quantizeFrom(std::span<const float> r, rt::
     // q = clamp(round(r / scale) + zero_point, qmin, qmax); TFLite's QUANTIZE rounds half
     // away from zero (std::round), as here.
     const ChannelIndexer ch(t);
-    if constexpr (sizeof(T) <= 2) {
+    if constexpr (sizeof(T) == 1) { // int16 below: the runtime divides in double (affineQuotient)
         if (!ch.perChannel) {
             // Fast path (8/16-bit, one scale): clamp r / scale to the range first, then round
             // half away from zero by truncating x +- 0.5, which vectorises (no libm call). The

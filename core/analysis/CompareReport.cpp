@@ -98,6 +98,19 @@ std::string shortName(const std::string& s, size_t max = 60) { return s.size() >
 
 } // namespace
 
+namespace {
+
+// "Try per-channel" applies only to per-tensor weights with more than one output channel along
+// TFLite's per-channel axis (dimension 3 for DEPTHWISE_CONV_2D, 0 for CONV_2D, FULLY_CONNECTED,
+// TRANSPOSE_CONV...): a FULLY_CONNECTED with a single output row has one scale either way.
+bool perChannelApplies(const LayerComparison& l, const TensorComparison& w) {
+    if (w.channels != 1 || w.shape.size() < 2) return false;
+    const size_t axis = l.opType == "DEPTHWISE_CONV_2D" ? 3 : 0;
+    return axis < w.shape.size() && w.shape[axis] > 1;
+}
+
+} // namespace
+
 std::string explainLayer(const CompareResult& r, const LayerComparison& l) {
     if (l.output < 0) return {};
     const TensorComparison& t = r.tensors[size_t(l.output)];
@@ -132,12 +145,12 @@ std::string explainLayer(const CompareResult& r, const LayerComparison& l) {
         why = (l.weights.empty() ? "rounding plus the operator's own integer arithmetic (RMSE/scale "
                                  : "rounding plus weight error (RMSE/scale ") + fixed(steps, 2) + ")";
         for (int w : l.weights)
-            if (r.tensors[size_t(w)].channels == 1 && r.tensors[size_t(w)].shape.size() >= 2) why += "; per-tensor weights: try per-channel";
+            if (perChannelApplies(l, r.tensors[size_t(w)])) why += "; per-tensor weights: try per-channel";
     } else {
         why = "error " + fixed(steps, 1) + " steps per value, far above rounding (0.289)";
         bool perTensor = false;
         for (int w : l.weights)
-            perTensor = perTensor || (r.tensors[size_t(w)].channels == 1 && r.tensors[size_t(w)].shape.size() >= 2);
+            perTensor = perTensor || perChannelApplies(l, r.tensors[size_t(w)]);
         why += perTensor ? ": per-tensor weights, try per-channel"
                : l.weights.empty() ? ": check its input's and output's ranges"
                                    : ": check its weights per channel and its input's range";

@@ -482,6 +482,14 @@ Result<SensitivityResult> runSensitivity(std::shared_ptr<const Model> model, con
     std::vector<size_t> keep;
     std::set<size_t> kept;
     Measurement current = out.allQuantized;
+    // The best list measured so far (any move of any round, not only the kept steps): what
+    // keepFloat reports when the target is not met.
+    std::vector<size_t> bestList;
+    Measurement bestMeasured = out.allQuantized;
+    // Strictly better on the target's own figure (accuracy with that metric, else SQNR).
+    const auto improvesOn = [&](const Measurement& a, const Measurement& b) {
+        return options.metric == SensitivityMetric::Accuracy ? a.accuracy > b.accuracy : a.sqnrDb > b.sqnrDb;
+    };
     std::vector<size_t> singles = cands; // step 1: the (b) measurements are already in `last`
     bool measured = true;
     while (out.hasTarget && !out.targetMet && !last.empty()) {
@@ -540,6 +548,12 @@ Result<SensitivityResult> runSensitivity(std::shared_ptr<const Model> model, con
             }
         }
         if (moves.empty()) break;
+        for (size_t i = 0; i < moves.size(); ++i)
+            if (improvesOn(results[i], bestMeasured)) {
+                bestMeasured = results[i];
+                bestList = keep;
+                bestList.insert(bestList.end(), moves[i].begin(), moves[i].end());
+            }
         // A move that meets the target with the fewest operators wins; otherwise the best gain
         // per operator kept float (accuracy first with that metric, then SQNR).
         auto gain = [&](size_t i, bool accuracy) {
@@ -561,6 +575,10 @@ Result<SensitivityResult> runSensitivity(std::shared_ptr<const Model> model, con
             if (gi != gb) { if (gi > gb) best = i; continue; }
             if (acc && gain(i, false) > gain(best, false)) best = i;
         }
+        // A step is kept only when it improves the measured target: strictly higher SQNR (or
+        // accuracy with that metric), or the target met. A tie or a loss ends the search.
+        const bool meets = meetsTarget(options, results[best], out.floatAccuracy);
+        if (!meets && !improvesOn(results[best], current)) break;
         GreedyStep step;
         step.op = OperatorIndex{moves[best][0]};
         step.name = study.originalName(moves[best][0]);
@@ -570,7 +588,6 @@ Result<SensitivityResult> runSensitivity(std::shared_ptr<const Model> model, con
             keep.push_back(o);
             kept.insert(o);
             last.erase(o);
-            out.keepFloat.push_back(study.originalName(o));
         }
         step.after = results[best];
         step.candidatesMeasured = moves.size();
@@ -578,8 +595,17 @@ Result<SensitivityResult> runSensitivity(std::shared_ptr<const Model> model, con
         out.targetMet = step.targetMet;
         current = step.after;
         out.steps.push_back(std::move(step));
+        const GreedyStep& done = out.steps.back();
+        if (done.targetMet) { // the target met: this list, even if another measured one scores higher
+            bestList = keep;
+            bestMeasured = done.after;
+        }
         if (options.maxFloatLayers && keep.size() >= options.maxFloatLayers) break;
+        if (done.targetMet) break;
     }
+    out.suggested = bestMeasured;
+    for (size_t o : bestList) out.keepFloat.push_back(study.originalName(o));
+    out.targetMet = meetsTarget(options, bestMeasured, out.floatAccuracy);
     out.measurements = study.measurements();
     out.seconds = secondsSince(t0);
     return out;

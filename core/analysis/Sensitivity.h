@@ -17,7 +17,8 @@
 // the other side of one of its activation tensors: a tensor stays int8 while its producer or
 // any consumer is quantized). A
 // move that meets the target with the fewest operators wins, else the best gain per operator;
-// stop as soon as the target is met. With SQNR the target is a floor in dB; with accuracy it is the largest
+// a step is kept only when it strictly improves the measured target (SQNR, or accuracy with
+// labels; ties do not count); stop as soon as the target is met or no move improves. With SQNR the target is a floor in dB; with accuracy it is the largest
 // allowed drop below the float model's accuracy.
 //
 // Cost: calibration runs once (its statistics feed every quantizeModel call), the float model
@@ -103,7 +104,10 @@ struct SensitivityResult {
     bool hasTarget = false;
     bool targetMet = false;                 // with the suggested list (or with none)
     std::vector<GreedyStep> steps;          // in order; empty when all-quantized meets the target
-    std::vector<std::string> keepFloat;     // the suggestion, names of `steps`
+    // The suggestion: the list of the first step that meets the target, else the best list
+    // measured (highest accuracy with that metric, else SQNR), which may be a move not kept.
+    std::vector<std::string> keepFloat;
+    Measurement suggested;                  // keepFloat's measurement
     size_t samples = 0, calibrationSamples = 0;
     size_t measurements = 0;                // quantized models built and run
     double calibrationSeconds = 0, referenceSeconds = 0, seconds = 0;

@@ -21,6 +21,10 @@ struct CalibrateOptions {
     // Load sample i + 1 on another thread while sample i runs (decoding images, inflating data
     // overlaps with inference). DataSource::get is const and safe to call from that thread.
     bool prefetch = true;
+    // A float input holding NaN or +-inf: refused (the error names the sample, the input and the
+    // first such value), or, when set, the sample is left out and counted
+    // (CalibrationStats::skippedNonFinite). Such values would poison min/max ranges.
+    bool skipNonFinite = false;
 };
 
 // Runs all samples of `source`. `cancel` is polled before each sample; when set the run stops

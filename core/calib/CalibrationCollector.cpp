@@ -248,6 +248,11 @@ void CalibrationCollector::finishSample() {
     ++m_samples;
 }
 
+void CalibrationCollector::skipSample() {
+    std::lock_guard lock(m_mutex);
+    ++m_skipped;
+}
+
 size_t CalibrationCollector::samples() const {
     std::lock_guard lock(m_mutex);
     return m_samples;
@@ -261,6 +266,7 @@ std::shared_ptr<const CalibrationStats> CalibrationCollector::snapshot() const {
     std::lock_guard lock(m_mutex);
     auto stats = std::make_shared<CalibrationStats>();
     stats->samples = m_samples;
+    stats->skippedNonFinite = m_skipped;
     stats->subgraphs.resize(m_acc.size());
     for (size_t s = 0; s < m_acc.size(); ++s) {
         stats->subgraphs[s].resize(m_acc[s].size());

@@ -45,6 +45,8 @@ public:
     void observeTensor(size_t subgraph, TensorIndex tensor, std::span<const float> values, size_t channels = 0);
     // Counts one completed sample.
     void finishSample();
+    // A sample left out (NaN/inf in its inputs, CalibrateOptions::skipNonFinite): counted only.
+    void skipSample();
     // An observer that forwards to observe(); the collector must outlive it.
     rt::Observer observer();
 
@@ -62,7 +64,7 @@ private:
     // [subgraph][tensor], created on a tensor's first observation.
     std::vector<std::vector<std::unique_ptr<Accumulator>>> m_acc;
     std::vector<float> m_scratch; // finite values of a tensor that holds NaN/Inf
-    size_t m_samples = 0;
+    size_t m_samples = 0, m_skipped = 0;
 };
 
 } // namespace ql::calib

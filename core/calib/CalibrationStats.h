@@ -30,6 +30,7 @@ struct TensorStats {
 
 struct CalibrationStats {
     size_t samples = 0;
+    size_t skippedNonFinite = 0; // samples left out for NaN/inf inputs (CalibrateOptions::skipNonFinite)
     // [subgraph][tensor]; a tensor never observed has observations == 0.
     std::vector<std::vector<TensorStats>> subgraphs;
 

@@ -1,6 +1,6 @@
 #include "calib/Calibrator.h"
 
-#include "calib/RangeSearch.h"
+#include "calib/CalibratorRegistry.h"
 #include "quant/FixedPoint.h"
 
 #include <algorithm>
@@ -11,68 +11,42 @@
 namespace ql::calib {
 
 Result<Calibrator> Calibrator::parse(std::string_view text) {
-    Calibrator c;
-    if (text == "minmax") return c;
-    if (text == "mse") {
-        c.kind = Kind::Mse;
-        return c;
+    const size_t colon = text.find(':');
+    const std::string_view name = text.substr(0, colon);
+    const CalibratorInfo* info = findCalibrator(name);
+    if (!info) return makeError("unknown calibrator '" + std::string(text) + "': expected " + calibratorSyntaxList());
+    if (colon == std::string_view::npos) return info->make();
+    if (!info->parameter)
+        return makeError("calibrator '" + std::string(text) + "': " + std::string(info->name) + " takes no parameter");
+    const CalibratorParameter& p = *info->parameter;
+    const std::string number(text.substr(colon + 1));
+    char* end = nullptr;
+    const double v = std::strtod(number.c_str(), &end);
+    if (number.empty() || !end || *end != '\0' || !std::isfinite(v) || v <= p.low || v > p.high) {
+        char example[32];
+        std::snprintf(example, sizeof example, "%g", p.defaultValue);
+        return makeError("calibrator '" + std::string(text) + "': expected " + info->syntax() + " with " +
+                         std::string(p.symbol) + " " + std::string(p.meaning) + ", e.g. " + std::string(info->name) +
+                         ":" + example);
     }
-    if (text == "kl") {
-        c.kind = Kind::Kl;
-        return c;
-    }
-    if (text.rfind("percentile", 0) == 0) {
-        c.kind = Kind::Percentile;
-        if (text == "percentile") return c; // default 99.99
-        if (text.size() > 11 && text[10] == ':') {
-            const std::string number(text.substr(11));
-            char* end = nullptr;
-            const double p = std::strtod(number.c_str(), &end);
-            if (end && *end == '\0' && std::isfinite(p) && p > 0.0 && p <= 100.0) {
-                c.percentile = p;
-                return c;
-            }
-        }
-        return makeError("calibrator '" + std::string(text) + "': expected percentile:P with P a number in (0, 100], e.g. percentile:99.99");
-    }
-    return makeError("unknown calibrator '" + std::string(text) + "': expected minmax, percentile:P, mse or kl");
+    return info->make(v);
 }
 
 std::string Calibrator::name() const {
-    switch (kind) {
-    case Kind::MinMax: return "minmax";
-    case Kind::Mse: return "mse";
-    case Kind::Kl: return "kl";
-    case Kind::Percentile: {
+    const CalibratorInfo& info = calibratorInfo(kind);
+    std::string s(info.name);
+    if (info.parameter) {
         char buf[48];
-        std::snprintf(buf, sizeof buf, "percentile:%g", percentile);
-        return buf;
+        std::snprintf(buf, sizeof buf, ":%g", percentile);
+        s += buf;
     }
-    }
-    return "minmax";
+    return s;
 }
 
 Range chooseRange(const TensorStats& stats, const Calibrator& calibrator, int bits, bool symmetric) {
     if (stats.empty()) return {};
     const float absMax = std::max(std::fabs(stats.min), std::fabs(stats.max));
-    Range r;
-    switch (calibrator.kind) {
-    case Calibrator::Kind::MinMax:
-        r = symmetric ? Range{-absMax, absMax} : Range{stats.min, stats.max};
-        break;
-    case Calibrator::Kind::Percentile: {
-        const double p = calibrator.percentile / 100.0;
-        if (symmetric) {
-            const float a = static_cast<float>(stats.histogram.folded().quantile(p));
-            r = {-a, a};
-        } else {
-            r = {static_cast<float>(stats.histogram.quantile(1.0 - p)), static_cast<float>(stats.histogram.quantile(p))};
-        }
-        break;
-    }
-    case Calibrator::Kind::Mse: r = mseRange(stats, bits, symmetric); break;
-    case Calibrator::Kind::Kl: r = klRange(stats, bits, symmetric); break;
-    }
+    Range r = calibratorInfo(calibrator.kind).range(stats, calibrator, bits, symmetric);
     // Never wider than what was observed.
     if (!symmetric) {
         r.min = std::max(r.min, stats.min);

@@ -11,7 +11,9 @@
 //    (exact zeros cost nothing: zero is always representable).
 //  - kl: TensorRT's entropy calibration: the |x| threshold (on a <= 2048-bin histogram) whose
 //    quantized distribution (2^(bits-1) levels, 2^bits for non-negative data) has the least
-//    KL divergence from the clipped reference distribution.
+//    KL divergence from the clipped reference distribution, kept only when the mse cost model
+//    rates it no worse than minmax's range (RangeSearch.cpp, klRange).
+// The list itself (names, parameters, help) is CalibratorRegistry.h.
 
 #include "calib/CalibrationStats.h"
 #include "model/Model.h"
@@ -29,9 +31,10 @@ struct Range {
 struct Calibrator {
     enum class Kind { MinMax, Percentile, Mse, Kl };
     Kind kind = Kind::MinMax;
-    double percentile = 99.99; // for Percentile, in (0, 100]
+    double percentile = 99.99; // the parameter of calibrators that take one (Percentile: in (0, 100])
 
-    // "minmax", "percentile:P", "mse", "kl" (the CLI's --calibrator values).
+    // "minmax", "percentile:P", "mse", "kl": the names and parameters of CalibratorRegistry.h
+    // (the CLI's --calibrator values).
     static Result<Calibrator> parse(std::string_view text);
     std::string name() const;
 };

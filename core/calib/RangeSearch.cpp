@@ -238,16 +238,40 @@ Range klRange(const TensorStats& stats, int bits, bool symmetric) {
         // Ties (equal up to rounding, e.g. a divergence of 0 for sparse histograms) go to the
         // larger threshold: clip no more than the divergence asks for.
         constexpr double kTie = 1e-12;
-        for (size_t keep = levels; keep <= bins; ++keep) {
-            const double kl = divergence(keep, levels);
-            best = std::min(best, kl);
-            if (kl <= best + kTie) bestKeep = keep;
-        }
+        const auto scan = [&](size_t from, size_t to, size_t step) { // increasing thresholds
+            for (size_t keep = from; keep <= to; keep += step) {
+                const double kl = divergence(keep, levels);
+                best = std::min(best, kl);
+                if (kl <= best + kTie) bestKeep = keep;
+            }
+        };
+        // Coarse to fine (TensorRT tries every threshold; that costs up to 1920 evaluations of
+        // O(levels) per tensor, seconds on a model with hundreds of activations): every
+        // stride-th threshold plus the last, then every threshold within one stride of the best
+        // of those. The divergence varies slowly with the threshold, so the fine pass finds the
+        // exhaustive search's minimum except where two distant thresholds score almost alike.
+        const size_t stride = std::max<size_t>(1, (bins - levels) / 256);
+        scan(levels, bins, stride);
+        if ((bins - levels) % stride != 0) scan(bins, bins, 1);
+        const size_t centre = bestKeep;
+        scan(std::max(levels, centre > stride ? centre - stride + 1 : levels), std::min(bins, centre + stride - 1), 1);
         threshold = std::min(absMax, f.binLow(bestKeep)); // upper edge of the last kept bin
     }
     const float t = static_cast<float>(threshold);
-    if (symmetric) return {-t, t};
-    return {std::max(stats.min, -t), std::min(stats.max, t)};
+    const Range kl = symmetric ? Range{-t, t} : Range{std::max(stats.min, -t), std::min(stats.max, t)};
+    // The guard. TensorRT's divergence compares the clipped P with a Q built from the kept bins
+    // only (the outliers are in P's last bin but not in Q's mass), so a threshold that moves
+    // most of the mass into the outlier bin can score a small divergence: on activations far
+    // from zero, or with a spike at 0 and a long tail, it then clips most values (TensorRT's
+    // calibrator, tensorrt/.../calibrator: entropy, has the same blind spot; TFLite has no
+    // entropy calibrator). The threshold is kept only when the mse cost model (clipped values
+    // cost their squared distance to the range, kept ones the rounding noise) rates it no
+    // worse than minmax's range; otherwise minmax's range is returned.
+    const float a = static_cast<float>(absMax);
+    const Range minmax = symmetric ? Range{-a, a} : Range{stats.min, stats.max};
+    if (expectedQuantizationMse(stats, kl, bits, symmetric) > expectedQuantizationMse(stats, minmax, bits, symmetric))
+        return minmax;
+    return kl;
 }
 
 } // namespace ql::calib

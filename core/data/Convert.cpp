@@ -1,9 +1,12 @@
 #include "data/Convert.h"
 
+#include "quant/AffineQuotient.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 namespace ql::data {
 namespace {
@@ -47,9 +50,10 @@ template <class T> void storeInt(double r, const InputInfo& dst, uint8_t* out) {
     constexpr double hi = static_cast<double>(std::numeric_limits<T>::max());
     double q;
     if (dst.quantized) {
-        // TFLite's AffineQuantize: round(val / scale) in float, then + zero_point.
-        const float scaled = static_cast<float>(r) / dst.scale;
-        q = static_cast<double>(std::round(scaled)) + static_cast<double>(dst.zeroPoint);
+        // TFLite's AffineQuantize: round(val / scale) (in double for int16, quant/AffineQuotient.h's
+        // affineQuotient), then + zero_point.
+        const TensorType type = sizeof(T) == 2 && std::is_signed_v<T> ? TensorType::INT16 : TensorType::INT8;
+        q = std::round(affineQuotient(static_cast<float>(r), dst.scale, type)) + static_cast<double>(dst.zeroPoint);
     } else {
         q = std::round(r);
     }

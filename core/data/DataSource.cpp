@@ -153,6 +153,10 @@ Result<std::unique_ptr<DataSource>> openDataSource(const std::string& spec, cons
 
     Result<std::unique_ptr<DataSource>> opened = makeError("");
     if (spec.rfind("random:", 0) == 0) {
+        // Labels of noise mean nothing: refused rather than silently dropped.
+        if (!options.labels.empty())
+            return makeError(options.labels + ": labels given with " + spec +
+                             ", which is random noise; accuracy needs the labelled samples themselves");
         opened = openRandomSource(spec, inputs, options);
     } else {
         std::error_code ec;
@@ -172,7 +176,7 @@ Result<std::unique_ptr<DataSource>> openDataSource(const std::string& spec, cons
     if (!opened) return opened.error();
     std::unique_ptr<DataSource> source = std::move(opened.value());
 
-    if (!options.labels.empty() && spec.rfind("random:", 0) != 0) {
+    if (!options.labels.empty()) {
         auto labels = readLabelFile(options.labels);
         if (!labels) return labels.error();
         if (labels->size() != source->size())

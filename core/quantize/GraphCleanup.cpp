@@ -56,9 +56,10 @@ bool fusedFormOf(BuiltinOp op, Activation* act) {
 
 } // namespace
 
-size_t fuseActivations(Model& model) {
+size_t fuseActivations(Model& model, std::vector<size_t>* origins) {
     size_t fused = 0;
-    for (Subgraph& sg : model.subgraphs) {
+    for (size_t s = 0; s < model.subgraphs.size(); ++s) {
+        Subgraph& sg = model.subgraphs[s];
         model.rebuildIndex();
         std::vector<bool> drop(sg.operators.size(), false);
         for (size_t i = 0; i < sg.operators.size(); ++i) {
@@ -89,17 +90,23 @@ size_t fuseActivations(Model& model) {
         }
         std::vector<Operator> kept;
         kept.reserve(sg.operators.size());
-        for (size_t i = 0; i < sg.operators.size(); ++i)
-            if (!drop[i]) kept.push_back(std::move(sg.operators[i]));
+        std::vector<size_t> keptOrigins;
+        const bool track = s == 0 && origins && origins->size() == sg.operators.size();
+        for (size_t i = 0; i < sg.operators.size(); ++i) {
+            if (drop[i]) continue;
+            kept.push_back(std::move(sg.operators[i]));
+            if (track) keptOrigins.push_back((*origins)[i]);
+        }
         sg.operators = std::move(kept);
+        if (track) *origins = std::move(keptOrigins);
     }
     model.rebuildIndex();
     return fused;
 }
 
-Model prepareFloatModel(const Model& model) {
-    Model m = foldConstantDequantize(model);
-    fuseActivations(m);
+Model prepareFloatModel(const Model& model, std::vector<size_t>* origins) {
+    Model m = foldConstantDequantize(model, origins);
+    fuseActivations(m, origins);
     return m;
 }
 

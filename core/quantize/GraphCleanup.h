@@ -6,6 +6,8 @@
 
 #include "model/Model.h"
 
+#include <vector>
+
 namespace ql::quantize {
 
 // RELU / RELU6 / RELU_N1_TO_1 after CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED,
@@ -16,10 +18,13 @@ namespace ql::quantize {
 // every other tensor keeps its index. Like the converter, TANH and SIGN_BIT are not fused:
 // they are no clamp, and TFLite's integer kernels only apply clamps.
 // Returns the number of activations fused.
-size_t fuseActivations(Model& model);
+// `origins`, when given, holds for each operator of subgraph 0 its index in the input file;
+// the entries of fused (removed) activations are erased with them.
+size_t fuseActivations(Model& model, std::vector<size_t>* origins = nullptr);
 
 // foldConstantDequantize (DENSIFY and DEQUANTIZE of constants) then fuseActivations: the
 // float model every quantization mode starts from (and calibrates on).
-Model prepareFloatModel(const Model& model);
+// `origins` as in foldConstantDequantize: each remaining operator's index in `model`.
+Model prepareFloatModel(const Model& model, std::vector<size_t>* origins = nullptr);
 
 } // namespace ql::quantize

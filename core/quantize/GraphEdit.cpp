@@ -50,13 +50,20 @@ bool foldConstantDensify(Model& m, Subgraph& sg, const Operator& op) {
 
 } // namespace
 
-Model foldConstantDequantize(const Model& source) {
+Model foldConstantDequantize(const Model& source, std::vector<size_t>* origins) {
     Model m = source;
-    for (Subgraph& sg : m.subgraphs) {
+    if (origins) origins->clear();
+    for (size_t s = 0; s < m.subgraphs.size(); ++s) {
+        Subgraph& sg = m.subgraphs[s];
         std::vector<Operator> kept;
         kept.reserve(sg.operators.size());
-        for (Operator& op : sg.operators) {
-            if (foldConstantDensify(m, sg, op)) continue;
+        for (size_t index = 0; index < sg.operators.size(); ++index) {
+            Operator& op = sg.operators[index];
+            if (s == 0 && origins) origins->push_back(index); // popped below when folded
+            if (foldConstantDensify(m, sg, op)) {
+                if (s == 0 && origins) origins->pop_back();
+                continue;
+            }
             const bool fold = op.op == BuiltinOp::DEQUANTIZE && op.inputs.size() == 1 && op.outputs.size() == 1 &&
                               op.inputs[0].valid() && m.isConstant(sg.tensor(op.inputs[0])) &&
                               sg.tensor(op.outputs[0]).type == TensorType::FLOAT32;
@@ -64,6 +71,7 @@ Model foldConstantDequantize(const Model& source) {
                 kept.push_back(std::move(op));
                 continue;
             }
+            const bool wasRecorded = s == 0 && origins;
             const Tensor& in = sg.tensor(op.inputs[0]);
             const Buffer& b = m.buffer(in.buffer);
             const int64_t n = in.elementCount();
@@ -91,6 +99,7 @@ Model foldConstantDequantize(const Model& source) {
             std::vector<uint8_t> bytes(values.size() * sizeof(float));
             if (!bytes.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
             sg.tensor(op.outputs[0]).buffer = m.addBuffer(std::move(bytes));
+            if (wasRecorded) origins->pop_back();
         }
         sg.operators = std::move(kept);
     }

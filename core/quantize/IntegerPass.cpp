@@ -60,6 +60,8 @@ private:
     bool emitLstm(const Operator& op, size_t index, std::string* why);
     void emitWithOutputs(Operator op, const Operator& original, const std::vector<QuantParams>& params);
     QuantParams calibrated(TensorIndex t);
+    // --calibrator-for's choice for the tensor, else the default calibrator.
+    const calib::Calibrator& calibratorOf(TensorIndex t);
     TensorIndex quantOf(TensorIndex t);
     TensorIndex floatOf(TensorIndex t);
     TensorIndex quantizedConstant(TensorIndex t, const QuantParams* forced, QuantParams* used);
@@ -92,11 +94,19 @@ private:
     std::vector<LstmTaps> m_lstmTaps; // calibration outputs of the float LSTMs (LstmRules.h)
 };
 
+const calib::Calibrator& IntegerQuantizer::calibratorOf(TensorIndex t) {
+    const std::string& name = sg().tensor(t).name;
+    for (const auto& [tensor, calibrator] : m_opt.calibratorFor)
+        if (tensor == name) return calibrator;
+    return m_opt.calibrator;
+}
+
 QuantParams IntegerQuantizer::calibrated(TensorIndex t) {
     const calib::TensorStats* s = stats(t);
     const bool symmetric = m_act == TensorType::INT16;
     const int bits = m_act == TensorType::INT16 ? 16 : 8;
-    const calib::Range range = calib::chooseRange(*s, m_opt.calibrator, bits, symmetric);
+    const calib::Calibrator& calibrator = calibratorOf(t);
+    const calib::Range range = calib::chooseRange(*s, calibrator, bits, symmetric);
     QuantParams q = calib::paramsFromRange(range, m_act, symmetric);
     if (m_reported.insert(t.value).second) {
         TensorRangeReport r;
@@ -106,6 +116,7 @@ QuantParams IntegerQuantizer::calibrated(TensorIndex t) {
         r.scale = q.scale[0];
         r.zeroPoint = q.zeroPoint[0];
         r.clipped = calib::clippingRate(*s, range);
+        r.calibrator = calibrator.name();
         m_report.tensors.push_back(std::move(r));
     }
     return q;
@@ -522,7 +533,8 @@ Result<QuantizeResult> IntegerQuantizer::run() {
             emitQuantized(op, *rule);
         } else {
             if (touchesFloat) {
-                const std::string line = "#" + std::to_string(o) + " " + op.typeName() + " (" + why + ")";
+                const size_t number = o < m_opt.operatorNumbers.size() ? m_opt.operatorNumbers[o] : o; // as in the file
+                const std::string line = "#" + std::to_string(number) + " " + op.typeName() + " (" + why + ")";
                 m_report.floatOps.push_back(line);
             }
             emitFloat(op);

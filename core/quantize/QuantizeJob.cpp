@@ -6,6 +6,7 @@
 #include "quantize/GraphCleanup.h"
 #include "quantize/GraphEdit.h"
 #include "quantize/LstmRules.h"
+#include "quantize/OptionChecks.h"
 #include "runtime/Interpreter.h"
 #include "tflite/ModelWriter.h"
 
@@ -53,6 +54,7 @@ Result<QuantizeJobResult> runQuantize(std::shared_ptr<const Model> model, const 
                                       const Progress& progress) {
     using Clock = std::chrono::steady_clock;
     QuantizeJobResult out;
+    if (Status st = checkOptions(*model, options.quantize); !st) return st.error(); // before calibrating
     if (options.quantize.mode == Mode::None) { // a copy, byte for byte the same graph
         out.result.model = *model;
         out.result.model.sourcePath.clear();
@@ -61,7 +63,8 @@ Result<QuantizeJobResult> runQuantize(std::shared_ptr<const Model> model, const 
     if (options.quantize.biasCorrection && !needsCalibration(options.quantize.mode))
         return makeError("--bias-correction: needs an integer mode (int8, int8-only, int16x8), not " +
                          std::string(modeName(options.quantize.mode)));
-    auto folded = std::make_shared<Model>(prepareFloatModel(*model));
+    std::vector<size_t> origins;
+    auto folded = std::make_shared<Model>(prepareFloatModel(*model, &origins));
     EqualizationReport equalization;
     if (options.quantize.equalize) equalization = equalizeCrossLayer(*folded);
     const calib::CalibrationStats* stats = nullptr;
@@ -79,12 +82,17 @@ Result<QuantizeJobResult> runQuantize(std::shared_ptr<const Model> model, const 
         if (!interp) return makeError("calibration: " + interp.message());
         calib::CalibrationCollector collector(calibrationModel);
         const size_t total = (*source)->size();
+        calib::CalibrateOptions calibrateOptions;
+        calibrateOptions.skipNonFinite = options.skipNonFinite;
         Status st = calib::calibrate(**interp, **source, collector,
                                      [&](size_t done, size_t n) { progress("calibrating", n ? double(done) / double(n) : 1.0); },
-                                     progress.cancel);
+                                     progress.cancel, calibrateOptions);
         if (!st) return makeError(st.message());
         (void)total;
         out.stats = collector.snapshot();
+        if (out.stats->samples == 0)
+            return makeError(options.calibSpec + ": every sample holds NaN/inf values (" +
+                             std::to_string(out.stats->skippedNonFinite) + " skipped): nothing to calibrate on");
         stats = out.stats.get();
         out.calibrationSeconds = std::chrono::duration<double>(Clock::now() - t0).count();
         calibSource = std::move(*source);
@@ -92,7 +100,9 @@ Result<QuantizeJobResult> runQuantize(std::shared_ptr<const Model> model, const 
     if (progress.cancelled()) return makeError("cancelled");
     progress("quantizing", 0.0);
     const auto t1 = Clock::now();
-    auto r = quantizeModel(*folded, stats, options.quantize);
+    QuantizeOptions quantizeOptions = options.quantize;
+    if (quantizeOptions.operatorNumbers.empty()) quantizeOptions.operatorNumbers = origins; // messages number ops as the file
+    auto r = quantizeModel(*folded, stats, quantizeOptions);
     if (!r) return r.error();
     out.result = std::move(r.value());
     out.result.report.equalizedPairs = equalization.pairs;

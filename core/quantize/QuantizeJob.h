@@ -20,6 +20,7 @@ struct QuantizeJobOptions {
     std::string calibSpec;        // data source (needed by the integer modes)
     data::DataOptions data;       // sample limits
     Target target = defaultTarget(); // the runtime whose results bias correction measures
+    bool skipNonFinite = false;   // leave out calibration samples with NaN/inf inputs (else refused)
 };
 
 struct QuantizeJobResult {

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ql::quantize {
@@ -25,9 +26,15 @@ bool needsCalibration(Mode mode);
 struct QuantizeOptions {
     Mode mode = Mode::Int8;
     calib::Calibrator calibrator;    // activations
+    // Per-tensor exceptions (--calibrator-for TENSOR=C): activation tensors named here use their
+    // own calibrator. Every name must be a tensor of the model (quantizeModel refuses others).
+    std::vector<std::pair<std::string, calib::Calibrator>> calibratorFor;
     bool perTensor = false;          // weights per tensor instead of TFLite's per-channel axes
     std::vector<std::string> keepFloat; // operator type names (e.g. "SOFTMAX") or tensor names
     IoType io = IoType::Default;
+    // How messages number subgraph 0's operators: entry k is the number of the quantizer's input
+    // operator k in the file the user opened (foldConstantDequantize's origins). Empty: as is.
+    std::vector<size_t> operatorNumbers;
     // Dynamic range mode: constant tensors with fewer elements stay float (TFLite's
     // weights_min_num_elements default of 1024 in tools/optimize/quantize_weights.cc).
     size_t dynamicMinElements = 1024;
@@ -46,6 +53,7 @@ struct TensorRangeReport {
     float scale = 0;
     int64_t zeroPoint = 0;
     double clipped = 0;         // share of calibration values outside the range
+    std::string calibrator;     // the calibrator that chose the range ("kl")
 };
 
 struct QuantizeReport {

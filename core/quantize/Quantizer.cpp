@@ -2,6 +2,7 @@
 
 #include "quantize/GraphEdit.h"
 #include "tflite/Validate.h"
+#include "quantize/OptionChecks.h"
 
 #include <algorithm>
 #include <cmath>
@@ -105,6 +106,7 @@ Status requireFiniteConstants(const Model& m) {
 
 Result<QuantizeResult> quantizeModel(const Model& floatModel, const calib::CalibrationStats* stats,
                                      const QuantizeOptions& options) {
+    if (Status st = checkOptions(floatModel, options); !st) return st.error();
     if (options.mode != Mode::None && options.mode != Mode::Float16)
         if (Status s = requireFiniteConstants(floatModel); !s) return s.error();
     switch (options.mode) {

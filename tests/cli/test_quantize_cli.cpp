@@ -11,7 +11,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
+#include <limits>
 
 using namespace ql;
 using namespace ql::test;
@@ -161,4 +163,138 @@ TEST_CASE("quantlab-cli quantize: --equalize and --bias-correction report what t
     CHECK(json.find("\"equalize\":true") != std::string::npos);
     CHECK(json.find("\"biasCorrection\":true") != std::string::npos);
     CHECK_FALSE((*m)->metadataBytes("CONVERSION_METADATA").empty());
+}
+
+// Refusals of what would be silently ignored or meaningless (exit 2, one line), warnings about
+// random data and clipping, NaN/inf calibration data, operators numbered as in the file.
+namespace {
+
+void expectRefused(const std::string& args, const std::string& expect) {
+    std::string log;
+    const int rc = cli(args, &log);
+    INFO(args << "\n" << log);
+    CHECK(rc == 2);
+    CHECK(lineCount(log) == 1);
+    CHECK(log.rfind("quantlab-cli: error: ", 0) == 0);
+    CHECK(log.find(expect) != std::string::npos);
+}
+
+// Calibration samples for the small CNN's [1, 8, 8, 3] input; sample `bad` holds a NaN and an inf.
+std::string writeCalibration(const TempDir& dir, size_t samples, size_t bad) {
+    const size_t per = 8 * 8 * 3;
+    std::vector<float> v(samples * per);
+    for (size_t i = 0; i < v.size(); ++i)
+        v[i] = float(i % 17) / 17.0f;
+    v[bad * per + 5] = std::numeric_limits<float>::quiet_NaN();
+    v[bad * per + 9] = std::numeric_limits<float>::infinity();
+    std::vector<uint8_t> bytes(v.size() * 4);
+    std::memcpy(bytes.data(), v.data(), bytes.size());
+    const std::string p = dir.file("calib.npy");
+    const std::vector<int64_t> shape = {int64_t(samples), 8, 8, 3};
+    REQUIRE(writeNpy(p, TensorType::FLOAT32, shape, bytes).ok());
+    return p;
+}
+
+} // namespace
+
+TEST_CASE("quantlab-cli quantize: flags that match nothing or contradict the mode exit 2",
+          "[cli][quantize][checks]") {
+    TempDir dir;
+    const std::string in = writeCnn(dir);
+    const std::string q =
+        "quantize " + shellQuote(in) + " --out " + shellQuote(dir.file("o.tflite")) + " ";
+    expectRefused(q + "--mode int8 --calib random:2 --keep-float CONV_2E", "nearest: CONV_2D");
+    expectRefused(q + "--mode dynamic --keep-float nothing_like_it",
+                  "keep-float 'nothing_like_it'");
+    expectRefused(q + "--mode int8-only --io float --calib random:2", "use --mode int8");
+    expectRefused(q + "--mode int8 --calib random:2 --calibrator-for no_such_tensor=kl",
+                  "no_such_tensor=kl");
+    expectRefused(q + "--mode int8 --calib random:2 --calibrator-for conv=entropy",
+                  "unknown calibrator 'entropy'");
+    expectRefused(q + "--mode int8 --calib random:2 --calibrator-for =kl", "expected TENSOR=C");
+    expectRefused(q + "--mode float16 --calibrator-for x=kl", "calibrates no activation");
+    CHECK_FALSE(std::filesystem::exists(dir.file("o.tflite")));
+}
+
+TEST_CASE("quantlab-cli: --labels with random data exits 2; random data is warned about",
+          "[cli][checks]") {
+    TempDir dir;
+    const std::string in = writeCnn(dir);
+    const std::string labels = dir.file("labels.npy");
+    const std::vector<int64_t> shape = {4};
+    REQUIRE(writeNpy(labels, TensorType::INT32, shape, std::vector<uint8_t>(16, 0)).ok());
+    expectRefused("eval " + shellQuote(in) + " --data random:4 --labels " + shellQuote(labels),
+                  "random noise");
+    expectRefused("sensitivity " + shellQuote(in) +
+                      " --mode int8 --calib random:4 --data random:4 --labels " +
+                      shellQuote(labels),
+                  "random noise");
+    std::string log;
+    REQUIRE(cli("quantize " + shellQuote(in) + " --mode int8 --calib random:4 --out " +
+                    shellQuote(dir.file("q.tflite")),
+                &log) == 0);
+    CHECK(log.find("quantlab-cli: warning: --calib random:4 is random noise") != std::string::npos);
+}
+
+TEST_CASE("quantlab-cli quantize: NaN/inf calibration data is refused naming the sample, or "
+          "skipped and counted",
+          "[cli][quantize][checks]") {
+    TempDir dir;
+    const std::string in = writeCnn(dir);
+    const std::string calib = writeCalibration(dir, 3, 1);
+    const std::string out = dir.file("q.tflite");
+    expectRefused("quantize " + shellQuote(in) + " --mode int8 --calib " + shellQuote(calib) +
+                      " --out " + shellQuote(out),
+                  "calibration sample 1, input 0");
+    CHECK_FALSE(std::filesystem::exists(out));
+    std::string log;
+    REQUIRE(cli("quantize " + shellQuote(in) + " --mode int8 --calib " + shellQuote(calib) +
+                    " --skip-nonfinite --out " + shellQuote(out),
+                &log) == 0);
+    INFO(log);
+    CHECK(log.find("Calibrated 2 samples") != std::string::npos);
+    CHECK(log.find("1 calibration sample(s) with NaN/inf inputs left out") != std::string::npos);
+}
+
+TEST_CASE("quantlab-cli quantize: a clipping calibrator is warned about per tensor",
+          "[cli][quantize][checks]") {
+    TempDir dir;
+    const std::string in = writeCnn(dir);
+    std::string log;
+    REQUIRE(cli("quantize " + shellQuote(in) +
+                    " --mode int8 --calib random:6:1 --calibrator percentile:90 --out " +
+                    shellQuote(dir.file("q.tflite")),
+                &log) == 0);
+    CHECK(log.find("% of calibration values clipped by percentile:90") != std::string::npos);
+    REQUIRE(cli("quantize " + shellQuote(in) + " --mode int8 --calib random:6:1 --out " +
+                    shellQuote(dir.file("q2.tflite")),
+                &log) == 0);
+    CHECK(log.find("clipped by") == std::string::npos);
+}
+
+TEST_CASE("quantlab-cli quantize: operators are numbered as in the input file",
+          "[cli][quantize][checks]") {
+    // #0 DEQUANTIZE of a float16 constant (folded away before quantizing), #1 ADD, #2 COS (no
+    // integer kernel in TFLite).
+    TempDir dir;
+    ModelBuilder b;
+    const auto x = b.addTensor("x", TensorType::FLOAT32, {1, 4});
+    const uint16_t one = 0x3C00; // 1.0 in float16
+    std::vector<uint8_t> half(8);
+    for (int i = 0; i < 4; ++i)
+        std::memcpy(half.data() + 2 * i, &one, 2);
+    const auto w16 = b.addConstantBytes("w16", TensorType::FLOAT16, {1, 4}, half);
+    const auto w = b.addTensor("w", TensorType::FLOAT32, {1, 4});
+    const auto a = b.addTensor("a", TensorType::FLOAT32, {1, 4});
+    const auto e = b.addTensor("e", TensorType::FLOAT32, {1, 4});
+    b.addOperator(BuiltinOp::DEQUANTIZE, {w16}, {w});
+    b.addOperator(BuiltinOp::ADD, {x, w}, {a});
+    b.addOperator(BuiltinOp::COS, {a}, {e});
+    b.setInputs({x});
+    b.setOutputs({e});
+    const std::string in = dir.file("cos.tflite");
+    REQUIRE(writeModelFile(b.build(), in).ok());
+    expectRefused("quantize " + shellQuote(in) + " --mode int8-only --calib random:2 --out " +
+                      shellQuote(dir.file("q.tflite")),
+                  "#2 COS");
 }

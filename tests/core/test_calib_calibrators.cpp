@@ -1,11 +1,13 @@
 // core/calib: calibrators on synthetic distributions with known answers, TFLite's nudging,
 // clipping rates, per-channel weight ranges.
 #include "calib/Calibrator.h"
+#include "calib/CalibratorRegistry.h"
 #include "calib/RangeSearch.h"
 #include "model/ModelBuilder.h"
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -159,7 +161,7 @@ TEST_CASE("non-negative data (ReLU): ranges start at zero, zeros cost nothing", 
     const TensorStats s = statsOf(v);
     CHECK(s.zeros >= 200000);
     const double mseMinMax = actualMse(v, {s.min, s.max}, false);
-    for (const char* name : {"kl", "mse", "percentile:99.9"}) {
+    for (const char* name : {"mse", "percentile:99.9"}) {
         INFO(name);
         const Range r = chooseRange(s, *Calibrator::parse(name), 8, false);
         CHECK(r.min >= 0.0f);
@@ -167,10 +169,15 @@ TEST_CASE("non-negative data (ReLU): ranges start at zero, zeros cost nothing", 
         CHECK(r.max > 3.0f); // exp(1): 98% of the non-zero half lies below 3.9
         CHECK(clippingRate(s, r) < 0.02);
     }
+    // kl alone would clip near 4; the guard keeps it only when the error model rates it no
+    // worse than minmax's range, which an exponential tail does not allow.
+    const Range k = chooseRange(s, *Calibrator::parse("kl"), 8, false);
+    CHECK(k.min >= 0.0f);
+    CHECK(expectedQuantizationMse(s, k, 8, false) <= expectedQuantizationMse(s, {s.min, s.max}, 8, false));
     // percentile:99.9 of all values = 99.8% of the non-zero half: -ln(0.002) = 6.2.
     CHECK(chooseRange(s, *Calibrator::parse("percentile:99.9"), 8, false).max == Approx(6.2).margin(0.15));
     // An exponential tail is long: clipping it costs more than the finer steps save, and mse
-    // (unlike kl, which clips near 4) stays close to minmax's error.
+    // stays close to minmax's error.
     const Range m = chooseRange(s, *Calibrator::parse("mse"), 8, false);
     CHECK(actualMse(v, m, false) <= 1.05 * mseMinMax);
     // The zeros do not count as rounding noise: without them the chosen range would be narrower.
@@ -226,4 +233,67 @@ TEST_CASE("the O(levels) KL divergence equals the direct definition", "[calib][k
             }
         CHECK(fast(300, 128) == Approx(klDivergenceDirect(hist, 300, 128)).epsilon(1e-9).margin(1e-12));
     }
+}
+
+namespace {
+Calibrator klCalibrator() { return *Calibrator::parse("kl"); }
+} // namespace
+
+TEST_CASE("calibrator registry: every entry parses by its syntax and names itself back", "[calib][registry]") {
+    const auto all = calibratorRegistry();
+    REQUIRE(all.size() >= 4);
+    CHECK(all[0].name == "minmax"); // the default
+    const std::string list = calibratorSyntaxList(), help = calibratorHelp();
+    for (const CalibratorInfo& info : all) {
+        INFO(info.name);
+        auto c = Calibrator::parse(info.name);
+        REQUIRE(c.ok());
+        CHECK(c->kind == info.kind);
+        CHECK(&calibratorInfo(c->kind) == &info);
+        CHECK(findCalibrator(info.name) == &info);
+        CHECK(list.find(info.syntax()) != std::string::npos);
+        CHECK(help.find(std::string(info.help)) != std::string::npos);
+        CHECK(info.range != nullptr);
+        // name() round-trips through parse, parameter included.
+        auto again = Calibrator::parse(c->name());
+        REQUIRE(again.ok());
+        CHECK(again->name() == c->name());
+        if (info.parameter) {
+            CHECK(c->percentile == info.parameter->defaultValue);
+            CHECK_FALSE(Calibrator::parse(std::string(info.name) + ":nan").ok());
+        } else {
+            CHECK_THAT(Calibrator::parse(std::string(info.name) + ":3").message(), Catch::Contains("takes no parameter"));
+        }
+    }
+    CHECK_THAT(Calibrator::parse("entropy").message(), Catch::Contains(list));
+}
+
+TEST_CASE("kl: data far from zero is not clipped away (TensorRT's divergence alone would keep one bin)", "[calib][kl]") {
+    // Every value in [4.6, 5.4]: the divergence of a threshold that keeps only the first bin of
+    // data and folds the rest into the outlier bin is 0, so the unguarded search clips ~all.
+    std::mt19937 rng(3);
+    std::normal_distribution<float> n(5.0f, 0.1f);
+    std::vector<float> v(50000);
+    for (float& x : v) x = std::clamp(n(rng), 4.6f, 5.4f);
+    const TensorStats s = statsOf(v);
+    for (bool symmetric : {false, true}) {
+        INFO("symmetric " << symmetric);
+        const Range r = chooseRange(s, klCalibrator(), 8, symmetric);
+        CHECK(clippingRate(s, r) <= 0.01);
+        const Range mm = chooseRange(s, {}, 8, symmetric);
+        CHECK(expectedQuantizationMse(s, r, 8, symmetric) <= expectedQuantizationMse(s, mm, 8, symmetric));
+    }
+}
+
+TEST_CASE("kl: a spike at zero with a long tail keeps an error no worse than minmax", "[calib][kl]") {
+    std::mt19937 rng(5);
+    std::exponential_distribution<float> e(1.0f);
+    std::uniform_real_distribution<float> u(0.0f, 1.0f);
+    std::vector<float> v(60000);
+    for (float& x : v) x = u(rng) < 0.6f ? 0.0f : e(rng); // post-ReLU: 60 % zeros
+    const TensorStats s = statsOf(v);
+    const Range r = chooseRange(s, klCalibrator(), 8, false);
+    const Range mm = chooseRange(s, {}, 8, false);
+    CHECK(expectedQuantizationMse(s, r, 8, false) <= expectedQuantizationMse(s, mm, 8, false));
+    CHECK(r.max > 0.0f);
 }

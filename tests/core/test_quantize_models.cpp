@@ -31,10 +31,10 @@ double dequantizedLsb(const Model& m, size_t output) {
 // Quantizes, writes, reads back, runs in QuantLab, compares with the oracle. Returns a line
 // for the log; CHECKs the fidelity contract.
 // strict: the fidelity contract is asserted (ints <= 1 LSB, floats 1e-4 of max or <= 1 LSB of
-// the dequantized int). Deep models (face_detection, hand_landmark) are measured and logged only:
-// their integer outputs drift from the runtime's by up to ~40 LSB (CONV_2D and
-// DEPTHWISE_CONV_2D both contribute for int8; int16x8 differs by ~1e-3 of
-// max even with them kept float), which is a kernel-level gap still open.
+// the dequantized int). Otherwise (int8 and dynamic on the deep models, face_detection and
+// hand_landmark) a bound: with the reference arithmetic their outputs drift from the runtime's
+// (CONV_2D and DEPTHWISE_CONV_2D round differently from XNNPACK); with the default tflite-cpu target
+// hand_landmark_lite int8 is bit-exact.
 std::string checkOne(std::shared_ptr<const Model> model, const std::string& label, quantize::Mode mode, const TempDir& dir,
                      bool strict = true) {
     std::ostringstream log;
@@ -91,6 +91,8 @@ std::string checkOne(std::shared_ptr<const Model> model, const std::string& labe
     if (strict) {
         CHECK(floatOk);
         CHECK(a.maxLsb <= 1.0);
+    } else {
+        CHECK(a.worstFloatRel <= 0.25); // measured: <= 0.12 on hand_landmark_lite int8 and dynamic
     }
     log << "vs oracle: float rel diff " << a.worstFloatRel;
     if (worstLsb > 0) log << " (" << worstLsb << " LSB of the dequantized int)";
@@ -123,9 +125,14 @@ TEST_CASE("quantize models: every mode on the shared float models matches the or
         for (auto mode : {quantize::Mode::Float16, quantize::Mode::Dynamic, quantize::Mode::Int8, quantize::Mode::Int8Only,
                           quantize::Mode::Int16x8}) {
             const std::string n(name);
-            const bool strict = n == "hello_world_float" || n == "trained_lstm";
+            // int16x8 is bit-exact on the deep models too since QUANTIZE float -> int16 divides in
+            // double like the runtime (it drifted by up to 3,301 LSB before). int8 and dynamic
+            // on the deep models still drift with the default (reference) arithmetic: asserted
+            // to a bound until the runtime's own arithmetic is the default.
+            const bool strict = n == "hello_world_float" || n == "trained_lstm" || mode == quantize::Mode::Int16x8;
             const std::string line = checkOne(*model, name, mode, dir, strict);
-            WARN(line);
+            INFO(line);
+            CHECK(line.find("quantize refused") == std::string::npos);
         }
     }
 }

@@ -371,3 +371,24 @@ TEST_CASE("sensitivity: a shared model", "[analysis][sensitivity][shared]") {
     CHECK(r->steps.size() <= 2);
     if (!r->steps.empty()) CHECK(r->steps[0].after.sqnrDb >= r->allQuantized.sqnrDb);
 }
+
+TEST_CASE("sensitivity: every kept step improves the measured target; the suggestion is the best measured",
+          "[analysis][sensitivity]") {
+    auto model = std::make_shared<const Model>(makeChainWithOutlierLayer());
+    auto calib = randomSource(*model, "random:16:1");
+    auto data = randomSource(*model, "random:16:1");
+    SensitivityOptions o;
+    o.targetSqnrDb = 1000.0; // out of reach: the search runs until no move improves
+    o.maxFloatLayers = 0;
+    auto r = runSensitivity(model, *calib, *data, o);
+    REQUIRE(r.ok());
+    CHECK_FALSE(r->targetMet);
+    double previous = r->allQuantized.sqnrDb;
+    for (const auto& st : r->steps) {
+        CHECK(st.after.sqnrDb > previous); // ties and losses are not kept
+        previous = st.after.sqnrDb;
+        CHECK(r->suggested.sqnrDb >= st.after.sqnrDb);
+    }
+    CHECK(r->suggested.sqnrDb >= r->allQuantized.sqnrDb);
+    if (!r->steps.empty()) CHECK_FALSE(r->keepFloat.empty());
+}

@@ -1,5 +1,6 @@
 #include "lab/QuantizePanel.h"
 
+#include "calib/CalibratorRegistry.h"
 #include "data/DataSource.h"
 #include "tflite/ModelReader.h"
 
@@ -83,7 +84,10 @@ QuantizePanel::QuantizePanel(QWidget* parent) : QWidget(parent), m_jobs(new JobR
     form->addRow(QString(), m_dataNote);
     auto* calRow = new QHBoxLayout;
     m_calibrator = new QComboBox(this);
-    m_calibrator->addItems({QStringLiteral("minmax"), QStringLiteral("percentile"), QStringLiteral("mse"), QStringLiteral("kl")});
+    for (const calib::CalibratorInfo& info : calib::calibratorRegistry()) { // CalibratorRegistry.h
+        m_calibrator->addItem(QString::fromUtf8(info.name.data(), qsizetype(info.name.size())));
+        m_calibrator->setItemData(m_calibrator->count() - 1, QString::fromUtf8(info.help.data(), qsizetype(info.help.size())), Qt::ToolTipRole);
+    }
     m_percentile = new QDoubleSpinBox(this);
     m_percentile->setRange(50.0, 100.0);
     m_percentile->setDecimals(3);
@@ -268,10 +272,17 @@ void QuantizePanel::setPerTensor(bool on) { m_perTensor->setChecked(on); }
 bool QuantizePanel::perTensor() const { return m_perTensor->isChecked(); }
 QString QuantizePanel::statusText() const { return m_stage->text(); }
 
+namespace {
+bool calibratorTakesParameter(const QString& name) {
+    const calib::CalibratorInfo* info = calib::findCalibrator(name.toStdString());
+    return info && info->parameter;
+}
+} // namespace
+
 void QuantizePanel::setCalibrator(const QString& text) {
     const QString kind = text.section(QLatin1Char(':'), 0, 0);
     m_calibrator->setCurrentText(kind);
-    if (kind == QLatin1String("percentile") && text.contains(QLatin1Char(':'))) m_percentile->setValue(text.section(QLatin1Char(':'), 1).toDouble());
+    if (calibratorTakesParameter(kind) && text.contains(QLatin1Char(':'))) m_percentile->setValue(text.section(QLatin1Char(':'), 1).toDouble());
 }
 
 void QuantizePanel::addKeepFloat(const QString& name) {
@@ -322,7 +333,7 @@ void QuantizePanel::updateEnabled() {
     else if (auto n = lab::parseNormalization(normalization().toStdString()); !n) note = QStringLiteral("<font color=#c0392b>%1</font>").arg(qs(n.message()).toHtmlEscaped());
     m_dataNote->setText(note);
     m_calibrator->setEnabled(calib && !busy);
-    m_percentile->setVisible(m_calibrator->currentText() == QLatin1String("percentile"));
+    m_percentile->setVisible(calibratorTakesParameter(m_calibrator->currentText()));
     m_quantize->setEnabled(m_model && !busy);
     m_cancel->setEnabled(busy);
     m_keepSelected->setEnabled(m_model && m_selected.valid());
@@ -331,7 +342,7 @@ void QuantizePanel::updateEnabled() {
 
 QString QuantizePanel::calibrator() const {
     QString cal = m_calibrator->currentText();
-    if (cal == QLatin1String("percentile")) cal += QLatin1Char(':') + QString::number(m_percentile->value(), 'g', 6);
+    if (calibratorTakesParameter(cal)) cal += QLatin1Char(':') + QString::number(m_percentile->value(), 'g', 6);
     return cal;
 }
 

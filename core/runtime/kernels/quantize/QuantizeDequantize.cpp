@@ -1,8 +1,9 @@
 // QUANTIZE (float -> int, and requantize int -> int) and DEQUANTIZE (int / float16 -> float).
 //
 // QUANTIZE float32 -> int8 / uint8 / int16 (reference_ops::AffineQuantize, per tensor, or per
-//   channel along quantized_dimension): q = clamp(round(r / s) + z), the division in float and
-//   round half away from zero.
+//   channel along quantized_dimension): q = clamp(round(r / s) + z), round half away from zero;
+//   the division in float, except per-tensor int16 outputs, which the runtime divides in double
+//   (affineQuotient in quant/AffineQuotient.h).
 // QUANTIZE requantize (quantize.cc): int8/uint8 -> int8/uint8, int16 -> int8/int16/int32,
 //   int32 -> int8/int16, with M = double(s_in) / double(s_out):
 //   q_out = clamp(MBQM(q_in - z_in, M) + z_out)        (reference_ops::Requantize)
@@ -12,6 +13,7 @@
 #include "runtime/kernels/activation/Lut8Simd.h"
 #include "runtime/kernels/elementwise/Common.h"
 #include "runtime/kernels/quantize/QuantizeKernels.h"
+#include "quant/AffineQuotient.h"
 #include "util/Float16.h"
 
 #include <cmath>
@@ -157,7 +159,10 @@ public:
                         const float scale = out.scale(size_t(c));
                         const int32_t zp = out.zeroPoint(size_t(c));
                         for (int64_t k = 0; k < m_layout.inner; ++k, ++i) {
-                            const float q = std::round(x[i] / scale);
+                            // Per tensor: affineQuotient (double for int16, like the runtime);
+                            // per channel (reference_ops::PerChannelQuantize) in float.
+                            const double q = std::round(m_layout.channels == 1 ? affineQuotient(x[i], scale, out.type)
+                                                                               : double(x[i] / scale));
                             // In double, so that huge inputs saturate instead of overflowing;
                             // NaN (undefined in TFLite) maps to the zero point.
                             const double v = std::isnan(q) ? double(zp) : double(q) + zp;
