@@ -85,12 +85,12 @@ std::shared_ptr<const Model> probeModel(BuiltinOp op, int version, TensorType t,
     return std::make_shared<const Model>(b.build());
 }
 
-// Runs the model once with the given arithmetic on seeded random inputs; the output bytes, or
+// Runs the model once for the given target on seeded random inputs; the output bytes, or
 // nothing when it does not prepare or run.
 std::optional<std::vector<uint8_t>> probeRun(const std::shared_ptr<const Model>& model,
-                                             Arithmetic arithmetic) {
+                                             Target target) {
     InterpreterOptions options;
-    options.run.arithmetic = arithmetic;
+    options.run.target = target;
     auto made = Interpreter::create(model, options);
     if (!made) return std::nullopt;
     Interpreter& it = *made.value();
@@ -130,11 +130,11 @@ void probeTypes(OperatorSupport& s, BuiltinOp op, int version) {
         bool ran = false;
         for (auto [inputs, out] : {std::pair{1, t}, {2, t}, {2, TensorType::BOOL}}) {
             const auto model = probeModel(op, version, t, inputs, out);
-            const auto ref = probeRun(model, Arithmetic::Reference);
+            const auto ref = probeRun(model, Target::TfliteReference);
             if (!ref) continue;
             ran = true;
             if (t == TensorType::INT8 || t == TensorType::UINT8 || t == TensorType::INT16) {
-                const auto xnn = probeRun(model, Arithmetic::Xnnpack);
+                const auto xnn = probeRun(model, Target::TfliteCpu);
                 if (xnn && *xnn != *ref) differs.emplace_back(typeName(t));
             }
             break;
