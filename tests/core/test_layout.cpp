@@ -255,3 +255,18 @@ TEST_CASE("model graph: a DEQUANTIZE of stored float16 weights folds into its co
     for (const auto& n : g2.nodes) opNodes2 += n.kind == GraphNode::Kind::Operator;
     CHECK(opNodes2 == sg.operators.size());
 }
+
+TEST_CASE("model graph: one root scope never collapses into one box; expanding opens one level", "[layout]") {
+    Model m = makeSyntheticModel(200);
+    for (Tensor& t : m.subgraphs[0].tensors) t.name = "model/" + t.name; // MediaPipe-style root scope
+    auto model = std::make_shared<const Model>(std::move(m));
+    // 3 nodes cannot hold 4 blocks; "model" alone (one box) says nothing: the 4 blocks are shown
+    const auto fit = scopesToFit(*model, SubgraphIndex{0}, 3);
+    CHECK(fit == std::set<std::string>{"model/block0", "model/block1", "model/block2", "model/block3"});
+    CHECK(scopesToFit(*model, SubgraphIndex{0}, 20) == fit);
+    // expanding "model" by one level collapses its direct children, not everything below
+    CHECK(childScopes(*model, SubgraphIndex{0}, "model") == fit);
+    const auto inner = childScopes(*model, SubgraphIndex{0}, "model/block1");
+    CHECK(inner.empty()); // "model/block1/opN" hold one operator each: nothing to collapse
+    CHECK(childScopes(*model, SubgraphIndex{0}, "nothing").empty());
+}

@@ -202,3 +202,34 @@ TEST_CASE("train: the bundled demo model scores the recorded accuracy on the bun
     CHECK(acc->correct == int64_t(number("correct")));
     CHECK(acc->fraction() >= 0.85);
 }
+
+TEST_CASE("train: running figures every few batches add up to the epoch's", "[train]") {
+    const auto data = fashionMnist();
+    if (!data) {
+        WARN("skipped: " << kFashionMnistDir << " is absent (Debian package dataset-fashion-mnist)");
+        return;
+    }
+    const Dataset subset = firstItems(data->train, 1024);
+    Sequential net = fashionMnistNetwork(3);
+    TrainOptions opt;
+    opt.seed = 3;
+    opt.stepsPerEpoch = 10;
+    opt.reportEvery = 4;
+    std::vector<BatchReport> reports;
+    opt.onBatches = [&](const BatchReport& r) { reports.push_back(r); };
+    Trainer t(net, opt);
+    const EpochStats s = t.trainEpoch(subset);
+    REQUIRE(reports.size() == 3); // after batches 4, 8 and the last (10)
+    CHECK(reports[0].step == 4);
+    CHECK(reports[1].step == 8);
+    CHECK(reports[2].step == 10);
+    // windows of 4, 4 and 2 batches of 32 samples: their sample-weighted mean is the epoch's
+    const double loss = (4 * reports[0].loss + 4 * reports[1].loss + 2 * reports[2].loss) / 10;
+    const double acc = (4 * reports[0].accuracy + 4 * reports[1].accuracy + 2 * reports[2].accuracy) / 10;
+    CHECK(loss == Approx(s.loss).epsilon(1e-9));
+    CHECK(acc == Approx(s.trainAccuracy).epsilon(1e-9));
+    for (const auto& r : reports) {
+        CHECK(r.epoch == 1);
+        CHECK(r.steps == 10);
+    }
+}

@@ -49,7 +49,7 @@ TEST_CASE("workshop: the page builds and opens the demo model", "[ui][workshop]"
     WorkshopPage page;
     page.show();
     CHECK(page.findChildren<QPushButton*>().size() >= 6);
-    CHECK(page.trainPlot()->graphCount() == 3);
+    CHECK(page.trainPlot()->graphCount() == 5); // 3 per epoch, 2 running every few dozen batches
     CHECK(page.modeTable()->model()->rowCount() == 0);
     REQUIRE(page.openDemo());
     REQUIRE(page.model());
@@ -101,6 +101,7 @@ TEST_CASE("workshop: a fraction of an epoch updates the plot and writes the mode
     REQUIRE(page.model());
     CHECK(page.modelPath() == QString::fromStdString(out));
     for (int g = 0; g < 3; ++g) CHECK(page.trainPlot()->graph(g)->dataCount() == 1);
+    for (int g = 3; g < 5; ++g) CHECK(page.trainPlot()->graph(g)->dataCount() >= 1); // the running points (30 batches: the last)
     const double loss = page.trainPlot()->graph(0)->data()->at(0)->value;
     CHECK(loss > 0.0);
     CHECK(loss < 2.3026); // below chance (ln 10) after 30 batches
@@ -221,6 +222,14 @@ TEST_CASE("workshop: compare fills the table, the chart and the mistakes grid (d
     CHECK(page.accuracyPlot()->plottable(0)->interface1D()->dataCount() == 6);
     CHECK(page.mistakesGrid()->tileCount() > 0);
     CHECK(page.mistakesGrid()->tileCount() <= 40);
+    CHECK(page.mistakesGrid()->columns() >= 10); // the tiles fill the 1400 px width
+    // the chart shows points lost against float: the float bar is 0, the int8 one the loss
+    const auto* bars = page.accuracyPlot()->plottable(0)->interface1D();
+    CHECK(bars->dataMainValue(0) == Approx(0.0));
+    const double int8Lost = 100 * (235.0 / 256.0) -
+                            100 * modes->index(3, workshop::ModeAccuracyModel::Top1Column).data(workshop::ModeAccuracyModel::SortRole).toDouble();
+    CHECK(bars->dataMainValue(3) == Approx(int8Lost).margin(1e-9));
+    CHECK(page.accuracyPlot()->yAxis->range().upper < 50); // the axis spans the losses, not 0-100 %
 
     if (const char* shot = std::getenv("QL_WORKSHOP_SHOT")) {
         for (int i = 0; i < 5; ++i) QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
