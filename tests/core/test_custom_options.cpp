@@ -2,7 +2,7 @@
 #include "InterpreterTest.h"
 #include "model/CustomOptions.h"
 #include "model/ModelBuilder.h"
-#include "model/ModelJson.h"
+#include "tflite/ModelJson.h"
 
 #include <catch2/catch.hpp>
 #include <cstring>
