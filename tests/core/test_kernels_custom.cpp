@@ -200,7 +200,8 @@ TEST_CASE("Custom operators match the TFLite runtime's goldens", "[kernels][cust
                 // The selected scores and the count are the same.
                 auto model = readModelFile(dir + "/model.tflite");
                 REQUIRE(model);
-                const OpRun run = runModel(*model.value(), {readNpy(dir + "/input_0.npy").data, readNpy(dir + "/input_1.npy").data});
+                const OpRun run = runModel(*model.value(), {readNpy(dir + "/input_0.npy").data,
+                                                            readNpy(dir + "/input_1.npy").data});
                 REQUIRE(run.ok());
                 CHECK(run.outputs[2] == readNpy(dir + "/output_2.npy").data);
                 CHECK(run.outputs[3] == readNpy(dir + "/output_3.npy").data);
