@@ -1,6 +1,7 @@
 #include "analysis/Compare.h"
 
 #include "quant/FixedPoint.h"
+#include "quantize/GraphCleanup.h"
 #include "runtime/Interpreter.h"
 #include "util/Float16.h"
 
@@ -269,6 +270,12 @@ Result<CompareResult> compareModels(std::shared_ptr<const Model> floatModel, std
                                     const data::DataSource& source, const CompareOptions& options, const Progress& progress) {
     const auto t0 = Clock::now();
     if (!floatModel || !quantModel) return makeError("no model");
+    // The quantizer (like TFLite's converter) fuses a standalone RELU / RELU6 / RELU_N1_TO_1 into
+    // its producer; the float side gets the same fusion so that each quantized operator has its
+    // float counterpart. Exact in float (a clamp applied in the producer's store), tensor indices
+    // unchanged; a float model without such pairs is left as it is.
+    if (Model fused = *floatModel; quantize::fuseActivations(fused) > 0)
+        floatModel = std::make_shared<const Model>(std::move(fused));
     auto matching = matchModels(*floatModel, *quantModel);
     if (!matching) return matching.error();
     CompareResult res;

@@ -15,7 +15,7 @@
 using namespace ql;
 using namespace ql::calib;
 
-TEST_CASE("--calibrator-for: a named tensor gets its own calibrator; unknown names are refused",
+TEST_CASE("calibrator-for: a named tensor gets its own calibrator; unknown names are refused",
           "[calib][quantize]") {
     auto model = std::make_shared<const Model>(test::makeSmallCnn());
     quantize::QuantizeJobOptions o;

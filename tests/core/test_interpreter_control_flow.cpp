@@ -78,14 +78,22 @@ TEST_CASE("WHILE loops the body while cond holds", "[interpreter][control_flow]"
     CHECK(it.memoryStats().arenaBytes > 0);
 }
 
-TEST_CASE("WHILE with a bad subgraph index fails at prepare", "[interpreter][control_flow]") {
-    auto made = Interpreter::create(roundTrip(whileModel(1, 7)));
-    REQUIRE_FALSE(made);
-    CHECK(made.message() == "subgraph 0, operator 0 (WHILE): body subgraph 7 does not exist (the model has 3)");
-    auto self = Interpreter::create(roundTrip(whileModel(0, 2)));
-    REQUIRE_FALSE(self);
-    CHECK(self.message().find("cond subgraph 0 is the subgraph that calls it") != std::string::npos);
-    // Body and cond swapped: cond (1 output) used as body (2 outputs expected).
+TEST_CASE("WHILE with a bad or recursive subgraph index is refused", "[interpreter][control_flow]") {
+    // A missing subgraph and a WHILE calling its own subgraph are refused when the file is read
+    // (the load-time validation), before any kernel sees them.
+    auto readError = [](const Model& model) {
+        auto bytes = serializeModel(model);
+        REQUIRE(bytes);
+        auto read = readModel(MappedFile::fromBytes(std::move(bytes.value())), "while.tflite");
+        REQUIRE_FALSE(read);
+        return read.message();
+    };
+    const std::string missing = readError(whileModel(1, 7));
+    CHECK(missing.find("operator 0 (WHILE)") != std::string::npos);
+    CHECK(missing.find("7") != std::string::npos);
+    const std::string recursive = readError(whileModel(0, 2));
+    CHECK(recursive.find("operator 0 (WHILE)") != std::string::npos);
+    // Body and cond swapped: cond (1 output) used as body (2 outputs expected): fails at prepare.
     auto swapped = Interpreter::create(roundTrip(whileModel(2, 1)));
     REQUIRE_FALSE(swapped);
     CHECK(swapped.message().find("operator 0 (WHILE)") != std::string::npos);

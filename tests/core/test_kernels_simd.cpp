@@ -267,10 +267,13 @@ TEST_CASE("8-bit RELU family and LEAKY_RELU operators: every input value through
             mb.addOperator(op, {in}, {out}, options);
             mb.setInputs({in});
             mb.setOutputs({out});
-            const auto r = test::runModel(mb.build(), {x});
+            // tflite-reference: activations.cc's QuantizedReluX and QuantizeLeakyRelu, written
+            // out below (tflite-cpu's LEAKY_RELU is XNNPACK's vlrelu, checked by its goldens).
+            rt::RunOptions reference;
+            reference.target = Target::TfliteReference;
+            const auto r = test::runModel(mb.build(), {x}, reference);
             REQUIRE(r.ok());
             const auto y = r.output<uint8_t>(0);
-            // activations.cc: QuantizedReluX and QuantizeLeakyRelu, written out here.
             float lo = 0, hi = 6;
             if (op == BuiltinOp::RELU) hi = INFINITY;
             if (op == BuiltinOp::RELU_N1_TO_1) lo = -1, hi = 1;
