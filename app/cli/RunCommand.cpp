@@ -15,6 +15,7 @@
 #include "tflite/ModelReader.h"
 #include "util/JsonWriter.h"
 
+#include <sstream>
 #include <charconv>
 #include <filesystem>
 #include <iostream>
@@ -147,14 +148,17 @@ int runCommand(const Args& args) {
     }
 
     if (Status s = it.invoke(); !s) throw UsageError("run: " + modelPath + ": " + s.message());
-    std::cout << "target: " << targetName(options.run.target) << "\n";
+    // The summary is printed once every file is written: an error stays the only line.
+    std::ostringstream summary;
+    summary << "target: " << targetName(options.run.target) << "\n";
     for (size_t i = 0; i < it.outputCount(); ++i) {
         const rt::RtTensor& out = it.output(i);
         const std::string path = (fs::path(outDir) / ("output_" + std::to_string(i) + ".npy")).string();
         writeOrThrow(path, out, protectedInputs);
-        std::cout << "output[" << i << "] '" << out.source->name << "' " << shapeText(out.shape) << " " << typeName(out.type) << " -> "
-                  << path << "\n";
+        summary << "output[" << i << "] '" << out.source->name << "' " << shapeText(out.shape) << " " << typeName(out.type) << " -> "
+                << path << "\n";
     }
+    std::cout << summary.str();
     if (args.flag("--all-tensors")) writeAllTensors(it, outDir, protectedInputs);
     return 0;
 }
