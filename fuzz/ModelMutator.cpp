@@ -72,7 +72,7 @@ void mutateInts(std::vector<int32_t>& v, Rng& rng, int32_t limit) {
         std::swap(v[i], v[rng() % v.size()]);
         break;
     default:
-        v[i] += (rng() % 2 ? 1 : -1);
+        v[i] = int32_t(uint32_t(v[i]) + (rng() % 2 ? 1u : 0xFFFFFFFFu)); // +-1, wrapping (no signed overflow)
         break;
     }
 }
@@ -378,6 +378,33 @@ void mutate(tflite::ModelT& model, Rng& rng) {
     }
 }
 
+// A verified file may name a union's type and leave its table out (the field is optional): the
+// object API then holds a typed union with a null value, which its copy constructor and Pack
+// would dereference. Such a union becomes NONE, which is what the reader sees in that file.
+void dropEmptyUnions(tflite::ModelT& model) {
+    auto dropEmpty = [](auto& u) {
+        if (u.type != decltype(u.type){} && !u.value) u.Reset();
+    };
+    for (auto& sg : model.subgraphs) {
+        if (!sg) continue;
+        for (auto& t : sg->tensors) {
+            if (!t) continue;
+            if (t->quantization) dropEmpty(t->quantization->details);
+            if (t->sparsity)
+                for (auto& dm : t->sparsity->dim_metadata)
+                    if (dm) {
+                        dropEmpty(dm->array_segments);
+                        dropEmpty(dm->array_indices);
+                    }
+        }
+        for (auto& op : sg->operators)
+            if (op) {
+                dropEmpty(op->builtin_options);
+                dropEmpty(op->builtin_options_2);
+            }
+    }
+}
+
 } // namespace
 
 size_t mutateModel(uint8_t* data, size_t size, size_t maxSize, unsigned int seed) {
@@ -386,8 +413,11 @@ size_t mutateModel(uint8_t* data, size_t size, size_t maxSize, unsigned int seed
         return 0;
     std::unique_ptr<tflite::ModelT> model(tflite::GetModel(data)->UnPack());
     Rng rng(seed);
-    for (unsigned n = 1 + rng() % 3; n > 0; --n)
+    dropEmptyUnions(*model);
+    for (unsigned n = 1 + rng() % 3; n > 0; --n) {
         mutate(*model, rng);
+        dropEmptyUnions(*model);
+    }
     flatbuffers::FlatBufferBuilder fbb;
     tflite::FinishModelBuffer(fbb, tflite::Model::Pack(fbb, model.get()));
     if (fbb.GetSize() > maxSize) return 0;
