@@ -1,5 +1,5 @@
 #pragma once
-// The data a lab job runs on, chosen by the user: a source (product.md's SRC), the pixel
+// The data a lab job runs on, chosen by the user: a source (a data source spec: image folder, .npy/.npz, IDX or random:N), the pixel
 // normalisation for image data, and whether it is random noise. Random noise is a smoke test:
 // its rankings and SQNRs say nothing about the model on real inputs, so the lab only uses it
 // when it was chosen explicitly, and marks every result it produced (isRandomSpec).
