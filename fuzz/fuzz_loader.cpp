@@ -18,14 +18,32 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <vector>
 
 extern "C" size_t LLVMFuzzerMutate(uint8_t* data, size_t size, size_t maxSize);
 
+namespace {
+// How many mutants came from each mutator, printed when the fuzzer exits (the closing figure
+// of a long run: "structure-aware" counts mutants that were re-packed models).
+struct MutationCounts {
+    uint64_t structured = 0, bytes = 0;
+    ~MutationCounts() {
+        if (structured + bytes)
+            std::fprintf(stderr, "mutations: %llu structure-aware, %llu byte-level\n",
+                         static_cast<unsigned long long>(structured), static_cast<unsigned long long>(bytes));
+    }
+} g_counts;
+} // namespace
+
 extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t maxSize,
                                           unsigned int seed) {
     if (seed % 2 == 0)
-        if (const size_t n = ql::fuzz::mutateModel(data, size, maxSize, seed / 2)) return n;
+        if (const size_t n = ql::fuzz::mutateModel(data, size, maxSize, seed / 2)) {
+            ++g_counts.structured;
+            return n;
+        }
+    ++g_counts.bytes;
     return LLVMFuzzerMutate(data, size, maxSize);
 }
 

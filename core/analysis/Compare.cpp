@@ -1,4 +1,5 @@
 #include "analysis/Compare.h"
+#include "util/Vectorize.h"
 
 #include "quant/FixedPoint.h"
 #include "quantize/GraphCleanup.h"
@@ -16,13 +17,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// -O2 (GCC 12) vectorises only loops that need no epilogue; the per-element conversions
-// below ask for the full vectoriser (as the conv kernels do).
-#if defined(__GNUC__) && !defined(__clang__)
-#define QL_VECTORIZE __attribute__((optimize("O3")))
-#else
-#define QL_VECTORIZE
-#endif
 double secondsSince(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 // Channel of flat element i for a tensor quantized along `axis`: (i / inner) % dim(axis).

@@ -22,6 +22,7 @@ struct AlignedFree {
 using Storage = std::unique_ptr<uint8_t, AlignedFree>;
 
 Storage allocateAligned(size_t bytes) {
+    if (bytes > SIZE_MAX - kAlign) throw std::bad_alloc();
     const size_t rounded = (std::max<size_t>(bytes, 1) + kAlign - 1) / kAlign * kAlign;
     auto* p = static_cast<uint8_t*>(std::aligned_alloc(kAlign, rounded));
     if (!p) throw std::bad_alloc();
@@ -30,15 +31,24 @@ Storage allocateAligned(size_t bytes) {
 }
 
 // Bytes for the tensor's current shape; 0 for unknown (negative) dimensions and for types
-// without a fixed element size.
+// without a fixed element size. A shape whose element count or byte size overflows gives
+// SIZE_MAX, so that every limit check refuses it.
 size_t bytesFor(const RtTensor& t) {
-    uint64_t n = 1;
-    for (int32_t d : t.shape) {
+    for (int32_t d : t.shape)
         if (d < 0) return 0;
-        n *= static_cast<uint64_t>(d);
-    }
-    const auto b = byteCount(t.type, n);
-    return b ? static_cast<size_t>(*b) : 0;
+    const auto count = checkedElementCount(std::span<const int32_t>(t.shape));
+    if (!count) return SIZE_MAX;
+    const auto b = byteCount(t.type, uint64_t(*count));
+    if (!b) return elementSize(t.type) != 0 ? SIZE_MAX : 0;
+    return *b > SIZE_MAX / 2 ? SIZE_MAX : static_cast<size_t>(*b);
+}
+
+// BOOL storage: kernels read bool*, for which only the bytes 0 and 1 are valid values.
+bool isZeroOne(std::span<const uint8_t> bytes) {
+    return std::all_of(bytes.begin(), bytes.end(), [](uint8_t b) { return b <= 1; });
+}
+void toZeroOne(std::span<uint8_t> bytes) {
+    for (uint8_t& b : bytes) b = b != 0 ? 1 : 0;
 }
 
 // "operator 5 (CUSTOM 'Foo')" / "subgraph 1, operator 2 (ADD)".
@@ -112,11 +122,12 @@ KernelContext::KernelContext(Interpreter& interp, const Model& model, size_t sub
 
 void KernelContext::setOutputShape(size_t i, std::vector<int32_t> shape) { m_outputs[i]->shape = std::move(shape); }
 
-void KernelContext::resizeOutputNow(size_t i, std::vector<int32_t> shape) {
+Status KernelContext::resizeOutputNow(size_t i, std::vector<int32_t> shape) {
     RtTensor& t = *m_outputs[i];
     t.shape = std::move(shape);
     t.dynamic = true;
-    m_interp.allocate(t);
+    if (Status s = m_interp.allocate(t); !s) return error("output " + std::to_string(i) + ": " + s.message());
+    return {};
 }
 
 ThreadPool* KernelContext::pool() const { return m_interp.pool(); }
@@ -164,16 +175,33 @@ Interpreter::SubgraphState* Interpreter::stateOf(const RtTensor& t, size_t* tens
     return nullptr;
 }
 
-void Interpreter::allocate(RtTensor& t) {
+Status Interpreter::allocate(RtTensor& t) {
     size_t i = 0;
     SubgraphState* st = stateOf(t, &i);
-    if (!st) return; // not one of ours (a kernel's scratch tensor)
+    if (!st) return {}; // not one of ours (a kernel's scratch tensor)
     const size_t n = bytesFor(t);
     if (t.data && n <= st->capacity[i]) {
         t.bytes = n;
-        return;
+        return {};
     }
-    // Outside the arena: the slot (if any) is too small for the new shape.
+    // Outside the arena: the slot (if any) is too small for the new shape. Shapes computed
+    // while running come from the input data (shape tensors, fft lengths, output_shape
+    // inputs), so the same limits as at prepare hold before anything is allocated: one tensor
+    // at most 4 GiB or the memory limit, and everything the interpreter holds within the
+    // memory limit.
+    const uint64_t maxTensorBytes = std::min<uint64_t>(uint64_t(4) << 30, memoryLimitBytes());
+    const std::string what = (t.source ? "tensor '" + t.source->name + "'" : std::string("a tensor")) + " of shape " + shapeText(t.shape);
+    if (n > maxTensorBytes)
+        return makeError(what + " needs " + (n == SIZE_MAX ? std::string("an impossible size") : byteSizeText(n)) +
+                         ", more than the limit of " + byteSizeText(maxTensorBytes) + " for one tensor");
+    uint64_t held = n;
+    for (const auto& sg : m_subgraphs)
+        if (sg) held += uint64_t(sg->arenaBytes) + sg->dynamicBytes + sg->variableBytes;
+    if (st->own[i] && !t.variable) held -= std::min<uint64_t>(held, st->capacity[i]);
+    if (held > memoryLimitBytes())
+        return makeError(what + " needs " + byteSizeText(n) + "; with the " + byteSizeText(held - n) +
+                         " already held that is more than the memory limit of " + byteSizeText(memoryLimitBytes()) +
+                         " (--max-memory)");
     if (st->own[i] && !t.variable) st->dynamicBytes -= st->capacity[i];
     st->own[i] = allocateAligned(n);
     t.data = st->own[i].get();
@@ -184,6 +212,7 @@ void Interpreter::allocate(RtTensor& t) {
         t.dynamic = true;
         st->dynamicBytes += n;
     }
+    return {};
 }
 
 Status Interpreter::prepareSubgraph(size_t index) {
@@ -223,11 +252,15 @@ Status Interpreter::prepareSubgraph(size_t index) {
             // Writers need not align buffers to their element type (real files hold int64 biases
             // at 4-byte offsets); kernels read typed pointers, so misaligned constants get an
             // aligned copy once, here.
+            // Kernels read BOOL through bool*, which may only hold the bytes 0 and 1; a file can
+            // hold any byte (TFLite reads non-zero as true), so such constants get a 0/1 copy.
+            const bool oddBools = t.type == TensorType::BOOL && !isZeroOne({buf.data, buf.size});
             const size_t align = std::min<size_t>(elementSize(t.type), 8);
-            if (align > 1 && reinterpret_cast<uintptr_t>(buf.data) % align != 0) {
+            if (oddBools || (align > 1 && reinterpret_cast<uintptr_t>(buf.data) % align != 0)) {
                 st.own[i] = allocateAligned(buf.size);
                 std::memcpy(st.own[i].get(), buf.data, buf.size);
                 t.data = st.own[i].get();
+                if (oddBools) toZeroOne({t.data, buf.size});
             }
             st.live[i] = 1;
             st.constantBytes += buf.size;
@@ -240,7 +273,10 @@ Status Interpreter::prepareSubgraph(size_t index) {
             t.bytes = n;
             st.capacity[i] = n;
             st.live[i] = 1;
-            if (!buf.empty() && buf.size == n) std::memcpy(t.data, buf.data, n);
+            if (!buf.empty() && buf.size == n) {
+                std::memcpy(t.data, buf.data, n);
+                if (t.type == TensorType::BOOL) toZeroOne({t.data, n});
+            }
             else if (t.type == TensorType::INT8 && !src.quant.zeroPoint.empty())
                 std::memset(t.data, int(int8_t(src.quant.zeroPoint[0])), n);
             st.initialVariables[i].assign(t.data, t.data + n);
@@ -321,7 +357,9 @@ Status Interpreter::prepareOperator(size_t index, size_t o) {
     for (size_t i = 0; i < ctx.inputCount(); ++i) shapes[i] = ctx.input(i) ? ctx.input(i)->shape : std::vector<int32_t>{};
     for (size_t i = 0; i < ctx.outputCount(); ++i) {
         RtTensor& out = ctx.output(i);
-        if (st.prepared) allocate(out);
+        if (st.prepared) {
+            if (Status s = allocate(out); !s) return makeError(describeOp(*m_model, index, o) + ": output " + std::to_string(i) + ": " + s.message());
+        }
         else if (!out.variable) out.bytes = bytesFor(out);
     }
     return {};
@@ -513,6 +551,7 @@ Status Interpreter::setInput(size_t i, TensorType type, std::span<const uint8_t>
         return makeError(who + " needs " + std::to_string(t.bytes) + " bytes (" + std::to_string(t.elementCount()) +
                          " elements), but the data has " + std::to_string(bytes.size()));
     if (!bytes.empty()) std::memcpy(t.data, bytes.data(), bytes.size());
+    if (t.type == TensorType::BOOL) toZeroOne({t.data, t.bytes}); // non-zero is true, as in TFLite
     return {};
 }
 
@@ -647,7 +686,7 @@ Status Interpreter::runSubgraph(size_t index, std::span<RtTensor* const> inputs,
                              std::string(typeName(inputs[i]->type)));
         if (dst.constant) continue;
         dst.shape = inputs[i]->shape;
-        allocate(dst);
+        if (Status s = allocate(dst); !s) return makeError(who + ": input " + std::to_string(i) + ": " + s.message());
         if (dst.bytes != inputs[i]->bytes)
             return makeError(who + ": input " + std::to_string(i) + " holds " + std::to_string(inputs[i]->bytes) + " bytes for shape " +
                              shapeText(inputs[i]->shape));
@@ -662,7 +701,7 @@ Status Interpreter::runSubgraph(size_t index, std::span<RtTensor* const> inputs,
             return makeError(who + ": output " + std::to_string(i) + " is " + std::string(typeName(src.type)) + ", the caller expects " +
                              std::string(typeName(dst.type)));
         dst.shape = src.shape;
-        allocate(dst);
+        if (Status s = allocate(dst); !s) return makeError(who + ": output " + std::to_string(i) + ": " + s.message());
         if (dst.bytes != src.bytes)
             return makeError(who + ": output " + std::to_string(i) + " does not fit the caller's tensor");
         if (src.bytes && dst.data != src.data) std::memmove(dst.data, src.data, src.bytes);

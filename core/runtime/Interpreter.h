@@ -133,8 +133,10 @@ public:
     ThreadPool* pool() const { return m_pool.get(); }
 
     // Internal, used by KernelContext::resizeOutputNow: makes the tensor's storage fit its
-    // current shape (in place when its slot is large enough, else outside the arena).
-    void allocate(RtTensor& t);
+    // current shape (in place when its slot is large enough, else outside the arena); refuses
+    // a size over the one-tensor limit or one that would take the interpreter past the memory
+    // limit, naming the tensor and the size.
+    [[nodiscard]] Status allocate(RtTensor& t);
 
     struct SubgraphState;
 

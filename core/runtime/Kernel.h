@@ -56,8 +56,9 @@ public:
 
     // prepare: declares an output's shape; the interpreter allocates it after prepare.
     void setOutputShape(size_t i, std::vector<int32_t> shape);
-    // eval: for outputs whose shape depends on input data; (re)allocates the output now.
-    void resizeOutputNow(size_t i, std::vector<int32_t> shape);
+    // eval: for outputs whose shape depends on input data; (re)allocates the output now. Fails
+    // (naming the operator and tensor) when the size is over the memory limits.
+    [[nodiscard]] Status resizeOutputNow(size_t i, std::vector<int32_t> shape);
 
     // "operator 7 (CONV_2D): <what>" (with the subgraph when the model has several).
     Error error(const std::string& what) const;

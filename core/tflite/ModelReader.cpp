@@ -231,8 +231,21 @@ Status Reader::readSubgraph(const tflite::Model& fb, size_t index, Model& model)
             tensor.buffer = BufferIndex{static_cast<int32_t>(std::min<uint32_t>(t->buffer(), INT32_MAX))};
             tensor.quant = readQuant(t->quantization());
             tensor.isVariable = t->is_variable();
-            if (const auto* sp = t->sparsity())
-                tensor.sparsity = std::shared_ptr<const tflite::SparsityParametersT>(sp->UnPack());
+            if (const auto* sp = t->sparsity()) {
+                // A verified file may name an index vector's union type and leave its table out
+                // (the field is optional); the object API then holds a typed union with a null
+                // value that Pack would dereference. It becomes NONE: the vector is absent, which
+                // DENSIFY refuses by name.
+                std::shared_ptr<tflite::SparsityParametersT> sparsity(sp->UnPack());
+                for (auto& dm : sparsity->dim_metadata) {
+                    if (!dm) continue;
+                    if (dm->array_segments.type != tflite::SparseIndexVector::NONE && !dm->array_segments.value)
+                        dm->array_segments.Reset();
+                    if (dm->array_indices.type != tflite::SparseIndexVector::NONE && !dm->array_indices.value)
+                        dm->array_indices.Reset();
+                }
+                tensor.sparsity = std::move(sparsity);
+            }
             sg.tensors.push_back(std::move(tensor));
         }
     }

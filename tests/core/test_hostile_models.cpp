@@ -2,7 +2,9 @@
 // message naming what is wrong, at load, at prepare, at run or when quantizing; none crashes,
 // hangs or silently succeeds.
 #include "HostileModels.h"
+#include "SingleOp.h"
 #include "TestModels.h"
+#include "model/ModelBuilder.h"
 #include "io/MappedFile.h"
 #include "quantize/QuantizeJob.h"
 #include "runtime/Interpreter.h"
@@ -125,6 +127,49 @@ TEST_CASE("hostile models: the WHILE iteration limit and the memory limit are op
         REQUIRE_FALSE(refused);
         CHECK(refused.message().find("more than the memory limit of 1.0 KiB") != std::string::npos);
     }
+}
+
+TEST_CASE("hostile models: BOOL bytes other than 0 and 1 read as true, as in TFLite", "[hostile]") {
+    // A file (or a data file) may hold any byte in a BOOL tensor; kernels read bool*, for which
+    // only 0 and 1 are values (reading 17 is undefined behaviour, and !17 need not be 0).
+    using T = TensorType;
+    ModelBuilder b;
+    const TensorIndex in = b.addTensor("in", T::BOOL, {4});
+    const TensorIndex k = b.addConstantBytes("k", T::BOOL, {4}, {17, 0, 1, 255});
+    const TensorIndex both = b.addTensor("both", T::BOOL, {4});
+    const TensorIndex notIn = b.addTensor("not_in", T::BOOL, {4});
+    const TensorIndex notK = b.addTensor("not_k", T::BOOL, {4});
+    b.addOperator(BuiltinOp::LOGICAL_AND, {in, k}, {both});
+    b.addOperator(BuiltinOp::LOGICAL_NOT, {in}, {notIn});
+    b.addOperator(BuiltinOp::LOGICAL_NOT, {k}, {notK});
+    b.setInputs({in});
+    b.setOutputs({both, notIn, notK});
+    const OpRun r = runModel(b.build(), {{2, 1, 0, 64}});
+    REQUIRE(r.ok());
+    CHECK(r.outputs[0] == std::vector<uint8_t>{1, 0, 0, 1});
+    CHECK(r.outputs[1] == std::vector<uint8_t>{0, 0, 1, 0});
+    CHECK(r.outputs[2] == std::vector<uint8_t>{0, 1, 0, 0});
+}
+
+TEST_CASE("hostile models: a shape computed while running is bounded by the memory limit", "[hostile]") {
+    // TILE whose multiples are a graph input: the output size is known only at run time and
+    // must be refused before it is allocated, naming the operator and the tensor.
+    using T = TensorType;
+    ModelBuilder b;
+    const TensorIndex k = b.addTensor("k", T::INT32, {2});
+    const TensorIndex shape = b.addTensor("multiples", T::INT32, {1});
+    const TensorIndex out = b.addTensor("out", T::INT32, {2});
+    // 2 elements tiled 2^29 times: 2^30 int32 = 4 GiB, over a 64 MiB limit.
+    b.addOperator(BuiltinOp::TILE, {k, shape}, {out});
+    b.setInputs({k, shape});
+    b.setOutputs({out});
+    ScopedLimits limits(1000, uint64_t(64) << 20);
+    const OpRun r = runModel(b.build(), {bytesOf(std::vector<int32_t>{1, 2}), bytesOf(std::vector<int32_t>{1 << 29})});
+    INFO(r.error);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error.find("operator 0 (TILE)") != std::string::npos);
+    CHECK(r.error.find("'out'") != std::string::npos);
+    CHECK(r.error.find("limit") != std::string::npos);
 }
 
 } // namespace ql::test

@@ -66,10 +66,11 @@ bool truthy(const RtTensor& t) {
     }
 }
 
-void copyInto(Interpreter& interp, const RtTensor& src, RtTensor& dst) {
+Status copyInto(Interpreter& interp, const RtTensor& src, RtTensor& dst) {
     dst.shape = src.shape;
-    interp.allocate(dst);
+    if (Status s = interp.allocate(dst); !s) return s;
     if (src.bytes && dst.data != src.data) std::memmove(dst.data, src.data, std::min(src.bytes, dst.bytes));
+    return {};
 }
 
 class While : public OpKernel {
@@ -109,7 +110,8 @@ public:
 
     Status eval(KernelContext& ctx) override {
         Interpreter& interp = ctx.interpreter();
-        for (size_t i = 0; i < m_ins.size(); ++i) copyInto(interp, *m_ins[i], *m_outs[i]);
+        for (size_t i = 0; i < m_ins.size(); ++i)
+            if (Status s = copyInto(interp, *m_ins[i], *m_outs[i]); !s) return ctx.error(s.message());
         const Subgraph& cond = ctx.model().subgraphs[static_cast<size_t>(m_cond)];
         const uint64_t limit = maxWhileIterations(); // util/Limits.h: a constant-true condition ends here
         for (uint64_t iteration = 0;; ++iteration) {

@@ -11,6 +11,7 @@
 // cannot overflow; the partial sums are added in int64. Depthwise filters have at most 64 taps
 // here (2^28), one int32 sum per channel.
 #include "runtime/kernels/conv/Optimized.h"
+#include "util/Vectorize.h"
 
 #include "runtime/kernels/conv/Int16ConvVnni.h"
 #include "runtime/kernels/conv/Reference.h"
@@ -21,7 +22,6 @@
 namespace ql::rt::optimized {
 namespace {
 
-#define QL_VECTORIZE __attribute__((optimize("O3")))
 #define QL_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
 constexpr int64_t kChunk = 256;    // int32 partial sums (see above)

@@ -14,6 +14,7 @@
 //     weights). im2col copies bytes unchanged, and a 1x1 stride-1 convolution whose channel
 //     count is a multiple of 4 reads the input in place.
 #include "runtime/kernels/conv/Optimized.h"
+#include "util/Vectorize.h"
 
 #include "runtime/kernels/conv/Int8Simd.h"
 #include "runtime/kernels/conv/Reference.h"
@@ -25,10 +26,6 @@
 
 namespace ql::rt::optimized {
 namespace {
-
-// -O2 (GCC 12) only vectorises loops that need no epilogue; the hot loops here ask for the
-// full vectoriser.
-#define QL_VECTORIZE __attribute__((optimize("O3")))
 
 constexpr int kMr = 8;             // rows of the VNNI micro-kernel
 constexpr int64_t kBlockRows = 64; // output pixels per im2col block (a multiple of kMr)

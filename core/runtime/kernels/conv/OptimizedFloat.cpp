@@ -1,6 +1,7 @@
 // Optimised float CONV_2D (im2col + GEMM) and DEPTHWISE_CONV_2D (channel-vectorised), and the
 // row-parallel helper of the family. See Optimized.h.
 #include "runtime/kernels/conv/Optimized.h"
+#include "util/Vectorize.h"
 
 #include "runtime/ThreadPool.h"
 
@@ -32,10 +33,6 @@ void parallelFor(ThreadPool* pool, int64_t n, int64_t minChunk, const std::funct
 }
 
 namespace {
-
-// -O2 (GCC 12) only vectorises loops that need no epilogue; the hot loops here ask for the
-// full vectoriser.
-#define QL_VECTORIZE __attribute__((optimize("O3")))
 
 bool useAvx2() {
     static const bool yes = gemmFloatAvx2Available() && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");

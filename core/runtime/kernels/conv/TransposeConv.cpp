@@ -102,7 +102,7 @@ public:
         const RtTensor* bias = ctx.input(3);
         if (m_dynamicShape) {
             if (Status s = applyOutputShape(ctx, *ctx.input(0)); !s) return s;
-            ctx.resizeOutputNow(0, {m_geom.batches, m_geom.outH, m_geom.outW, m_geom.outC});
+            if (Status s = ctx.resizeOutputNow(0, {m_geom.batches, m_geom.outH, m_geom.outW, m_geom.outC}); !s) return s;
         }
         RtTensor& output = ctx.output(0);
         const ConvGeometry& g = m_geom;

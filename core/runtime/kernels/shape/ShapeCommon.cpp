@@ -233,7 +233,8 @@ Status PlannedKernel::eval(KernelContext& ctx) {
     if (m_deferred || inputShapesChanged(ctx)) {
         m_outShapes.assign(ctx.outputCount(), {});
         if (Status s = plan(ctx, true); !s) return s;
-        for (size_t i = 0; i < ctx.outputCount(); ++i) ctx.resizeOutputNow(i, m_outShapes[i]);
+        for (size_t i = 0; i < ctx.outputCount(); ++i)
+            if (Status s = ctx.resizeOutputNow(i, m_outShapes[i]); !s) return s;
         for (size_t i = 0; i < ctx.inputCount() && i < m_inShapes.size(); ++i)
             if (ctx.input(i)) m_inShapes[i] = ctx.input(i)->shape;
     }

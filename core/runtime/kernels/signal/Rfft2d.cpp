@@ -96,7 +96,7 @@ private:
         if (ctx.input(1)->constant)
             ctx.setOutputShape(0, std::move(shape));
         else
-            ctx.resizeOutputNow(0, std::move(shape));
+            return ctx.resizeOutputNow(0, std::move(shape));
         return {};
     }
 
