@@ -351,6 +351,13 @@ Status Interpreter::prepareOperator(size_t index, size_t o) {
                              describeTensor(*m_model, index, m_model->subgraphs[index].operators[o].outputs[i]) + " of shape " +
                              shapeText(out.shape) + ": " + (bytes ? byteSizeText(*bytes) : std::string("an impossible size")) +
                              ", more than the limit of " + byteSizeText(maxTensorBytes) + " for one tensor");
+        // A variable keeps the storage of its declared shape for the whole run (its value
+        // persists across invocations), so an operator may write it only at that size.
+        if (out.variable && *bytes != out.bytes)
+            return makeError(describeOp(*m_model, index, o) + ": output " + std::to_string(i) + " is the variable " +
+                             describeTensor(*m_model, index, m_model->subgraphs[index].operators[o].outputs[i]) + " of " +
+                             byteSizeText(out.bytes) + ", but the operator gives it shape " + shapeText(out.shape) + " (" +
+                             byteSizeText(*bytes) + ")");
     }
     auto& shapes = st.preparedShapes[o];
     shapes.resize(ctx.inputCount());

@@ -172,4 +172,25 @@ TEST_CASE("hostile models: a shape computed while running is bounded by the memo
     CHECK(r.error.find("limit") != std::string::npos);
 }
 
+TEST_CASE("hostile models: an operator may not resize a variable tensor", "[hostile]") {
+    // A variable keeps the storage of its declared shape; RESHAPE giving it 4 elements where it
+    // declares 0 would make the next operator read past that storage.
+    using T = TensorType;
+    ModelBuilder b;
+    const TensorIndex in = b.addTensor("in", T::FLOAT32, {1, 4});
+    const TensorIndex state = b.addTensor("state", T::FLOAT32, {4, 0});
+    const TensorIndex w = b.addConstant("w", T::FLOAT32, {2, 4}, std::vector<float>(8, 0.5f));
+    const TensorIndex out = b.addTensor("out", T::FLOAT32, {1, 2});
+    b.model().subgraphs[0].tensors[state.index()].isVariable = true;
+    b.addOperator(BuiltinOp::RESHAPE, {in}, {state}, reshapeOptions({1, 4}));
+    b.addOperator(BuiltinOp::FULLY_CONNECTED, {state, w}, {out}, fullyConnectedOptions());
+    b.setInputs({in});
+    b.setOutputs({out});
+    const OpRun r = runModel(b.build(), {bytesOf(std::vector<float>{1, 2, 3, 4})});
+    INFO(r.error);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error.find("operator 0 (RESHAPE)") != std::string::npos);
+    CHECK(r.error.find("'state'") != std::string::npos);
+}
+
 } // namespace ql::test
