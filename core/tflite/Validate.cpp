@@ -4,6 +4,8 @@
 #include "util/CheckedMath.h"
 
 #include <cmath>
+#include <optional>
+#include <utility>
 #include <limits>
 
 namespace ql {
@@ -148,6 +150,18 @@ Status Validator::checkTensor(size_t sg, size_t ti) {
     return checkQuantization(sg, ti);
 }
 
+// The values an integer tensor of `type` holds, for its zero point; nullopt for other types.
+std::optional<std::pair<int64_t, int64_t>> zeroPointRange(TensorType type) {
+    switch (type) {
+    case TensorType::INT4: return std::pair<int64_t, int64_t>{-8, 7};
+    case TensorType::INT8: return std::pair<int64_t, int64_t>{-128, 127};
+    case TensorType::UINT8: return std::pair<int64_t, int64_t>{0, 255};
+    case TensorType::INT16: return std::pair<int64_t, int64_t>{-32768, 32767};
+    case TensorType::UINT16: return std::pair<int64_t, int64_t>{0, 65535};
+    default: return std::nullopt;
+    }
+}
+
 Status Validator::checkQuantization(size_t sg, size_t ti) {
     Tensor& t = m.subgraphs[sg].tensors[ti];
     const QuantParams& q = t.quant;
@@ -159,6 +173,15 @@ Status Validator::checkQuantization(size_t sg, size_t ti) {
         return makeError(who + ": " + std::to_string(ns) + (ns == 1 ? " scale" : " scales") + " but " +
                          std::to_string(q.zeroPoint.size()) + (q.zeroPoint.size() == 1 ? " zero point" : " zero points") +
                          "; the two arrays must have the same length (TFLite refuses the file too)");
+    // A zero point is a value of the tensor's own type (the integer that represents real 0);
+    // one outside that range has no meaning, and kernels that add it to int32 products would
+    // overflow them.
+    if (const auto range = zeroPointRange(t.type))
+        for (size_t i = 0; i < q.zeroPoint.size(); ++i)
+            if (q.zeroPoint[i] < range->first || q.zeroPoint[i] > range->second)
+                return makeError(who + ": zero_point[" + std::to_string(i) + "] is " + std::to_string(q.zeroPoint[i]) +
+                                 ", outside the " + std::string(typeName(t.type)) + " range [" + std::to_string(range->first) +
+                                 ", " + std::to_string(range->second) + "]");
     for (size_t i = 0; i < ns; ++i) {
         const float s = q.scale[i];
         if (!std::isfinite(s) || s <= 0.0f) {

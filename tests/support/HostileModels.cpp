@@ -449,6 +449,28 @@ std::vector<HostileCase> hostileModels() {
         add(cases, "four-scales-one-zero-point", b.build(),
             {"tensor 1 'weights'", "4 scales", "1 zero point"});
     }
+    // An int8 FULLY_CONNECTED whose input zero point (-1114112) is no int8 value: every product
+    // (w - zw) * (x - zx) is about 2^40 and the int32 accumulator overflows.
+    {
+        ModelBuilder b;
+        QuantParams qx;
+        qx.scale = {0.5f};
+        qx.zeroPoint = {-1114112};
+        QuantParams qw;
+        qw.scale = {0.5f};
+        qw.zeroPoint = {0};
+        QuantParams qo;
+        qo.scale = {1.0f};
+        qo.zeroPoint = {0};
+        const TensorIndex in = b.addTensor("input", T::INT8, {1, 4}, qx);
+        const TensorIndex w = b.addConstant("weights", T::INT8, {2, 4}, std::vector<int8_t>(8, 100), qw);
+        const TensorIndex out = b.addTensor("output", T::INT8, {1, 2}, qo);
+        b.addOperator(BuiltinOp::FULLY_CONNECTED, {in, w}, {out}, fullyConnectedOptions());
+        b.setInputs({in});
+        b.setOutputs({out});
+        add(cases, "int8-zero-point-out-of-range", b.build(),
+            {"tensor 0 'input'", "zero_point[0] is -1114112", "int8 range"});
+    }
 
     // STRIDED_SLICE with two ellipses.
     {
