@@ -1,0 +1,116 @@
+// Data files read lazily and bounded before decoding (io/NpyReader.h): a 2 GiB stored .npz
+// entry (a sparse file) read only as far as the samples used, a large deflated entry inflated
+// only as far as asked and checked at its end.
+#include "HostileData.h"
+#include "TestSupport.h"
+#include "data/DataSource.h"
+#include "io/Npy.h"
+#include "io/NpyReader.h"
+#include "util/Limits.h"
+
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <zlib.h>
+
+namespace ql::test {
+
+TEST_CASE("hostile data: a 2 GiB stored .npz entry is read only as far as the samples used",
+          "[hostile][npz][lazy]") {
+    TempDir dir;
+    const std::vector<float> first{1, -2, 3, -4, 5, -6, 7, -8};
+    const std::string path = writeSparseNpz(dir.file("big.npz"), uint64_t{1} << 31, 4, first);
+    // Declared 2 GiB, more than the memory limit: a lazy reader holds none of it.
+    setMemoryLimitBytes(uint64_t{256} << 20);
+    auto readers = openNpzReaders(path);
+    data::ModelInputInfo inputs;
+    inputs.inputs.push_back({"input", TensorType::FLOAT32, {1, 4}});
+    data::DataOptions options;
+    options.maxSamples = 4;
+    auto source = data::openDataSource(path, inputs, options);
+    setMemoryLimitBytes(0);
+    REQUIRE(readers.ok());
+    REQUIRE(readers->size() == 1);
+    const NpyReader& r = *readers.value()[0];
+    CHECK(r.name() == "input");
+    CHECK(r.shape() == std::vector<int64_t>{(int64_t{1} << 27) - 8, 4});
+    std::vector<uint8_t> bytes(4 * 4 * 4);
+    REQUIRE(r.read(0, bytes));
+    CHECK(std::memcmp(bytes.data(), first.data(), first.size() * 4) == 0);
+    CHECK(r.bytesDecoded() < 4096); // the header and four samples, not 2 GiB
+
+    REQUIRE(source.ok());
+    CHECK((*source)->size() == 4);
+    auto s = (*source)->get(1);
+    REQUIRE(s.ok());
+    std::vector<float> values(4);
+    std::memcpy(values.data(), s->tensors[0].bytes.data(), 16);
+    CHECK(values == std::vector<float>{5, -6, 7, -8});
+}
+
+TEST_CASE("hostile data: a large deflated .npz entry is inflated only as far as asked, and checked "
+          "at its end",
+          "[hostile][npz][lazy]") {
+    TempDir dir;
+    // 32 MiB of float32 (above kNpyEagerBytes): 2^21 samples of 4 values, sample i = {i, 0, 0, 0}.
+    const int64_t samples = int64_t{1} << 21;
+    NpyArray a;
+    a.type = TensorType::FLOAT32;
+    a.shape = {samples, 4};
+    a.data.assign(size_t(samples) * 16, 0);
+    for (int64_t i = 0; i < samples; ++i) {
+        const float v = float(i);
+        std::memcpy(a.data.data() + i * 16, &v, 4);
+    }
+    const std::vector<uint8_t> content = encodeNpy(a);
+    REQUIRE(content.size() > kNpyEagerBytes);
+    std::vector<uint8_t> packed(compressBound(uLong(content.size())));
+    z_stream zs{};
+    REQUIRE(deflateInit2(&zs, 6, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+    zs.next_in = const_cast<Bytef*>(content.data());
+    zs.avail_in = uInt(content.size());
+    zs.next_out = packed.data();
+    zs.avail_out = uInt(packed.size());
+    REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
+    packed.resize(zs.total_out);
+    deflateEnd(&zs);
+    const uint32_t crc = uint32_t(crc32(0, content.data(), uInt(content.size())));
+
+    auto write = [&](const std::string& name, uint32_t declaredCrc) {
+        const ZipLayout z = zipLayout("x.npy", 8, declaredCrc, packed.size(), content.size());
+        std::vector<uint8_t> file = z.local;
+        file.insert(file.end(), packed.begin(), packed.end());
+        const uint32_t cdOffset = uint32_t(file.size());
+        file.insert(file.end(), z.central.begin(), z.central.end());
+        const auto end = zipEndRecord(uint32_t(z.central.size()), cdOffset);
+        file.insert(file.end(), end.begin(), end.end());
+        writeBytes(dir.file(name), file);
+        return dir.file(name);
+    };
+
+    auto readers = openNpzReaders(write("ok.npz", crc));
+    REQUIRE(readers.ok());
+    const NpyReader& r = *readers.value()[0];
+    std::vector<uint8_t> sample(16);
+    float v = 0;
+    REQUIRE(r.read(3 * 16, sample));
+    std::memcpy(&v, sample.data(), 4);
+    CHECK(v == 3.0f);
+    CHECK(r.bytesDecoded() < (uint64_t{1} << 20)); // a few chunks, not 32 MiB
+    // Backwards restarts the stream; the last sample reaches the end (stream end and CRC-32
+    // checked).
+    REQUIRE(r.read(1 * 16, sample));
+    std::memcpy(&v, sample.data(), 4);
+    CHECK(v == 1.0f);
+    REQUIRE(r.read(uint64_t(samples - 1) * 16, sample));
+    std::memcpy(&v, sample.data(), 4);
+    CHECK(v == float(samples - 1));
+
+    auto bad = openNpzReaders(write("bad-crc.npz", crc ^ 1));
+    REQUIRE(bad.ok()); // opening reads the header only
+    REQUIRE(bad.value()[0]->read(0, sample));
+    auto end = bad.value()[0]->read(uint64_t(samples - 1) * 16, sample);
+    REQUIRE_FALSE(end);
+    CHECK_THAT(end.message(), Catch::Contains("bad-crc.npz:x.npy: CRC-32 mismatch"));
+}
+
+} // namespace ql::test
