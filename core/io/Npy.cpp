@@ -241,8 +241,11 @@ std::vector<uint8_t> encodeNpy(const NpyArray& array) {
     return out;
 }
 
-Status writeNpy(const std::string& path, TensorType type, std::span<const int64_t> shape, std::span<const uint8_t> data,
-                const std::vector<std::string>& protectedInputs) {
+namespace {
+
+// The header and data of a .npy file, checked: `data` holds exactly the bytes of `shape`.
+Result<std::vector<uint8_t>> checkedNpyHeader(const std::string& path, TensorType type, std::span<const int64_t> shape,
+                                              std::span<const uint8_t> data) {
     auto header = npyHeader(type, shape);
     if (!header) return makeError(path + ": " + header.message());
     uint64_t count = 1;
@@ -250,8 +253,25 @@ Status writeNpy(const std::string& path, TensorType type, std::span<const int64_
     if (count * elementSize(type) != data.size())
         return makeError(path + ": " + std::to_string(data.size()) + " bytes do not match shape " + shapeText(shape) + " of " +
                          std::string(typeName(type)));
+    return header;
+}
+
+} // namespace
+
+Status writeNpy(const std::string& path, TensorType type, std::span<const int64_t> shape, std::span<const uint8_t> data,
+                const std::vector<std::string>& protectedInputs) {
+    auto header = checkedNpyHeader(path, type, shape, data);
+    if (!header) return header.error();
     const std::span<const uint8_t> parts[2] = {header.value(), data};
     return writeFileAtomically(path, std::span<const std::span<const uint8_t>>(parts), protectedInputs);
+}
+
+Status writeNpy(AtomicFileBatch& batch, const std::string& path, TensorType type, std::span<const int64_t> shape,
+                std::span<const uint8_t> data) {
+    auto header = checkedNpyHeader(path, type, shape, data);
+    if (!header) return header.error();
+    const std::span<const uint8_t> parts[2] = {header.value(), data};
+    return batch.add(path, std::span<const std::span<const uint8_t>>(parts));
 }
 
 Status writeNpy(const std::string& path, const NpyArray& array, const std::vector<std::string>& protectedInputs) {

@@ -20,6 +20,8 @@
 
 namespace ql {
 
+class AtomicFileBatch;
+
 struct NpyArray {
     std::string name; // the entry's name without ".npy" in an .npz archive; empty for .npy
     TensorType type = TensorType::FLOAT32;
@@ -70,6 +72,9 @@ std::vector<uint8_t> encodeNpy(const NpyArray& array); // header + data; array m
 Status writeNpy(const std::string& path, TensorType type, std::span<const int64_t> shape,
                 std::span<const uint8_t> data, const std::vector<std::string>& protectedInputs = {});
 Status writeNpy(const std::string& path, const NpyArray& array, const std::vector<std::string>& protectedInputs = {});
+// Adds the file to `batch` (written and renamed into place by the batch's commit()).
+Status writeNpy(AtomicFileBatch& batch, const std::string& path, TensorType type, std::span<const int64_t> shape,
+                std::span<const uint8_t> data);
 
 // Every array of an .npz archive (numpy.savez / savez_compressed), in archive order.
 Result<std::vector<NpyArray>> readNpz(const std::string& path);

@@ -1,9 +1,11 @@
-// Data files read lazily and bounded before decoding (io/NpyReader.h): a 2 GiB stored .npz
-// entry (a sparse file) read only as far as the samples used, a large deflated entry inflated
-// only as far as asked and checked at its end.
+// Data files read lazily and bounded before decoding (io/NpyReader.h), and many outputs written
+// with one sync (AtomicFileBatch): a 2 GiB stored .npz entry (a sparse file) read only as far
+// as the samples used, a large deflated entry inflated only as far as asked and checked at its
+// end, and a thousand files committed with one syncfs.
 #include "HostileData.h"
 #include "TestSupport.h"
 #include "data/DataSource.h"
+#include "io/AtomicFile.h"
 #include "io/Npy.h"
 #include "io/NpyReader.h"
 #include "util/Limits.h"
@@ -111,6 +113,55 @@ TEST_CASE("hostile data: a large deflated .npz entry is inflated only as far as 
     auto end = bad.value()[0]->read(uint64_t(samples - 1) * 16, sample);
     REQUIRE_FALSE(end);
     CHECK_THAT(end.message(), Catch::Contains("bad-crc.npz:x.npy: CRC-32 mismatch"));
+}
+
+TEST_CASE("hostile data: a batch of a thousand files is synced once and renamed into place",
+          "[hostile][atomic][batch]") {
+    TempDir dir;
+    const uint64_t before = atomicWriteSyncCount();
+    {
+        AtomicFileBatch batch;
+        for (int i = 0; i < 1000; ++i) {
+            const std::string text = "file " + std::to_string(i);
+            REQUIRE(batch.add(dir.file("f" + std::to_string(i) + ".txt"),
+                              std::span<const uint8_t>(
+                                  reinterpret_cast<const uint8_t*>(text.data()), text.size())));
+        }
+        CHECK_FALSE(fs::exists(dir.file("f0.txt"))); // nothing in place before commit
+        REQUIRE(batch.commit());
+    }
+    // One syncfs for the file system, one fsync of the folder: not one per file.
+    CHECK(atomicWriteSyncCount() - before <= 2);
+    size_t files = 0;
+    for (const auto& e : fs::directory_iterator(dir.path())) {
+        CHECK(e.path().filename().string().find(".tmp-") == std::string::npos);
+        ++files;
+    }
+    CHECK(files == 1000);
+    CHECK(readBytes(dir.file("f999.txt")).size() == 8);
+
+    SECTION("a batch dropped before commit leaves neither temporaries nor files") {
+        {
+            AtomicFileBatch batch;
+            const uint8_t b[3] = {1, 2, 3};
+            REQUIRE(batch.add(dir.file("g.bin"), std::span<const uint8_t>(b, 3)));
+            CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) ==
+                  1001);
+        }
+        CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1000);
+    }
+    SECTION("a dead run's temporary of a target is removed by the batch, inputs are refused") {
+        writeBytes(dir.file(".g.bin.tmp-DeAd00"), {9});
+        AtomicFileBatch batch({dir.file("f1.txt")});
+        const uint8_t b[1] = {1};
+        REQUIRE(batch.add(dir.file("g.bin"), std::span<const uint8_t>(b, 1)));
+        CHECK_FALSE(fs::exists(dir.file(".g.bin.tmp-DeAd00")));
+        auto input = batch.add(dir.file("f1.txt"), std::span<const uint8_t>(b, 1));
+        REQUIRE_FALSE(input);
+        CHECK_THAT(input.message(), Catch::Contains("refusing to write over the input file"));
+        REQUIRE(batch.commit());
+        CHECK(readBytes(dir.file("g.bin")) == std::vector<uint8_t>{1});
+    }
 }
 
 } // namespace ql::test
