@@ -1,8 +1,13 @@
 // IDX images as a data source: item i is slice i of the first dimension. uint8 arrays are
 // pixel data (normalised like images), other element types are numeric data.
+//
+// A plain IDX file is read lazily through its memory map: get(i) copies (and byte-swaps) the
+// elements of sample i only, so --max-samples bounds the work. A gzip file is inflated whole
+// when opened, capped at what its header declares and the memory limit (IdxFile.cpp).
 #include "data/Convert.h"
 #include "data/IdxFile.h"
 #include "data/Sources.h"
+#include "io/MappedFile.h"
 
 #include <filesystem>
 
@@ -13,9 +18,12 @@ namespace fs = std::filesystem;
 
 class IdxSource final : public DataSource {
 public:
-    IdxSource(std::string path, IdxArray array, InputInfo input, size_t perSample, std::optional<Normalization> norm,
-              std::vector<int> labels)
-        : m_path(std::move(path)), m_array(std::move(array)), m_input(std::move(input)), m_perSample(perSample),
+    // The elements are in host order in array.bytes (a gzip file, inflated) or big-endian at
+    // `data` in the mapped `file`.
+    IdxSource(std::string path, IdxArray array, std::shared_ptr<const MappedFile> file, const uint8_t* data, InputInfo input,
+              size_t perSample, std::optional<Normalization> norm, std::vector<int> labels)
+        : m_path(std::move(path)), m_array(std::move(array)), m_file(std::move(file)),
+          m_data(m_file ? data : m_array.bytes.data()), m_input(std::move(input)), m_perSample(perSample),
           m_norm(std::move(norm)), m_labels(std::move(labels)) {
         m_itemElements = static_cast<size_t>(m_array.elementCount() / std::max<int64_t>(m_array.dims[0], 1));
         // An item [H, W, C] with C in {1, 3, 4} carries channels (NHWC); others are one channel.
@@ -32,7 +40,9 @@ public:
         const size_t count = m_itemElements * m_perSample;
         t.bytes.resize(count * elementSize(m_input.type));
         const size_t esize = elementSize(m_array.type);
-        const uint8_t* src = m_array.bytes.data() + i * count * esize;
+        std::vector<uint8_t> raw(m_data + i * count * esize, m_data + (i + 1) * count * esize);
+        if (m_file) idxToHostOrder(raw.data(), count, m_array.type);
+        const uint8_t* src = raw.data();
         if (m_array.type == TensorType::UINT8) {
             std::vector<float> pixels(src, src + count);
             convertPixels(pixels, m_channels, 1, m_input, m_norm ? &*m_norm : nullptr, t.bytes.data());
@@ -58,7 +68,9 @@ public:
 
 private:
     std::string m_path;
-    IdxArray m_array;
+    IdxArray m_array; // type and dims; the elements too for a gzip file
+    std::shared_ptr<const MappedFile> m_file;
+    const uint8_t* m_data;
     InputInfo m_input;
     size_t m_perSample;
     std::optional<Normalization> m_norm;
@@ -110,7 +122,21 @@ Result<std::unique_ptr<DataSource>> openIdxSource(const std::string& path, const
     const InputInfo& input = inputs.inputs[0];
     if (!isWritableType(input.type))
         return makeError(path + ": cannot convert data into input '" + input.name + "' of type " + std::string(typeName(input.type)));
-    auto array = readIdx(path);
+    auto mapped = MappedFile::open(path);
+    if (!mapped) return mapped.error();
+    std::shared_ptr<const MappedFile> file = std::move(mapped.value());
+    const uint8_t* data = nullptr;
+    Result<IdxArray> array = IdxArray{};
+    if (isGzip(file->bytes())) {
+        array = readIdx(path);
+        file.reset();
+    } else if (auto header = parseIdxHeader(file->bytes(), path); header) {
+        array->type = header->type;
+        array->dims = std::move(header->dims);
+        data = file->data() + header->dataOffset;
+    } else {
+        array = header.error();
+    }
     if (!array) return array.error();
     if (array->dims.size() < 2)
         return makeError(path + ": a 1-D IDX file holds labels, not samples (shape " + shapeString(array->dims) +
@@ -135,8 +161,8 @@ Result<std::unique_ptr<DataSource>> openIdxSource(const std::string& path, const
     }
     std::optional<Normalization> norm = options.normalization;
     if (!norm && !inputs.metadataNormalization.empty()) norm = inputs.metadataNormalization[0];
-    return std::unique_ptr<DataSource>(std::make_unique<IdxSource>(path, std::move(array.value()), input, perSample,
-                                                                   std::move(norm), std::move(labels)));
+    return std::unique_ptr<DataSource>(std::make_unique<IdxSource>(path, std::move(array.value()), std::move(file), data, input,
+                                                                   perSample, std::move(norm), std::move(labels)));
 }
 
 } // namespace ql::data

@@ -113,15 +113,28 @@ std::string writeReluChain(const std::string& path, int tensors, int width) {
 
 } // namespace
 
-TEST_CASE("cli hostile io: a 2 GiB .npz entry is read only as far as --max-samples 4",
+TEST_CASE("cli hostile io: a 2 GiB .npz entry or IDX file is read only as far as --max-samples 4",
           "[cli][hostile][npz]") {
     TempDir dir;
     const std::string model = dir.file("fc.tflite");
     REQUIRE(writeModelFile(makeFloatFullyConnected(), model));
-    const std::vector<float> head{0.5f, -1, 2, 0.25f, 1, 1, -1, 0, 3, -2, 0.5f, 1, 0, 0, 1, -0.5f};
-    const std::string npz = writeSparseNpz(dir.file("big.npz"), uint64_t{1} << 31, 4, head);
+    std::string data;
+    SECTION(".npz, one stored entry") {
+        const std::vector<float> head{0.5f, -1, 2,    0.25f, 1, 1, -1, 0,
+                                      3,    -2, 0.5f, 1,     0, 0, 1,  -0.5f};
+        data = writeSparseNpz(dir.file("big.npz"), uint64_t{1} << 31, 4, head);
+    }
+    SECTION("plain IDX") {
+        // uint8 [2^29, 4]: 16 bytes of pixels, then a hole.
+        data = dir.file("big-idx2-ubyte");
+        std::vector<uint8_t> head{0, 0, 0x08, 2, 0x20, 0, 0, 0, 0, 0, 0, 4};
+        for (int i = 0; i < 16; ++i)
+            head.push_back(uint8_t(i * 16));
+        writeBytes(data, head);
+        fs::resize_file(data, 12 + (uint64_t{1} << 31));
+    }
     const pid_t pid =
-        spawnCli({"--max-memory", "1G", "quantize", model, "--mode", "int8", "--calib", npz,
+        spawnCli({"--max-memory", "1G", "quantize", model, "--mode", "int8", "--calib", data,
                   "--max-samples", "4", "--out", dir.file("q.tflite")},
                  dir.file("err.txt"));
     const ChildExit e = waitChild(pid, 120);
@@ -129,7 +142,7 @@ TEST_CASE("cli hostile io: a 2 GiB .npz entry is read only as far as --max-sampl
     REQUIRE_FALSE(e.timedOut);
     REQUIRE(WIFEXITED(e.status));
     CHECK(WEXITSTATUS(e.status) == 0);
-    // Reading the entry whole would take 2 GiB (and be refused under --max-memory 1G).
+    // Reading the data whole would take 2 GiB (and an .npz be refused under --max-memory 1G).
     CHECK(e.maxRssKiB < 200 * 1024);
     CHECK(e.seconds < 60);
 }
