@@ -159,7 +159,7 @@ void idxToHostOrder(uint8_t* data, size_t count, TensorType type) {
     if (kHostLittleEndian) swapElements(data, count, elementSize(type));
 }
 
-Result<IdxHeader> parseIdxHeader(std::span<const uint8_t> bytes, const std::string& name) {
+Result<IdxHeader> parseIdxHeader(std::span<const uint8_t> bytes, const std::string& name, uint64_t fileBytes) {
     if (bytes.size() < 4 || bytes[0] != 0 || bytes[1] != 0)
         return makeError(name + ": not an IDX file (the first two bytes must be zero)");
     const auto type = idxType(bytes[2]);
@@ -185,14 +185,14 @@ Result<IdxHeader> parseIdxHeader(std::span<const uint8_t> bytes, const std::stri
     }
     h.dataOffset = header;
     h.dataBytes = count * elementSize(h.type);
-    if (bytes.size() - header < h.dataBytes)
+    if (fileBytes - header < h.dataBytes)
         return makeError(name + ": truncated IDX data: the header declares " + std::to_string(count) + " elements (" +
-                         std::to_string(h.dataBytes) + " bytes), the file has " + std::to_string(bytes.size() - header));
+                         std::to_string(h.dataBytes) + " bytes), the file has " + std::to_string(fileBytes - header));
     return h;
 }
 
 Result<IdxArray> parseIdx(const std::vector<uint8_t>& bytes, const std::string& name) {
-    auto h = parseIdxHeader(bytes, name);
+    auto h = parseIdxHeader(bytes, name, bytes.size());
     if (!h) return h.error();
     IdxArray a;
     a.type = h->type;

@@ -32,8 +32,9 @@ struct IdxHeader {
     uint64_t dataBytes = 0;
 };
 // Parses and checks the header at the start of `bytes` (already decompressed), and that the
-// data it declares is present (`bytes` holds the whole file).
-Result<IdxHeader> parseIdxHeader(std::span<const uint8_t> bytes, const std::string& name);
+// data it declares fits in `fileBytes`, the size of the whole (decompressed) file; pass
+// UINT64_MAX when it is not known yet.
+Result<IdxHeader> parseIdxHeader(std::span<const uint8_t> bytes, const std::string& name, uint64_t fileBytes);
 // True for gzip data (magic 1f 8b).
 bool isGzip(std::span<const uint8_t> bytes);
 // Big-endian elements to host order, in place.

@@ -1,5 +1,6 @@
 #include "io/NpyReader.h"
 
+#include "io/InflateStream.h"
 #include "io/MappedFile.h"
 #include "io/ZipDirectory.h"
 #include "util/CheckedMath.h"
@@ -39,125 +40,6 @@ private:
     std::vector<uint8_t> m_owned;
     const uint8_t* m_data; // the array's first data byte
     mutable std::atomic<uint64_t> m_decoded{0};
-};
-
-// A raw deflate stream (an .npz entry) inflated forward on demand. Its position is the count
-// of content bytes (npy header included) produced so far; it never produces more than the
-// entry declares, and its CRC-32 is checked when it reaches the declared end.
-class InflateStream {
-public:
-    InflateStream(std::span<const uint8_t> compressed, uint64_t declared, uint32_t crc,
-                  std::string what)
-        : m_in(compressed), m_declared(declared), m_crc(crc), m_what(std::move(what)) {}
-    ~InflateStream() {
-        if (m_started) inflateEnd(&m_zs);
-    }
-    InflateStream(const InflateStream&) = delete;
-    InflateStream& operator=(const InflateStream&) = delete;
-
-    // Copies content bytes [offset, offset + out.size()) into `out`.
-    Status read(uint64_t offset, std::span<uint8_t> out) {
-        if (offset > m_declared || out.size() > m_declared - offset)
-            return makeError(m_what + ": read past the entry's declared " +
-                             std::to_string(m_declared) + " bytes");
-        if (!m_status) return m_status;
-        if (!m_started || offset < m_pos)
-            if (Status s = restart(); !s) return remember(s);
-        uint8_t skip[1 << 16];
-        while (m_pos < offset) {
-            const size_t n = static_cast<size_t>(std::min<uint64_t>(sizeof skip, offset - m_pos));
-            if (Status s = produce(skip, n); !s) return remember(s);
-        }
-        if (Status s = produce(out.data(), out.size()); !s) return remember(s);
-        return {};
-    }
-    uint64_t produced() const { return m_total; }
-
-private:
-    Status remember(Status s) {
-        m_status = s;
-        return s;
-    }
-    Status restart() {
-        if (m_started) inflateEnd(&m_zs);
-        m_zs = z_stream{};
-        if (inflateInit2(&m_zs, -MAX_WBITS) != Z_OK)
-            return makeError(m_what + ": cannot start zlib");
-        m_started = true;
-        m_consumed = 0;
-        m_pos = 0;
-        m_runningCrc = crc32(0L, Z_NULL, 0);
-        return {};
-    }
-    // Inflates exactly `len` further bytes into `dst`.
-    Status produce(uint8_t* dst, size_t len) {
-        while (len > 0) {
-            if (m_zs.avail_in == 0 && m_consumed < m_in.size()) {
-                const size_t chunk = std::min<size_t>(m_in.size() - m_consumed, 1u << 30);
-                m_zs.next_in = const_cast<Bytef*>(m_in.data() + m_consumed);
-                m_zs.avail_in = static_cast<uInt>(chunk);
-                m_consumed += chunk;
-            }
-            const size_t want = std::min<size_t>(len, 1u << 30);
-            m_zs.next_out = dst;
-            m_zs.avail_out = static_cast<uInt>(want);
-            const int rc = inflate(&m_zs, Z_NO_FLUSH);
-            const size_t got = want - m_zs.avail_out;
-            m_runningCrc = crc32(m_runningCrc, dst, static_cast<uInt>(got));
-            m_pos += got;
-            m_total += got;
-            dst += got;
-            len -= got;
-            if (rc == Z_STREAM_END && len > 0)
-                return makeError(m_what + ": corrupt deflate data (the stream ends after " +
-                                 std::to_string(m_pos) + " of " + std::to_string(m_declared) +
-                                 " declared bytes)");
-            if (rc != Z_OK && rc != Z_STREAM_END && !(rc == Z_BUF_ERROR && got > 0))
-                return makeError(m_what + ": corrupt deflate data (zlib status " +
-                                 std::to_string(rc) + " after " + std::to_string(m_pos) + " of " +
-                                 std::to_string(m_declared) + " bytes)");
-            if (got == 0 && m_zs.avail_in == 0 && m_consumed == m_in.size())
-                return makeError(m_what + ": truncated deflate data (" + std::to_string(m_pos) +
-                                 " of " + std::to_string(m_declared) + " bytes)");
-        }
-        if (m_pos == m_declared) return finish();
-        return {};
-    }
-    // At the declared end: the stream must end here, and the content match its CRC-32.
-    Status finish() {
-        uint8_t extra = 0;
-        m_zs.next_out = &extra;
-        m_zs.avail_out = 1;
-        if (m_zs.avail_in == 0 && m_consumed < m_in.size()) {
-            const size_t chunk = std::min<size_t>(m_in.size() - m_consumed, 1u << 30);
-            m_zs.next_in = const_cast<Bytef*>(m_in.data() + m_consumed);
-            m_zs.avail_in = static_cast<uInt>(chunk);
-            m_consumed += chunk;
-        }
-        const int rc = inflate(&m_zs, Z_NO_FLUSH);
-        if (m_zs.avail_out == 0)
-            return makeError(m_what +
-                             ": corrupt deflate data (inflates to more than the declared " +
-                             std::to_string(m_declared) + " bytes)");
-        if (rc != Z_STREAM_END)
-            return makeError(m_what +
-                             ": corrupt deflate data (no end of stream after the declared " +
-                             std::to_string(m_declared) + " bytes)");
-        if (m_runningCrc != m_crc)
-            return makeError(m_what + ": CRC-32 mismatch (the archive is corrupt)");
-        return {};
-    }
-
-    std::span<const uint8_t> m_in;
-    uint64_t m_declared;
-    uint32_t m_crc;
-    std::string m_what;
-    z_stream m_zs{};
-    bool m_started = false;
-    size_t m_consumed = 0; // compressed bytes handed to zlib
-    uint64_t m_pos = 0, m_total = 0;
-    uLong m_runningCrc = 0;
-    Status m_status;
 };
 
 class DeflateNpyReader final : public NpyReader {
@@ -222,7 +104,7 @@ Result<std::unique_ptr<NpyReader>> openEntry(const std::shared_ptr<const MappedF
         return std::unique_ptr<NpyReader>(std::make_unique<MemoryNpyReader>(
             npzArrayName(e.name), std::move(header.value()), file, data));
     }
-    auto stream = std::make_unique<InflateStream>(raw, e.uncompressed, e.crc, entryWhat);
+    auto stream = std::make_unique<InflateStream>(raw, InflateStream::Format::RawDeflate, e.uncompressed, e.crc, entryWhat);
     auto header = streamHeader(*stream, e.uncompressed, entryWhat);
     if (!header) return header.error();
     if (Status s = checkNpyData(

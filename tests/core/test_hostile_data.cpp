@@ -5,6 +5,7 @@
 #include "HostileData.h"
 #include "TestSupport.h"
 #include "data/DataSource.h"
+#include "data/IdxFile.h"
 #include "io/AtomicFile.h"
 #include "io/Npy.h"
 #include "io/NpyReader.h"
@@ -162,6 +163,48 @@ TEST_CASE("hostile data: a batch of a thousand files is synced once and renamed 
         REQUIRE(batch.commit());
         CHECK(readBytes(dir.file("g.bin")) == std::vector<uint8_t>{1});
     }
+}
+
+} // namespace ql::test
+
+namespace ql::test {
+
+TEST_CASE("hostile data: a gzip IDX file is inflated only as far as the samples used", "[hostile][idx][lazy]") {
+    TempDir dir;
+    // uint8 [2^26, 4]: 256 MiB of pixels (sample i starts with i % 251), about 1 MB gzipped.
+    const uint32_t samples = uint32_t{1} << 26;
+    std::vector<uint8_t> raw{0, 0, 0x08, 2, uint8_t(samples >> 24), uint8_t(samples >> 16), uint8_t(samples >> 8), uint8_t(samples),
+                             0, 0, 0, 4};
+    raw.resize(raw.size() + size_t{samples} * 4, 0);
+    for (size_t i = 0; i < samples; i += 4096) raw[12 + i * 4] = uint8_t(i % 251);
+    raw[12 + 3 * 4] = 77;
+    const std::string path = dir.file("big-idx2-ubyte.gz");
+    writeBytes(path, data::gzipBytes(raw));
+    raw = {};
+    // Below the memory limit of 64 MiB: a whole read is refused, a lazy one needs a sample.
+    setMemoryLimitBytes(uint64_t{64} << 20);
+    data::ModelInputInfo inputs;
+    inputs.inputs.push_back({"input", TensorType::FLOAT32, {1, 4}});
+    data::DataOptions options;
+    options.normalization = data::Normalization::range(0.0f, 255.0f);
+    auto source = data::openDataSource(path, inputs, options);
+    auto whole = data::readIdx(path);
+    setMemoryLimitBytes(0);
+    CHECK_FALSE(whole);
+    REQUIRE(source.ok());
+    CHECK((*source)->size() == samples);
+    float v = 0;
+    auto s = (*source)->get(3);
+    REQUIRE(s.ok());
+    std::memcpy(&v, s->tensors[0].bytes.data(), 4);
+    CHECK(v == 77.0f);
+    // Further on, and back (the stream restarts), and the last sample (the stream's end checked).
+    s = (*source)->get(4096 * 5);
+    REQUIRE(s.ok());
+    std::memcpy(&v, s->tensors[0].bytes.data(), 4);
+    CHECK(v == float((4096 * 5) % 251));
+    REQUIRE((*source)->get(0).ok());
+    REQUIRE((*source)->get(samples - 1).ok());
 }
 
 } // namespace ql::test
