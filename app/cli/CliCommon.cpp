@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <iostream>
 #include <new>
+#include <unistd.h>
 
 namespace ql::cli {
 
@@ -407,10 +408,18 @@ int dispatch(const Argv& args) {
 namespace {
 
 // SIGTERM, SIGHUP and (unless a command installs its own graceful handler) SIGINT: stop long
-// loops, delete the temporary files of writes in progress, then end as the signal would.
+// loops, delete the temporary files of writes in progress, say so on stderr, then end as the
+// signal would (the shell sees 128 + the signal's number: 143 for SIGTERM, 130 for SIGINT).
+// Only async-signal-safe calls: atomics, unlink, write, signal, raise.
 extern "C" void onTerminatingSignal(int sig) {
     requestInterrupt();
     removeTemporaryFiles();
+    static const char kTerm[] = "quantlab-cli: stopped by SIGTERM; unfinished outputs removed\n";
+    static const char kInt[] = "quantlab-cli: stopped by SIGINT; unfinished outputs removed\n";
+    static const char kHup[] = "quantlab-cli: stopped by SIGHUP; unfinished outputs removed\n";
+    const char* msg = sig == SIGTERM ? kTerm : sig == SIGINT ? kInt : kHup;
+    const size_t len = sig == SIGTERM ? sizeof kTerm - 1 : sig == SIGINT ? sizeof kInt - 1 : sizeof kHup - 1;
+    [[maybe_unused]] const ssize_t n = ::write(STDERR_FILENO, msg, len);
     std::signal(sig, SIG_DFL);
     std::raise(sig);
 }

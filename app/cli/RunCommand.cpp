@@ -4,7 +4,9 @@
 // tensor's own dtype and shape); with --random also input_<i>.npy, the exact bytes fed (the
 // same bytes as `oracle.js --random SEED`); DIR inputs are read as DIR/input_<i>.npy.
 // --all-tensors also writes every tensor of subgraph 0 as tensor_<index>.npy and an index,
-// tensors.json. Nothing is written over an input file.
+// tensors.json. Nothing is written over an input file. Every file of a run is written through
+// one AtomicFileBatch: thousands of tensor dumps cost one sync, and a failed or interrupted run
+// leaves neither temporaries nor a partial set of new files.
 #include "CliCommon.h"
 #include "Commands.h"
 
@@ -33,8 +35,8 @@ std::string shapeText(const std::vector<int32_t>& s) {
     return out + "]";
 }
 
-void writeOrThrow(const std::string& path, const rt::RtTensor& t, const std::vector<std::string>& protectedInputs) {
-    if (Status s = writeNpy(path, t.type, shape64(t.shape), {t.data, t.bytes}, protectedInputs); !s)
+void writeOrThrow(AtomicFileBatch& batch, const std::string& path, const rt::RtTensor& t) {
+    if (Status s = writeNpy(batch, path, t.type, shape64(t.shape), {t.data, t.bytes}); !s)
         throw UsageError("run: cannot write " + path + ": " + s.message());
 }
 
@@ -62,7 +64,8 @@ const char* kindOf(const rt::Interpreter& it, size_t t) {
     return r.constant ? "constant" : r.variable ? "variable" : "activation";
 }
 
-void writeAllTensors(rt::Interpreter& it, const std::string& outDir, const std::vector<std::string>& protectedInputs) {
+// Adds every tensor and the index to `batch`; returns the summary line.
+std::string writeAllTensors(rt::Interpreter& it, const std::string& outDir, AtomicFileBatch& batch) {
     JsonWriter json;
     json.beginObject().field("model", it.model().sourcePath).key("tensors").beginArray();
     size_t written = 0;
@@ -79,7 +82,7 @@ void writeAllTensors(rt::Interpreter& it, const std::string& outDir, const std::
         }
         if (storable) {
             const std::string file = "tensor_" + std::to_string(t) + ".npy";
-            writeOrThrow((fs::path(outDir) / file).string(), r, protectedInputs);
+            writeOrThrow(batch, (fs::path(outDir) / file).string(), r);
             json.field("file", file);
             ++written;
         } else {
@@ -90,9 +93,10 @@ void writeAllTensors(rt::Interpreter& it, const std::string& outDir, const std::
     json.endArray().endObject();
     const std::string text = json.str() + "\n";
     const std::string path = (fs::path(outDir) / "tensors.json").string();
-    if (Status s = writeFileAtomically(path, {reinterpret_cast<const uint8_t*>(text.data()), text.size()}, protectedInputs); !s)
+    if (Status s = batch.add(path, {reinterpret_cast<const uint8_t*>(text.data()), text.size()}); !s)
         throw UsageError("run: cannot write " + path + ": " + s.message());
-    std::cout << "tensors: " << written << " of " << it.tensorCount() << " written as tensor_<index>.npy, index in " << path << "\n";
+    return "tensors: " + std::to_string(written) + " of " + std::to_string(it.tensorCount()) +
+           " written as tensor_<index>.npy, index in " + path + "\n";
 }
 
 int runCommand(const Args& args) {
@@ -132,6 +136,7 @@ int runCommand(const Args& args) {
     fs::create_directories(outDir, ec);
     if (ec) throw UsageError("run: --out " + outDir + ": cannot create the folder: " + ec.message()); // e.g. permission denied
     if (!fs::is_directory(outDir)) throw UsageError("run: --out " + outDir + " is not a directory");
+    AtomicFileBatch batch(protectedInputs);
 
     for (size_t i = 0; i < inputs.size(); ++i)
         if (Status s = it.setInput(i, inputs[i].type, inputs[i].shape, inputs[i].data); !s)
@@ -143,7 +148,7 @@ int runCommand(const Args& args) {
             if (Status s = rt::fillRandom({in.data, in.bytes}, in.type, in.isQuantized(), rng); !s)
                 throw UsageError("run: input " + std::to_string(i) + " '" + in.source->name + "': " + s.message());
             const std::string path = (fs::path(outDir) / ("input_" + std::to_string(i) + ".npy")).string();
-            writeOrThrow(path, in, protectedInputs);
+            writeOrThrow(batch, path, in);
         }
     }
 
@@ -154,12 +159,13 @@ int runCommand(const Args& args) {
     for (size_t i = 0; i < it.outputCount(); ++i) {
         const rt::RtTensor& out = it.output(i);
         const std::string path = (fs::path(outDir) / ("output_" + std::to_string(i) + ".npy")).string();
-        writeOrThrow(path, out, protectedInputs);
+        writeOrThrow(batch, path, out);
         summary << "output[" << i << "] '" << out.source->name << "' " << shapeText(out.shape) << " " << typeName(out.type) << " -> "
                 << path << "\n";
     }
+    if (args.flag("--all-tensors")) summary << writeAllTensors(it, outDir, batch);
+    if (Status s = batch.commit(); !s) throw UsageError("run: cannot write " + s.message());
     std::cout << summary.str();
-    if (args.flag("--all-tensors")) writeAllTensors(it, outDir, protectedInputs);
     return 0;
 }
 

@@ -17,6 +17,11 @@ constexpr size_t kChunk = 1024;                  // values per pass (indices sta
 // n / stride + 1 <= 65537 counts; the tables are flushed before a call that could cross it.
 constexpr uint64_t kFlushAt = 3 * 65535;
 constexpr size_t kStride = static_cast<size_t>(Histogram::kBins);
+// The count tables (32 KB) are allocated for tensors of at least this many values (16 KB of
+// float32): smaller tensors add straight into their histogram, whose sparse form holds only
+// the bins in use. A model of 100,000 tiny tensors then needs a few hundred bytes per tensor,
+// not 64 KB.
+constexpr size_t kTableMinValues = 4096;
 
 bool isPrime(size_t v) {
     if (v < 2) return false;
@@ -58,7 +63,7 @@ struct CalibrationCollector::Accumulator {
     // counts of this call are taken back (exactly) and false is returned: the caller then takes
     // the general path (filter, re-bin, add).
     bool tryFast(const float* p, size_t n, size_t stride) {
-        if (stats.histogram.empty() || !fastLayout() || n == 0) return false;
+        if (pending.empty() || stats.histogram.empty() || !fastLayout() || n == 0) return false;
         if (pendingCount + n / stride + 1 > kFlushAt) flush();
         const BinMap map = binMap();
         if (stride > 1) return trySampled(p, n, stride, map);
@@ -113,10 +118,11 @@ struct CalibrationCollector::Accumulator {
         if (h.empty() || pass.min < stats.min || pass.max > stats.max) {
             flush(); // the layout may change: pending counts must land in the old layout first
             h.cover(pass.min, pass.max);
-            if (pending.empty()) pending.assign(kTables * kStride, 0);
+            if (pending.empty() && n >= kTableMinValues) pending.assign(kTables * kStride, 0);
         }
         record(pass, n);
-        if (!fastLayout()) { // a window far from zero: exact double arithmetic, no tables
+        // Small tensors, and a window far from zero: exact double arithmetic, no tables.
+        if (pending.empty() || !fastLayout()) {
             for (size_t i = 0; i < n; i += stride) h.addToBin(h.binOf(p[i]), 1);
             return;
         }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace ql::calib {
@@ -16,13 +17,17 @@ class Histogram {
 public:
     static constexpr int64_t kBins = 4096;
 
-    bool empty() const { return m_counts.empty(); }
+    bool empty() const { return m_bins == 0; }
     int exponent() const { return m_exponent; }
     double width() const;
     int64_t first() const { return m_first; }
-    size_t binCount() const { return m_counts.size(); }
-    const std::vector<uint64_t>& counts() const { return m_counts; }
+    size_t binCount() const { return m_bins; }
+    uint64_t count(size_t k) const;
+    // Every bin's count (a copy: kBins values for a collector's histogram).
+    std::vector<uint64_t> counts() const;
     uint64_t total() const;
+    // Bytes held by the counts (for tests of the collector's memory).
+    size_t storageBytes() const;
     double binLow(size_t k) const;
     double binHigh(size_t k) const { return binLow(k) + width(); }
     double binCenter(size_t k) const { return binLow(k) + 0.5 * width(); }
@@ -32,7 +37,7 @@ public:
     bool cover(double lo, double hi);
     // The bin holding x; x must lie in the covered window (clamped otherwise).
     size_t binOf(double x) const;
-    void addToBin(size_t k, uint64_t n) { m_counts[k] += n; }
+    void addToBin(size_t k, uint64_t n);
     // Adds finite values (others are skipped); convenient and exact, not the fast path.
     void add(std::span<const float> values);
     // Adds another histogram's counts (the window grows to cover both).
@@ -48,11 +53,23 @@ public:
     void coarsen(int steps);
 
 private:
+    using Entry = std::pair<uint32_t, uint64_t>; // (bin, count), count > 0
     void rebin(int newExponent, int64_t lo, int64_t hi);
+    // Calls f(k, count) for every bin with a non-zero count, in increasing k.
+    template <class F> void forEachCount(F&& f) const;
+    // Replaces the counts by `entries` (sorted by bin, no duplicates), dense if many.
+    void assign(std::vector<Entry> entries);
+    void densify();
 
     int m_exponent = 0;
     int64_t m_first = 0;
-    std::vector<uint64_t> m_counts;
+    size_t m_bins = 0; // the window's bins; 0: empty
+    // The counts: sparse (non-zero bins only, sorted) while at most kSparseEntries bins are in
+    // use, then dense (m_bins values). A tensor observed a few times holds a few entries
+    // instead of kBins counters: memory follows the values seen, not the tensor count times 32 KiB.
+    static constexpr size_t kSparseEntries = kBins / 16;
+    std::vector<Entry> m_sparse;
+    std::vector<uint64_t> m_dense; // empty while sparse
     double m_lo = 0, m_hi = 0; // covered data range (for placing the window)
 };
 

@@ -35,8 +35,9 @@ public:
         m_p2.assign(m_bins + 1, 0.0);
         // Exact zeros live in the bin holding 0; they are removed from the cost.
         const size_t zeroBin = h.empty() ? 0 : h.binOf(0.0);
+        const std::vector<uint64_t> counts = h.counts();
         for (size_t k = 0; k < m_bins; ++k) {
-            double n = static_cast<double>(h.counts()[k]);
+            double n = static_cast<double>(counts[k]);
             if (k == zeroBin) n = std::max(0.0, n - zeros);
             const double c = h.binCenter(k);
             m_p0[k + 1] = m_p0[k] + n;
@@ -231,7 +232,8 @@ Range klRange(const TensorStats& stats, int bits, bool symmetric) {
     double threshold = absMax;
     if (bins > levels && absMax > 0) {
         std::vector<double> hist(bins);
-        for (size_t k = 0; k < bins; ++k) hist[k] = static_cast<double>(f.counts()[k]);
+        const std::vector<uint64_t> counts = f.counts();
+        for (size_t k = 0; k < bins; ++k) hist[k] = static_cast<double>(counts[k]);
         const KlDivergence divergence(hist);
         double best = std::numeric_limits<double>::infinity();
         size_t bestKeep = bins;

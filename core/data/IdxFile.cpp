@@ -134,7 +134,7 @@ Result<std::vector<uint8_t>> readMaybeGzip(const std::string& path) {
     auto file = MappedFile::open(path);
     if (!file) return file.error();
     const auto bytes = (*file)->bytes();
-    if (bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) return inflateGzip(bytes, path);
+    if (isGzip(bytes)) return inflateGzip(bytes, path);
     return std::vector<uint8_t>(bytes.begin(), bytes.end());
 }
 
@@ -153,7 +153,13 @@ std::vector<uint8_t> gzipBytes(const std::vector<uint8_t>& bytes) {
     return out;
 }
 
-Result<IdxArray> parseIdx(const std::vector<uint8_t>& bytes, const std::string& name) {
+bool isGzip(std::span<const uint8_t> bytes) { return bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b; }
+
+void idxToHostOrder(uint8_t* data, size_t count, TensorType type) {
+    if (kHostLittleEndian) swapElements(data, count, elementSize(type));
+}
+
+Result<IdxHeader> parseIdxHeader(std::span<const uint8_t> bytes, const std::string& name, uint64_t fileBytes) {
     if (bytes.size() < 4 || bytes[0] != 0 || bytes[1] != 0)
         return makeError(name + ": not an IDX file (the first two bytes must be zero)");
     const auto type = idxType(bytes[2]);
@@ -166,24 +172,34 @@ Result<IdxArray> parseIdx(const std::vector<uint8_t>& bytes, const std::string& 
     if (rank == 0) return makeError(name + ": the IDX header declares rank 0");
     const size_t header = 4 + 4 * rank;
     if (bytes.size() < header) return makeError(name + ": truncated IDX header (" + std::to_string(bytes.size()) + " bytes)");
-    IdxArray a;
-    a.type = *type;
+    IdxHeader h;
+    h.type = *type;
     uint64_t count = 1;
     for (size_t d = 0; d < rank; ++d) {
         const uint32_t dim = readBigEndian32(bytes.data() + 4 + 4 * d);
         if (dim > uint32_t(INT32_MAX)) return makeError(name + ": IDX dimension " + std::to_string(d) + " is too large");
-        a.dims.push_back(static_cast<int32_t>(dim));
+        h.dims.push_back(static_cast<int32_t>(dim));
         const auto product = checkedMulU(count, dim);
         if (!product || *product > (uint64_t(1) << 40)) return makeError(name + ": the IDX header declares too many elements");
         count = *product;
     }
-    const size_t esize = elementSize(a.type);
-    const uint64_t need = count * esize;
-    if (bytes.size() - header < need)
+    h.dataOffset = header;
+    h.dataBytes = count * elementSize(h.type);
+    if (fileBytes - header < h.dataBytes)
         return makeError(name + ": truncated IDX data: the header declares " + std::to_string(count) + " elements (" +
-                         std::to_string(need) + " bytes), the file has " + std::to_string(bytes.size() - header));
-    a.bytes.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.begin() + static_cast<std::ptrdiff_t>(header + need));
-    if (kHostLittleEndian) swapElements(a.bytes.data(), count, esize);
+                         std::to_string(h.dataBytes) + " bytes), the file has " + std::to_string(fileBytes - header));
+    return h;
+}
+
+Result<IdxArray> parseIdx(const std::vector<uint8_t>& bytes, const std::string& name) {
+    auto h = parseIdxHeader(bytes, name, bytes.size());
+    if (!h) return h.error();
+    IdxArray a;
+    a.type = h->type;
+    a.dims = std::move(h->dims);
+    const auto start = bytes.begin() + static_cast<std::ptrdiff_t>(h->dataOffset);
+    a.bytes.assign(start, start + static_cast<std::ptrdiff_t>(h->dataBytes));
+    idxToHostOrder(a.bytes.data(), a.bytes.size() / elementSize(a.type), a.type);
     return a;
 }
 

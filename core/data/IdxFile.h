@@ -9,6 +9,7 @@
 #include "util/Result.h"
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,23 @@ struct IdxArray {
 
     int64_t elementCount() const;
 };
+
+// What an IDX header declares: the element type and dimensions, where the (big-endian) data
+// starts and how long it is.
+struct IdxHeader {
+    TensorType type = TensorType::UINT8;
+    std::vector<int32_t> dims;
+    size_t dataOffset = 0;
+    uint64_t dataBytes = 0;
+};
+// Parses and checks the header at the start of `bytes` (already decompressed), and that the
+// data it declares fits in `fileBytes`, the size of the whole (decompressed) file; pass
+// UINT64_MAX when it is not known yet.
+Result<IdxHeader> parseIdxHeader(std::span<const uint8_t> bytes, const std::string& name, uint64_t fileBytes);
+// True for gzip data (magic 1f 8b).
+bool isGzip(std::span<const uint8_t> bytes);
+// Big-endian elements to host order, in place.
+void idxToHostOrder(uint8_t* data, size_t count, TensorType type);
 
 // Parses IDX bytes (already decompressed). `name` is used in messages.
 Result<IdxArray> parseIdx(const std::vector<uint8_t>& bytes, const std::string& name);

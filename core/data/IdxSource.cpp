@@ -1,8 +1,19 @@
 // IDX images as a data source: item i is slice i of the first dimension. uint8 arrays are
 // pixel data (normalised like images), other element types are numeric data.
+//
+// IDX files are read lazily: get(i) copies (and byte-swaps) the elements of sample i only, so
+// --max-samples bounds the work. A plain file is read through its memory map; a gzip file
+// through a stream inflated forward as far as the samples used, never past what its header
+// declares (io/InflateStream.h). A gzip file of at most kEagerBytes is inflated whole when
+// opened, with every check then (IdxFile.cpp).
 #include "data/Convert.h"
 #include "data/IdxFile.h"
 #include "data/Sources.h"
+#include "io/InflateStream.h"
+#include "io/MappedFile.h"
+
+#include <cstdint>
+#include <mutex>
 
 #include <filesystem>
 
@@ -11,12 +22,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
+constexpr uint64_t kEagerBytes = uint64_t{16} << 20;
+
 class IdxSource final : public DataSource {
 public:
-    IdxSource(std::string path, IdxArray array, InputInfo input, size_t perSample, std::optional<Normalization> norm,
-              std::vector<int> labels)
-        : m_path(std::move(path)), m_array(std::move(array)), m_input(std::move(input)), m_perSample(perSample),
-          m_norm(std::move(norm)), m_labels(std::move(labels)) {
+    // The elements are in host order in array.bytes (a small gzip file, inflated), big-endian at
+    // `data` in the mapped `file`, or big-endian from `dataOffset` on in `stream` (over `file`).
+    IdxSource(std::string path, IdxArray array, std::shared_ptr<const MappedFile> file, const uint8_t* data,
+              std::unique_ptr<InflateStream> stream, uint64_t dataOffset, InputInfo input, size_t perSample,
+              std::optional<Normalization> norm, std::vector<int> labels)
+        : m_path(std::move(path)), m_array(std::move(array)), m_file(std::move(file)),
+          m_data(m_file ? data : m_array.bytes.data()), m_stream(std::move(stream)), m_dataOffset(dataOffset),
+          m_input(std::move(input)), m_perSample(perSample), m_norm(std::move(norm)), m_labels(std::move(labels)) {
         m_itemElements = static_cast<size_t>(m_array.elementCount() / std::max<int64_t>(m_array.dims[0], 1));
         // An item [H, W, C] with C in {1, 3, 4} carries channels (NHWC); others are one channel.
         if (m_array.dims.size() == 4) m_channels = static_cast<size_t>(m_array.dims[3]);
@@ -32,7 +49,15 @@ public:
         const size_t count = m_itemElements * m_perSample;
         t.bytes.resize(count * elementSize(m_input.type));
         const size_t esize = elementSize(m_array.type);
-        const uint8_t* src = m_array.bytes.data() + i * count * esize;
+        std::vector<uint8_t> raw(count * esize);
+        if (m_stream) {
+            std::lock_guard lock(m_streamMutex);
+            if (Status st = m_stream->read(m_dataOffset + uint64_t(i) * raw.size(), raw); !st) return st.error();
+        } else {
+            std::copy(m_data + i * raw.size(), m_data + (i + 1) * raw.size(), raw.begin());
+        }
+        if (m_file) idxToHostOrder(raw.data(), count, m_array.type);
+        const uint8_t* src = raw.data();
         if (m_array.type == TensorType::UINT8) {
             std::vector<float> pixels(src, src + count);
             convertPixels(pixels, m_channels, 1, m_input, m_norm ? &*m_norm : nullptr, t.bytes.data());
@@ -58,7 +83,12 @@ public:
 
 private:
     std::string m_path;
-    IdxArray m_array;
+    IdxArray m_array; // type and dims; the elements too for a gzip file
+    std::shared_ptr<const MappedFile> m_file;
+    const uint8_t* m_data;
+    mutable std::mutex m_streamMutex;
+    std::unique_ptr<InflateStream> m_stream;
+    uint64_t m_dataOffset = 0;
     InputInfo m_input;
     size_t m_perSample;
     std::optional<Normalization> m_norm;
@@ -110,7 +140,40 @@ Result<std::unique_ptr<DataSource>> openIdxSource(const std::string& path, const
     const InputInfo& input = inputs.inputs[0];
     if (!isWritableType(input.type))
         return makeError(path + ": cannot convert data into input '" + input.name + "' of type " + std::string(typeName(input.type)));
-    auto array = readIdx(path);
+    auto mapped = MappedFile::open(path);
+    if (!mapped) return mapped.error();
+    std::shared_ptr<const MappedFile> file = std::move(mapped.value());
+    const uint8_t* data = nullptr;
+    std::unique_ptr<InflateStream> stream;
+    uint64_t dataOffset = 0;
+    Result<IdxArray> array = IdxArray{};
+    if (isGzip(file->bytes())) {
+        // The header through the stream: 4 bytes, then 4 per dimension.
+        stream = std::make_unique<InflateStream>(file->bytes(), InflateStream::Format::Gzip, UINT64_MAX, std::nullopt, path);
+        std::vector<uint8_t> head(4);
+        Status got = stream->read(0, head);
+        if (got && head[0] == 0 && head[1] == 0) {
+            head.resize(4 + 4 * size_t{head[3]});
+            got = stream->read(4, std::span<uint8_t>(head).subspan(4));
+        }
+        auto header = got ? parseIdxHeader(head, path, UINT64_MAX) : Result<IdxHeader>(got.error());
+        if (header && header->dataOffset + header->dataBytes > kEagerBytes) {
+            stream->setDeclared(header->dataOffset + header->dataBytes);
+            array->type = header->type;
+            array->dims = std::move(header->dims);
+            dataOffset = header->dataOffset;
+        } else {
+            stream.reset(); // small, or refused: read whole for every check and its message
+            array = readIdx(path);
+            file.reset();
+        }
+    } else if (auto header = parseIdxHeader(file->bytes(), path, file->size()); header) {
+        array->type = header->type;
+        array->dims = std::move(header->dims);
+        data = file->data() + header->dataOffset;
+    } else {
+        array = header.error();
+    }
     if (!array) return array.error();
     if (array->dims.size() < 2)
         return makeError(path + ": a 1-D IDX file holds labels, not samples (shape " + shapeString(array->dims) +
@@ -135,8 +198,8 @@ Result<std::unique_ptr<DataSource>> openIdxSource(const std::string& path, const
     }
     std::optional<Normalization> norm = options.normalization;
     if (!norm && !inputs.metadataNormalization.empty()) norm = inputs.metadataNormalization[0];
-    return std::unique_ptr<DataSource>(std::make_unique<IdxSource>(path, std::move(array.value()), input, perSample,
-                                                                   std::move(norm), std::move(labels)));
+    return std::unique_ptr<DataSource>(std::make_unique<IdxSource>(path, std::move(array.value()), std::move(file), data, std::move(stream),
+                                                                   dataOffset, input, perSample, std::move(norm), std::move(labels)));
 }
 
 } // namespace ql::data

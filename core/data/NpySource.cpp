@@ -8,6 +8,7 @@
 #include "data/ImageResize.h"
 #include "data/Sources.h"
 #include "io/Npy.h"
+#include "io/NpyReader.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -17,8 +18,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Arrays are read lazily (io/NpyReader.h): get(i) reads the bytes of sample i only, so the
+// work follows the samples used (--max-samples), not the file's size.
 struct Feed {
-    NpyArray array;
+    std::shared_ptr<const NpyReader> array;
     size_t perSample = 1;     // items of the array per sample
     size_t itemElements = 0;  // elements of one item
     bool wholeArray = false;  // the array is one sample
@@ -44,9 +47,11 @@ public:
             t.shape = in.shape;
             const size_t count = static_cast<size_t>(in.elementCount());
             t.bytes.resize(count * elementSize(in.type));
-            const size_t esize = elementSize(f.array.type);
-            const uint8_t* src = f.array.data.data() + (f.wholeArray ? 0 : i * count * esize);
-            if (f.array.type == TensorType::UINT8 && m_norm) {
+            const size_t esize = elementSize(f.array->type());
+            std::vector<uint8_t> raw(count * esize);
+            if (Status st = f.array->read(f.wholeArray ? 0 : uint64_t(i) * raw.size(), raw); !st) return st.error();
+            const uint8_t* src = raw.data();
+            if (f.array->type() == TensorType::UINT8 && m_norm) {
                 // Pixels: per-channel normalisation follows the input's image layout.
                 std::vector<float> pixels(src, src + count);
                 size_t channels = 1, inner = 1;
@@ -56,7 +61,7 @@ public:
                 }
                 convertPixels(pixels, channels, inner, in, &*m_norm, t.bytes.data());
             } else {
-                convertNumeric(src, f.array.type, count, in, t.bytes.data());
+                convertNumeric(src, f.array->type(), count, in, t.bytes.data());
             }
             s.tensors.push_back(std::move(t));
         }
@@ -66,9 +71,9 @@ public:
     std::string describe() const override {
         std::string d = fs::path(m_path).filename().string() + ": " + std::to_string(m_count) + " samples";
         for (const Feed& f : m_feeds) {
-            std::vector<int32_t> shape(f.array.shape.begin(), f.array.shape.end());
-            d += ", " + (f.array.name.empty() ? std::string("array") : "'" + f.array.name + "'") + " " +
-                 shapeString(shape) + " " + std::string(typeName(f.array.type));
+            std::vector<int32_t> shape(f.array->shape().begin(), f.array->shape().end());
+            d += ", " + (f.array->name().empty() ? std::string("array") : "'" + f.array->name() + "'") + " " +
+                 shapeString(shape) + " " + std::string(typeName(f.array->type()));
         }
         return d;
     }
@@ -83,15 +88,15 @@ private:
 
 // How `array` feeds `input`; an error names the file, the array, the expected and actual shape
 // or dtype.
-Result<Feed> planFeed(const std::string& path, NpyArray array, const InputInfo& input) {
-    const std::string who = path + (array.name.empty() ? std::string() : ": array '" + array.name + "'");
-    if (!isReadableType(array.type))
-        return makeError(who + " holds " + std::string(typeName(array.type)) + " values, which cannot feed input '" +
+Result<Feed> planFeed(const std::string& path, std::shared_ptr<const NpyReader> array, const InputInfo& input) {
+    const std::string who = path + (array->name().empty() ? std::string() : ": array '" + array->name() + "'");
+    if (!isReadableType(array->type()))
+        return makeError(who + " holds " + std::string(typeName(array->type())) + " values, which cannot feed input '" +
                          input.name + "' (" + std::string(typeName(input.type)) + ")");
     if (!isWritableType(input.type))
         return makeError(who + ": cannot convert data into input '" + input.name + "' of type " + std::string(typeName(input.type)));
     std::vector<int32_t> shape;
-    for (int64_t d : array.shape) {
+    for (int64_t d : array->shape()) {
         if (d > INT32_MAX) return makeError(who + ": dimension " + std::to_string(d) + " is too large");
         shape.push_back(static_cast<int32_t>(d));
     }
@@ -103,7 +108,7 @@ Result<Feed> planFeed(const std::string& path, NpyArray array, const InputInfo& 
         f.perSample = 0;
     }
     if (f.perSample == 0) {
-        if (array.elementCount() == input.elementCount() && squeezedEqual(shape, input.shape)) {
+        if (array->elementCount() == input.elementCount() && squeezedEqual(shape, input.shape)) {
             f.wholeArray = true;
             f.perSample = 1;
         } else {
@@ -122,10 +127,10 @@ Result<Feed> planFeed(const std::string& path, NpyArray array, const InputInfo& 
 
 size_t samplesOf(const Feed& f) {
     if (f.wholeArray) return 1;
-    return f.array.shape.empty() ? 0 : static_cast<size_t>(f.array.shape[0]) / f.perSample;
+    return f.array->shape().empty() ? 0 : static_cast<size_t>(f.array->shape()[0]) / f.perSample;
 }
 
-Result<std::unique_ptr<DataSource>> makeSource(const std::string& path, std::vector<NpyArray> arrays,
+Result<std::unique_ptr<DataSource>> makeSource(const std::string& path, std::vector<std::shared_ptr<const NpyReader>> arrays,
                                                const ModelInputInfo& inputs, const DataOptions& options) {
     std::vector<Feed> feeds;
     size_t count = SIZE_MAX;
@@ -134,8 +139,8 @@ Result<std::unique_ptr<DataSource>> makeSource(const std::string& path, std::vec
         if (!feed) return feed.error();
         const size_t n = samplesOf(*feed);
         if (count != SIZE_MAX && n != count)
-            return makeError(path + ": array '" + feed->array.name + "' holds " + std::to_string(n) + " samples, but array '" +
-                             feeds[0].array.name + "' holds " + std::to_string(count) + " samples");
+            return makeError(path + ": array '" + feed->array->name() + "' holds " + std::to_string(n) + " samples, but array '" +
+                             feeds[0].array->name() + "' holds " + std::to_string(count) + " samples");
         count = n;
         feeds.push_back(std::move(feed.value()));
     }
@@ -144,9 +149,9 @@ Result<std::unique_ptr<DataSource>> makeSource(const std::string& path, std::vec
         std::make_unique<NpySource>(path, std::move(feeds), inputs.inputs, count, options.normalization));
 }
 
-std::string namesOf(const std::vector<NpyArray>& arrays) {
+std::string namesOf(const std::vector<std::shared_ptr<const NpyReader>>& arrays) {
     std::string s;
-    for (const auto& a : arrays) s += (s.empty() ? "'" : ", '") + a.name + "'";
+    for (const auto& a : arrays) s += (s.empty() ? "'" : ", '") + a->name() + "'";
     return "[" + s + "]";
 }
 
@@ -163,22 +168,23 @@ Result<std::unique_ptr<DataSource>> openNpySource(const std::string& path, const
     if (inputs.inputs.size() != 1)
         return makeError(path + ": a .npy file feeds a model with one input; this model has " +
                          std::to_string(inputs.inputs.size()) + " " + inputNames(inputs) + " (use an .npz file)");
-    auto array = readNpy(path);
+    auto array = openNpyReader(path);
     if (!array) return array.error();
-    std::vector<NpyArray> arrays;
+    std::vector<std::shared_ptr<const NpyReader>> arrays;
     arrays.push_back(std::move(array.value()));
     return makeSource(path, std::move(arrays), inputs, options);
 }
 
 Result<std::unique_ptr<DataSource>> openNpzSource(const std::string& path, const ModelInputInfo& inputs,
                                                   const DataOptions& options) {
-    auto read = readNpz(path);
+    auto read = openNpzReaders(path);
     if (!read) return read.error();
-    std::vector<NpyArray> arrays = std::move(read.value());
+    std::vector<std::shared_ptr<const NpyReader>> arrays;
+    for (auto& r : read.value()) arrays.push_back(std::move(r));
     // By name: every input has an array of its tensor name.
-    std::vector<NpyArray> ordered;
+    std::vector<std::shared_ptr<const NpyReader>> ordered;
     for (const InputInfo& in : inputs.inputs) {
-        const auto it = std::find_if(arrays.begin(), arrays.end(), [&](const NpyArray& a) { return a.name == in.name; });
+        const auto it = std::find_if(arrays.begin(), arrays.end(), [&](const auto& a) { return a->name() == in.name; });
         if (it == arrays.end()) break;
         ordered.push_back(*it);
     }
@@ -192,9 +198,9 @@ Result<std::unique_ptr<DataSource>> openNpzSource(const std::string& path, const
                 if (name[i] < '0' || name[i] > '9') return -1;
             return std::stol(name.substr(4));
         };
-        if (std::all_of(arrays.begin(), arrays.end(), [&](const NpyArray& a) { return argIndex(a.name) >= 0; }))
+        if (std::all_of(arrays.begin(), arrays.end(), [&](const auto& a) { return argIndex(a->name()) >= 0; }))
             std::stable_sort(arrays.begin(), arrays.end(),
-                             [&](const NpyArray& a, const NpyArray& b) { return argIndex(a.name) < argIndex(b.name); });
+                             [&](const auto& a, const auto& b) { return argIndex(a->name()) < argIndex(b->name()); });
         return makeSource(path, std::move(arrays), inputs, options);
     }
     return makeError(path + ": arrays " + namesOf(arrays) + " do not match the model's inputs " + inputNames(inputs) +

@@ -140,7 +140,7 @@ std::optional<TensorType> npyTypeFromDescr(std::string_view descr) {
     return std::nullopt;
 }
 
-Result<NpyArray> parseNpy(std::span<const uint8_t> bytes, const std::string& what) {
+Result<NpyHeader> parseNpyHeader(std::span<const uint8_t> bytes, const std::string& what) {
     if (bytes.size() < 10 || std::memcmp(bytes.data(), kMagic, 6) != 0)
         return makeError(what + ": not a .npy file (bad magic; expected \\x93NUMPY)");
     const uint8_t major = bytes[6], minor = bytes[7];
@@ -162,12 +162,12 @@ Result<NpyArray> parseNpy(std::span<const uint8_t> bytes, const std::string& wha
     if (bytes.size() - offset < headerLen)
         return makeError(what + ": truncated .npy header (" + std::to_string(headerLen) + " bytes declared, " +
                          std::to_string(bytes.size() - offset) + " present)");
-    const std::string_view header(reinterpret_cast<const char*>(bytes.data() + offset), headerLen);
+    const std::string_view text(reinterpret_cast<const char*>(bytes.data() + offset), headerLen);
 
     std::string descr;
     bool fortran = false;
-    NpyArray array;
-    if (Status s = HeaderParser(header, what).parse(descr, fortran, array.shape); !s) return s.error();
+    NpyHeader header;
+    if (Status s = HeaderParser(text, what).parse(descr, fortran, header.shape); !s) return s.error();
     if (!descr.empty() && descr[0] == '>' && npyTypeFromDescr("<" + descr.substr(1)))
         return makeError(what + ": big-endian data ('" + descr + "') is not supported; save it little-endian (e.g. arr.astype('<" +
                          descr.substr(1) + "'))");
@@ -175,21 +175,37 @@ Result<NpyArray> parseNpy(std::span<const uint8_t> bytes, const std::string& wha
     if (!type)
         return makeError(what + ": unsupported dtype '" + descr +
                          "' (expected one of <f4 <f8 <f2 |i1 |u1 <i2 <u2 <i4 <u4 <i8 <u8 |b1)");
-    array.type = *type;
+    header.type = *type;
     int64_t count = 1, more = 0;
-    for (int64_t d : array.shape) {
+    for (int64_t d : header.shape) {
         if (d > 1) ++more;
         if (__builtin_mul_overflow(count, d, &count) || count > (int64_t{1} << 56))
-            return makeError(what + ": shape overflow: " + shapeText(array.shape) + " has too many elements");
+            return makeError(what + ": shape overflow: " + shapeText(header.shape) + " has too many elements");
     }
     // Fortran order changes the layout only when two or more dimensions exceed 1.
     if (fortran && more > 1)
         return makeError(what + ": Fortran-ordered arrays are not supported (expected C order; save with np.ascontiguousarray)");
-    const uint64_t need = static_cast<uint64_t>(count) * elementSize(array.type);
-    const size_t start = offset + headerLen;
-    if (bytes.size() - start < need)
-        return makeError(what + ": truncated data: shape " + shapeText(array.shape) + " of " + std::string(typeName(array.type)) +
-                         " needs " + std::to_string(need) + " bytes, the file has " + std::to_string(bytes.size() - start));
+    header.dataOffset = offset + headerLen;
+    header.dataBytes = static_cast<uint64_t>(count) * elementSize(header.type);
+    return header;
+}
+
+Status checkNpyData(const NpyHeader& header, uint64_t available, const std::string& what) {
+    if (available < header.dataBytes)
+        return makeError(what + ": truncated data: shape " + shapeText(header.shape) + " of " + std::string(typeName(header.type)) +
+                         " needs " + std::to_string(header.dataBytes) + " bytes, the file has " + std::to_string(available));
+    return {};
+}
+
+Result<NpyArray> parseNpy(std::span<const uint8_t> bytes, const std::string& what) {
+    auto header = parseNpyHeader(bytes, what);
+    if (!header) return header.error();
+    const size_t start = header->dataOffset;
+    if (Status s = checkNpyData(*header, bytes.size() - start, what); !s) return s.error();
+    NpyArray array;
+    array.type = header->type;
+    array.shape = std::move(header->shape);
+    const size_t need = static_cast<size_t>(header->dataBytes);
     array.data.assign(bytes.begin() + static_cast<ptrdiff_t>(start), bytes.begin() + static_cast<ptrdiff_t>(start + need));
     return array;
 }
@@ -225,8 +241,11 @@ std::vector<uint8_t> encodeNpy(const NpyArray& array) {
     return out;
 }
 
-Status writeNpy(const std::string& path, TensorType type, std::span<const int64_t> shape, std::span<const uint8_t> data,
-                const std::vector<std::string>& protectedInputs) {
+namespace {
+
+// The header and data of a .npy file, checked: `data` holds exactly the bytes of `shape`.
+Result<std::vector<uint8_t>> checkedNpyHeader(const std::string& path, TensorType type, std::span<const int64_t> shape,
+                                              std::span<const uint8_t> data) {
     auto header = npyHeader(type, shape);
     if (!header) return makeError(path + ": " + header.message());
     uint64_t count = 1;
@@ -234,8 +253,25 @@ Status writeNpy(const std::string& path, TensorType type, std::span<const int64_
     if (count * elementSize(type) != data.size())
         return makeError(path + ": " + std::to_string(data.size()) + " bytes do not match shape " + shapeText(shape) + " of " +
                          std::string(typeName(type)));
+    return header;
+}
+
+} // namespace
+
+Status writeNpy(const std::string& path, TensorType type, std::span<const int64_t> shape, std::span<const uint8_t> data,
+                const std::vector<std::string>& protectedInputs) {
+    auto header = checkedNpyHeader(path, type, shape, data);
+    if (!header) return header.error();
     const std::span<const uint8_t> parts[2] = {header.value(), data};
     return writeFileAtomically(path, std::span<const std::span<const uint8_t>>(parts), protectedInputs);
+}
+
+Status writeNpy(AtomicFileBatch& batch, const std::string& path, TensorType type, std::span<const int64_t> shape,
+                std::span<const uint8_t> data) {
+    auto header = checkedNpyHeader(path, type, shape, data);
+    if (!header) return header.error();
+    const std::span<const uint8_t> parts[2] = {header.value(), data};
+    return batch.add(path, std::span<const std::span<const uint8_t>>(parts));
 }
 
 Status writeNpy(const std::string& path, const NpyArray& array, const std::vector<std::string>& protectedInputs) {

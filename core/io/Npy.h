@@ -20,6 +20,8 @@
 
 namespace ql {
 
+class AtomicFileBatch;
+
 struct NpyArray {
     std::string name; // the entry's name without ".npy" in an .npz archive; empty for .npy
     TensorType type = TensorType::FLOAT32;
@@ -45,6 +47,19 @@ std::optional<TensorType> npyTypeFromDescr(std::string_view descr);
 // default; we allow more but still bound the parse).
 constexpr size_t kNpyMaxHeaderBytes = 1 << 16;
 
+// What a .npy header says: the data's type and shape, where the data starts and how long it is.
+struct NpyHeader {
+    TensorType type = TensorType::FLOAT32;
+    std::vector<int64_t> shape;
+    size_t dataOffset = 0; // bytes from the file's start (magic, version, length, dict)
+    uint64_t dataBytes = 0; // element count * element size, checked for overflow
+};
+// Parses and checks the header at the start of `bytes`, which need hold only the header (the
+// data is not looked at).
+Result<NpyHeader> parseNpyHeader(std::span<const uint8_t> bytes, const std::string& what);
+// Refuses data shorter than the header declares ("truncated data ... needs N bytes").
+Status checkNpyData(const NpyHeader& header, uint64_t available, const std::string& what);
+
 // Parses .npy bytes; `what` (the file name) starts every error message.
 Result<NpyArray> parseNpy(std::span<const uint8_t> bytes, const std::string& what);
 Result<NpyArray> readNpy(const std::string& path);
@@ -57,6 +72,9 @@ std::vector<uint8_t> encodeNpy(const NpyArray& array); // header + data; array m
 Status writeNpy(const std::string& path, TensorType type, std::span<const int64_t> shape,
                 std::span<const uint8_t> data, const std::vector<std::string>& protectedInputs = {});
 Status writeNpy(const std::string& path, const NpyArray& array, const std::vector<std::string>& protectedInputs = {});
+// Adds the file to `batch` (written and renamed into place by the batch's commit()).
+Status writeNpy(AtomicFileBatch& batch, const std::string& path, TensorType type, std::span<const int64_t> shape,
+                std::span<const uint8_t> data);
 
 // Every array of an .npz archive (numpy.savez / savez_compressed), in archive order.
 Result<std::vector<NpyArray>> readNpz(const std::string& path);

@@ -97,7 +97,7 @@ TEST_CASE("the collector keeps absolute running min/max and an exact histogram",
     for (float x : all) ++ref[static_cast<int64_t>(std::floor(std::ldexp(double(x), -s->histogram.exponent())))];
     for (size_t k = 0; k < s->histogram.binCount(); ++k) {
         const auto it = ref.find(s->histogram.first() + static_cast<int64_t>(k));
-        REQUIRE(s->histogram.counts()[k] == (it == ref.end() ? 0u : it->second));
+        REQUIRE(s->histogram.count(k) == (it == ref.end() ? 0u : it->second));
     }
     CHECK(snap->find(f.b) == nullptr); // never observed
 }
@@ -264,4 +264,35 @@ TEST_CASE("large outputs: exact min/max/count, an evenly sampled histogram", "[c
     size_t sameBins = 0;
     for (size_t k = 0; k < once.size(); ++k) sameBins += both[k] == 2 * once[k] ? 1 : 0;
     CHECK(sameBins == once.size());
+}
+
+TEST_CASE("the collector's memory follows the values observed, not 64 KiB per tensor", "[calib][collector][scale]") {
+    // 20,000 tensors of 4 values seen in 4 samples: at most 16 bins in use per tensor.
+    constexpr size_t kTensors = 20000;
+    ModelBuilder mb;
+    for (size_t i = 0; i < kTensors; ++i) mb.addTensor("t" + std::to_string(i), TensorType::FLOAT32, {1, 4});
+    auto model = std::make_shared<const Model>(mb.build());
+    CalibrationCollector c(model);
+    std::vector<float> all;
+    for (int sample = 0; sample < 4; ++sample) {
+        for (size_t i = 0; i < kTensors; ++i) {
+            const std::vector<float> v{float(sample) - 1.5f, 0.25f * float(i % 7), -0.125f * float(sample), 3.0f};
+            if (i == 1234) all.insert(all.end(), v.begin(), v.end());
+            c.observeTensor(0, TensorIndex{i}, v, 4);
+        }
+        c.finishSample();
+    }
+    auto snap = c.snapshot();
+    size_t bytes = 0;
+    for (size_t i = 0; i < kTensors; ++i) bytes += snap->find(TensorIndex{i})->histogram.storageBytes();
+    CHECK(bytes / kTensors <= 16 * 16); // 16 (bin, count) entries, not 4096 counters
+    // Still exact, bin for bin.
+    const Histogram& h = snap->find(TensorIndex{1234})->histogram;
+    CHECK(h.total() == all.size());
+    std::map<int64_t, uint64_t> ref;
+    for (float x : all) ++ref[static_cast<int64_t>(std::floor(std::ldexp(double(x), -h.exponent())))];
+    for (size_t k = 0; k < h.binCount(); ++k) {
+        const auto it = ref.find(h.first() + static_cast<int64_t>(k));
+        REQUIRE(h.count(k) == (it == ref.end() ? 0u : it->second));
+    }
 }
