@@ -1,5 +1,6 @@
 #include "ModelMutator.h"
 
+#include "tflite/ModelReader.h"
 #include "tflite_generated.h"
 
 #include <algorithm>
@@ -411,6 +412,8 @@ size_t mutateModel(uint8_t* data, size_t size, size_t maxSize, unsigned int seed
     flatbuffers::Verifier verifier(data, size, 64, 1000000);
     if (size < 8 || !tflite::ModelBufferHasIdentifier(data) || !tflite::VerifyModelBuffer(verifier))
         return 0;
+    // Misaligned 64-bit vectors pass the Verifier but may not be unpacked (the reader refuses them).
+    if (!ql::misalignedWideVector(data).empty()) return 0;
     std::unique_ptr<tflite::ModelT> model(tflite::GetModel(data)->UnPack());
     Rng rng(seed);
     dropEmptyUnions(*model);

@@ -135,8 +135,7 @@ Result<std::shared_ptr<const Model>> Reader::read() {
         return fail("the flatbuffer is damaged or truncated (the flatbuffers Verifier rejected it; file size " +
                     std::to_string(size) + " bytes)");
 
-    if (WideVectorCheck check; !check.table(flatbuffers::GetRoot<uint8_t>(data), tflite::ModelTypeTable(), 0))
-        return fail(check.problem);
+    if (std::string problem = misalignedWideVector(data); !problem.empty()) return fail(problem);
 
     const tflite::Model& fb = *tflite::GetModel(data);
     auto model = std::make_shared<Model>();
@@ -304,6 +303,11 @@ Status Reader::readSubgraph(const tflite::Model& fb, size_t index, Model& model)
 }
 
 } // namespace
+
+std::string misalignedWideVector(const uint8_t* verifiedModel) {
+    WideVectorCheck check;
+    return check.table(flatbuffers::GetRoot<uint8_t>(verifiedModel), tflite::ModelTypeTable(), 0) ? std::string() : check.problem;
+}
 
 Result<std::shared_ptr<const Model>> readModel(std::shared_ptr<const MappedFile> file, const std::string& displayName,
                                                const ReadOptions& options) {

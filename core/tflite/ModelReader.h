@@ -27,4 +27,9 @@ Result<std::shared_ptr<const Model>> readModelFile(const std::string& path, cons
 Result<std::shared_ptr<const Model>> readModel(std::shared_ptr<const MappedFile> file, const std::string& displayName,
                                                const ReadOptions& options = {});
 
+// For a model the flatbuffers Verifier accepted: "" when every vector of 64-bit values is
+// 8-byte aligned, else what is misaligned (the Verifier does not check it, and the object
+// API's UnPack would load those values misaligned).
+std::string misalignedWideVector(const uint8_t* verifiedModel);
+
 } // namespace ql
