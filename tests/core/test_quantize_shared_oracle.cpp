@@ -119,19 +119,6 @@ struct KnownGap {
     const char* why;
 };
 const KnownGap kKnownGaps[] = {
-    {"palm_detection_full.tflite", quantize::Mode::Int8, 24, 0,
-     "int8 RESIZE_BILINEAR differs from the runtime's (7-18 LSB measured; 0 with it kept float)"},
-    {"palm_detection_full.tflite", quantize::Mode::Int8Only, 24, 0,
-     "int8 RESIZE_BILINEAR differs from the runtime's (7-14 LSB measured; 0 with it kept float)"},
-    {"face_detection_full_range_sparse.tflite", quantize::Mode::Int8, 16, 0,
-     "QuantLab's int8 kernels differ from the runtime's XNNPACK on this model (10-12 LSB "
-     "measured)"},
-    {"face_detection_full_range_sparse.tflite", quantize::Mode::Int8Only, 16, 0,
-     "QuantLab's int8 kernels differ from the runtime's XNNPACK on this model (10-12 LSB "
-     "measured)"},
-    {nullptr, quantize::Mode::Int16x8, 40, 0,
-     "float -> int16 QUANTIZE divides in float where the runtime divides in double (2-29 LSB "
-     "measured)"},
     {"hand_landmark_lite.tflite", quantize::Mode::Dynamic, 0, 0.1,
      "hybrid kernels differ from the runtime's while its cc and simd builds agree exactly (up to "
      "7% of max |output| measured)"},
