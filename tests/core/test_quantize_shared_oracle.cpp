@@ -8,6 +8,7 @@
 // Input normalisation (MediaPipe's graphs, ImageToTensorCalculator output_tensor_float_range):
 // the face detectors take [-1, 1], hand_landmark and palm_detection take [0, 1]; the LSTM
 // takes Fashion-MNIST pixels / 255; hello_world takes x in [0, 2 pi].
+#include "Layerwise.h"
 #include "SingleOp.h"
 #include "data/DataSource.h"
 #include "io/Npy.h"
@@ -15,6 +16,8 @@
 #include "tflite/ModelWriter.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <sstream>
@@ -308,4 +311,74 @@ TEST_CASE(
             WARN(label << ":" << summary.str());
         }
     }
+}
+
+// A tool, not a test: one shared model quantized as above (QL_PROBE_MODEL file name, QL_PROBE_MODE
+// mode name), written with its eval input to QL_PROBE_DIR, then every operator run alone in the
+// oracle and in QuantLab's default target on QuantLab's own intermediate tensors
+// (tests/support/Layerwise.h). Prints every operator output that differs: the first one in
+// graph order is where a known gap starts.
+TEST_CASE("quantize shared models: per-operator differences of one model and mode",
+          "[.layerwise-shared]") {
+    const char* file = std::getenv("QL_PROBE_MODEL");
+    const char* modeText = std::getenv("QL_PROBE_MODE");
+    const char* where = std::getenv("QL_PROBE_DIR");
+    if (!file || !modeText || !where || !oracleScript()) {
+        WARN("set QL_PROBE_MODEL, QL_PROBE_MODE and QL_PROBE_DIR; needs the oracle");
+        return;
+    }
+    const SharedCase cases[] = {
+        {"hello_world_float.tflite", Data::Sine},
+        {"trained_lstm.tflite", Data::FashionMnist},
+        {"face_detection_short_range.tflite", Data::Photos, -1.0f, 1.0f},
+        {"face_detection_full_range_sparse.tflite", Data::Photos, -1.0f, 1.0f},
+        {"hand_landmark_lite.tflite", Data::Photos, 0.0f, 1.0f},
+        {"palm_detection_full.tflite", Data::Photos, 0.0f, 1.0f},
+    };
+    const SharedCase* c = nullptr;
+    for (const SharedCase& s : cases)
+        if (std::string(s.file) == file) c = &s;
+    REQUIRE(c);
+    const auto mode = quantize::parseMode(modeText);
+    REQUIRE(mode.ok());
+    const auto path = sharedModel(c->file);
+    REQUIRE(path);
+    TempDir dir;
+    std::string skip;
+    const auto specs = dataFor(*c, dir, &skip);
+    REQUIRE(specs);
+    auto model = readModelFile(*path);
+    REQUIRE(model.ok());
+    quantize::QuantizeJobOptions o;
+    o.quantize.mode = *mode;
+    o.calibSpec = specs->calib;
+    o.data = specs->calibOptions;
+    auto q = quantize::runQuantize(*model, o);
+    REQUIRE(q.ok());
+    auto qm = std::make_shared<const Model>(std::move(q->result.model));
+    const std::string out = where;
+    std::filesystem::create_directories(out);
+    REQUIRE(writeModelFile(*qm, out + "/model.tflite").ok());
+    auto source = data::openDataSource(specs->eval, data::ModelInputInfo::fromModel(*qm),
+                                       specs->evalOptions);
+    REQUIRE(source.ok());
+    auto sample = (*source)->get(0);
+    REQUIRE(sample.ok());
+    for (size_t i = 0; i < sample->tensors.size(); ++i) {
+        const data::SampleTensor& t = sample->tensors[i];
+        const std::vector<int64_t> shape(t.shape.begin(), t.shape.end());
+        REQUIRE(writeNpy(out + "/input_" + std::to_string(i) + ".npy", t.type, shape, t.bytes)
+                    .ok());
+    }
+    if (std::getenv("QL_PROBE_WRITE_ONLY")) return;
+    rt::RunOptions run;
+    run.target = Target::TfliteCpu;
+    const LayerwiseResult r = layerwise(qm, out, out + "/ops", {run});
+    REQUIRE(r.error.empty());
+    for (const std::string& s : r.skipped) std::printf("skipped: %s\n", s.c_str());
+    for (const OperatorDiff& d : r.perVariant[0])
+        if (d.differing || d.maxLsb || d.maxAbs > 0)
+            std::printf("operator %zu %s out %zu: %zu/%zu differ, max %lld LSB, max abs %g of %g\n",
+                        d.op, d.type.c_str(), d.output, d.differing, d.elements,
+                        static_cast<long long>(d.maxLsb), d.maxAbs, d.maxRef);
 }
