@@ -34,6 +34,7 @@ namespace ql::rt::optimized {
 
 using conv::ConvGeometry;
 using conv::FloatActivation;
+using conv::HybridScaleOrder;
 using conv::RequantParams;
 
 // ---- float ----------------------------------------------------------------------------------
@@ -114,7 +115,7 @@ public:
     // is not Generic; the input was quantized per batch (inputScale[b], zeroPoint[b]).
     void runHybrid(const int8_t* input, std::span<const float> inputScale, std::span<const int32_t> zeroPoint,
                    std::span<const float> filterScale, const float* bias, FloatActivation act, float* output,
-                   ThreadPool* pool) const;
+                   ThreadPool* pool, HybridScaleOrder order = HybridScaleOrder::ChannelTimesInput) const;
     Isa isa() const { return m_isa; }
 
 private:
