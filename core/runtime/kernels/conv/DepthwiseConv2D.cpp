@@ -116,7 +116,10 @@ public:
         const ConvGeometry& g = m_geom;
         switch (m_mode) {
         case Mode::Float:
-            if (m_useOptimized)
+            if (ctx.options().xnnpack() && optimized::depthwiseFloatXnnpackHandles(g)) // the target's arithmetic
+                optimized::depthwiseFloatXnnpack(g, input.as<float>(), filter.as<float>(), bias ? bias->as<float>() : nullptr, m_act,
+                                                 output.as<float>(), ctx.pool());
+            else if (m_useOptimized)
                 optimized::depthwiseFloat(g, input.as<float>(), filter.as<float>(), bias ? bias->as<float>() : nullptr, m_act,
                                           output.as<float>(), ctx.pool());
             else

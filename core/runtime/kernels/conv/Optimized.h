@@ -42,6 +42,13 @@ void convFloat(const ConvGeometry& g, const float* input, const float* filter, c
                float* output, ThreadPool* pool);
 void depthwiseFloat(const ConvGeometry& g, const float* input, const float* filter, const float* bias, FloatActivation act,
                     float* output, ThreadPool* pool);
+// Target::TfliteCpu: XNNPACK's order of additions and unfused products (XnnpackFloat.cpp);
+// depthwise for the filters its unipass kernels take (at most 25 taps).
+void convFloatXnnpack(const ConvGeometry& g, const float* input, const float* filter, const float* bias, FloatActivation act,
+                      float* output, ThreadPool* pool);
+bool depthwiseFloatXnnpackHandles(const ConvGeometry& g);
+void depthwiseFloatXnnpack(const ConvGeometry& g, const float* input, const float* filter, const float* bias, FloatActivation act,
+                           float* output, ThreadPool* pool);
 
 // C[rows x n] = A[rows x k] (row-major) * B[k x n] (column-major, i.e. an N x K row-major
 // filter); the Eigen GEMM, AVX2 build when available.

@@ -1,6 +1,7 @@
 #include "runtime/kernels/matmul/FullyConnectedOpt.h"
 
 #include "runtime/ThreadPool.h"
+#include "runtime/kernels/UnfusedFloat.h"
 #include "runtime/kernels/matmul/Int8Dot.h"
 
 #include <Eigen/Core>
@@ -68,6 +69,21 @@ void fullyConnectedFloatOpt(const float* in, const float* weights, const float* 
             for (int o = oBegin; o < oEnd; ++o) {
                 const float v = bias ? row[o] + bias[o] : row[o];
                 row[o] = std::min(std::max(v, actMin), actMax);
+            }
+        }
+    });
+}
+
+void fullyConnectedFloatXnnpack(const float* in, const float* weights, const float* bias, float* out, FcShape s,
+                                float actMin, float actMax, ThreadPool* pool) {
+    forUnits(pool, s, [&](int oBegin, int oEnd) {
+        for (int b = 0; b < s.batches; ++b) {
+            const float* x = in + size_t(b) * s.depth;
+            for (int o = oBegin; o < oEnd; ++o) {
+                const float* w = weights + size_t(o) * s.depth;
+                float acc = bias ? bias[o] : 0.0f;
+                for (int k = 0; k < s.depth; ++k) acc = mulThenAdd(acc, x[k], w[k]);
+                out[size_t(b) * s.units + o] = std::min(std::max(acc, actMin), actMax);
             }
         }
     });
