@@ -116,10 +116,15 @@ public:
         const ConvGeometry& g = m_geom;
         switch (m_mode) {
         case Mode::Float:
-            if (ctx.options().xnnpack() && optimized::depthwiseFloatXnnpackHandles(g)) // the target's arithmetic
+            if (ctx.options().xnnpack() && optimized::depthwiseFloatXnnpackHandles(g)) { // the target's arithmetic
+                static const bool avx2 = __builtin_cpu_supports("avx2");
+                if (m_useOptimized && avx2 &&
+                    optimized::depthwiseFloatXnnpackAvx2(g, input.as<float>(), filter.as<float>(), bias ? bias->as<float>() : nullptr,
+                                                         m_act, output.as<float>(), ctx.pool()))
+                    break;
                 optimized::depthwiseFloatXnnpack(g, input.as<float>(), filter.as<float>(), bias ? bias->as<float>() : nullptr, m_act,
                                                  output.as<float>(), ctx.pool());
-            else if (m_useOptimized)
+            } else if (m_useOptimized)
                 optimized::depthwiseFloat(g, input.as<float>(), filter.as<float>(), bias ? bias->as<float>() : nullptr, m_act,
                                           output.as<float>(), ctx.pool());
             else

@@ -22,7 +22,7 @@ namespace ql::rt::optimized {
 
 // Fused: one FMA per product (the sum starts from the bias, FMA rounds once). Unfused: each
 // product rounded before it is added, in the same order: XNNPACK's portable gemm / igemm
-// micro-kernels (Target::TfliteCpu), bit for bit optimized::convFloatXnnpack; AVX2 only.
+// micro-kernels (Target::TfliteCpu), bit for bit optimized::convFloatXnnpack (AVX2 or AVX-512).
 enum class FloatProducts { Fused, Unfused };
 
 class FloatConvPlan {

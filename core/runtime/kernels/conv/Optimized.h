@@ -49,6 +49,10 @@ void convFloatXnnpack(const ConvGeometry& g, const float* input, const float* fi
 bool depthwiseFloatXnnpackHandles(const ConvGeometry& g);
 void depthwiseFloatXnnpack(const ConvGeometry& g, const float* input, const float* filter, const float* bias, FloatActivation act,
                            float* output, ThreadPool* pool);
+// The same for a depth multiplier of 1 with AVX2 (XnnpackFloatAvx2.cpp), bit for bit; false
+// (nothing computed) for other shapes or without AVX2 in the build. Check the CPU first.
+bool depthwiseFloatXnnpackAvx2(const ConvGeometry& g, const float* input, const float* filter, const float* bias, FloatActivation act,
+                               float* output, ThreadPool* pool);
 
 // C[rows x n] = A[rows x k] (row-major) * B[k x n] (column-major, i.e. an N x K row-major
 // filter); the Eigen GEMM, AVX2 build when available.
