@@ -20,8 +20,8 @@
 
 namespace ql::rt::optimized {
 
-void convFloatXnnpack(const ConvGeometry& g, const float* input, const float* filter, const float* bias, FloatActivation act,
-                      float* output, ThreadPool* pool) {
+void convFloatXnnpack(const ConvGeometry& g, const float* input, const float* filter,
+                      const float* bias, FloatActivation act, float* output, ThreadPool* pool) {
     const int64_t rows = int64_t(g.batches) * g.outH;
     parallelFor(pool, rows, 1, [&](int64_t r0, int64_t r1) {
         for (int64_t r = r0; r < r1; ++r) {
@@ -35,9 +35,13 @@ void convFloatXnnpack(const ConvGeometry& g, const float* input, const float* fi
                             const int iy = oy * g.strideH - g.padTop + ky * g.dilationH;
                             const int ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
                             const bool inside = iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW;
-                            const float* x = inside ? input + ((int64_t(b) * g.inH + iy) * g.inW + ix) * g.inC : nullptr;
-                            const float* w = filter + ((int64_t(oc) * g.filterH + ky) * g.filterW + kx) * g.inC;
-                            for (int ic = 0; ic < g.inC; ++ic) acc = mulThenAdd(acc, x ? x[ic] : 0.0f, w[ic]);
+                            const float* x =
+                                inside ? input + ((int64_t(b) * g.inH + iy) * g.inW + ix) * g.inC
+                                       : nullptr;
+                            const float* w =
+                                filter + ((int64_t(oc) * g.filterH + ky) * g.filterW + kx) * g.inC;
+                            for (int ic = 0; ic < g.inC; ++ic)
+                                acc = mulThenAdd(acc, x ? x[ic] : 0.0f, w[ic]);
                         }
                     out[oc] = std::min(std::max(acc, act.min), act.max);
                 }
@@ -50,8 +54,9 @@ bool depthwiseFloatXnnpackHandles(const ConvGeometry& g) {
     return g.filterH * g.filterW <= 25;
 }
 
-void depthwiseFloatXnnpack(const ConvGeometry& g, const float* input, const float* filter, const float* bias, FloatActivation act,
-                           float* output, ThreadPool* pool) {
+void depthwiseFloatXnnpack(const ConvGeometry& g, const float* input, const float* filter,
+                           const float* bias, FloatActivation act, float* output,
+                           ThreadPool* pool) {
     const int taps = g.filterH * g.filterW;
     const bool dwconv = g.depthMultiplier == 1;
     // (ky, kx) of tap t in XNNPACK's order.
@@ -66,23 +71,29 @@ void depthwiseFloatXnnpack(const ConvGeometry& g, const float* input, const floa
         for (int64_t r = r0; r < r1; ++r) {
             const int b = static_cast<int>(r / g.outH), oy = static_cast<int>(r % g.outH);
             for (int ox = 0; ox < g.outW; ++ox) {
-                for (int c = 0; c < g.outC; ++c) acc0[size_t(c)] = bias ? bias[c] : 0.0f;
+                for (int c = 0; c < g.outC; ++c)
+                    acc0[size_t(c)] = bias ? bias[c] : 0.0f;
                 for (int t = 0; t < taps; ++t) {
                     const int iy = oy * g.strideH - g.padTop + tapY[size_t(t)] * g.dilationH;
                     const int ix = ox * g.strideW - g.padLeft + tapX[size_t(t)] * g.dilationW;
                     const bool inside = iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW;
-                    const float* x = inside ? input + ((int64_t(b) * g.inH + iy) * g.inW + ix) * g.inC : nullptr;
-                    const float* w = filter + (int64_t(tapY[size_t(t)]) * g.filterW + tapX[size_t(t)]) * g.outC;
+                    const float* x =
+                        inside ? input + ((int64_t(b) * g.inH + iy) * g.inW + ix) * g.inC : nullptr;
+                    const float* w =
+                        filter + (int64_t(tapY[size_t(t)]) * g.filterW + tapX[size_t(t)]) * g.outC;
                     std::vector<float>& acc = dwconv && t % 2 == 1 ? acc1 : acc0;
                     for (int c = 0; c < g.outC; ++c) {
                         const float xv = x ? x[c / g.depthMultiplier] : 0.0f;
-                        if (dwconv && t == 1) acc[size_t(c)] = mulThenAdd(-0.0f, xv, w[c]); // acc1 = p1 (-0 + p = p)
-                        else acc[size_t(c)] = mulThenAdd(acc[size_t(c)], xv, w[c]);
+                        if (dwconv && t == 1)
+                            acc[size_t(c)] = mulThenAdd(-0.0f, xv, w[c]); // acc1 = p1 (-0 + p = p)
+                        else
+                            acc[size_t(c)] = mulThenAdd(acc[size_t(c)], xv, w[c]);
                     }
                 }
                 float* out = output + (r * g.outW + ox) * g.outC;
                 for (int c = 0; c < g.outC; ++c) {
-                    const float v = dwconv && taps > 1 ? acc0[size_t(c)] + acc1[size_t(c)] : acc0[size_t(c)];
+                    const float v =
+                        dwconv && taps > 1 ? acc0[size_t(c)] + acc1[size_t(c)] : acc0[size_t(c)];
                     out[c] = std::min(std::max(v, act.min), act.max);
                 }
             }

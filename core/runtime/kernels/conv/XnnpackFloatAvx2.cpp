@@ -26,13 +26,15 @@ inline __m256 product(__m256 x, __m256 w) {
 } // namespace
 #endif
 
-bool depthwiseFloatXnnpackAvx2(const ConvGeometry& g, const float* input, const float* filter, const float* bias, FloatActivation act,
-                               float* output, ThreadPool* pool) {
+bool depthwiseFloatXnnpackAvx2(const ConvGeometry& g, const float* input, const float* filter,
+                               const float* bias, FloatActivation act, float* output,
+                               ThreadPool* pool) {
 #if defined(__AVX2__)
     if (g.depthMultiplier != 1 || g.filterH * g.filterW > 25) return false;
     const int taps = g.filterH * g.filterW;
     int tapY[25], tapX[25]; // XNNPACK's dwconv order: kx-major
-    for (int t = 0; t < taps; ++t) tapY[t] = t % g.filterH, tapX[t] = t / g.filterH;
+    for (int t = 0; t < taps; ++t)
+        tapY[t] = t % g.filterH, tapX[t] = t / g.filterH;
     const int64_t rows = int64_t(g.batches) * g.outH;
     const int C = g.outC;
     parallelFor(pool, rows, 1, [&](int64_t r0, int64_t r1) {
@@ -41,15 +43,19 @@ bool depthwiseFloatXnnpackAvx2(const ConvGeometry& g, const float* input, const 
         // Taps outside the image read a row of zeros, as XNNPACK's indirection does.
         thread_local std::vector<float> zeros;
         zeros.assign(size_t(C), 0.0f);
-        const __m256 lo = _mm256_set1_ps(act.min), hi = _mm256_set1_ps(act.max), zero = _mm256_setzero_ps();
-        for (int t = 0; t < taps; ++t) ws[t] = filter + (int64_t(tapY[t]) * g.filterW + tapX[t]) * C;
+        const __m256 lo = _mm256_set1_ps(act.min), hi = _mm256_set1_ps(act.max),
+                     zero = _mm256_setzero_ps();
+        for (int t = 0; t < taps; ++t)
+            ws[t] = filter + (int64_t(tapY[t]) * g.filterW + tapX[t]) * C;
         // One channel of one pixel (the tails), the same operations in scalar code.
         const auto scalarChannel = [&](const float* const* x, int c) {
             float acc0 = mulThenAdd(bias ? bias[c] : 0.0f, x[0][c], ws[0][c]);
             float acc1 = taps > 1 ? mulThenAdd(-0.0f, x[1][c], ws[1][c]) : 0.0f;
             for (int t = 2; t < taps; ++t) {
-                if (t % 2 == 0) acc0 = mulThenAdd(acc0, x[t][c], ws[t][c]);
-                else acc1 = mulThenAdd(acc1, x[t][c], ws[t][c]);
+                if (t % 2 == 0)
+                    acc0 = mulThenAdd(acc0, x[t][c], ws[t][c]);
+                else
+                    acc1 = mulThenAdd(acc1, x[t][c], ws[t][c]);
             }
             const float v = taps > 1 ? acc0 + acc1 : acc0;
             return std::min(std::max(v, act.min), act.max);
@@ -61,7 +67,8 @@ bool depthwiseFloatXnnpackAvx2(const ConvGeometry& g, const float* input, const 
                     const int iy = oy * g.strideH - g.padTop + tapY[t] * g.dilationH;
                     const int ix = ox * g.strideW - g.padLeft + tapX[t] * g.dilationW;
                     const bool inside = iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW;
-                    x[t] = inside ? input + ((int64_t(b) * g.inH + iy) * g.inW + ix) * g.inC : zeros.data();
+                    x[t] = inside ? input + ((int64_t(b) * g.inH + iy) * g.inW + ix) * g.inC
+                                  : zeros.data();
                 }
             };
             int ox = 0;
@@ -70,7 +77,8 @@ bool depthwiseFloatXnnpackAvx2(const ConvGeometry& g, const float* input, const 
             const int C8 = C / 8 * 8;
             for (; ox + 4 <= g.outW && C8 > 0; ox += 4) {
                 const float* px[4][26];
-                for (int q = 0; q < 4; ++q) pointers(ox + q, px[q]);
+                for (int q = 0; q < 4; ++q)
+                    pointers(ox + q, px[q]);
                 for (int c = 0; c < C8; c += 8) {
                     __m256 acc0[4], acc1[4];
                     const __m256 b0 = bias ? _mm256_loadu_ps(bias + c) : zero;
@@ -82,24 +90,31 @@ bool depthwiseFloatXnnpackAvx2(const ConvGeometry& g, const float* input, const 
                     }
                     int t = 2;
                     for (; t + 1 < taps; t += 2) {
-                        const __m256 we = _mm256_loadu_ps(ws[t] + c), wo = _mm256_loadu_ps(ws[t + 1] + c);
+                        const __m256 we = _mm256_loadu_ps(ws[t] + c),
+                                     wo = _mm256_loadu_ps(ws[t + 1] + c);
                         for (int q = 0; q < 4; ++q) {
-                            acc0[q] = _mm256_add_ps(acc0[q], product(_mm256_loadu_ps(px[q][t] + c), we));
-                            acc1[q] = _mm256_add_ps(acc1[q], product(_mm256_loadu_ps(px[q][t + 1] + c), wo));
+                            acc0[q] =
+                                _mm256_add_ps(acc0[q], product(_mm256_loadu_ps(px[q][t] + c), we));
+                            acc1[q] = _mm256_add_ps(acc1[q],
+                                                    product(_mm256_loadu_ps(px[q][t + 1] + c), wo));
                         }
                     }
                     if (t < taps) {
                         const __m256 we = _mm256_loadu_ps(ws[t] + c);
-                        for (int q = 0; q < 4; ++q) acc0[q] = _mm256_add_ps(acc0[q], product(_mm256_loadu_ps(px[q][t] + c), we));
+                        for (int q = 0; q < 4; ++q)
+                            acc0[q] =
+                                _mm256_add_ps(acc0[q], product(_mm256_loadu_ps(px[q][t] + c), we));
                     }
                     for (int q = 0; q < 4; ++q) {
                         const __m256 sum = taps > 1 ? _mm256_add_ps(acc0[q], acc1[q]) : acc0[q];
-                        _mm256_storeu_ps(output + (r * g.outW + ox + q) * C + c, _mm256_min_ps(hi, _mm256_max_ps(lo, sum)));
+                        _mm256_storeu_ps(output + (r * g.outW + ox + q) * C + c,
+                                         _mm256_min_ps(hi, _mm256_max_ps(lo, sum)));
                     }
                 }
                 for (int q = 0; q < 4; ++q) {
                     float* out = output + (r * g.outW + ox + q) * C;
-                    for (int c = C8; c < C; ++c) out[c] = scalarChannel(px[q], c);
+                    for (int c = C8; c < C; ++c)
+                        out[c] = scalarChannel(px[q], c);
                 }
             }
             for (; ox < g.outW; ++ox) {
@@ -113,41 +128,57 @@ bool depthwiseFloatXnnpackAvx2(const ConvGeometry& g, const float* input, const 
                     __m256 acc0[4], acc1[4];
                     for (int v = 0; v < 4; ++v) {
                         const int k = c + 8 * v;
-                        acc0[v] = _mm256_add_ps(bias ? _mm256_loadu_ps(bias + k) : zero,
-                                                product(_mm256_loadu_ps(xs[0] + k), _mm256_loadu_ps(ws[0] + k)));
-                        acc1[v] = taps > 1 ? product(_mm256_loadu_ps(xs[1] + k), _mm256_loadu_ps(ws[1] + k)) : zero;
+                        acc0[v] = _mm256_add_ps(
+                            bias ? _mm256_loadu_ps(bias + k) : zero,
+                            product(_mm256_loadu_ps(xs[0] + k), _mm256_loadu_ps(ws[0] + k)));
+                        acc1[v] = taps > 1 ? product(_mm256_loadu_ps(xs[1] + k),
+                                                     _mm256_loadu_ps(ws[1] + k))
+                                           : zero;
                     }
                     int t = 2;
                     for (; t + 1 < taps; t += 2)
                         for (int v = 0; v < 4; ++v) {
                             const int k = c + 8 * v;
-                            acc0[v] = _mm256_add_ps(acc0[v], product(_mm256_loadu_ps(xs[t] + k), _mm256_loadu_ps(ws[t] + k)));
-                            acc1[v] = _mm256_add_ps(acc1[v], product(_mm256_loadu_ps(xs[t + 1] + k), _mm256_loadu_ps(ws[t + 1] + k)));
+                            acc0[v] = _mm256_add_ps(acc0[v], product(_mm256_loadu_ps(xs[t] + k),
+                                                                     _mm256_loadu_ps(ws[t] + k)));
+                            acc1[v] =
+                                _mm256_add_ps(acc1[v], product(_mm256_loadu_ps(xs[t + 1] + k),
+                                                               _mm256_loadu_ps(ws[t + 1] + k)));
                         }
                     if (t < taps)
                         for (int v = 0; v < 4; ++v) {
                             const int k = c + 8 * v;
-                            acc0[v] = _mm256_add_ps(acc0[v], product(_mm256_loadu_ps(xs[t] + k), _mm256_loadu_ps(ws[t] + k)));
+                            acc0[v] = _mm256_add_ps(acc0[v], product(_mm256_loadu_ps(xs[t] + k),
+                                                                     _mm256_loadu_ps(ws[t] + k)));
                         }
                     for (int v = 0; v < 4; ++v) {
                         const __m256 sum = taps > 1 ? _mm256_add_ps(acc0[v], acc1[v]) : acc0[v];
-                        _mm256_storeu_ps(out + c + 8 * v, _mm256_min_ps(hi, _mm256_max_ps(lo, sum)));
+                        _mm256_storeu_ps(out + c + 8 * v,
+                                         _mm256_min_ps(hi, _mm256_max_ps(lo, sum)));
                     }
                 }
                 for (; c + 8 <= C; c += 8) {
-                    __m256 acc0 = _mm256_add_ps(bias ? _mm256_loadu_ps(bias + c) : zero,
-                                                product(_mm256_loadu_ps(xs[0] + c), _mm256_loadu_ps(ws[0] + c)));
-                    __m256 acc1 = taps > 1 ? product(_mm256_loadu_ps(xs[1] + c), _mm256_loadu_ps(ws[1] + c)) : zero;
+                    __m256 acc0 = _mm256_add_ps(
+                        bias ? _mm256_loadu_ps(bias + c) : zero,
+                        product(_mm256_loadu_ps(xs[0] + c), _mm256_loadu_ps(ws[0] + c)));
+                    __m256 acc1 =
+                        taps > 1 ? product(_mm256_loadu_ps(xs[1] + c), _mm256_loadu_ps(ws[1] + c))
+                                 : zero;
                     int t = 2;
                     for (; t + 1 < taps; t += 2) {
-                        acc0 = _mm256_add_ps(acc0, product(_mm256_loadu_ps(xs[t] + c), _mm256_loadu_ps(ws[t] + c)));
-                        acc1 = _mm256_add_ps(acc1, product(_mm256_loadu_ps(xs[t + 1] + c), _mm256_loadu_ps(ws[t + 1] + c)));
+                        acc0 = _mm256_add_ps(
+                            acc0, product(_mm256_loadu_ps(xs[t] + c), _mm256_loadu_ps(ws[t] + c)));
+                        acc1 = _mm256_add_ps(acc1, product(_mm256_loadu_ps(xs[t + 1] + c),
+                                                           _mm256_loadu_ps(ws[t + 1] + c)));
                     }
-                    if (t < taps) acc0 = _mm256_add_ps(acc0, product(_mm256_loadu_ps(xs[t] + c), _mm256_loadu_ps(ws[t] + c)));
+                    if (t < taps)
+                        acc0 = _mm256_add_ps(
+                            acc0, product(_mm256_loadu_ps(xs[t] + c), _mm256_loadu_ps(ws[t] + c)));
                     const __m256 sum = taps > 1 ? _mm256_add_ps(acc0, acc1) : acc0;
                     _mm256_storeu_ps(out + c, _mm256_min_ps(hi, _mm256_max_ps(lo, sum)));
                 }
-                for (; c < C; ++c) out[c] = scalarChannel(xs, c);
+                for (; c < C; ++c)
+                    out[c] = scalarChannel(xs, c);
             }
         }
     });

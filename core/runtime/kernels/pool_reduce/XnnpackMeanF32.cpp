@@ -18,14 +18,16 @@ float nextTree(const float* r, float acc) {
 
 } // namespace
 
-void xnnpackMeanHwF32(const float* input, int64_t batches, int64_t pixels, int64_t channels, float* output) {
+void xnnpackMeanHwF32(const float* input, int64_t batches, int64_t pixels, int64_t channels,
+                      float* output) {
     const float scale = 1.0f / static_cast<float>(pixels);
     float rows[7];
     for (int64_t b = 0; b < batches; ++b) {
         const float* base = input + b * pixels * channels;
         for (int64_t c = 0; c < channels; ++c) {
             const auto load = [&](int64_t first, int64_t count) {
-                for (int64_t k = 0; k < 7; ++k) rows[k] = k < count ? base[(first + k) * channels + c] : 0.0f;
+                for (int64_t k = 0; k < 7; ++k)
+                    rows[k] = k < count ? base[(first + k) * channels + c] : 0.0f;
             };
             float sum;
             if (pixels <= 7) {

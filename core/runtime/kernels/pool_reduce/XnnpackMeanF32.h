@@ -14,6 +14,7 @@
 namespace ql::rt::poolreduce {
 
 // input NHWC [batches, pixels, channels] flattened over the pixels; output [batches, channels].
-void xnnpackMeanHwF32(const float* input, int64_t batches, int64_t pixels, int64_t channels, float* output);
+void xnnpackMeanHwF32(const float* input, int64_t batches, int64_t pixels, int64_t channels,
+                      float* output);
 
 } // namespace ql::rt::poolreduce
