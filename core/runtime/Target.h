@@ -6,7 +6,11 @@
 // - TfliteCpu (default): the TensorFlow Lite / LiteRT runtime on a CPU with its default
 //   XNNPACK delegate. Operators the delegate takes (tensorflow/lite/delegates/xnnpack/
 //   xnnpack_delegate.cc, VisitNode and its checks) compute XNNPACK's formulas
-//   (quant/XnnpackArithmetic.h); the others TFLite's builtin kernels.
+//   (quant/XnnpackArithmetic.h); the others TFLite's builtin kernels (the optimized ones, e.g.
+//   the hybrid depthwise's scaling order). Float CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED
+//   and MEAN over H,W follow XNNPACK's portable micro-kernels exactly (every product rounded
+//   before it is added, XNNPACK's order of additions; kernels/conv/XnnpackFloat.cpp), so a
+//   hybrid layer after them quantizes the runtime's very floats.
 // - TfliteReference: TFLite's builtin kernels alone (the interpreter without a delegate;
 //   the LiteRT oracle's `--xnnpack off`).
 // - TfliteMicro: TFLite Micro's kernels where they differ from the builtin ones (e.g. SVDF

@@ -8,6 +8,7 @@
 
 #include "model/ModelBuilder.h"
 #include "quant/FixedPoint.h"
+#include "runtime/kernels/conv/HybridQuantize.h"
 #include "tflite/ModelReader.h"
 #include "tflite/ModelWriter.h"
 
@@ -17,6 +18,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 using namespace ql;
@@ -123,6 +125,59 @@ TEST_CASE("conv: DEPTHWISE_CONV_2D depth multiplier 2 by hand", "[conv]") {
     REQUIRE(r.ok());
     // Channel 0 sums 1+2+3+4 = 10, channel 1 sums 100.
     CHECK(r.output<float>(0) == std::vector<float>{10 * 1, 10 * 2, 100 * 3, 100 * 4 + 1000});
+}
+
+// A hybrid DEPTHWISE_CONV_2D (float input, int8 per-channel filter) scales its int32
+// accumulator by two floats. TFLite's reference kernel computes acc * (s_ch * s_in); the builtin
+// kernel the runtime runs on a CPU (optimized DepthwiseConvHybridGeneral, scalar store)
+// computes (acc * s_in) * s_ch. The products round differently for some channels, so each
+// target is checked against its own order, computed here from the kernel's input quantization.
+TEST_CASE("conv: hybrid DEPTHWISE_CONV_2D scales the accumulator in each target's order", "[conv][hybrid]") {
+    constexpr int H = 3, W = 3, C = 64;
+    std::mt19937 rng(2024);
+    std::uniform_real_distribution<float> value(-3.0f, 5.0f), scale(0.002f, 0.03f), biasValue(-1.0f, 1.0f);
+    std::uniform_int_distribution<int> weight(-127, 127);
+    std::vector<float> input(size_t(H * W * C)), channelScale(C), bias(C);
+    std::vector<int8_t> filter(C); // 1x1 filter [1, 1, 1, C]
+    for (float& x : input) x = value(rng);
+    for (int c = 0; c < C; ++c) {
+        channelScale[size_t(c)] = scale(rng);
+        bias[size_t(c)] = biasValue(rng);
+        filter[size_t(c)] = static_cast<int8_t>(weight(rng));
+    }
+    ModelBuilder mb;
+    const auto in = mb.addTensor("in", TensorType::FLOAT32, {1, H, W, C});
+    const auto w = mb.addConstant("w", TensorType::INT8, {1, 1, 1, C}, filter,
+                                  convcases::quant(channelScale, std::vector<int64_t>(C, 0), 3));
+    const auto b = mb.addConstant("b", TensorType::FLOAT32, {C}, bias);
+    const auto out = mb.addTensor("out", TensorType::FLOAT32, {1, H, W, C});
+    mb.addOperator(BuiltinOp::DEPTHWISE_CONV_2D, {in, w, b}, {out}, depthwiseOptions(Padding::VALID, 1, 1, 1));
+    mb.setInputs({in});
+    mb.setOutputs({out});
+    const Model model = mb.build();
+
+    // The input quantized as the kernel does (one batch, asymmetric), then both orders.
+    std::vector<int8_t> q(input.size());
+    const auto p = rt::conv::asymmetricQuantize(input, q);
+    std::vector<float> channelThenInput(input.size()), inputThenChannel(input.size());
+    size_t orderDiffers = 0;
+    for (size_t i = 0; i < input.size(); ++i) {
+        const size_t c = i % C;
+        const int32_t acc = int32_t(filter[c]) * (int32_t(q[i]) - p.zeroPoint);
+        channelThenInput[i] = float(acc) * (channelScale[c] * p.scale) + bias[c];
+        inputThenChannel[i] = (float(acc) * p.scale) * channelScale[c] + bias[c];
+        orderDiffers += channelThenInput[i] != inputThenChannel[i] ? 1 : 0;
+    }
+    REQUIRE(orderDiffers > 0); // the case tells the two orders apart
+
+    for (Target target : {Target::TfliteCpu, Target::TfliteReference}) {
+        rt::RunOptions run;
+        run.target = target;
+        const OpRun r = runModel(model, {bytesOf(input)}, run);
+        REQUIRE(r.ok());
+        INFO(targetName(target));
+        CHECK(r.output<float>(0) == (target == Target::TfliteCpu ? inputThenChannel : channelThenInput));
+    }
 }
 
 TEST_CASE("conv: TRANSPOSE_CONV float scatter by hand", "[conv]") {
@@ -337,9 +392,9 @@ TEST_CASE("conv: int16x8 CONV_2D and TRANSPOSE_CONV are bit-exact with the seane
 }
 
 // The committed goldens of tests/fixtures/conv/<case>/ were computed by the TFLite runtime (the
-// oracle) from the model convcases::build(case) builds. Float within 1e-5 of the largest
-// output; int16x8 and hybrid run on TFLite's builtin kernels and must match exactly (hybrid
-// within float rounding); int8 and uint8 ran through XNNPACK, which requantizes in fp32 and may
+// oracle) from the model convcases::build(case) builds. Float CONV_2D and DEPTHWISE_CONV_2D
+// exactly (XNNPACK's float order under tflite-cpu), TRANSPOSE_CONV within 1e-5 of the largest
+// output; int16x8 and hybrid run on TFLite's builtin kernels and must match exactly; int8 and uint8 ran through XNNPACK, which requantizes in fp32 and may
 // differ from TFLite's reference kernels by 1 LSB. The default target (tflite-cpu) computes
 // XNNPACK's arithmetic: bit-exact; tflite-reference: the share of 1-LSB differences is bounded.
 TEST_CASE("conv: oracle goldens of tests/fixtures/conv", "[conv][fixtures]") {
@@ -356,8 +411,14 @@ TEST_CASE("conv: oracle goldens of tests/fixtures/conv", "[conv][fixtures]") {
         INFO("max |diff| " << g.maxAbsDiff << ", differing " << g.differing << " of " << g.elements);
         switch (c.kind) {
         case convcases::Kind::Float:
+            // tflite-cpu computes XNNPACK's portable float arithmetic for CONV_2D and
+            // DEPTHWISE_CONV_2D (XnnpackFloat.cpp): the oracle's floats exactly. TRANSPOSE_CONV
+            // and the other targets: within float rounding.
+            if (c.op != BuiltinOp::TRANSPOSE_CONV) CHECK(g.differing == 0);
+            CHECK(g.relativeError() <= 1e-5);
+            break;
         case convcases::Kind::HybridPerChannel:
-        case convcases::Kind::HybridPerTensor: CHECK(g.relativeError() <= 1e-5); break;
+        case convcases::Kind::HybridPerTensor: CHECK(g.differing == 0); break; // TFLite's builtin hybrid kernels
         case convcases::Kind::Int16x8: CHECK(g.differing == 0); break;
         default: {
             CHECK(g.differing == 0);

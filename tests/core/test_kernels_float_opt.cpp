@@ -170,6 +170,76 @@ TEST_CASE("float-opt: packed CONV_2D plan agrees with the reference", "[conv][op
     if (__builtin_cpu_supports("avx512f")) CHECK(usedAvx512);
 }
 
+// Target::TfliteCpu: the plan's unfused mode rounds every product before the add, in the
+// plain kernel's order (optimized::convFloatXnnpack, XNNPACK's portable igemm): the same floats.
+TEST_CASE("float-opt: unfused CONV_2D plan equals the plain XNNPACK-order kernel bit for bit", "[conv][opt][float-opt]") {
+    if (!optimized::FloatConvPlan::supported()) {
+        WARN("skipped: this CPU or build has no AVX2 + FMA");
+        return;
+    }
+    std::mt19937 rng(17);
+    ThreadPool pool(2);
+    size_t fusedDiffers = 0;
+    for (int round = 0; round < 120; ++round) {
+        ConvGeometry g = randomGeometry(rng, /*depthwise=*/false, round % 4 == 0 ? 70 : 24);
+        if (round % 6 == 0) { // the direct path
+            g.filterH = g.filterW = g.strideH = g.strideW = g.dilationH = g.dilationW = 1;
+            g.padTop = g.padLeft = 0;
+            g.outH = g.inH, g.outW = g.inW;
+        }
+        INFO("round " << round << ": " << describe(g));
+        const auto input = randomFloats(rng, inputSize(g));
+        const auto filter = randomFloats(rng, size_t(g.outC) * size_t(g.patchSize()));
+        const auto bias = randomFloats(rng, size_t(g.outC));
+        const float* b = round % 5 != 0 ? bias.data() : nullptr;
+        const conv::FloatActivation act = randomActivation(rng);
+        std::vector<float> expected(outputSize(g)), got(outputSize(g), -99.0f), fused(outputSize(g), -99.0f);
+        optimized::convFloatXnnpack(g, input.data(), filter.data(), b, act, expected.data(), nullptr);
+        for (bool allowAvx512 : {true, false}) {
+            optimized::FloatConvPlan plan(g, act, allowAvx512, optimized::FloatProducts::Unfused);
+            plan.pack(filter.data(), b);
+            plan.run(input.data(), got.data(), round % 2 ? &pool : nullptr);
+            INFO("AVX-512 " << plan.usesAvx512());
+            REQUIRE(std::memcmp(got.data(), expected.data(), got.size() * sizeof(float)) == 0);
+        }
+        optimized::FloatConvPlan fusedPlan(g, act, false);
+        fusedPlan.pack(filter.data(), b);
+        fusedPlan.run(input.data(), fused.data(), nullptr);
+        fusedDiffers += std::memcmp(fused.data(), expected.data(), got.size() * sizeof(float)) != 0 ? 1 : 0;
+    }
+    CHECK(fusedDiffers > 0); // the two modes are told apart
+}
+
+// Target::TfliteCpu's float depthwise: the AVX2 kernel computes the plain XNNPACK-order
+// kernel's operations eight channels at a time, so the same floats bit for bit.
+TEST_CASE("float-opt: AVX2 XNNPACK-order DEPTHWISE_CONV_2D equals the plain kernel bit for bit", "[conv][opt][float-opt]") {
+    if (!__builtin_cpu_supports("avx2")) {
+        WARN("skipped: this CPU has no AVX2");
+        return;
+    }
+    std::mt19937 rng(23);
+    ThreadPool pool(2);
+    int checked = 0;
+    for (int round = 0; round < 150; ++round) {
+        const ConvGeometry g = randomGeometry(rng, /*depthwise=*/true, 40);
+        INFO("round " << round << ": " << describe(g));
+        const auto input = randomFloats(rng, inputSize(g));
+        const auto filter = randomFloats(rng, size_t(g.filterH * g.filterW * g.outC));
+        const auto bias = randomFloats(rng, size_t(g.outC));
+        const float* b = round % 5 != 0 ? bias.data() : nullptr;
+        const conv::FloatActivation act = randomActivation(rng);
+        std::vector<float> expected(outputSize(g)), got(outputSize(g), -99.0f);
+        optimized::depthwiseFloatXnnpack(g, input.data(), filter.data(), b, act, expected.data(), nullptr);
+        const bool ran = optimized::depthwiseFloatXnnpackAvx2(g, input.data(), filter.data(), b, act, got.data(), round % 2 ? &pool : nullptr);
+        // multiplier > 1 is XNNPACK's igemm and more than 25 taps its multipass kernels: not taken
+        CHECK(ran == (g.depthMultiplier == 1 && g.filterH * g.filterW <= 25));
+        if (!ran) continue;
+        REQUIRE(std::memcmp(got.data(), expected.data(), got.size() * sizeof(float)) == 0);
+        ++checked;
+    }
+    CHECK(checked > 100);
+}
+
 TEST_CASE("float-opt: a re-packed CONV_2D plan uses the new filter", "[conv][opt][float-opt]") {
     if (!optimized::FloatConvPlan::supported()) {
         WARN("skipped: this CPU or build has no AVX2 + FMA");

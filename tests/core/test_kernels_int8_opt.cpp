@@ -272,14 +272,17 @@ TEST_CASE("int8-opt: hybrid DEPTHWISE_CONV_2D plan equals reference::depthwiseHy
         const auto bias = randomFloats(rng, size_t(g.outC), -2.0f, 2.0f);
         const conv::FloatActivation act = round % 3 == 0 ? conv::FloatActivation{-1.0f, 1.0f} : conv::FloatActivation{};
         const float* b = round % 4 == 3 ? nullptr : bias.data();
+        // Both accumulator scalings: TFLite's reference order and its optimized kernel's.
+        const auto order = round % 2 ? conv::HybridScaleOrder::InputThenChannel : conv::HybridScaleOrder::ChannelTimesInput;
         std::vector<float> expected(outputSize(g));
-        reference::depthwiseHybrid(g, in.view(), filter, filterScale, b, act, expected);
+        reference::depthwiseHybrid(g, in.view(), filter, filterScale, b, act, expected, order);
         for (Isa isa : {Isa::Avx2, Isa::Avx512Vnni}) {
             if (!optimized::Int8ConvPlan::supported(isa)) continue;
             const optimized::Int8DepthwisePlan plan(g, unusedRequant(g.outC), filter, nullptr, isa);
             REQUIRE(plan.isa() == isa);
             std::vector<float> got(expected.size(), -99.0f);
-            plan.runHybrid(in.values.data(), in.scale, in.zeroPoint, filterScale, b, act, got.data(), round % 2 ? &pool : nullptr);
+            plan.runHybrid(in.values.data(), in.scale, in.zeroPoint, filterScale, b, act, got.data(), round % 2 ? &pool : nullptr,
+                           order);
             INFO("round " << round << " isa " << optimized::Int8ConvPlan::isaName(isa));
             REQUIRE(got == expected);
             ++checked;

@@ -103,3 +103,22 @@ TEST_CASE("generate pool/reduce fixtures", "[.generate]") {
 TEST_CASE("pool/reduce kernels match the TFLite runtime's goldens", "[kernels][pool_reduce][golden]") {
     checkAllGoldens("pool_reduce");
 }
+
+// Float MEAN over H and W runs in the runtime's XNNPACK delegate as global average pooling:
+// the 35 pixels of mean_float_hw ([2, 5, 7, 6]) are summed in the 7-row tree of its portable
+// micro-kernels (a first pass, three middle passes, a last pass) and scaled by 1.0f / 35.
+// tflite-cpu follows that order (XnnpackMeanF32.h): the oracle's floats exactly; a sequential
+// sum differs in the last bits, which tflite-reference keeps (TFLite's builtin reduce kernel).
+TEST_CASE("pool/reduce: float MEAN over H,W equals the runtime's XNNPACK global average pooling exactly",
+          "[kernels][pool_reduce][golden]") {
+    const std::string dir = (std::filesystem::path(fixtureRoot("pool_reduce")) / "mean_float_hw").string();
+    const GoldenComparison cpu = compareWithGoldens(dir + "/model.tflite", dir);
+    REQUIRE(cpu.error.empty());
+    REQUIRE(cpu.elements == 12);
+    CHECK(cpu.differing == 0);
+    rt::RunOptions reference;
+    reference.target = Target::TfliteReference;
+    const GoldenComparison ref = compareWithGoldens(dir + "/model.tflite", dir, 1, reference);
+    REQUIRE(ref.error.empty());
+    CHECK(ref.relativeError() <= 1e-6);
+}

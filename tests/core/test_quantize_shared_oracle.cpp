@@ -8,6 +8,7 @@
 // Input normalisation (MediaPipe's graphs, ImageToTensorCalculator output_tensor_float_range):
 // the face detectors take [-1, 1], hand_landmark and palm_detection take [0, 1]; the LSTM
 // takes Fashion-MNIST pixels / 255; hello_world takes x in [0, 2 pi].
+#include "Layerwise.h"
 #include "SingleOp.h"
 #include "data/DataSource.h"
 #include "io/Npy.h"
@@ -15,9 +16,12 @@
 #include "tflite/ModelWriter.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <sstream>
+#include <vector>
 
 using namespace ql;
 using namespace ql::test;
@@ -118,24 +122,8 @@ struct KnownGap {
     double maxRel; // float results: of max |output|
     const char* why;
 };
-const KnownGap kKnownGaps[] = {
-    {"palm_detection_full.tflite", quantize::Mode::Int8, 24, 0,
-     "int8 RESIZE_BILINEAR differs from the runtime's (7-18 LSB measured; 0 with it kept float)"},
-    {"palm_detection_full.tflite", quantize::Mode::Int8Only, 24, 0,
-     "int8 RESIZE_BILINEAR differs from the runtime's (7-14 LSB measured; 0 with it kept float)"},
-    {"face_detection_full_range_sparse.tflite", quantize::Mode::Int8, 16, 0,
-     "QuantLab's int8 kernels differ from the runtime's XNNPACK on this model (10-12 LSB "
-     "measured)"},
-    {"face_detection_full_range_sparse.tflite", quantize::Mode::Int8Only, 16, 0,
-     "QuantLab's int8 kernels differ from the runtime's XNNPACK on this model (10-12 LSB "
-     "measured)"},
-    {nullptr, quantize::Mode::Int16x8, 40, 0,
-     "float -> int16 QUANTIZE divides in float where the runtime divides in double (2-29 LSB "
-     "measured)"},
-    {"hand_landmark_lite.tflite", quantize::Mode::Dynamic, 0, 0.1,
-     "hybrid kernels differ from the runtime's while its cc and simd builds agree exactly (up to "
-     "7% of max |output| measured)"},
-};
+// None open at this revision: every model and mode is asserted exact.
+const std::vector<KnownGap> kKnownGaps = {};
 
 const KnownGap* knownGap(const std::string& file, quantize::Mode mode) {
     for (const KnownGap& g : kKnownGaps)
@@ -321,4 +309,74 @@ TEST_CASE(
             WARN(label << ":" << summary.str());
         }
     }
+}
+
+// A tool, not a test: one shared model quantized as above (QL_PROBE_MODEL file name, QL_PROBE_MODE
+// mode name), written with its eval input to QL_PROBE_DIR, then every operator run alone in the
+// oracle and in QuantLab's default target on QuantLab's own intermediate tensors
+// (tests/support/Layerwise.h). Prints every operator output that differs: the first one in
+// graph order is where a known gap starts.
+TEST_CASE("quantize shared models: per-operator differences of one model and mode",
+          "[.layerwise-shared]") {
+    const char* file = std::getenv("QL_PROBE_MODEL");
+    const char* modeText = std::getenv("QL_PROBE_MODE");
+    const char* where = std::getenv("QL_PROBE_DIR");
+    if (!file || !modeText || !where || !oracleScript()) {
+        WARN("set QL_PROBE_MODEL, QL_PROBE_MODE and QL_PROBE_DIR; needs the oracle");
+        return;
+    }
+    const SharedCase cases[] = {
+        {"hello_world_float.tflite", Data::Sine},
+        {"trained_lstm.tflite", Data::FashionMnist},
+        {"face_detection_short_range.tflite", Data::Photos, -1.0f, 1.0f},
+        {"face_detection_full_range_sparse.tflite", Data::Photos, -1.0f, 1.0f},
+        {"hand_landmark_lite.tflite", Data::Photos, 0.0f, 1.0f},
+        {"palm_detection_full.tflite", Data::Photos, 0.0f, 1.0f},
+    };
+    const SharedCase* c = nullptr;
+    for (const SharedCase& s : cases)
+        if (std::string(s.file) == file) c = &s;
+    REQUIRE(c);
+    const auto mode = quantize::parseMode(modeText);
+    REQUIRE(mode.ok());
+    const auto path = sharedModel(c->file);
+    REQUIRE(path);
+    TempDir dir;
+    std::string skip;
+    const auto specs = dataFor(*c, dir, &skip);
+    REQUIRE(specs);
+    auto model = readModelFile(*path);
+    REQUIRE(model.ok());
+    quantize::QuantizeJobOptions o;
+    o.quantize.mode = *mode;
+    o.calibSpec = specs->calib;
+    o.data = specs->calibOptions;
+    auto q = quantize::runQuantize(*model, o);
+    REQUIRE(q.ok());
+    auto qm = std::make_shared<const Model>(std::move(q->result.model));
+    const std::string out = where;
+    std::filesystem::create_directories(out);
+    REQUIRE(writeModelFile(*qm, out + "/model.tflite").ok());
+    auto source = data::openDataSource(specs->eval, data::ModelInputInfo::fromModel(*qm),
+                                       specs->evalOptions);
+    REQUIRE(source.ok());
+    auto sample = (*source)->get(0);
+    REQUIRE(sample.ok());
+    for (size_t i = 0; i < sample->tensors.size(); ++i) {
+        const data::SampleTensor& t = sample->tensors[i];
+        const std::vector<int64_t> shape(t.shape.begin(), t.shape.end());
+        REQUIRE(writeNpy(out + "/input_" + std::to_string(i) + ".npy", t.type, shape, t.bytes)
+                    .ok());
+    }
+    if (std::getenv("QL_PROBE_WRITE_ONLY")) return;
+    rt::RunOptions run;
+    run.target = Target::TfliteCpu;
+    const LayerwiseResult r = layerwise(qm, out, out + "/ops", {run});
+    REQUIRE(r.error.empty());
+    for (const std::string& s : r.skipped) std::printf("skipped: %s\n", s.c_str());
+    for (const OperatorDiff& d : r.perVariant[0])
+        if (d.differing || d.maxLsb || d.maxAbs > 0)
+            std::printf("operator %zu %s out %zu: %zu/%zu differ, max %lld LSB, max abs %g of %g\n",
+                        d.op, d.type.c_str(), d.output, d.differing, d.elements,
+                        static_cast<long long>(d.maxLsb), d.maxAbs, d.maxRef);
 }

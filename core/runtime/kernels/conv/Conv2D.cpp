@@ -82,7 +82,9 @@ public:
             m_hybridPlan = std::make_unique<optimized::Int8ConvPlan>(g, unused, filter.values<int8_t>(), nullptr);
         }
         if (m_mode == Mode::Float && m_useOptimized && optimized::FloatConvPlan::supported()) {
-            m_floatPlan = std::make_unique<optimized::FloatConvPlan>(g, m_act);
+            // Target::TfliteCpu: XNNPACK's portable gemm / igemm round every product.
+            m_floatPlan = std::make_unique<optimized::FloatConvPlan>(
+                g, m_act, true, ctx.options().xnnpack() ? optimized::FloatProducts::Unfused : optimized::FloatProducts::Fused);
             m_floatPack = FloatPack::None;
             if (filter.constant && (!bias || bias->constant)) {
                 m_floatPlan->pack(filter.as<float>(), bias ? bias->as<float>() : nullptr);
@@ -103,7 +105,10 @@ public:
             if (m_floatPlan) {
                 packFloatFilter(ctx, filter, bias);
                 m_floatPlan->run(input.as<float>(), output.as<float>(), ctx.pool());
-            } else if (m_useOptimized)
+            } else if (ctx.options().xnnpack()) // the target's arithmetic, in plain loops
+                optimized::convFloatXnnpack(g, input.as<float>(), filter.as<float>(), bias ? bias->as<float>() : nullptr, m_act,
+                                            output.as<float>(), ctx.pool());
+            else if (m_useOptimized)
                 optimized::convFloat(g, input.as<float>(), filter.as<float>(), bias ? bias->as<float>() : nullptr, m_act,
                                      output.as<float>(), ctx.pool());
             else

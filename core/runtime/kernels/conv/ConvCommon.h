@@ -37,6 +37,21 @@ struct FloatActivation {
     float max = std::numeric_limits<float>::infinity();
 };
 
+// How a hybrid (dynamic range) DEPTHWISE_CONV_2D turns its int32 accumulator into a float: the
+// two float products round differently, and the next hybrid layer's input quantization turns a
+// one-ULP difference into a one-LSB flip.
+//   ChannelTimesInput: acc * (channelScale * inputScale), TFLite's reference kernel
+//     (reference_integer_ops::DepthwiseConvHybridPerChannel).
+//   InputThenChannel: (acc * inputScale) * channelScale, the builtin kernel the runtime runs
+//     on a CPU without NEON (optimized_integer_ops' DepthwiseConvHybridGeneral, scalar store).
+enum class HybridScaleOrder { ChannelTimesInput, InputThenChannel };
+
+// The float value of one hybrid accumulator before the bias, in `order`.
+inline float hybridScaled(int32_t acc, float inputScale, float channelScale, HybridScaleOrder order) {
+    if (order == HybridScaleOrder::InputThenChannel) return (static_cast<float>(acc) * inputScale) * channelScale;
+    return static_cast<float>(acc) * (channelScale * inputScale);
+}
+
 // Integer requantization, TFLite's ConvParams with per-channel arrays. A legacy per-tensor
 // multiplier (uint8) is stored repeated for every output channel.
 //   acc = sum (filter + filterOffset) * (input + inputOffset) + bias

@@ -116,7 +116,15 @@ public:
         const ConvGeometry& g = m_geom;
         switch (m_mode) {
         case Mode::Float:
-            if (m_useOptimized)
+            if (ctx.options().xnnpack() && optimized::depthwiseFloatXnnpackHandles(g)) { // the target's arithmetic
+                static const bool avx2 = __builtin_cpu_supports("avx2");
+                if (m_useOptimized && avx2 &&
+                    optimized::depthwiseFloatXnnpackAvx2(g, input.as<float>(), filter.as<float>(), bias ? bias->as<float>() : nullptr,
+                                                         m_act, output.as<float>(), ctx.pool()))
+                    break;
+                optimized::depthwiseFloatXnnpack(g, input.as<float>(), filter.as<float>(), bias ? bias->as<float>() : nullptr, m_act,
+                                                 output.as<float>(), ctx.pool());
+            } else if (m_useOptimized)
                 optimized::depthwiseFloat(g, input.as<float>(), filter.as<float>(), bias ? bias->as<float>() : nullptr, m_act,
                                           output.as<float>(), ctx.pool());
             else
@@ -156,13 +164,17 @@ public:
         case Mode::Hybrid: {
             // TFLite's depthwise hybrid kernel always quantizes the input asymmetrically.
             const reference::HybridInput in = m_hybrid.quantize(input, /*asymmetric=*/true);
+            // The runtime on a CPU runs the optimized builtin kernel (no XNNPACK for hybrid
+            // operators), whose scalar store scales in the other order than the reference kernel.
+            const HybridScaleOrder order = ctx.options().target == Target::TfliteCpu ? HybridScaleOrder::InputThenChannel
+                                                                                     : HybridScaleOrder::ChannelTimesInput;
             if (m_hybridPlan) {
                 m_hybridPlan->runHybrid(in.values.data(), in.scale, in.zeroPoint, m_hybrid.filterScale(), bias ? bias->as<float>() : nullptr,
-                                        m_act, output.as<float>(), ctx.pool());
+                                        m_act, output.as<float>(), ctx.pool(), order);
                 break;
             }
             reference::depthwiseHybrid(g, in, filter.values<int8_t>(), m_hybrid.filterScale(), bias ? bias->as<float>() : nullptr,
-                                       m_act, output.values<float>());
+                                       m_act, output.values<float>(), order);
             break;
         }
         }

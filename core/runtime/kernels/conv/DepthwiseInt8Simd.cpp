@@ -195,7 +195,7 @@ void Int8DepthwisePlan::run(const int8_t* input, int8_t* output, ThreadPool* poo
 
 void Int8DepthwisePlan::runHybrid(const int8_t* input, std::span<const float> inputScale, std::span<const int32_t> zeroPoint,
                                   std::span<const float> filterScale, const float* bias, FloatActivation act, float* output,
-                                  ThreadPool* pool) const {
+                                  ThreadPool* pool, HybridScaleOrder order) const {
     const ConvGeometry& g = m_g;
     // Per batch: fold[c] = -zp * sum_taps w[c] and a row of zp for the taps outside the image,
     // so that acc = sum over in-image taps of w * (x - zp) exactly (see the top of this file).
@@ -228,8 +228,7 @@ void Int8DepthwisePlan::runHybrid(const int8_t* input, std::span<const float> in
                 // TFLite's hybrid epilogue (reference::depthwiseHybrid), in baseline code (no FMA).
                 float* out = output + (r * g.outW + ox) * g.outC;
                 for (int c = 0; c < g.outC; ++c) {
-                    const float scale = filterScale[size_t(c)] * batchScale;
-                    float value = float(acc[size_t(c)]) * scale;
+                    float value = hybridScaled(acc[size_t(c)], batchScale, filterScale[size_t(c)], order);
                     if (bias) value += bias[c];
                     out[c] = std::min(std::max(value, act.min), act.max);
                 }

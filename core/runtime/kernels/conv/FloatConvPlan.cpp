@@ -14,10 +14,15 @@ namespace ql::rt::optimized {
 bool packedGemmAvx2Available();
 bool packedGemmAvx2(const float* a, int64_t lda, int64_t rows, const float* panels, const float* bias, int64_t k, int cols,
                     float* c, int64_t ldc, float actMin, float actMax);
+// The same with every product rounded before the add (FloatProducts::Unfused).
+bool packedGemmAvx2Unfused(const float* a, int64_t lda, int64_t rows, const float* panels, const float* bias, int64_t k, int cols,
+                           float* c, int64_t ldc, float actMin, float actMax);
 // Defined in FloatPackedGemmAvx512.cpp (built with -mavx512f ...): the same contract.
 bool packedGemmAvx512Available();
 bool packedGemmAvx512(const float* a, int64_t lda, int64_t rows, const float* panels, const float* bias, int64_t k, int cols,
                       float* c, int64_t ldc, float actMin, float actMax);
+bool packedGemmAvx512Unfused(const float* a, int64_t lda, int64_t rows, const float* panels, const float* bias, int64_t k, int cols,
+                             float* c, int64_t ldc, float actMin, float actMax);
 
 namespace {
 constexpr int kNr = 16; // output channels per panel
@@ -34,7 +39,8 @@ FloatConvPlan::AlignedFloats FloatConvPlan::allocate(size_t count) {
     return AlignedFloats(static_cast<float*>(std::aligned_alloc(64, bytes)));
 }
 
-FloatConvPlan::FloatConvPlan(const conv::ConvGeometry& g, conv::FloatActivation act, bool allowAvx512) : m_g(g), m_act(act) {
+FloatConvPlan::FloatConvPlan(const conv::ConvGeometry& g, conv::FloatActivation act, bool allowAvx512, FloatProducts products)
+    : m_g(g), m_act(act), m_products(products) {
     static const bool avx512 = packedGemmAvx512Available() && __builtin_cpu_supports("avx512f");
     m_avx512 = allowAvx512 && avx512;
     m_k = g.patchSize();
@@ -62,7 +68,9 @@ void FloatConvPlan::pack(const float* filter, const float* bias) {
 void FloatConvPlan::run(const float* input, float* output, ThreadPool* pool) const {
     const int64_t m = m_g.outputPixels(), n = m_g.outC, k = m_k;
     const float lo = m_act.min, hi = m_act.max;
-    const auto packedGemm = m_avx512 ? packedGemmAvx512 : packedGemmAvx2;
+    const bool unfused = m_products == FloatProducts::Unfused;
+    const auto packedGemm = m_avx512 ? (unfused ? packedGemmAvx512Unfused : packedGemmAvx512)
+                                     : (unfused ? packedGemmAvx2Unfused : packedGemmAvx2);
     if (m_direct) {
         // The NHWC input is the [M x K] patch matrix; chunks of rows a multiple of the 6-row tile.
         parallelFor(pool, (m + 5) / 6, 8, [&](int64_t t0, int64_t t1) {

@@ -20,12 +20,18 @@ class ThreadPool;
 
 namespace ql::rt::optimized {
 
+// Fused: one FMA per product (the sum starts from the bias, FMA rounds once). Unfused: each
+// product rounded before it is added, in the same order: XNNPACK's portable gemm / igemm
+// micro-kernels (Target::TfliteCpu), bit for bit optimized::convFloatXnnpack (AVX2 or AVX-512).
+enum class FloatProducts { Fused, Unfused };
+
 class FloatConvPlan {
 public:
     static bool supported();
 
     // `allowAvx512` false keeps the AVX2 kernel (tests compare the two).
-    FloatConvPlan(const conv::ConvGeometry& g, conv::FloatActivation act, bool allowAvx512 = true);
+    FloatConvPlan(const conv::ConvGeometry& g, conv::FloatActivation act, bool allowAvx512 = true,
+                  FloatProducts products = FloatProducts::Fused);
     bool usesAvx512() const { return m_avx512; }
     // Packs an OHWI filter [outC, filterH, filterW, inC] and the bias (null: zeros).
     void pack(const float* filter, const float* bias);
@@ -45,6 +51,7 @@ private:
     int m_panelCount = 0;  // ceil(outC / 16)
     bool m_direct = false; // 1x1, stride 1, no padding: the input is the patch matrix
     bool m_avx512 = false; // the AVX-512 micro-kernel (CPU and build have it)
+    FloatProducts m_products = FloatProducts::Fused;
     AlignedFloats m_panels; // m_panelCount panels of [K][16]
     AlignedFloats m_bias;   // m_panelCount * 16
 };

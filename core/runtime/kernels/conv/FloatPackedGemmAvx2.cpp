@@ -54,8 +54,20 @@ inline void storeRow(float* c, __m256 v0, __m256 v1, int cols, __m256 lo, __m256
     }
 }
 
+// acc + x * w: one FMA, or (Unfused) the product rounded first; the empty asm keeps the
+// compiler from contracting the multiply and the add into an FMA (this file has -mfma).
+template <bool Fused> inline __m256 mulAdd(__m256 x, __m256 w, __m256 acc) {
+    if constexpr (Fused) {
+        return _mm256_fmadd_ps(x, w, acc);
+    } else {
+        __m256 p = _mm256_mul_ps(x, w);
+        asm("" : "+x"(p));
+        return _mm256_add_ps(acc, p);
+    }
+}
+
 // One tile: MR rows of A (stride lda) times one packed panel, cols (1..16) valid columns.
-template <int MR>
+template <int MR, bool Fused>
 __attribute__((always_inline)) inline void tile(const float* a, int64_t lda, const float* panel, int64_t k, const float* bias, float* c,
                                                 int64_t ldc, int cols, __m256 lo, __m256 hi) {
     __m256 acc0[MR], acc1[MR];
@@ -70,19 +82,43 @@ __attribute__((always_inline)) inline void tile(const float* a, int64_t lda, con
 #pragma GCC unroll 6
         for (int r = 0; r < MR; ++r) {
             const __m256 x = _mm256_broadcast_ss(rows[r] + kk);
-            acc0[r] = _mm256_fmadd_ps(x, w0, acc0[r]);
-            acc1[r] = _mm256_fmadd_ps(x, w1, acc1[r]);
+            acc0[r] = mulAdd<Fused>(x, w0, acc0[r]);
+            acc1[r] = mulAdd<Fused>(x, w1, acc1[r]);
         }
     }
 #pragma GCC unroll 6
     for (int r = 0; r < MR; ++r) storeRow(c + r * ldc, acc0[r], acc1[r], cols, lo, hi);
 }
 
-template <int MR>
+template <int MR, bool Fused>
 void tiles(const float* a, int64_t lda, const float* panels, int panelCount, int64_t k, const float* bias, float* c, int64_t ldc,
            int cols, __m256 lo, __m256 hi) {
     for (int p = 0; p < panelCount; ++p)
-        tile<MR>(a, lda, panels + int64_t(p) * k * kNr, k, bias + p * kNr, c + p * kNr, ldc, std::min(kNr, cols - p * kNr), lo, hi);
+        tile<MR, Fused>(a, lda, panels + int64_t(p) * k * kNr, k, bias + p * kNr, c + p * kNr, ldc, std::min(kNr, cols - p * kNr), lo, hi);
+}
+
+} // namespace
+#endif
+
+#if defined(__AVX2__) && defined(__FMA__)
+namespace {
+
+template <bool Fused>
+void packedGemm(const float* a, int64_t lda, int64_t rows, const float* panels, const float* bias, int64_t k, int cols, float* c,
+                int64_t ldc, float actMin, float actMax) {
+    const __m256 lo = _mm256_set1_ps(actMin), hi = _mm256_set1_ps(actMax);
+    const int panelCount = (cols + kNr - 1) / kNr;
+    int64_t m = 0;
+    // For each 6-row tile of A (which stays in L1), all panels (from L2).
+    for (; m + 6 <= rows; m += 6) tiles<6, Fused>(a + m * lda, lda, panels, panelCount, k, bias, c + m * ldc, ldc, cols, lo, hi);
+    switch (rows - m) {
+    case 5: tiles<5, Fused>(a + m * lda, lda, panels, panelCount, k, bias, c + m * ldc, ldc, cols, lo, hi); break;
+    case 4: tiles<4, Fused>(a + m * lda, lda, panels, panelCount, k, bias, c + m * ldc, ldc, cols, lo, hi); break;
+    case 3: tiles<3, Fused>(a + m * lda, lda, panels, panelCount, k, bias, c + m * ldc, ldc, cols, lo, hi); break;
+    case 2: tiles<2, Fused>(a + m * lda, lda, panels, panelCount, k, bias, c + m * ldc, ldc, cols, lo, hi); break;
+    case 1: tiles<1, Fused>(a + m * lda, lda, panels, panelCount, k, bias, c + m * ldc, ldc, cols, lo, hi); break;
+    default: break;
+    }
 }
 
 } // namespace
@@ -93,19 +129,19 @@ void tiles(const float* a, int64_t lda, const float* panels, int panelCount, int
 bool packedGemmAvx2(const float* a, int64_t lda, int64_t rows, const float* panels, const float* bias, int64_t k, int cols,
                     float* c, int64_t ldc, float actMin, float actMax) {
 #if defined(__AVX2__) && defined(__FMA__)
-    const __m256 lo = _mm256_set1_ps(actMin), hi = _mm256_set1_ps(actMax);
-    const int panelCount = (cols + kNr - 1) / kNr;
-    int64_t m = 0;
-    // For each 6-row tile of A (which stays in L1), all panels (from L2).
-    for (; m + 6 <= rows; m += 6) tiles<6>(a + m * lda, lda, panels, panelCount, k, bias, c + m * ldc, ldc, cols, lo, hi);
-    switch (rows - m) {
-    case 5: tiles<5>(a + m * lda, lda, panels, panelCount, k, bias, c + m * ldc, ldc, cols, lo, hi); break;
-    case 4: tiles<4>(a + m * lda, lda, panels, panelCount, k, bias, c + m * ldc, ldc, cols, lo, hi); break;
-    case 3: tiles<3>(a + m * lda, lda, panels, panelCount, k, bias, c + m * ldc, ldc, cols, lo, hi); break;
-    case 2: tiles<2>(a + m * lda, lda, panels, panelCount, k, bias, c + m * ldc, ldc, cols, lo, hi); break;
-    case 1: tiles<1>(a + m * lda, lda, panels, panelCount, k, bias, c + m * ldc, ldc, cols, lo, hi); break;
-    default: break;
-    }
+    packedGemm<true>(a, lda, rows, panels, bias, k, cols, c, ldc, actMin, actMax);
+    return true;
+#else
+    (void)a, (void)lda, (void)rows, (void)panels, (void)bias, (void)k, (void)cols, (void)c, (void)ldc, (void)actMin, (void)actMax;
+    return false;
+#endif
+}
+
+// The same with every product rounded before it is added (XNNPACK's portable micro-kernels).
+bool packedGemmAvx2Unfused(const float* a, int64_t lda, int64_t rows, const float* panels, const float* bias, int64_t k, int cols,
+                           float* c, int64_t ldc, float actMin, float actMax) {
+#if defined(__AVX2__) && defined(__FMA__)
+    packedGemm<false>(a, lda, rows, panels, bias, k, cols, c, ldc, actMin, actMax);
     return true;
 #else
     (void)a, (void)lda, (void)rows, (void)panels, (void)bias, (void)k, (void)cols, (void)c, (void)ldc, (void)actMin, (void)actMax;

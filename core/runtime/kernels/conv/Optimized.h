@@ -34,6 +34,7 @@ namespace ql::rt::optimized {
 
 using conv::ConvGeometry;
 using conv::FloatActivation;
+using conv::HybridScaleOrder;
 using conv::RequantParams;
 
 // ---- float ----------------------------------------------------------------------------------
@@ -41,6 +42,17 @@ void convFloat(const ConvGeometry& g, const float* input, const float* filter, c
                float* output, ThreadPool* pool);
 void depthwiseFloat(const ConvGeometry& g, const float* input, const float* filter, const float* bias, FloatActivation act,
                     float* output, ThreadPool* pool);
+// Target::TfliteCpu: XNNPACK's order of additions and unfused products (XnnpackFloat.cpp);
+// depthwise for the filters its unipass kernels take (at most 25 taps).
+void convFloatXnnpack(const ConvGeometry& g, const float* input, const float* filter, const float* bias, FloatActivation act,
+                      float* output, ThreadPool* pool);
+bool depthwiseFloatXnnpackHandles(const ConvGeometry& g);
+void depthwiseFloatXnnpack(const ConvGeometry& g, const float* input, const float* filter, const float* bias, FloatActivation act,
+                           float* output, ThreadPool* pool);
+// The same for a depth multiplier of 1 with AVX2 (XnnpackFloatAvx2.cpp), bit for bit; false
+// (nothing computed) for other shapes or without AVX2 in the build. Check the CPU first.
+bool depthwiseFloatXnnpackAvx2(const ConvGeometry& g, const float* input, const float* filter, const float* bias, FloatActivation act,
+                               float* output, ThreadPool* pool);
 
 // C[rows x n] = A[rows x k] (row-major) * B[k x n] (column-major, i.e. an N x K row-major
 // filter); the Eigen GEMM, AVX2 build when available.
@@ -114,7 +126,7 @@ public:
     // is not Generic; the input was quantized per batch (inputScale[b], zeroPoint[b]).
     void runHybrid(const int8_t* input, std::span<const float> inputScale, std::span<const int32_t> zeroPoint,
                    std::span<const float> filterScale, const float* bias, FloatActivation act, float* output,
-                   ThreadPool* pool) const;
+                   ThreadPool* pool, HybridScaleOrder order = HybridScaleOrder::ChannelTimesInput) const;
     Isa isa() const { return m_isa; }
 
 private:

@@ -18,6 +18,8 @@ namespace ql::rt::reference {
 
 using conv::ConvGeometry;
 using conv::FloatActivation;
+using conv::HybridScaleOrder;
+using conv::hybridScaled;
 using conv::RequantParams;
 
 // ---- CONV_2D -----------------------------------------------------------------------------
@@ -66,8 +68,10 @@ struct HybridInput {
 };
 void convHybrid(const ConvGeometry& g, const HybridInput& in, std::span<const int8_t> filter,
                 std::span<const float> filterScale, const float* bias, FloatActivation act, std::span<float> output);
+// DEPTHWISE_CONV_2D scales its accumulator in `order` (the runtime's optimized kernel differs).
 void depthwiseHybrid(const ConvGeometry& g, const HybridInput& in, std::span<const int8_t> filter,
-                     std::span<const float> filterScale, const float* bias, FloatActivation act, std::span<float> output);
+                     std::span<const float> filterScale, const float* bias, FloatActivation act, std::span<float> output,
+                     HybridScaleOrder order = HybridScaleOrder::ChannelTimesInput);
 
 // Shared epilogue: TFLite's integer requantization of one accumulator for channel c (or
 // XNNPACK's fp32 requantization when p.fpScale is set).

@@ -66,7 +66,7 @@ template void depthwiseQuantized<int16_t, int8_t, int64_t, int64_t>(const ConvGe
                                                                     const int64_t*, std::span<int16_t>);
 
 void depthwiseHybrid(const ConvGeometry& g, const HybridInput& in, std::span<const int8_t> filter, std::span<const float> filterScale,
-                     const float* bias, FloatActivation act, std::span<float> output) {
+                     const float* bias, FloatActivation act, std::span<float> output, HybridScaleOrder order) {
     for (int b = 0; b < g.batches; ++b) {
         const int32_t zp = in.zeroPoint[static_cast<size_t>(b)];
         for (int oy = 0; oy < g.outH; ++oy)
@@ -86,8 +86,8 @@ void depthwiseHybrid(const ConvGeometry& g, const HybridInput& in, std::span<con
                                 sum += int64_t(w) * int64_t(x - zp);
                             }
                         }
-                        const float scale = filterScale[static_cast<size_t>(oc)] * in.scale[static_cast<size_t>(b)];
-                        float value = float(static_cast<int32_t>(sum)) * scale;
+                        float value = hybridScaled(static_cast<int32_t>(sum), in.scale[static_cast<size_t>(b)],
+                                                   filterScale[static_cast<size_t>(oc)], order);
                         if (bias) value += bias[oc];
                         output[((size_t(b) * g.outH + oy) * g.outW + ox) * g.outC + oc] = std::min(std::max(value, act.min), act.max);
                     }

@@ -69,7 +69,11 @@ public:
         ThreadPool* pool = ctx.pool();
         switch (m_path) {
         case FcPath::Float:
-            fullyConnectedFloatOpt(in.as<float>(), w.as<float>(), bias ? bias->as<float>() : nullptr, out.as<float>(), m_shape,
+            if (ctx.options().xnnpack()) // the delegate's arithmetic (Target::TfliteCpu)
+                fullyConnectedFloatXnnpack(in.as<float>(), w.as<float>(), bias ? bias->as<float>() : nullptr, out.as<float>(), m_shape,
+                                           m_floatMin, m_floatMax, pool);
+            else
+                fullyConnectedFloatOpt(in.as<float>(), w.as<float>(), bias ? bias->as<float>() : nullptr, out.as<float>(), m_shape,
                                    m_floatMin, m_floatMax, pool);
             break;
         case FcPath::Int8:

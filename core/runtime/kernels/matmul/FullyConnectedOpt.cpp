@@ -1,6 +1,7 @@
 #include "runtime/kernels/matmul/FullyConnectedOpt.h"
 
 #include "runtime/ThreadPool.h"
+#include "runtime/kernels/UnfusedFloat.h"
 #include "runtime/kernels/matmul/Int8Dot.h"
 
 #include <Eigen/Core>
@@ -68,6 +69,40 @@ void fullyConnectedFloatOpt(const float* in, const float* weights, const float* 
             for (int o = oBegin; o < oEnd; ++o) {
                 const float v = bias ? row[o] + bias[o] : row[o];
                 row[o] = std::min(std::max(v, actMin), actMax);
+            }
+        }
+    });
+}
+
+void fullyConnectedFloatXnnpack(const float* in, const float* weights, const float* bias, float* out, FcShape s,
+                                float actMin, float actMax, ThreadPool* pool) {
+    forUnits(pool, s, [&](int oBegin, int oEnd) {
+        for (int b = 0; b < s.batches; ++b) {
+            const float* x = in + size_t(b) * s.depth;
+            int o = oBegin;
+            // Four units at a time: four independent chains, each in the order of one unit.
+            for (; o + 4 <= oEnd; o += 4) {
+                const float* w0 = weights + size_t(o) * s.depth;
+                const float *w1 = w0 + s.depth, *w2 = w1 + s.depth, *w3 = w2 + s.depth;
+                float a0 = bias ? bias[o] : 0.0f, a1 = bias ? bias[o + 1] : 0.0f;
+                float a2 = bias ? bias[o + 2] : 0.0f, a3 = bias ? bias[o + 3] : 0.0f;
+                for (int k = 0; k < s.depth; ++k) {
+                    a0 = mulThenAdd(a0, x[k], w0[k]);
+                    a1 = mulThenAdd(a1, x[k], w1[k]);
+                    a2 = mulThenAdd(a2, x[k], w2[k]);
+                    a3 = mulThenAdd(a3, x[k], w3[k]);
+                }
+                float* y = out + size_t(b) * s.units + o;
+                y[0] = std::min(std::max(a0, actMin), actMax);
+                y[1] = std::min(std::max(a1, actMin), actMax);
+                y[2] = std::min(std::max(a2, actMin), actMax);
+                y[3] = std::min(std::max(a3, actMin), actMax);
+            }
+            for (; o < oEnd; ++o) {
+                const float* w = weights + size_t(o) * s.depth;
+                float acc = bias ? bias[o] : 0.0f;
+                for (int k = 0; k < s.depth; ++k) acc = mulThenAdd(acc, x[k], w[k]);
+                out[size_t(b) * s.units + o] = std::min(std::max(acc, actMin), actMax);
             }
         }
     });

@@ -32,6 +32,11 @@ void fullyConnectedInt8Opt(const int8_t* in, const int8_t* weights, const Int8Fc
 // out = clamp(in * W^T + bias) with Eigen (weights row-major [units, depth]).
 void fullyConnectedFloatOpt(const float* in, const float* weights, const float* bias, float* out, FcShape s,
                             float actMin, float actMax, ThreadPool* pool);
+// Target::TfliteCpu: XNNPACK's fully connected operator with its portable gemm micro-kernels:
+// acc = bias, then acc += x[k] * w[k] for k in order, each product rounded before the add
+// (runtime/kernels/UnfusedFloat.h); then the activation's min/max.
+void fullyConnectedFloatXnnpack(const float* in, const float* weights, const float* bias, float* out, FcShape s,
+                                float actMin, float actMax, ThreadPool* pool);
 
 // Hybrid with vectorised dot products; rowSums must hold sum_d w[o, d] when asymmetric.
 void fullyConnectedHybridOpt(const float* in, const int8_t* weights, std::span<const float> weightScales,

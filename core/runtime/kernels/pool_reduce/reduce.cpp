@@ -1,7 +1,9 @@
 // MEAN, SUM, REDUCE_MAX, REDUCE_MIN, REDUCE_PROD, REDUCE_ANY over the axes of input 1
 // (int32; negative axes wrap, duplicates count once), keep_dims. Arithmetic follows
 // TFLite's reduce.cc and reference reduce.h / integer_ops/mean.h:
-// - MEAN float: float sum / count. int32/int64: sum in int64, truncating division.
+// - MEAN float: float sum / count; under tflite-cpu, 4-D over H and W with constant axes,
+//   XNNPACK's global average pooling (XnnpackMeanF32.h). int32/int64: sum in int64, truncating
+//   division.
 // - MEAN int8/int16, 4-D input, keep_dims, axis tensor exactly {1,2} or {2,1}:
 //   reference_integer_ops::Mean: acc = sum(q - zp_in); acc = MBQM(acc, s_in/s_out);
 //   acc = round-half-away(acc / count); + zp_out; clamp.
@@ -17,6 +19,7 @@
 //   s_in / s_out^(1/n) (n = reduced count) through the 64-bit MBQM; once more at the end.
 // A non-constant axis tensor gives a dynamic output, sized at eval.
 #include "runtime/kernels/pool_reduce/PoolReduceKernels.h"
+#include "runtime/kernels/pool_reduce/XnnpackMeanF32.h"
 #include "runtime/kernels/shape/ShapeCommon.h"
 
 #include <algorithm>
@@ -104,6 +107,10 @@ protected:
             std::max(m_rawAxes[0], m_rawAxes[1]) == 2)
             m_xnnMean = xnn::meanParams(in.scale(), in.zeroPoint(), out.scale(), out.zeroPoint(), m_count, -128, 127, m_xnnMeanParams);
         m_optimizedInt8Mean = ctx.options().xnnpack() && !m_xnnMean;
+        // The same MEAN in float: the delegate's f32 global average pooling (XnnpackMeanF32.h).
+        m_xnnMeanF32 = m_kind == Kind::Mean && ctx.options().xnnpack() && in.type == TensorType::FLOAT32 && ctx.input(1)->constant &&
+                       in.rank() == 4 && m_rawAxes.size() == 2 && std::min(m_rawAxes[0], m_rawAxes[1]) == 1 &&
+                       std::max(m_rawAxes[0], m_rawAxes[1]) == 2;
         // Output strides seen from each input dimension (0 along reduced axes).
         const auto ks = shape::stridesOf(keptShape);
         m_outStrides.assign(in.shape.size(), 0);
@@ -231,6 +238,10 @@ private:
             return {};
         }
         if constexpr (std::is_same_v<T, float>) {
+            if (m_xnnMeanF32) {
+                xnnpackMeanHwF32(in.as<float>(), in.dim(0), int64_t(in.dim(1)) * in.dim(2), in.dim(3), y);
+                return {};
+            }
             std::vector<float> acc(static_cast<size_t>(nOut), 0.f);
             forEachReduced<float>(in, m_outStrides, [&](float v, int64_t o) { acc[o] += v; });
             for (int64_t i = 0; i < nOut; ++i) y[i] = acc[i] / static_cast<float>(m_count);
@@ -332,6 +343,7 @@ private:
     int64_t m_count = 1;
     QuantizedMultiplier m_multiplier;
     bool m_xnnMean = false; // Target::TfliteCpu global average pooling
+    bool m_xnnMeanF32 = false; // the same for float
     bool m_optimizedInt8Mean = false; // Target::TfliteCpu without XNNPACK: TFLite's optimized int8 Mean
     xnn::MeanParams m_xnnMeanParams;
 };

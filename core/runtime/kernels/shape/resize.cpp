@@ -6,7 +6,9 @@
 // integer T); int8 and int16 as ResizeBilinearInteger: positions in 1/1024 steps and a
 // 20-bit product rounded away from zero (TFLite's default double rounding) or by adding
 // 2^19 then shifting (single rounding). Under Target::TfliteCpu, int8 and uint8 bilinear with a
-// constant size follow XNNPACK's 11-bit fixed point instead (resizeBilinearXnnpack).
+// constant size follow XNNPACK's 11-bit fixed point instead (resizeBilinearXnnpack), float its
+// float interpolation (resizeBilinearXnnpackF32).
+#include "runtime/kernels/UnfusedFloat.h"
 #include "runtime/kernels/shape/ShapeCommon.h"
 #include "runtime/kernels/shape/ShapeKernels.h"
 
@@ -105,6 +107,7 @@ void resizeBilinearInteger(const RtTensor& in, RtTensor& out, const ResizeGeomet
 //   out = ((top << 11) + (bottom - top) ay + 2^21) >> 22   (arithmetic shift).
 struct XnnTap {
     int32_t lower = 0, upper = 0, alpha = 0; // alpha in 1/2048
+    float alphaF = 0;                        // the float fraction (f32 kernel)
 };
 std::vector<XnnTap> xnnTaps(int32_t inputSize, int32_t outputSize, const ResizeGeometry& g) {
     const int32_t adjust = g.alignCorners && outputSize != 1 ? 1 : 0;
@@ -118,7 +121,8 @@ std::vector<XnnTap> xnnTaps(int32_t inputSize, int32_t outputSize, const ResizeG
         XnnTap& t = taps[static_cast<size_t>(o)];
         t.lower = static_cast<int32_t>(v);
         t.upper = std::min(t.lower + 1, inputSize - 1);
-        t.alpha = static_cast<int32_t>(std::nearbyint((v - static_cast<float>(t.lower)) * 2048.0f));
+        t.alphaF = v - static_cast<float>(t.lower);
+        t.alpha = static_cast<int32_t>(std::nearbyint(t.alphaF * 2048.0f));
     }
     return taps;
 }
@@ -138,6 +142,27 @@ template <class T> void resizeBilinearXnnpack(const RtTensor& in, RtTensor& out,
                     const int64_t top = tl * 2048 + (tr - tl) * tx.alpha, bottom = bl * 2048 + (br - bl) * tx.alpha;
                     const int64_t acc = top * 2048 + (bottom - top) * ty.alpha; // |acc| < 2^30: int32 in XNNPACK
                     *dst++ = static_cast<T>((acc + (int64_t(1) << 21)) >> 22);
+                }
+}
+
+// XNNPACK's float bilinear resize (xnn_indirection_init_resize_bilinear2d_hwc_f32 and the
+// f32 ibilinear micro-kernels): the same source coordinates as above with the fractions kept in
+// float, then per channel, each product rounded before it is added (UnfusedFloat.h):
+//   t = tl + (tr - tl) ax, b = bl + (br - bl) ax, out = t + (b - t) ay.
+void resizeBilinearXnnpackF32(const RtTensor& in, RtTensor& out, const ResizeGeometry& g) {
+    const int32_t B = in.dim(0), iH = in.dim(1), iW = in.dim(2), C = in.dim(3), oH = out.dim(1), oW = out.dim(2);
+    const std::vector<XnnTap> ys = xnnTaps(iH, oH, g), xs = xnnTaps(iW, oW, g);
+    const float* src = in.as<float>();
+    float* dst = out.as<float>();
+    const auto at = [&](int b, int y, int x, int c) { return src[((int64_t(b) * iH + y) * iW + x) * C + c]; };
+    for (int b = 0; b < B; ++b)
+        for (const XnnTap& ty : ys)
+            for (const XnnTap& tx : xs)
+                for (int c = 0; c < C; ++c) {
+                    const float tl = at(b, ty.lower, tx.lower, c), tr = at(b, ty.lower, tx.upper, c);
+                    const float bl = at(b, ty.upper, tx.lower, c), br = at(b, ty.upper, tx.upper, c);
+                    const float top = mulThenAdd(tl, tr - tl, tx.alphaF), bottom = mulThenAdd(bl, br - bl, tx.alphaF);
+                    *dst++ = mulThenAdd(top, bottom - top, ty.alphaF);
                 }
 }
 
@@ -182,9 +207,9 @@ protected:
         if (m_geometry.alignCorners && m_geometry.halfPixelCenters)
             return ctx.error("align_corners and half_pixel_centers cannot both be true");
         if (Status s = requireSameQuantization(ctx, in, out); !s) return s;
-        // Target::TfliteCpu: the delegate takes 8-bit RESIZE_BILINEAR when the size is a constant.
+        // Target::TfliteCpu: the delegate takes float and 8-bit RESIZE_BILINEAR when the size is a constant.
         m_xnnpack = m_bilinear && ctx.options().xnnpack() && size.constant &&
-                    (in.type == TensorType::INT8 || in.type == TensorType::UINT8);
+                    (in.type == TensorType::INT8 || in.type == TensorType::UINT8 || in.type == TensorType::FLOAT32);
         if (!readableOrDefer(&size, atEval)) return {};
         const int32_t h = size.as<int32_t>()[0], w = size.as<int32_t>()[1];
         if (h <= 0 || w <= 0) return ctx.error("size [" + std::to_string(h) + "," + std::to_string(w) + "] must be positive");
@@ -206,7 +231,8 @@ protected:
         }
         if (m_xnnpack) {
             if (in.type == TensorType::INT8) resizeBilinearXnnpack<int8_t>(in, out, m_geometry);
-            else resizeBilinearXnnpack<uint8_t>(in, out, m_geometry);
+            else if (in.type == TensorType::UINT8) resizeBilinearXnnpack<uint8_t>(in, out, m_geometry);
+            else resizeBilinearXnnpackF32(in, out, m_geometry);
             return {};
         }
         switch (in.type) {
@@ -237,7 +263,7 @@ private:
     }
 
     bool m_bilinear;
-    bool m_xnnpack = false; // Target::TfliteCpu, 8-bit bilinear with a constant size
+    bool m_xnnpack = false; // Target::TfliteCpu, float or 8-bit bilinear with a constant size
     ResizeGeometry m_geometry;
 };
 
