@@ -1,4 +1,5 @@
 #include "io/AtomicFile.h"
+#include "util/StopSignals.h"
 
 #include <algorithm>
 #include <array>
@@ -147,16 +148,15 @@ Result<Temp> createTemp(const std::string& path, TempList& list) {
     const fs::path dir = parentOf(target);
     Temp t;
     t.path = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
-    t.fd = ::mkstemp(t.path.data());
-    const int mkErr = errno;
-    if (t.fd >= 0) list.add(t.path);
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    int mkErr = 0;
+    {
+        // A stop signal's handler deletes the listed files: the new file is listed before
+        // any handler can run on this thread.
+        const BlockStopSignals blocked;
+        t.fd = ::mkstemp(t.path.data());
+        mkErr = errno;
+        if (t.fd >= 0) list.add(t.path);
+    }
     if (t.fd < 0) {
         const std::string why =
             mkErr == EACCES || mkErr == EPERM ? "permission denied" : std::strerror(mkErr);

@@ -1,4 +1,5 @@
 #include "runtime/ThreadPool.h"
+#include "util/StopSignals.h"
 
 #include <algorithm>
 #include <csignal>
@@ -15,18 +16,10 @@ thread_local bool t_insideParallelFor = false;
 ThreadPool::ThreadPool(int threads) {
     const int workers = std::max(threads, 1) - 1;
     m_workers.reserve(static_cast<size_t>(workers));
-    // Workers inherit a mask blocking SIGINT, SIGTERM and SIGHUP, so that these are handled by
-    // the threads that write files: the command line's handlers delete the temporary files of
-    // writes in progress, and a writer registers each new file with these signals blocked;
-    // a handler running on a worker could miss a file being registered at that moment.
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
+    // Workers start with the stop signals blocked, so the command line's handlers (which
+    // delete temporary files) run on the threads that write files (util/StopSignals.h).
+    const BlockStopSignals blocked;
     for (int i = 0; i < workers; ++i) m_workers.emplace_back([this] { workerLoop(); });
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
 ThreadPool::~ThreadPool() {
