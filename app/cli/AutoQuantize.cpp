@@ -51,6 +51,7 @@ std::vector<std::string> autoKeepFloat(const Args& args, std::shared_ptr<const M
     const std::string dataSpec = args.value("--data", job.calibSpec);
     data::DataOptions dataOptions;
     dataOptions.labels = args.value("--labels");
+    dataOptions.normalization = job.data.normalization;
     auto data = data::openDataSource(dataSpec, info, dataOptions);
     if (!data)
         throw UsageError((args.has("--data") ? "--data: " : "--calib: ") + dataSpec + ": " +

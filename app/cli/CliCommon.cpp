@@ -113,6 +113,30 @@ std::vector<std::pair<std::string, calib::Calibrator>> parseCalibratorFor(const 
     return out;
 }
 
+OptionSpec pixelRangeOption() {
+    return valueOption("--pixel-range", "LO,HI",
+                       "image data: map pixel values 0..255 linearly onto [LO, HI] (e.g. 0,1 or -1,1; overrides the "
+                       "model's metadata)")
+        .defaultIs("the model's metadata, else 0,1");
+}
+
+std::optional<data::Normalization> pixelRangeOf(const Args& args) {
+    if (!args.has("--pixel-range")) return std::nullopt;
+    const std::string text = args.value("--pixel-range");
+    const size_t comma = text.find(',');
+    auto number = [&](const std::string& part, double* v) {
+        if (part.empty()) return false;
+        char* end = nullptr;
+        *v = std::strtod(part.c_str(), &end);
+        return end && *end == '\0' && std::isfinite(*v) && std::fabs(*v) <= 1e6;
+    };
+    double lo = 0, hi = 0;
+    if (comma == std::string::npos || !number(text.substr(0, comma), &lo) || !number(text.substr(comma + 1), &hi))
+        throw UsageError("--pixel-range: '" + text + "' is not LO,HI (two numbers, e.g. -1,1)");
+    if (!(lo < hi)) throw UsageError("--pixel-range: '" + text + "': LO must be less than HI");
+    return data::Normalization::range(float(lo), float(hi));
+}
+
 std::vector<OptionSpec> withTargetOptions(std::vector<OptionSpec> specs) {
     specs.push_back(valueOption("--target", "TARGET",
                         "the runtime whose results are reproduced: tflite-cpu (TFLite/LiteRT on a CPU with its default "

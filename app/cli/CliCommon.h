@@ -10,9 +10,11 @@
 
 #include "runtime/Target.h"
 #include "calib/Calibrator.h"
+#include "data/DataSource.h"
 
 #include <iosfwd>
 #include <map>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -30,6 +32,8 @@ public:
 // One option of a command. Build it with flagOption / valueOption / integerOption and refine
 // it with the chained setters; the help line is `help` followed by what the table knows:
 // "(required; default: X; one of: a, b; N from lo to hi)".
+class Args;
+
 struct OptionSpec {
     std::string name;          // "--json"
     std::string valueName;     // "FILE"; empty: a flag that takes no value
@@ -69,6 +73,13 @@ std::vector<OptionSpec> withTargetOptions(std::vector<OptionSpec> specs);
 OptionSpec calibratorForOption();
 // Parses --calibrator-for's value; a UsageError names the bad item.
 std::vector<std::pair<std::string, calib::Calibrator>> parseCalibratorFor(const std::string& value);
+
+// --pixel-range LO,HI: image pixels 0..255 map linearly onto [LO, HI] (e.g. -1,1 for models
+// trained on [-1, 1] input), overriding the model's metadata. pixelRangeOf returns nullopt
+// when the option is absent and throws a UsageError for anything but two finite numbers
+// with LO < HI.
+OptionSpec pixelRangeOption();
+std::optional<data::Normalization> pixelRangeOf(const Args& args);
 
 // Search targets: "1%", "1", "0.5 %" -> 0.01, 0.01, 0.005 (--target-drop, percentage points);
 // "30" -> 30 (--target-sqnr, dB). A UsageError names the flag.

@@ -31,6 +31,7 @@ int compareCommand(const Args& args) {
     const std::string data = args.require("--data");
     analysis::CompareOptions opts;
     opts.data.maxSamples = size_t(args.integer("--samples"));
+    opts.data.normalization = pixelRangeOf(args);
     opts.threads = int(args.integer("--threads"));
     opts.target = targetOf(args, "compare");
     const size_t worst = size_t(args.integer("--worst"));
@@ -97,12 +98,13 @@ int compareCommand(const Args& args) {
 
 const CommandRegistration registration({
     "compare",
-    "compare FLOAT_MODEL QUANT_MODEL --data SRC [--samples N] [--json FILE|-] [--csv FILE|-] [--report FILE.html] "
+    "compare FLOAT_MODEL QUANT_MODEL --data SRC [--pixel-range LO,HI] [--samples N] [--json FILE|-] [--csv FILE|-] [--report FILE.html] "
     "[--per-layer on|off] [--threads T] [--worst K] [--target TARGET]",
     "Per-layer error of a quantized model against its float model on the same samples (SQNR, cosine, MSE, max error), "
     "with the layers matched by tensor name.",
     {{"FLOAT_MODEL", "the float reference .tflite"}, {"QUANT_MODEL", "the quantized .tflite made from it"}},
     withTargetOptions({valueOption("--data", "SRC", "the samples both models run on").mandatory(),
+     pixelRangeOption(),
      integerOption("--samples", "N", "use the first N samples of --data", 0, 1, 1'000'000'000).defaultIs("all"),
      valueOption("--json", "FILE|-", "also write the result as JSON to FILE, or to standard output with -"),
      valueOption("--csv", "FILE|-", "also write one CSV row per tensor to FILE, or to standard output with -"),

@@ -164,6 +164,7 @@ int evalCommand(const Args& args) {
     eo.data.labels = args.value("--labels");
     refuseLabelsWithRandom(eo.data.labels, "--data", dataSpec);
     eo.data.maxSamples = size_t(args.integer("--samples"));
+    eo.data.normalization = pixelRangeOf(args);
     eo.threads = int(args.integer("--threads"));
     eo.target = targetOf(args, "eval");
 
@@ -220,6 +221,7 @@ int evalCommand(const Args& args) {
         ao.eval = eo;
         ao.calibSpec = args.value("--calib");
         ao.calibData.maxSamples = size_t(args.integer("--calib-samples"));
+        ao.calibData.normalization = pixelRangeOf(args);
         ao.base.perTensor = args.flag("--per-tensor");
         if (args.has("--calibrator")) {
             auto c = calib::Calibrator::parse(args.value("--calibrator"));
@@ -284,12 +286,13 @@ int evalCommand(const Args& args) {
 
 const CommandRegistration registration({
     "eval",
-    "eval MODEL --data SRC [--labels SRC] [--float FLOAT_MODEL] [--all-modes --calib SRC [--calibrator C] [--per-tensor] "
+    "eval MODEL --data SRC [--pixel-range LO,HI] [--labels SRC] [--float FLOAT_MODEL] [--all-modes --calib SRC [--calibrator C] [--per-tensor] "
     "[--calib-samples N]] [--samples N] [--threads T] [--target TARGET] [--json FILE|-] [--csv FILE|-] [--report FILE.html]",
     "Accuracy (with labels) or output SQNR and cosine against a float model, latency and size; with --all-modes the "
     "float MODEL quantized with every mode, one row each.",
     {{"MODEL", "the .tflite file to evaluate (with --all-modes: a float model)"}},
     withTargetOptions({valueOption("--data", "SRC", "the evaluation samples").mandatory(),
+     pixelRangeOption(),
      valueOption("--labels", "SRC", "class labels for --data, an IDX1 file or a 1-D integer .npy: top-1 and top-5 accuracy")
          .defaultIs("the IDX images' sibling labels file, or an image folder's class subfolders"),
      valueOption("--float", "FLOAT_MODEL", "float reference: SQNR and cosine of MODEL's outputs against it"),

@@ -65,6 +65,7 @@ int quantizeCommand(const Args& args) {
     if (job.quantize.equalize && job.quantize.mode == quantize::Mode::None)
         throw UsageError("--equalize: mode none writes the model unchanged; choose a quantization mode");
     job.data.maxSamples = size_t(args.integer("--max-samples"));
+    job.data.normalization = pixelRangeOf(args);
     job.calibSpec = args.value("--calib");
     job.skipNonFinite = args.flag("--skip-nonfinite");
     checkAutoQuantizeArgs(args);
@@ -140,13 +141,14 @@ std::vector<OptionSpec> withAutoOptions(std::vector<OptionSpec> options) {
 
 const CommandRegistration registration({
     "quantize",
-    "quantize MODEL --mode MODE [--calib SRC] [--calibrator C] [--calibrator-for TENSOR=C,...] [--per-tensor] [--keep-float OP_OR_TENSOR,...] "
+    "quantize MODEL --mode MODE [--calib SRC] [--pixel-range LO,HI] [--calibrator C] [--calibrator-for TENSOR=C,...] [--per-tensor] [--keep-float OP_OR_TENSOR,...] "
     "[--io int8|uint8|float] [--skip-nonfinite] [--max-samples N] [--equalize] [--bias-correction [--target TARGET]] "
     "[--auto [--target-sqnr DB | --target-drop P%] [--data SRC] [--labels SRC]] --out OUT",
     "Post-training quantization of a float model; writes a model the TensorFlow Lite runtime runs.",
     {{"MODEL", "the float .tflite file to quantize"}},
     withTargetOptions(withAutoOptions({modeOption().mandatory(),
      valueOption("--calib", "SRC", "calibration data; needed by int8, int8-only and int16x8"),
+     pixelRangeOption(),
      calibratorOption(),
      calibratorForOption(),
      flagOption("--per-tensor", "one weight scale per tensor instead of per channel (CONV_2D dim 0, DEPTHWISE_CONV_2D dim 3)"),

@@ -222,6 +222,7 @@ int sensitivityCommand(const Args& args) {
     data::DataOptions dataOptions;
     dataOptions.maxSamples = size_t(args.integer("--samples"));
     dataOptions.labels = args.value("--labels");
+    dataOptions.normalization = pixelRangeOf(args);
     refuseLabelsWithRandom(dataOptions.labels, "--data", dataSpec);
 
     std::vector<std::string> inputs{path};
@@ -239,7 +240,9 @@ int sensitivityCommand(const Args& args) {
     const auto info = data::ModelInputInfo::fromModel(**model);
     std::unique_ptr<data::DataSource> calibSource;
     if (!calibSpec.empty()) {
-        auto c = data::openDataSource(calibSpec, info);
+        data::DataOptions calibOptions;
+        calibOptions.normalization = dataOptions.normalization;
+        auto c = data::openDataSource(calibSpec, info, calibOptions);
         if (!c) throw UsageError("--calib: " + calibSpec + ": " + c.message());
         calibSource = std::move(*c);
     }
@@ -339,7 +342,7 @@ const analysis::SensitivityOptions kDefaults{};
 
 const CommandRegistration registration({
     "sensitivity",
-    "sensitivity MODEL --mode MODE --calib SRC --data SRC [--labels SRC] [--target-drop P% | --target-sqnr DB] "
+    "sensitivity MODEL --mode MODE --calib SRC --data SRC [--pixel-range LO,HI] [--labels SRC] [--target-drop P% | --target-sqnr DB] "
     "[--samples N] [--calibrator C] [--per-tensor] [--greedy-width N] [--max-float N] [--threads T] [--target TARGET] "
     "[--json FILE|-] [--csv FILE] [--report FILE.html]",
     "Ranks the quantizable layers by the error each costs and suggests the smallest --keep-float list that meets the "
@@ -347,6 +350,7 @@ const CommandRegistration registration({
     {{"MODEL", "the float .tflite file"}},
     withTargetOptions({modeOption().mandatory(),
      valueOption("--calib", "SRC", "calibration data; needed by int8, int8-only and int16x8"),
+     pixelRangeOption(),
      valueOption("--data", "SRC", "the samples the error is measured on").mandatory(),
      valueOption("--labels", "SRC", "class labels for --data (IDX1 or 1-D integer .npy): rank by accuracy"),
      valueOption("--target-drop", "P%", "accuracy target: at most this top-1 drop from the float model")

@@ -11,6 +11,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -78,6 +80,9 @@ TEST_CASE("quantlab-cli quantize: bad input exits 2 with one line and writes not
         {"--mode int8 --calib " + shellQuote(dir.file("missing.npy")), "missing.npy"},
         {"--mode int8 --calib random:2 --calibrator foo", "--calibrator"},
         {"--mode int8 --calib random:2 --io int16", "--io"},
+        {"--mode int8 --calib random:2 --pixel-range 1", "--pixel-range"},
+        {"--mode int8 --calib random:2 --pixel-range 1,-1", "LO must be less than HI"},
+        {"--mode int8 --calib random:2 --pixel-range nan,1", "--pixel-range"},
     };
     for (const Bad& b : bad) {
         std::string log;
@@ -297,4 +302,40 @@ TEST_CASE("quantlab-cli quantize: operators are numbered as in the input file",
     expectRefused("quantize " + shellQuote(in) + " --mode int8-only --calib random:2 --out " +
                       shellQuote(dir.file("q.tflite")),
                   "#2 COS");
+}
+
+TEST_CASE("quantlab-cli quantize: --pixel-range sets the real range image pixels map onto", "[cli][quantize]") {
+    // Calibration photos whose pixels span 0..255: with --pixel-range -1,1 the int8 input
+    // covers [-1, 1] (zero point near 0), with 0,1 it covers [0, 1] (zero point -128).
+    TempDir dir;
+    const std::string in = writeCnn(dir);
+    const std::string photos = dir.file("photos");
+    std::filesystem::create_directories(photos);
+    for (int k = 0; k < 2; ++k) {
+        std::string ppm = "P6\n8 8\n255\n";
+        for (int i = 0; i < 64 * 3; ++i) ppm += char(uint8_t((i * 4 + k) % 256));
+        ppm.back() = char(255); // the darkest (0) and brightest (255) pixel values both occur
+        std::FILE* f = std::fopen((photos + "/p" + std::to_string(k) + ".ppm").c_str(), "wb");
+        REQUIRE(f);
+        std::fwrite(ppm.data(), 1, ppm.size(), f);
+        std::fclose(f);
+    }
+    auto inputZeroPoint = [&](const std::string& range) {
+        const std::string out = dir.file("q" + range + ".tflite");
+        std::string log;
+        const int rc = cli("quantize " + shellQuote(in) + " --mode int8 --io int8 --calib " + shellQuote(photos) +
+                               " --pixel-range " + range + " --out " + shellQuote(out),
+                           &log);
+        INFO(log);
+        REQUIRE(rc == 0);
+        auto m = readModelFile(out);
+        REQUIRE(m.ok());
+        const Subgraph& sg = (*m)->subgraphs[0];
+        const Tensor& t = sg.tensor(sg.inputs[0]);
+        REQUIRE(t.type == TensorType::INT8);
+        REQUIRE(t.quant.zeroPoint.size() == 1);
+        return t.quant.zeroPoint[0];
+    };
+    CHECK(inputZeroPoint("0,1") == -128);
+    CHECK(std::abs(inputZeroPoint("-1,1")) <= 1);
 }
