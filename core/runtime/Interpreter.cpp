@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -69,6 +70,28 @@ std::string shapeText(const std::vector<int32_t>& s) {
 // once all that a model needs (operators with the same reason are listed together):
 // "3 operators have no kernel: operator 4 (CUSTOM 'Foo'), operator 9 (CUSTOM 'Foo'): custom
 // operator 'Foo' is not supported; operator 7 (RFFT2D): RFFT2D is not supported ...".
+// Integer kernels derive their multipliers and clamp bounds from the scales of their
+// tensors; a scale that is not a positive finite number gives NaN or infinite multipliers
+// (converted to integers: undefined behaviour). The loader reports such scales; the
+// interpreter refuses to run them on an integer tensor (float tensors ignore their scales).
+Status checkIntegerScales(const Model& model) {
+    for (size_t si = 0; si < model.subgraphs.size(); ++si) {
+        const Subgraph& sg = model.subgraphs[si];
+        for (size_t ti = 0; ti < sg.tensors.size(); ++ti) {
+            const Tensor& t = sg.tensors[ti];
+            if (t.type != TensorType::INT8 && t.type != TensorType::UINT8 && t.type != TensorType::INT16 && t.type != TensorType::INT4)
+                continue;
+            for (size_t i = 0; i < t.quant.scale.size(); ++i) {
+                const float scale = t.quant.scale[i];
+                if (!std::isfinite(scale) || scale <= 0.0f)
+                    return makeError(describeTensor(model, si, TensorIndex{ti}) + ": scale[" + std::to_string(i) + "] is " +
+                                     std::to_string(scale) + "; an integer tensor needs a positive finite scale");
+            }
+        }
+    }
+    return {};
+}
+
 Status checkKernels(const Model& model) {
     const KernelRegistry& registry = KernelRegistry::builtin();
     std::vector<std::pair<std::string, std::vector<std::string>>> byReason;
@@ -160,6 +183,7 @@ Result<std::unique_ptr<Interpreter>> Interpreter::create(std::shared_ptr<const M
     if (!model || model->subgraphs.empty()) return makeError("the model has no subgraphs");
     options.run.threads = std::clamp(options.run.threads, 1, 64);
     if (Status s = checkKernels(*model); !s) return s.error();
+    if (Status s = checkIntegerScales(*model); !s) return s.error();
     std::unique_ptr<Interpreter> interp(new Interpreter(std::move(model), options));
     interp->m_subgraphs.resize(interp->m_model->subgraphs.size());
     if (Status s = interp->prepareSubgraph(0); !s) return s.error();

@@ -193,4 +193,18 @@ TEST_CASE("hostile models: an operator may not resize a variable tensor", "[host
     CHECK(r.error.find("'state'") != std::string::npos);
 }
 
+TEST_CASE("hostile models: the interpreter refuses an integer tensor without a positive finite scale",
+          "[hostile]") {
+    for (const HostileCase& c : hostileModels()) {
+        if (c.name != "int8-nan-scale") continue;
+        auto model = readModel(MappedFile::fromBytes(c.bytes), c.name + ".tflite");
+        REQUIRE(model); // the loader reports the scale as a diagnostic
+        auto interp = rt::Interpreter::create(model.value());
+        REQUIRE_FALSE(interp);
+        CHECK(interp.message().find("tensor 0 'input': scale[0] is nan") != std::string::npos);
+        return;
+    }
+    FAIL("no int8-nan-scale case");
+}
+
 } // namespace ql::test

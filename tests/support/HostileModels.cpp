@@ -471,6 +471,24 @@ std::vector<HostileCase> hostileModels() {
         add(cases, "int8-zero-point-out-of-range", b.build(),
             {"tensor 0 'input'", "zero_point[0] is -1114112", "int8 range"});
     }
+    // An int8 FULLY_CONNECTED whose input scale is NaN: its requantization multiplier and the
+    // clamp bounds derived from the scale would be NaN converted to integers.
+    {
+        ModelBuilder b;
+        QuantParams qx;
+        qx.scale = {std::numeric_limits<float>::quiet_NaN()};
+        qx.zeroPoint = {0};
+        QuantParams q1;
+        q1.scale = {0.5f};
+        q1.zeroPoint = {0};
+        const TensorIndex in = b.addTensor("input", T::INT8, {1, 4}, qx);
+        const TensorIndex w = b.addConstant("weights", T::INT8, {2, 4}, std::vector<int8_t>(8, 1), q1);
+        const TensorIndex out = b.addTensor("output", T::INT8, {1, 2}, q1);
+        b.addOperator(BuiltinOp::FULLY_CONNECTED, {in, w}, {out}, fullyConnectedOptions());
+        b.setInputs({in});
+        b.setOutputs({out});
+        add(cases, "int8-nan-scale", b.build(), {"tensor 0 'input'", "scale[0] is nan"});
+    }
 
     // STRIDED_SLICE with two ellipses.
     {
