@@ -207,4 +207,24 @@ TEST_CASE("hostile models: the interpreter refuses an integer tensor without a p
     FAIL("no int8-nan-scale case");
 }
 
+TEST_CASE("hostile models: an output without elements but with huge dimensions is not looped over",
+          "[hostile]") {
+    // SPACE_TO_BATCH_ND of a [1,2,2,0] input padded by 2^20 rows and columns: the output
+    // [1, 2^20+2, 2^20+2, 0] holds no bytes, and visiting its 2^40 pixels would hang.
+    using T = TensorType;
+    ModelBuilder b;
+    const TensorIndex in = b.addTensor("in", T::FLOAT32, {1, 2, 2, 0});
+    const TensorIndex block = b.addConstant("block", T::INT32, {2}, std::vector<int32_t>{1, 1});
+    const TensorIndex pads = b.addConstant("pads", T::INT32, {2, 2}, std::vector<int32_t>{0, 1 << 20, 0, 1 << 20});
+    const TensorIndex out = b.addTensor("out", T::FLOAT32, {1, (1 << 20) + 2, (1 << 20) + 2, 0});
+    b.addOperator(BuiltinOp::SPACE_TO_BATCH_ND, {in, block, pads}, {out});
+    b.setInputs({in});
+    b.setOutputs({out});
+    const OpRun r = runModel(b.build(), {{}});
+    INFO(r.error);
+    REQUIRE(r.ok());
+    REQUIRE(r.shapes.size() == 1);
+    CHECK(r.shapes[0] == std::vector<int32_t>{1, (1 << 20) + 2, (1 << 20) + 2, 0});
+}
+
 } // namespace ql::test
