@@ -92,7 +92,7 @@ void checkInt8Model(const std::string& name, const std::string& path, const Temp
         std::printf("int8 conformance: %s, each operator alone, target %s:\n%s", name.c_str(), labels[v], typeTable(rows).c_str());
         for (const OperatorDiff& d : layers.perVariant[v]) {
             if (d.isFloat) continue;
-            INFO(name << " operator " << d.op << " (" << d.type << ") output " << d.output << ", " << ", target " << labels[v]);
+            INFO(name << " operator " << d.op << " (" << d.type << ") output " << d.output << ", target " << labels[v]);
             CHECK(d.maxLsb >= 0);
             CHECK(d.maxLsb <= (v == 0 ? 1 : 0));
         }

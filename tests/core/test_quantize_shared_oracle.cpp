@@ -125,6 +125,16 @@ struct KnownGap {
 // None open at this revision: every model and mode is asserted exact.
 const std::vector<KnownGap> kKnownGaps = {};
 
+// The shared float models and the data each is calibrated and evaluated on.
+const SharedCase kSharedCases[] = {
+    {"hello_world_float.tflite", Data::Sine},
+    {"trained_lstm.tflite", Data::FashionMnist},
+    {"face_detection_short_range.tflite", Data::Photos, -1.0f, 1.0f},
+    {"face_detection_full_range_sparse.tflite", Data::Photos, -1.0f, 1.0f},
+    {"hand_landmark_lite.tflite", Data::Photos, 0.0f, 1.0f},
+    {"palm_detection_full.tflite", Data::Photos, 0.0f, 1.0f},
+};
+
 const KnownGap* knownGap(const std::string& file, quantize::Mode mode) {
     for (const KnownGap& g : kKnownGaps)
         if (g.mode == mode && (!g.file || file == g.file)) return &g;
@@ -161,16 +171,8 @@ TEST_CASE(
         WARN("skipped: the TFLite oracle is not installed");
         return;
     }
-    const SharedCase cases[] = {
-        {"hello_world_float.tflite", Data::Sine},
-        {"trained_lstm.tflite", Data::FashionMnist},
-        {"face_detection_short_range.tflite", Data::Photos, -1.0f, 1.0f},
-        {"face_detection_full_range_sparse.tflite", Data::Photos, -1.0f, 1.0f},
-        {"hand_landmark_lite.tflite", Data::Photos, 0.0f, 1.0f},
-        {"palm_detection_full.tflite", Data::Photos, 0.0f, 1.0f},
-    };
     TempDir dir;
-    for (const SharedCase& c : cases) {
+    for (const SharedCase& c : kSharedCases) {
         const auto path = sharedModel(c.file);
         if (!path) {
             WARN("skipped: ../shared/models absent");
@@ -325,16 +327,8 @@ TEST_CASE("quantize shared models: per-operator differences of one model and mod
         WARN("set QL_PROBE_MODEL, QL_PROBE_MODE and QL_PROBE_DIR; needs the oracle");
         return;
     }
-    const SharedCase cases[] = {
-        {"hello_world_float.tflite", Data::Sine},
-        {"trained_lstm.tflite", Data::FashionMnist},
-        {"face_detection_short_range.tflite", Data::Photos, -1.0f, 1.0f},
-        {"face_detection_full_range_sparse.tflite", Data::Photos, -1.0f, 1.0f},
-        {"hand_landmark_lite.tflite", Data::Photos, 0.0f, 1.0f},
-        {"palm_detection_full.tflite", Data::Photos, 0.0f, 1.0f},
-    };
     const SharedCase* c = nullptr;
-    for (const SharedCase& s : cases)
+    for (const SharedCase& s : kSharedCases)
         if (std::string(s.file) == file) c = &s;
     REQUIRE(c);
     const auto mode = quantize::parseMode(modeText);
