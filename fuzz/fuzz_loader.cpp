@@ -49,9 +49,10 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Keep the fuzzer's memory and time bounded: the limits are the same checks users get
-    // with --max-memory and --max-while-iterations.
+    // with --max-memory, --max-while-iterations and --max-operator-work.
     ql::setMemoryLimitBytes(64u << 20);
     ql::setMaxWhileIterations(100);
+    ql::setMaxOperatorWork(100'000'000);
     ql::ReadOptions options;
     options.maxTensorBytes = 16u << 20;
     auto model = ql::readModel(ql::MappedFile::fromBytes(std::vector<uint8_t>(data, data + size)),

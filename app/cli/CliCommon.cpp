@@ -374,7 +374,8 @@ void printCommandList(std::ostream& os) {
     printEntries(os, rows);
     os << "\nglobal options (before or after the command):\n";
     printEntries(os, {{"--max-memory SIZE", "refuse models whose tensors need more than SIZE (e.g. 2G, 512M; default: the machine's memory)"},
-                      {"--max-while-iterations N", "stop a WHILE loop after N iterations with an error (default 10000000)"}});
+                      {"--max-while-iterations N", "stop a WHILE loop after N iterations with an error (default 10000000)"},
+                      {"--max-operator-work N", "refuse an operator that needs more than N multiply-adds or comparisons (default 1e12)"}});
     os << "\n'quantlab-cli help COMMAND' or 'quantlab-cli COMMAND --help' lists a command's options.\n"
           "Errors in what you give exit with status 2 and one line on stderr.\n";
 }
@@ -453,8 +454,8 @@ Argv applyGlobalOptions(const Argv& args) {
     Argv rest;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
-        const bool memory = a == "--max-memory", loops = a == "--max-while-iterations";
-        if (!memory && !loops) {
+        const bool memory = a == "--max-memory", loops = a == "--max-while-iterations", work = a == "--max-operator-work";
+        if (!memory && !loops && !work) {
             rest.push_back(a);
             continue;
         }
@@ -464,12 +465,19 @@ Argv applyGlobalOptions(const Argv& args) {
             const auto bytes = parseByteSize(v);
             if (!bytes) throw UsageError("--max-memory: '" + v + "' is not a size (e.g. 2G, 512M, 1000000)");
             setMemoryLimitBytes(*bytes);
-        } else {
+        } else if (loops) {
             uint64_t n = 0;
             const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
             if (ec != std::errc() || end != v.data() + v.size() || n == 0)
                 throw UsageError("--max-while-iterations: '" + v + "' is not a positive integer");
             setMaxWhileIterations(n);
+        } else {
+            // Integer or scientific notation ("1e12"); what a double holds exactly is plenty.
+            char* end = nullptr;
+            const double n = v.empty() ? 0 : std::strtod(v.c_str(), &end);
+            if (v.empty() || end != v.c_str() + v.size() || !(n >= 1) || n >= 1.8e19 || n != std::floor(n))
+                throw UsageError("--max-operator-work: '" + v + "' is not a positive integer (e.g. 1e9, 5000000000)");
+            setMaxOperatorWork(static_cast<uint64_t>(n));
         }
     }
     return rest;

@@ -1,6 +1,7 @@
 #include "runtime/Interpreter.h"
 
 #include "runtime/ArenaPlanner.h"
+#include "runtime/OperatorWork.h"
 #include "tflite/Validate.h"
 #include "util/CheckedMath.h"
 #include "util/Limits.h"
@@ -362,6 +363,8 @@ Status Interpreter::prepareOperator(size_t index, size_t o) {
     SubgraphState& st = *m_subgraphs[index];
     KernelContext& ctx = *st.contexts[o];
     if (Status s = st.kernels[o]->prepare(ctx); !s) return s;
+    // Work that the memory limit does not bound (a pooling window, a reduction length).
+    if (Status s = checkOperatorWork(ctx, estimateOperatorWork(ctx)); !s) return s;
     // Output shapes come from the file's data (shape tensors, multiples, paddings): whatever a
     // kernel computed, nothing negative, wrapped or larger than the limit is allocated. The
     // limit is the reader's for one tensor (4 GiB), or the memory limit when lower.

@@ -11,6 +11,7 @@ namespace {
 
 std::atomic<uint64_t> g_limit{0}; // 0: not set, use the machine's memory
 std::atomic<uint64_t> g_whileIterations{10'000'000};
+std::atomic<uint64_t> g_operatorWork{1'000'000'000'000};
 std::atomic<bool> g_interrupt{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "requestInterrupt runs in a signal handler");
 
@@ -37,6 +38,13 @@ uint64_t maxWhileIterations() {
 }
 void setMaxWhileIterations(uint64_t n) {
     g_whileIterations.store(n, std::memory_order_relaxed);
+}
+
+uint64_t maxOperatorWork() {
+    return g_operatorWork.load(std::memory_order_relaxed);
+}
+void setMaxOperatorWork(uint64_t n) {
+    g_operatorWork.store(n, std::memory_order_relaxed);
 }
 
 void requestInterrupt() {

@@ -26,6 +26,15 @@ void setMemoryLimitBytes(uint64_t bytes);
 uint64_t maxWhileIterations();
 void setMaxWhileIterations(uint64_t n);
 
+// How many elementary steps (multiply-adds, comparisons) one operator may take
+// (runtime/OperatorWork.h estimates them after prepare). The memory limit bounds the work of
+// operators that visit each element a few times; it does not bound a pooling window, which
+// is an option, or a product's reduction length times its output size. Default 10^12 (the
+// largest operator of the shared models needs under 10^9; 10^12 is minutes of work);
+// `quantlab-cli --max-operator-work N` changes it.
+uint64_t maxOperatorWork();
+void setMaxOperatorWork(uint64_t n);
+
 // Set by the command line's SIGINT/SIGTERM handlers (async-signal-safe: a lock-free atomic
 // store). Long loops that no Progress token reaches (interpreter operators, WHILE iterations)
 // poll it and stop with "interrupted".

@@ -74,8 +74,26 @@ TEST_CASE("cli hostile: the global limits are checked at parse time", "[cli][hos
     CHECK(out.find("--max-memory: 'lots' is not a size") != std::string::npos);
     CHECK(cli("--max-while-iterations 0 inspect x.tflite", &out) == 2);
     CHECK(out.find("--max-while-iterations: '0'") != std::string::npos);
+    for (const char* bad : {"0", "1.5", "-3", "1e30", "many"}) {
+        INFO(bad);
+        CHECK(cli(std::string("--max-operator-work ") + bad + " inspect x.tflite", &out) == 2);
+        CHECK(out.find(std::string("--max-operator-work: '") + bad + "' is not a positive integer") != std::string::npos);
+    }
     CHECK(cli("--help", &out) == 0);
     CHECK(out.find("--max-memory SIZE") != std::string::npos);
+    CHECK(out.find("--max-operator-work N") != std::string::npos);
+}
+
+TEST_CASE("cli hostile: an operator over --max-operator-work is refused before it runs", "[cli][hostile]") {
+    // The float FULLY_CONNECTED fixture: output [1,3] x 4 inputs = 12 multiply-adds.
+    TempDir dir;
+    const std::string model = dir.file("fc.tflite");
+    writeBytes(model, serialize(makeFloatFullyConnected()));
+    std::string out;
+    CHECK(cli("--max-operator-work 11 run " + model + " --random 0 --out " + dir.file("a"), &out) == 2);
+    CHECK(out.find("operator 0 (FULLY_CONNECTED): output [1,3] x 4 inputs: 12 steps, more than the limit of 11") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir.file("a")));
+    CHECK(cli("--max-operator-work 1e1 --max-operator-work 12 run " + model + " --random 0 --out " + dir.file("b"), &out) == 0);
 }
 
 TEST_CASE("cli hostile: quantize --out never replaces the --calib data, a link or a device",

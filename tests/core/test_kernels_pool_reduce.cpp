@@ -2,6 +2,8 @@
 // and "fails at prepare" cases.
 #include "test_kernels_shape_fixtures.h"
 
+#include "util/Limits.h"
+
 #include <cmath>
 
 using namespace ql;
@@ -68,6 +70,28 @@ TEST_CASE("pooling fails at prepare on mismatched quantization and bad shapes", 
     CHECK_THAT(prepareError(oneOpModel(BuiltinOp::L2_POOL_2D, {in(I8, {1, 2, 2, 1}, std::vector<int8_t>(4), qp(0.5f, 0))},
                                        {outT(I8, {}, qp(0.5f, 0))}, poolOptions(Padding::VALID, 1, 1, 2, 2))),
                Contains("L2_POOL_2D") && Contains("int8 is not supported"));
+}
+
+TEST_CASE("a pooling window whose work is over the operator work limit is refused at prepare", "[kernels][pool][errors]") {
+    // 1x8x64x1 input, 8x64 window: 1 output x 8 x 64 = 512 comparisons. The window is an
+    // option, so only the work limit bounds it (the memory limit bounds the tensors).
+    const uint64_t saved = maxOperatorWork();
+    const auto model = [] {
+        return oneOpModel(BuiltinOp::MAX_POOL_2D, {in(F, {1, 8, 64, 1}, std::vector<float>(512))}, {outT(F)},
+                          poolOptions(Padding::VALID, 1, 1, 8, 64));
+    };
+    setMaxOperatorWork(511);
+    CHECK_THAT(prepareError(model()), Contains("MAX_POOL_2D") && Contains("output [1,1,1,1] x window 8x64") && Contains("512 steps") &&
+                                          Contains("limit of 511 ") && Contains("--max-operator-work"));
+    setMaxOperatorWork(512);
+    CHECK(prepareError(model()).empty());
+    // A window larger than the input counts only its clipped part: SAME padding, stride 1000,
+    // one output over at most 8x64 taps.
+    auto r = runOp(BuiltinOp::MAX_POOL_2D, {in(F, {1, 8, 64, 1}, std::vector<float>(512, 1.5f))}, {outT(F)},
+                   poolOptions(Padding::SAME, 1000, 1000, 1000, 1000));
+    REQUIRE(r.ok());
+    CHECK(r.output<float>(0) == std::vector<float>{1.5f});
+    setMaxOperatorWork(saved);
 }
 
 TEST_CASE("L2_NORMALIZATION float and int8", "[kernels][l2norm]") {

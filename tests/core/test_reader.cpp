@@ -227,10 +227,16 @@ TEST_CASE("inputs the fuzzer once crashed on are read safely", "[reader][corrupt
         INFO(e.path().filename().string());
         if (r.ok()) {
             CHECK(serializeModel(**r).ok());
-            // As the fuzz target does: prepare and run once on zero inputs (an error is fine).
+            // As the fuzz target does: prepare and run once on zero inputs (an error is fine),
+            // with its loop and work limits.
+            const uint64_t work = maxOperatorWork(), memory = memoryLimitBytes(), loops = maxWhileIterations();
+            setMemoryLimitBytes(64u << 20);
             setMaxWhileIterations(100);
+            setMaxOperatorWork(100'000'000);
             if (auto interp = rt::Interpreter::create(r.value())) (void)(*interp)->invoke();
-            setMaxWhileIterations(10'000'000);
+            setMemoryLimitBytes(memory);
+            setMaxWhileIterations(loops);
+            setMaxOperatorWork(work);
         } else {
             CHECK_THAT(r.message(), Catch::StartsWith("regression.tflite: "));
         }

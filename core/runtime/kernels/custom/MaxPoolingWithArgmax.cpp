@@ -10,10 +10,12 @@
 //     truncation gives the integer back; MaxUnpooling2D reads it.
 //   - the fused activation clamps the value output only.
 #include "quant/FixedPoint.h"
+#include "runtime/OperatorWork.h"
 #include "runtime/kernels/conv/ConvCommon.h"
 #include "runtime/kernels/custom/CustomKernels.h"
 #include "runtime/kernels/custom/RawPoolParams.h"
 #include "runtime/kernels/elementwise/Common.h"
+#include "util/Limits.h"
 
 #include <algorithm>
 #include <limits>
@@ -50,7 +52,7 @@ public:
         m_actMax = hi;
         ctx.setOutputShape(0, {in.dim(0), m_outH, m_outW, in.dim(3)});
         ctx.setOutputShape(1, {in.dim(0), m_outH, m_outW, in.dim(3)});
-        return {};
+        return checkOperatorWork(ctx, poolingWork(in, ctx.output(0), m_p.filterH, m_p.filterW));
     }
 
     Status eval(KernelContext& ctx) override {
@@ -60,7 +62,8 @@ public:
         float* idx = ctx.output(1).as<float>();
         const int batches = in.dim(0), h = in.dim(1), w = in.dim(2), c = in.dim(3);
         for (int b = 0; b < batches; ++b)
-            for (int oy = 0; oy < m_outH; ++oy)
+            for (int oy = 0; oy < m_outH; ++oy) {
+                if (interruptRequested()) return ctx.error("interrupted"); // util/Limits.h
                 for (int ox = 0; ox < m_outW; ++ox) {
                     const int y0 = oy * m_p.strideH - m_padH, x0 = ox * m_p.strideW - m_padW;
                     const int fyStart = std::max(0, -y0), fyEnd = std::min(m_p.filterH, h - y0);
@@ -83,6 +86,7 @@ public:
                         idx[o + ch] = float(bestY * m_p.filterW + bestX) + 0.1f;
                     }
                 }
+            }
         return {};
     }
 

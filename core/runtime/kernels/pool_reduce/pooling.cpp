@@ -10,6 +10,7 @@
 #include "runtime/kernels/pool_reduce/PoolReduceKernels.h"
 #include "runtime/kernels/shape/ShapeCommon.h"
 #include "runtime/kernels/ParamChecks.h"
+#include "util/Limits.h"
 
 #include <algorithm>
 #include <cmath>
@@ -37,16 +38,19 @@ int paddingFor(int in, int out, int filter, int stride) { return std::max(0, ((o
 
 // Channels innermost: each tap adds (or maxes) a contiguous row of C values into a row of
 // accumulators, which vectorises. Every channel still visits its taps in (fy, fx) order, so
-// each output equals the per-channel loop's value exactly (floats included).
+// each output equals the per-channel loop's value exactly (floats included). A row of outputs
+// can be long work (the window is an option, bounded only by the input's size and the
+// operator work limit), so SIGINT/SIGTERM are polled once per row; false when interrupted.
 template <class T, class Acc, class Finish>
-void poolLoop(const RtTensor& in, RtTensor& out, const Window& w, Acc init, PoolKind kind, Finish finish) {
+bool poolLoop(const RtTensor& in, RtTensor& out, const Window& w, Acc init, PoolKind kind, Finish finish) {
     const int B = in.dim(0), H = in.dim(1), W = in.dim(2), C = in.dim(3), oH = out.dim(1), oW = out.dim(2);
     const T* src = in.as<T>();
     T* dst = out.as<T>();
     thread_local std::vector<Acc> acc;
     acc.resize(size_t(C));
     for (int b = 0; b < B; ++b)
-        for (int oy = 0; oy < oH; ++oy)
+        for (int oy = 0; oy < oH; ++oy) {
+            if (interruptRequested()) return false;
             for (int ox = 0; ox < oW; ++ox) {
                 const int y0 = oy * w.strideH - w.padH, x0 = ox * w.strideW - w.padW;
                 const int fy0 = std::max(0, -y0), fy1 = std::min(w.filterH, H - y0);
@@ -67,6 +71,8 @@ void poolLoop(const RtTensor& in, RtTensor& out, const Window& w, Acc init, Pool
                 T* o = dst + ((int64_t(b) * oH + oy) * oW + ox) * C;
                 for (int c = 0; c < C; ++c) o[c] = finish(a[c], count);
             }
+        }
+    return true;
 }
 
 class Pool : public OpKernel {
@@ -119,45 +125,43 @@ public:
     Status eval(KernelContext& ctx) override {
         const RtTensor& in = *ctx.input(0);
         RtTensor& out = ctx.output(0);
+        bool done = false;
         switch (in.type) {
-        case TensorType::FLOAT32: evalFloat(in, out); break;
-        case TensorType::INT8: evalQuantized<int8_t>(in, out); break;
-        case TensorType::UINT8: evalQuantized<uint8_t>(in, out); break;
-        default: evalQuantized<int16_t>(in, out); break;
+        case TensorType::FLOAT32: done = evalFloat(in, out); break;
+        case TensorType::INT8: done = evalQuantized<int8_t>(in, out); break;
+        case TensorType::UINT8: done = evalQuantized<uint8_t>(in, out); break;
+        default: done = evalQuantized<int16_t>(in, out); break;
         }
+        if (!done) return ctx.error("interrupted");
         return {};
     }
 
 private:
-    void evalFloat(const RtTensor& in, RtTensor& out) const {
+    bool evalFloat(const RtTensor& in, RtTensor& out) const {
         const float lo = m_fmin, hi = m_fmax;
         switch (m_kind) {
         case PoolKind::Max:
-            poolLoop<float, float>(in, out, m_window, std::numeric_limits<float>::lowest(), m_kind,
-                                   [&](float acc, int) { return std::clamp(acc, lo, hi); });
-            break;
+            return poolLoop<float, float>(in, out, m_window, std::numeric_limits<float>::lowest(), m_kind,
+                                          [&](float acc, int) { return std::clamp(acc, lo, hi); });
         case PoolKind::L2:
-            poolLoop<float, float>(in, out, m_window, 0.f, m_kind,
-                                   [&](float acc, int n) { return std::clamp(std::sqrt(acc / static_cast<float>(n)), lo, hi); });
-            break;
+            return poolLoop<float, float>(in, out, m_window, 0.f, m_kind,
+                                          [&](float acc, int n) { return std::clamp(std::sqrt(acc / static_cast<float>(n)), lo, hi); });
         case PoolKind::Average:
-            poolLoop<float, float>(in, out, m_window, 0.f, m_kind,
-                                   [&](float acc, int n) { return std::clamp(acc / static_cast<float>(n), lo, hi); });
-            break;
+            return poolLoop<float, float>(in, out, m_window, 0.f, m_kind,
+                                          [&](float acc, int n) { return std::clamp(acc / static_cast<float>(n), lo, hi); });
         }
+        return true;
     }
 
-    template <class T> void evalQuantized(const RtTensor& in, RtTensor& out) const {
+    template <class T> bool evalQuantized(const RtTensor& in, RtTensor& out) const {
         const int32_t lo = m_qmin, hi = m_qmax;
-        if (m_kind == PoolKind::Max) {
-            poolLoop<T, int32_t>(in, out, m_window, std::numeric_limits<T>::lowest(), m_kind,
-                                 [&](int32_t acc, int) { return static_cast<T>(std::clamp(acc, lo, hi)); });
-        } else {
-            poolLoop<T, int32_t>(in, out, m_window, 0, m_kind, [&](int32_t acc, int n) {
-                const int32_t avg = n == 0 ? 0 : acc > 0 ? (acc + n / 2) / n : (acc - n / 2) / n;
-                return static_cast<T>(std::clamp(avg, lo, hi));
-            });
-        }
+        if (m_kind == PoolKind::Max)
+            return poolLoop<T, int32_t>(in, out, m_window, std::numeric_limits<T>::lowest(), m_kind,
+                                        [&](int32_t acc, int) { return static_cast<T>(std::clamp(acc, lo, hi)); });
+        return poolLoop<T, int32_t>(in, out, m_window, 0, m_kind, [&](int32_t acc, int n) {
+            const int32_t avg = n == 0 ? 0 : acc > 0 ? (acc + n / 2) / n : (acc - n / 2) / n;
+            return static_cast<T>(std::clamp(avg, lo, hi));
+        });
     }
 
     PoolKind m_kind;
