@@ -142,6 +142,7 @@ GoldenComparison compareWithGoldens(const std::string& modelPath, const std::str
         else if (g.dtype == "|u1") compare(uint8_t{});
         else if (g.dtype == "<i2") compare(int16_t{});
         else if (g.dtype == "<i4") compare(int32_t{});
+        else if (g.dtype == "<i8") compare(int64_t{});
         else {
             cmp.error = "unsupported golden dtype " + g.dtype;
             return cmp;

@@ -17,6 +17,8 @@ void registerShapeKernels(KernelRegistry& r) {
     shape::registerResizeKernels(r);
     shape::registerSelectKernels(r);
     shape::registerIndexKernels(r);
+    shape::registerSearchKernels(r);
+    shape::registerScatterKernels(r);
 }
 
 } // namespace ql::rt

@@ -17,5 +17,7 @@ void registerSpaceKernels(KernelRegistry& r);      // DEPTH_TO_SPACE SPACE_TO_DE
 void registerResizeKernels(KernelRegistry& r);     // RESIZE_BILINEAR RESIZE_NEAREST_NEIGHBOR
 void registerSelectKernels(KernelRegistry& r);     // SELECT SELECT_V2
 void registerIndexKernels(KernelRegistry& r);      // ARG_MAX ARG_MIN CUMSUM RANGE
+void registerSearchKernels(KernelRegistry& r);     // TOPK_V2 NON_MAX_SUPPRESSION_V4/V5 WHERE
+void registerScatterKernels(KernelRegistry& r);    // DYNAMIC_UPDATE_SLICE SCATTER_ND ONE_HOT BROADCAST_ARGS
 
 } // namespace ql::rt::shape
