@@ -14,34 +14,6 @@ namespace {
 const auto F = TensorType::FLOAT32;
 const auto I32 = TensorType::INT32;
 
-// A one-operator model whose graph inputs are the tensors added with in().
-struct OneOp {
-    ModelBuilder b;
-    std::vector<TensorIndex> inputs;
-    TensorIndex in(const std::string& name, TensorType t, std::vector<int32_t> shape,
-                   QuantParams q = {}) {
-        const TensorIndex i = b.addTensor(name, t, std::move(shape), std::move(q));
-        inputs.push_back(i);
-        return i;
-    }
-    template <class T>
-    TensorIndex konst(const std::string& name, TensorType t, std::vector<int32_t> shape,
-                      const std::vector<T>& v) {
-        return b.addConstant(name, t, std::move(shape), v);
-    }
-    TensorIndex out(const std::string& name, TensorType t, std::vector<int32_t> shape,
-                    QuantParams q = {}) {
-        return b.addTensor(name, t, std::move(shape), std::move(q));
-    }
-    Model finish(BuiltinOp op, std::vector<TensorIndex> opIns, std::vector<TensorIndex> outs,
-                 tflite::BuiltinOptionsUnion o = {}) {
-        b.addOperator(op, std::move(opIns), outs, std::move(o));
-        b.setInputs(inputs);
-        b.setOutputs(outs);
-        return b.build();
-    }
-};
-
 Model topK(TensorType t, std::vector<int32_t> shape, int32_t k, QuantParams q = {}) {
     OneOp m;
     const auto x = m.in("x", t, shape, q);

@@ -84,6 +84,30 @@ inline void saveFixture(const std::string& name, const Model& model, const std::
     }
 }
 
+// A one-operator fixture model built by name: graph inputs are the tensors added with in(),
+// in that order; konst() adds constants.
+struct OneOp {
+    ModelBuilder b;
+    std::vector<TensorIndex> inputs;
+    TensorIndex in(const std::string& name, TensorType t, std::vector<int32_t> shape, QuantParams q = {}) {
+        const TensorIndex i = b.addTensor(name, t, std::move(shape), std::move(q));
+        inputs.push_back(i);
+        return i;
+    }
+    template <class T> TensorIndex konst(const std::string& name, TensorType t, std::vector<int32_t> shape, const std::vector<T>& v) {
+        return b.addConstant(name, t, std::move(shape), v);
+    }
+    TensorIndex out(const std::string& name, TensorType t, std::vector<int32_t> shape, QuantParams q = {}) {
+        return b.addTensor(name, t, std::move(shape), std::move(q));
+    }
+    Model finish(BuiltinOp op, std::vector<TensorIndex> opIns, std::vector<TensorIndex> outs, tflite::BuiltinOptionsUnion o = {}) {
+        b.addOperator(op, std::move(opIns), outs, std::move(o));
+        b.setInputs(inputs);
+        b.setOutputs(outs);
+        return b.build();
+    }
+};
+
 inline std::string fixtureRoot(const std::string& family) { return std::string(QUANTLAB_SOURCE_DIR) + "/tests/fixtures/" + family; }
 
 // Fixtures where the oracle is known to differ from QuantLab's default target (tflite-cpu):

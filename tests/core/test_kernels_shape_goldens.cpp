@@ -14,29 +14,6 @@ using namespace ql::test::kf;
 
 namespace {
 
-// A one-operator model: graph inputs are the activation tensors added with in().
-struct OneOp {
-    ModelBuilder b;
-    std::vector<TensorIndex> inputs;
-    TensorIndex in(const std::string& name, TensorType t, std::vector<int32_t> shape, QuantParams q = {}) {
-        const TensorIndex i = b.addTensor(name, t, std::move(shape), std::move(q));
-        inputs.push_back(i);
-        return i;
-    }
-    template <class T> TensorIndex konst(const std::string& name, TensorType t, std::vector<int32_t> shape, const std::vector<T>& v) {
-        return b.addConstant(name, t, std::move(shape), v);
-    }
-    TensorIndex out(const std::string& name, TensorType t, std::vector<int32_t> shape, QuantParams q = {}) {
-        return b.addTensor(name, t, std::move(shape), std::move(q));
-    }
-    Model finish(BuiltinOp op, std::vector<TensorIndex> opIns, std::vector<TensorIndex> outs, tflite::BuiltinOptionsUnion o = {}) {
-        b.addOperator(op, std::move(opIns), outs, std::move(o));
-        b.setInputs(inputs);
-        b.setOutputs(outs);
-        return b.build();
-    }
-};
-
 tflite::StridedSliceOptionsT ssOpts(int begin, int end, int ellipsis, int newAxis, int shrink) {
     tflite::StridedSliceOptionsT o;
     o.begin_mask = begin;

@@ -11,6 +11,7 @@ void registerElementwiseKernels(KernelRegistry& r) {
     ew::registerArithmeticKernels(r);
     ew::registerCompareKernels(r);
     ew::registerMathKernels(r);
+    ew::registerBitSignKernels(r);
 }
 
 } // namespace ql::rt
