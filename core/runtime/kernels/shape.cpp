@@ -19,6 +19,8 @@ void registerShapeKernels(KernelRegistry& r) {
     shape::registerIndexKernels(r);
     shape::registerSearchKernels(r);
     shape::registerScatterKernels(r);
+    shape::registerSegmentKernels(r);
+    shape::registerDiagKernels(r);
 }
 
 } // namespace ql::rt

@@ -1,4 +1,4 @@
-// MEAN, SUM, REDUCE_MAX, REDUCE_MIN, REDUCE_PROD, REDUCE_ANY over the axes of input 1
+// MEAN, SUM, REDUCE_MAX, REDUCE_MIN, REDUCE_PROD, REDUCE_ANY, REDUCE_ALL over the axes of input 1
 // (int32; negative axes wrap, duplicates count once), keep_dims. Arithmetic follows
 // TFLite's reduce.cc and reference reduce.h / integer_ops/mean.h:
 // - MEAN float: float sum / count; under tflite-cpu, 4-D over H and W with constant axes,
@@ -34,7 +34,7 @@ using shape::tensorName;
 
 constexpr int kMaxVersion = 8;
 
-enum class Kind { Mean, Sum, Max, Min, Prod, Any };
+enum class Kind { Mean, Sum, Max, Min, Prod, Any, All };
 
 Kind kindOf(BuiltinOp op) {
     switch (op) {
@@ -43,6 +43,7 @@ Kind kindOf(BuiltinOp op) {
     case BuiltinOp::REDUCE_MAX: return Kind::Max;
     case BuiltinOp::REDUCE_MIN: return Kind::Min;
     case BuiltinOp::REDUCE_PROD: return Kind::Prod;
+    case BuiltinOp::REDUCE_ALL: return Kind::All;
     default: return Kind::Any;
     }
 }
@@ -144,7 +145,8 @@ private:
         const bool quantType = t == TensorType::INT8 || t == TensorType::UINT8 || t == TensorType::INT16;
         bool ok;
         switch (m_kind) {
-        case Kind::Any: ok = t == TensorType::BOOL; break;
+        case Kind::Any:
+        case Kind::All: ok = t == TensorType::BOOL; break;
         case Kind::Mean:
         case Kind::Sum: ok = t == TensorType::FLOAT32 || t == TensorType::INT32 || t == TensorType::INT64 || quantType; break;
         default: ok = t == TensorType::FLOAT32 || t == TensorType::INT32 || t == TensorType::INT64 || quantType;
@@ -194,8 +196,10 @@ private:
         const int64_t nOut = out.elementCount();
         T* y = out.as<T>();
         if constexpr (std::is_same_v<T, bool>) {
-            std::vector<uint8_t> acc(static_cast<size_t>(nOut), 0);
-            forEachReduced<bool>(in, m_outStrides, [&](bool v, int64_t o) { acc[o] = acc[o] || v; });
+            // ANY starts false and ORs; ALL starts true and ANDs (an empty reduction gives true).
+            const bool all = m_kind == Kind::All;
+            std::vector<uint8_t> acc(static_cast<size_t>(nOut), all ? 1 : 0);
+            forEachReduced<bool>(in, m_outStrides, [&](bool v, int64_t o) { acc[o] = all ? (acc[o] && v) : (acc[o] || v); });
             for (int64_t i = 0; i < nOut; ++i) y[i] = acc[i] != 0;
             return {};
         } else {
@@ -351,7 +355,7 @@ private:
 } // namespace
 
 void registerReduceKernels(KernelRegistry& r) {
-    for (BuiltinOp op : {BuiltinOp::MEAN, BuiltinOp::SUM, BuiltinOp::REDUCE_MAX, BuiltinOp::REDUCE_MIN, BuiltinOp::REDUCE_PROD, BuiltinOp::REDUCE_ANY})
+    for (BuiltinOp op : {BuiltinOp::MEAN, BuiltinOp::SUM, BuiltinOp::REDUCE_MAX, BuiltinOp::REDUCE_MIN, BuiltinOp::REDUCE_PROD, BuiltinOp::REDUCE_ANY, BuiltinOp::REDUCE_ALL})
         r.add(op, 1, kMaxVersion, factoryOf<Reduce>());
 }
 

@@ -19,5 +19,7 @@ void registerSelectKernels(KernelRegistry& r);     // SELECT SELECT_V2
 void registerIndexKernels(KernelRegistry& r);      // ARG_MAX ARG_MIN CUMSUM RANGE
 void registerSearchKernels(KernelRegistry& r);     // TOPK_V2 NON_MAX_SUPPRESSION_V4/V5 WHERE
 void registerScatterKernels(KernelRegistry& r);    // DYNAMIC_UPDATE_SLICE SCATTER_ND ONE_HOT BROADCAST_ARGS
+void registerSegmentKernels(KernelRegistry& r);    // SEGMENT_SUM UNSORTED_SEGMENT_* SPARSE_TO_DENSE BUCKETIZE
+void registerDiagKernels(KernelRegistry& r);       // MATRIX_DIAG MATRIX_SET_DIAG REVERSE_SEQUENCE
 
 } // namespace ql::rt::shape

@@ -1,7 +1,8 @@
-// TOPK_V2, NON_MAX_SUPPRESSION_V4/V5, WHERE, DYNAMIC_UPDATE_SLICE, SCATTER_ND, ONE_HOT and
-// BROADCAST_ARGS: hand-checked values, "fails at prepare" cases, and goldens computed by the
-// real TFLite runtime (tests/fixtures/search, made as tests/fixtures/shape/README.md says,
-// family `search`).
+// TOPK_V2, NON_MAX_SUPPRESSION_V4/V5, WHERE, DYNAMIC_UPDATE_SLICE, SCATTER_ND, ONE_HOT,
+// BROADCAST_ARGS, the segment reductions, SPARSE_TO_DENSE, BUCKETIZE, MATRIX_DIAG,
+// MATRIX_SET_DIAG, REVERSE_SEQUENCE and REDUCE_ALL: hand-checked values, "fails at prepare" cases,
+// and goldens computed by the real TFLite runtime (tests/fixtures/indexing, made as
+// tests/fixtures/shape/README.md says, family `indexing`).
 #include "test_kernels_shape_fixtures.h"
 
 using namespace ql;
@@ -101,9 +102,73 @@ Model where(TensorType t, std::vector<int32_t> shape) {
     return m.finish(BuiltinOp::WHERE, {c}, {y});
 }
 
+Model segment(BuiltinOp op, TensorType t, std::vector<int32_t> ids, int32_t numSegments) {
+    OneOp m;
+    const int32_t rows = static_cast<int32_t>(ids.size());
+    const auto data = m.in("data", t, {rows, 3});
+    const auto id = m.konst("segment_ids", I32, {rows}, ids);
+    std::vector<TensorIndex> ins = {data, id};
+    if (op != BuiltinOp::SEGMENT_SUM)
+        ins.push_back(m.konst("num_segments", I32, {}, std::vector<int32_t>{numSegments}));
+    const auto y = m.out("y", t, {numSegments, 3});
+    return m.finish(op, ins, {y});
+}
+
+Model sparseToDense() {
+    OneOp m;
+    const auto idx = m.konst("indices", I32, {3, 2}, std::vector<int32_t>{0, 1, 2, 3, 1, 0});
+    const auto shape = m.konst("output_shape", I32, {2}, std::vector<int32_t>{3, 4});
+    const auto values = m.in("values", F, {3});
+    const auto def = m.konst("default", F, {}, std::vector<float>{-7.f});
+    const auto y = m.out("y", F, {3, 4});
+    return m.finish(BuiltinOp::SPARSE_TO_DENSE, {idx, shape, values, def}, {y},
+                    opts(tflite::SparseToDenseOptionsT{}));
+}
+
+Model bucketize() {
+    OneOp m;
+    const auto x = m.in("x", F, {4, 6});
+    const auto y = m.out("y", I32, {4, 6});
+    tflite::BucketizeOptionsT o;
+    o.boundaries = {-0.5f, 0.f, 0.25f, 0.25f, 0.7f};
+    return m.finish(BuiltinOp::BUCKETIZE, {x}, {y}, opts(o));
+}
+
+Model matrixDiag(bool set) {
+    OneOp m;
+    const auto x =
+        m.in("x", TensorType::INT8,
+             set ? std::vector<int32_t>{2, 3, 4} : std::vector<int32_t>{2, 3}, qp(0.1f, 0));
+    std::vector<TensorIndex> ins = {x};
+    if (set) ins.push_back(m.in("diagonal", TensorType::INT8, {2, 3}, qp(0.1f, 0)));
+    const auto y =
+        m.out("y", TensorType::INT8,
+              set ? std::vector<int32_t>{2, 3, 4} : std::vector<int32_t>{2, 3, 3}, qp(0.1f, 0));
+    return m.finish(set ? BuiltinOp::MATRIX_SET_DIAG : BuiltinOp::MATRIX_DIAG, ins, {y});
+}
+
+Model reverseSequence() {
+    OneOp m;
+    const auto x = m.in("x", F, {3, 5, 2});
+    const auto len = m.konst("seq_lengths", I32, {3}, std::vector<int32_t>{5, 0, 3});
+    const auto y = m.out("y", F, {3, 5, 2});
+    tflite::ReverseSequenceOptionsT o;
+    o.seq_dim = 1;
+    o.batch_dim = 0;
+    return m.finish(BuiltinOp::REVERSE_SEQUENCE, {x, len}, {y}, opts(o));
+}
+
+Model reduceAll() {
+    OneOp m;
+    const auto x = m.in("x", TensorType::BOOL, {3, 4});
+    const auto axes = m.konst("axes", I32, {1}, std::vector<int32_t>{1});
+    const auto y = m.out("y", TensorType::BOOL, {3});
+    return m.finish(BuiltinOp::REDUCE_ALL, {x, axes}, {y}, opts(tflite::ReducerOptionsT{}));
+}
+
 } // namespace
 
-TEST_CASE("generate search fixtures", "[.generate]") {
+TEST_CASE("generate indexing fixtures", "[.generate]") {
     if (generateDir().empty()) {
         WARN("skipped: set QL_FIXTURE_OUT");
         return;
@@ -126,15 +191,31 @@ TEST_CASE("generate search fixtures", "[.generate]") {
     saveFixture("scatter_nd_float", scatterNd());
     saveFixture("one_hot_axis0", oneHot(0), {bytesOf(std::vector<int32_t>{0, 2, -1, 3, 1, 5})});
     saveFixture("one_hot_last", oneHot(-1), {bytesOf(std::vector<int32_t>{3, 3, 0, 4, 1, 2})});
+    saveFixture("segment_sum_float", segment(BuiltinOp::SEGMENT_SUM, F, {0, 0, 1, 2, 2}, 3));
+    saveFixture("unsorted_segment_sum_float",
+                segment(BuiltinOp::UNSORTED_SEGMENT_SUM, F, {2, 0, 2, -1, 1}, 4));
+    saveFixture("unsorted_segment_prod_float",
+                segment(BuiltinOp::UNSORTED_SEGMENT_PROD, F, {1, 0, 1, 1, 3}, 4));
+    saveFixture("unsorted_segment_max_int32",
+                segment(BuiltinOp::UNSORTED_SEGMENT_MAX, I32, {1, 0, 1, 1, 0}, 3));
+    saveFixture("unsorted_segment_min_float",
+                segment(BuiltinOp::UNSORTED_SEGMENT_MIN, F, {0, 2, 2, 0, 1}, 3));
+    saveFixture("sparse_to_dense_float", sparseToDense());
+    saveFixture("bucketize_float", bucketize());
+    saveFixture("matrix_diag_int8", matrixDiag(false));
+    saveFixture("matrix_set_diag_int8", matrixDiag(true));
+    saveFixture("reverse_sequence_float", reverseSequence());
+    saveFixture("reduce_all", reduceAll(),
+                {bytesOf(std::vector<uint8_t>{1, 1, 1, 1, 1, 0, 1, 1, 0, 0, 0, 0})});
     // WHERE has no golden: its int64 output is beyond the 2023 oracle's JavaScript API, and
     // the LiteRT oracle refuses outputs whose shape depends on data.
 }
 
-TEST_CASE("search kernels match the TFLite runtime's goldens", "[kernels][search][golden]") {
-    checkAllGoldens("search");
+TEST_CASE("indexing kernels match the TFLite runtime's goldens", "[kernels][indexing][golden]") {
+    checkAllGoldens("indexing");
 }
 
-TEST_CASE("TOPK_V2 keeps the earlier position among equal values", "[kernels][search]") {
+TEST_CASE("TOPK_V2 keeps the earlier position among equal values", "[kernels][indexing]") {
     auto r = runOp(BuiltinOp::TOPK_V2,
                    {in(F, {1, 6}, std::vector<float>{1, 3, 3, -2, 3, 0}),
                     cst(I32, {}, std::vector<int32_t>{4})},
@@ -145,11 +226,16 @@ TEST_CASE("TOPK_V2 keeps the earlier position among equal values", "[kernels][se
     CHECK(r.shapes[0] == std::vector<int32_t>{1, 4});
 }
 
-TEST_CASE("search kernels fail at prepare on bad k, shapes and indices",
-          "[kernels][search][errors]") {
+TEST_CASE("indexing kernels fail at prepare on bad k, shapes and indices",
+          "[kernels][indexing][errors]") {
     CHECK_THAT(prepareError(topK(F, {2, 5}, 6)),
                Contains("TOPK_V2") && Contains("k = 6 is outside [0, 5]"));
     CHECK_THAT(prepareError(topK(F, {2, 5}, -1)), Contains("k = -1"));
+    CHECK_THAT(prepareError(segment(BuiltinOp::SEGMENT_SUM, F, {0, 0, 2}, 3)),
+               Contains("SEGMENT_SUM") &&
+                   Contains("start at 0 and grow by 0 or 1; id 2 is 2 after 0"));
+    CHECK_THAT(prepareError(segment(BuiltinOp::UNSORTED_SEGMENT_MAX, F, {0, 4}, 3)),
+               Contains("segment id 4 is not below num_segments 3"));
     {
         OneOp m;
         const auto idx = m.konst("indices", I32, {1, 1}, std::vector<int32_t>{5});
@@ -171,7 +257,7 @@ TEST_CASE("search kernels fail at prepare on bad k, shapes and indices",
     }
 }
 
-TEST_CASE("DYNAMIC_UPDATE_SLICE clamps the start so that the update fits", "[kernels][search]") {
+TEST_CASE("DYNAMIC_UPDATE_SLICE clamps the start so that the update fits", "[kernels][indexing]") {
     // start (3, -1) on a [4, 6] operand with a [2, 3] update clamps to (2, 0).
     std::vector<float> operand(24);
     for (size_t i = 0; i < operand.size(); ++i)
@@ -186,7 +272,7 @@ TEST_CASE("DYNAMIC_UPDATE_SLICE clamps the start so that the update fits", "[ker
     CHECK(r.output<float>(0) == expected);
 }
 
-TEST_CASE("NON_MAX_SUPPRESSION_V4 selects by score and drops overlaps", "[kernels][search]") {
+TEST_CASE("NON_MAX_SUPPRESSION_V4 selects by score and drops overlaps", "[kernels][indexing]") {
     auto r = runModel(nms(false, 6, 0.5f, 0.1f, 0.f), {bytesOf(kBoxes), bytesOf(kScores)});
     REQUIRE(r.ok());
     const auto sel = r.output<int32_t>(0);
@@ -201,7 +287,7 @@ TEST_CASE("NON_MAX_SUPPRESSION_V4 selects by score and drops overlaps", "[kernel
     CHECK(std::count(sel.begin(), sel.begin() + count, 3) == 0);
 }
 
-TEST_CASE("WHERE lists the coordinates of non-zero elements", "[kernels][search]") {
+TEST_CASE("WHERE lists the coordinates of non-zero elements", "[kernels][indexing]") {
     auto r = runModel(where(F, {2, 3}), {bytesOf(std::vector<float>{0, 2, 0, -1, 0, 3})});
     REQUIRE(r.ok());
     CHECK(r.shapes[0] == std::vector<int32_t>{3, 2});
