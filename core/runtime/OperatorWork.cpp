@@ -24,15 +24,24 @@ uint64_t product(std::initializer_list<uint64_t> factors) {
     return r;
 }
 
+// Loops visit every index of the dimensions outside the innermost one even when another
+// dimension is 0 (a [1, 2^20, 2^20, 0] tensor holds no bytes, yet a loop over its rows and
+// columns runs 2^40 times), so sizes count a 0 dimension as 1: an upper bound of the
+// iterations, not of the elements.
 uint64_t elements(const RtTensor* t) {
     if (!t) return 0;
-    const auto n = checkedElementCount(std::span<const int32_t>(t->shape));
-    return n ? uint64_t(*n) : std::numeric_limits<uint64_t>::max();
+    uint64_t n = 1;
+    for (int32_t d : t->shape) {
+        const auto p = checkedMulU(n, uint64_t(std::max(d, 1)));
+        if (!p) return std::numeric_limits<uint64_t>::max();
+        n = *p;
+    }
+    return n;
 }
 
-uint64_t dimOr0(const RtTensor* t, int i) {
-    if (!t || i < 0 || i >= t->rank() || t->dim(i) < 0) return 0;
-    return uint64_t(t->dim(i));
+uint64_t dimOf(const RtTensor* t, int i) {
+    if (!t || i < 0 || i >= t->rank()) return 0;
+    return uint64_t(std::max(t->dim(i), 1));
 }
 
 } // namespace
@@ -51,31 +60,31 @@ OperatorWork estimateOperatorWork(const KernelContext& ctx) {
     }
     case BuiltinOp::CONV_2D: // filter [OC, KH, KW, IC / groups]
         if (!filter || filter->rank() != 4) return {};
-        return {product({outElements, dimOr0(filter, 1), dimOr0(filter, 2), dimOr0(filter, 3)}),
-                "output " + shapeText(out->shape) + " x " + std::to_string(dimOr0(filter, 1)) +
-                    "x" + std::to_string(dimOr0(filter, 2)) + "x" +
-                    std::to_string(dimOr0(filter, 3)) + " taps"};
+        return {product({outElements, dimOf(filter, 1), dimOf(filter, 2), dimOf(filter, 3)}),
+                "output " + shapeText(out->shape) + " x " + std::to_string(dimOf(filter, 1)) +
+                    "x" + std::to_string(dimOf(filter, 2)) + "x" +
+                    std::to_string(dimOf(filter, 3)) + " taps"};
     case BuiltinOp::DEPTHWISE_CONV_2D: // filter [1, KH, KW, OC]
         if (!filter || filter->rank() != 4) return {};
-        return {product({outElements, dimOr0(filter, 1), dimOr0(filter, 2)}),
-                "output " + shapeText(out->shape) + " x " + std::to_string(dimOr0(filter, 1)) +
-                    "x" + std::to_string(dimOr0(filter, 2)) + " taps"};
+        return {product({outElements, dimOf(filter, 1), dimOf(filter, 2)}),
+                "output " + shapeText(out->shape) + " x " + std::to_string(dimOf(filter, 1)) +
+                    "x" + std::to_string(dimOf(filter, 2)) + " taps"};
     case BuiltinOp::TRANSPOSE_CONV: { // inputs: output_shape, filter [OC, KH, KW, IC], input
         const RtTensor* in = ctx.input(2);
         if (!filter || filter->rank() != 4 || !in) return {};
-        return {product({elements(in), dimOr0(filter, 0), dimOr0(filter, 1), dimOr0(filter, 2)}),
+        return {product({elements(in), dimOf(filter, 0), dimOf(filter, 1), dimOf(filter, 2)}),
                 "input " + shapeText(in->shape) + " x filter " + shapeText(filter->shape)};
     }
     case BuiltinOp::FULLY_CONNECTED: // weights [O, I]: each output sums I products
         if (!filter || filter->rank() < 1) return {};
-        return {product({outElements, dimOr0(filter, filter->rank() - 1)}),
+        return {product({outElements, dimOf(filter, filter->rank() - 1)}),
                 "output " + shapeText(out->shape) + " x " +
-                    std::to_string(dimOr0(filter, filter->rank() - 1)) + " inputs"};
+                    std::to_string(dimOf(filter, filter->rank() - 1)) + " inputs"};
     case BuiltinOp::BATCH_MATMUL: { // each output sums the lhs's reduction length
         const RtTensor* lhs = ctx.input(0);
         if (!lhs || lhs->rank() < 2) return {};
         const auto* o = ctx.options<tflite::BatchMatMulOptionsT>();
-        const uint64_t k = dimOr0(lhs, o && o->adj_x ? lhs->rank() - 2 : lhs->rank() - 1);
+        const uint64_t k = dimOf(lhs, o && o->adj_x ? lhs->rank() - 2 : lhs->rank() - 1);
         return {product({outElements, k}),
                 "output " + shapeText(out->shape) + " x " + std::to_string(k) + " products"};
     }
@@ -86,8 +95,8 @@ OperatorWork estimateOperatorWork(const KernelContext& ctx) {
 
 OperatorWork poolingWork(const RtTensor& in, const RtTensor& out, int filterH, int filterW) {
     if (in.rank() != 4) return {};
-    const uint64_t fh = std::min<uint64_t>(uint64_t(std::max(filterH, 0)), dimOr0(&in, 1));
-    const uint64_t fw = std::min<uint64_t>(uint64_t(std::max(filterW, 0)), dimOr0(&in, 2));
+    const uint64_t fh = std::min<uint64_t>(uint64_t(std::max(filterH, 0)), dimOf(&in, 1));
+    const uint64_t fw = std::min<uint64_t>(uint64_t(std::max(filterW, 0)), dimOf(&in, 2));
     return {product({elements(&out), fh, fw}), "output " + shapeText(out.shape) + " x window " +
                                                    std::to_string(fh) + "x" + std::to_string(fw)};
 }

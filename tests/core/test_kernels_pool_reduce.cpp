@@ -83,8 +83,15 @@ TEST_CASE("a pooling window whose work is over the operator work limit is refuse
     setMaxOperatorWork(511);
     CHECK_THAT(prepareError(model()), Contains("MAX_POOL_2D") && Contains("output [1,1,1,1] x window 8x64") && Contains("512 steps") &&
                                           Contains("limit of 511 ") && Contains("--max-operator-work"));
+    // Without channels the tensors hold nothing, but a window loop would still visit every
+    // position: a zero dimension counts as 1 in the estimate.
+    CHECK_THAT(prepareError(oneOpModel(BuiltinOp::MAX_POOL_2D, {in(F, {1, 8, 64, 0}, std::vector<float>())}, {outT(F)},
+                                       poolOptions(Padding::VALID, 1, 1, 8, 64))),
+               Contains("output [1,1,1,0] x window 8x64: 512 steps"));
     setMaxOperatorWork(512);
     CHECK(prepareError(model()).empty());
+    auto empty = runOp(BuiltinOp::MAX_POOL_2D, {in(F, {1, 8, 64, 0}, std::vector<float>())}, {outT(F)}, poolOptions(Padding::VALID, 1, 1, 8, 64));
+    CHECK(empty.ok());
     // A window larger than the input counts only its clipped part: SAME padding, stride 1000,
     // one output over at most 8x64 taps.
     auto r = runOp(BuiltinOp::MAX_POOL_2D, {in(F, {1, 8, 64, 1}, std::vector<float>(512, 1.5f))}, {outT(F)},

@@ -125,6 +125,9 @@ public:
     Status eval(KernelContext& ctx) override {
         const RtTensor& in = *ctx.input(0);
         RtTensor& out = ctx.output(0);
+        // No channels (or no rows): nothing to write, and the window loops would still visit
+        // every position of the other dimensions.
+        if (out.elementCount() == 0) return {};
         bool done = false;
         switch (in.type) {
         case TensorType::FLOAT32: done = evalFloat(in, out); break;
