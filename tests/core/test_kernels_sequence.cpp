@@ -252,6 +252,39 @@ Model buildHybridSvdf(std::mt19937& rng, bool asymmetric) {
     return b.build();
 }
 
+// RNN (sequence = false: input [batch, input]) or UNIDIRECTIONAL_SEQUENCE_RNN, float, with a
+// variable hidden state.
+Model buildRnn(bool sequence, bool timeMajor, Activation act, std::mt19937& rng) {
+    const int batch = 2, time = 3, input = 3, units = 4;
+    ModelBuilder b;
+    std::vector<int32_t> inShape = !sequence ? std::vector<int32_t>{batch, input}
+                                   : timeMajor ? std::vector<int32_t>{time, batch, input}
+                                               : std::vector<int32_t>{batch, time, input};
+    std::vector<int32_t> outShape = inShape;
+    outShape.back() = units;
+    const auto x = b.addTensor("input", TensorType::FLOAT32, inShape);
+    const auto w = b.addConstant("weights", TensorType::FLOAT32, {units, input}, randomFloats(rng, size_t(units * input)));
+    const auto r = b.addConstant("recurrent_weights", TensorType::FLOAT32, {units, units}, randomFloats(rng, size_t(units * units), -0.5f, 0.5f));
+    const auto bias = b.addConstant("bias", TensorType::FLOAT32, {units}, randomFloats(rng, size_t(units), -0.2f, 0.2f));
+    const auto h = variableTensor(b, "hidden_state", TensorType::FLOAT32, {batch, units});
+    const auto y = b.addTensor("output", TensorType::FLOAT32, outShape);
+    tflite::BuiltinOptionsUnion u;
+    if (sequence) {
+        tflite::SequenceRNNOptionsT o;
+        o.time_major = timeMajor;
+        o.fused_activation_function = act;
+        u.Set(o);
+    } else {
+        tflite::RNNOptionsT o;
+        o.fused_activation_function = act;
+        u.Set(o);
+    }
+    b.addOperator(sequence ? BuiltinOp::UNIDIRECTIONAL_SEQUENCE_RNN : BuiltinOp::RNN, {x, w, r, bias, h}, {y}, std::move(u));
+    b.setInputs({x});
+    b.setOutputs({y});
+    return b.build();
+}
+
 std::vector<std::pair<std::string, Model>> sequenceFixtureModels() {
     std::vector<std::pair<std::string, Model>> models;
     std::mt19937 rng(31415);
@@ -278,6 +311,9 @@ std::vector<std::pair<std::string, Model>> sequenceFixtureModels() {
     hybridFull.timeMajor = true, hybridFull.peephole = true, hybridFull.projection = true, hybridFull.output = 3, hybridFull.layerNorm = true;
     hybridFull.cellClip = 0.8f;
     models.emplace_back("lstm_hybrid_asymmetric_peephole_projection_layer_norm", buildHybridLstm(hybridFull, rng, true));
+    models.emplace_back("rnn_float", buildRnn(false, false, Activation::TANH, rng));
+    models.emplace_back("rnn_sequence_float", buildRnn(true, false, Activation::RELU, rng));
+    models.emplace_back("rnn_sequence_time_major_float", buildRnn(true, true, Activation::TANH, rng));
     return models;
 }
 
