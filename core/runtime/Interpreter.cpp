@@ -2,6 +2,7 @@
 
 #include "runtime/ArenaPlanner.h"
 #include "runtime/OperatorWork.h"
+#include "runtime/Resources.h"
 #include "tflite/Validate.h"
 #include "util/CheckedMath.h"
 #include "util/Limits.h"
@@ -35,12 +36,19 @@ Storage allocateAligned(size_t bytes) {
 // Bytes for the tensor's current shape; 0 for unknown (negative) dimensions and for types
 // without a fixed element size. A shape whose element count or byte size overflows gives
 // SIZE_MAX, so that every limit check refuses it.
+// Bytes of `count` elements at run time: byteCount, plus RESOURCE, whose tensors hold the
+// int32 id of their variable (runtime/Resources.h).
+std::optional<uint64_t> runtimeByteCount(TensorType type, uint64_t count) {
+    if (type == TensorType::RESOURCE) return checkedMulU(count, sizeof(int32_t));
+    return byteCount(type, count);
+}
+
 size_t bytesFor(const RtTensor& t) {
     for (int32_t d : t.shape)
         if (d < 0) return 0;
     const auto count = checkedElementCount(std::span<const int32_t>(t.shape));
     if (!count) return SIZE_MAX;
-    const auto b = byteCount(t.type, uint64_t(*count));
+    const auto b = runtimeByteCount(t.type, uint64_t(*count));
     if (!b) return elementSize(t.type) != 0 ? SIZE_MAX : 0;
     return *b > SIZE_MAX / 2 ? SIZE_MAX : static_cast<size_t>(*b);
 }
@@ -176,7 +184,8 @@ Status KernelContext::requireOutputs(size_t count) const {
 }
 
 Interpreter::Interpreter(std::shared_ptr<const Model> model, InterpreterOptions options)
-    : m_model(std::move(model)), m_options(options), m_pool(std::make_unique<ThreadPool>(options.run.threads)) {}
+    : m_model(std::move(model)), m_options(options), m_pool(std::make_unique<ThreadPool>(options.run.threads)),
+      m_resources(std::make_unique<ResourceTable>()) {}
 
 Interpreter::~Interpreter() = default;
 
@@ -372,7 +381,7 @@ Status Interpreter::prepareOperator(size_t index, size_t o) {
     for (size_t i = 0; i < ctx.outputCount(); ++i) {
         const RtTensor& out = ctx.output(i);
         const auto count = checkedElementCount(std::span<const int32_t>(out.shape));
-        const auto bytes = count ? byteCount(out.type, uint64_t(*count)) : std::nullopt;
+        const auto bytes = count ? runtimeByteCount(out.type, uint64_t(*count)) : std::nullopt;
         if (!bytes || *bytes > maxTensorBytes)
             return makeError(describeOp(*m_model, index, o) + ": output " + std::to_string(i) + " is " +
                              describeTensor(*m_model, index, m_model->subgraphs[index].operators[o].outputs[i]) + " of shape " +

@@ -78,6 +78,8 @@ struct MemoryStats {
     size_t foldedOperators = 0;
 };
 
+class ResourceTable;
+
 class Interpreter {
 public:
     static Result<std::unique_ptr<Interpreter>> create(std::shared_ptr<const Model> model, InterpreterOptions options = {});
@@ -129,6 +131,9 @@ public:
     Status runSubgraph(size_t index, std::span<RtTensor* const> inputs, std::span<RtTensor* const> outputs,
                        const Observer& observer = {});
 
+    // Resource variables of this interpreter (runtime/Resources.h), for the variable kernels.
+    ResourceTable& resources() { return *m_resources; }
+
     // The pool that kernels use (options.run.threads threads); never null.
     ThreadPool* pool() const { return m_pool.get(); }
 
@@ -153,6 +158,7 @@ private:
     InterpreterOptions m_options;
     std::vector<std::unique_ptr<SubgraphState>> m_subgraphs;
     std::unique_ptr<ThreadPool> m_pool;
+    std::unique_ptr<ResourceTable> m_resources;
     const Observer* m_observer = nullptr; // during invoke
     const InputHook* m_inputHook = nullptr; // during invoke(observer, beforeEval)
 };

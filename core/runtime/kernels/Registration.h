@@ -14,7 +14,7 @@ void registerMatmulKernels(KernelRegistry& r);        // FULLY_CONNECTED BATCH_M
 void registerSequenceKernels(KernelRegistry& r);      // UNIDIRECTIONAL_SEQUENCE_LSTM SVDF
 void registerPoolReduceKernels(KernelRegistry& r);    // pooling, L2_NORMALIZATION, MEAN SUM REDUCE_MAX
 void registerShapeKernels(KernelRegistry& r);         // RESHAPE ... GATHER SELECT ARG_MAX TOPK_V2 NMS SCATTER_ND, resize, pad
-void registerControlFlowKernels(KernelRegistry& r);   // WHILE IF CALL_ONCE
+void registerControlFlowKernels(KernelRegistry& r);   // WHILE IF CALL_ONCE VAR_HANDLE ASSIGN_VARIABLE READ_VARIABLE
 void registerSignalKernels(KernelRegistry& r);        // RFFT2D COMPLEX_ABS REAL IMAG
 void registerCustomKernels(KernelRegistry& r);        // TFLite_Detection_PostProcess AudioSpectrogram Mfcc, MediaPipe's
 

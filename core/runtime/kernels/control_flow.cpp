@@ -8,8 +8,16 @@
 // IF:    runs then_subgraph or else_subgraph on inputs[1..] into the outputs; input 0 is the
 //        condition (bool or a number, true when non-zero; one element).
 // CALL_ONCE: runs init_subgraph (no inputs, no outputs) on the first invoke only.
+//
+// Resource variables (runtime/Resources.h), as TFLite's var_handle.cc, assign_variable.cc and
+// read_variable.cc:
+// VAR_HANDLE:      writes the int32 id of (container, shared_name) into its resource output.
+// ASSIGN_VARIABLE: the variable named by input 0 takes input 1's type, shape and bytes.
+// READ_VARIABLE:   copies the variable into its output (shape set at eval); reading a variable
+//                  never assigned is an error, as is an output of another type.
 #include "runtime/Interpreter.h"
 #include "runtime/Kernel.h"
+#include "runtime/Resources.h"
 #include "runtime/kernels/Registration.h"
 #include "util/Limits.h"
 
@@ -202,9 +210,97 @@ private:
     bool m_done = false;
 };
 
+// The variable a resource tensor names; `role` for messages.
+Result<ResourceVariable*> resourceOf(KernelContext& ctx, const RtTensor* handle) {
+    if (!handle || handle->type != TensorType::RESOURCE || handle->elementCount() < 1)
+        return ctx.error("input 0 must be a resource tensor");
+    const int32_t id = handle->as<int32_t>()[0];
+    ResourceVariable* v = ctx.interpreter().resources().variable(id);
+    if (!v) return ctx.error("resource id " + std::to_string(id) + " was not created by a VAR_HANDLE");
+    return v;
+}
+
+class VarHandle : public OpKernel {
+public:
+    explicit VarHandle(const Operator&) {}
+
+    Status prepare(KernelContext& ctx) override {
+        if (Status s = ctx.requireInputs(0, 0); !s) return s;
+        if (Status s = ctx.requireOutputs(1); !s) return s;
+        const RtTensor& out = ctx.output(0);
+        if (out.type != TensorType::RESOURCE) return ctx.error("output must be a resource tensor, not " + typeText(out.type));
+        const auto* o = ctx.options<tflite::VarHandleOptionsT>();
+        m_id = ctx.interpreter().resources().idFor(o ? o->container : std::string(), o ? o->shared_name : std::string());
+        ctx.setOutputShape(0, {1});
+        return {};
+    }
+
+    Status eval(KernelContext& ctx) override {
+        ctx.output(0).as<int32_t>()[0] = m_id;
+        return {};
+    }
+
+private:
+    int32_t m_id = 0;
+};
+
+class AssignVariable : public OpKernel {
+public:
+    explicit AssignVariable(const Operator&) {}
+
+    Status prepare(KernelContext& ctx) override {
+        if (Status s = ctx.requireInputs(2, 2); !s) return s;
+        if (Status s = ctx.requireOutputs(0); !s) return s;
+        if (ctx.input(0)->type != TensorType::RESOURCE) return ctx.error("input 0 must be a resource tensor");
+        if (elementSize(ctx.input(1)->type) == 0) return ctx.error("a variable of type " + typeText(ctx.input(1)->type) + " is not supported");
+        return {};
+    }
+
+    Status eval(KernelContext& ctx) override {
+        auto v = resourceOf(ctx, ctx.input(0));
+        if (!v) return v.error();
+        const RtTensor& value = *ctx.input(1);
+        ResourceVariable& var = **v;
+        var.type = value.type;
+        var.shape = value.shape;
+        var.bytes.assign(value.data, value.data + value.bytes);
+        var.assigned = true;
+        return {};
+    }
+};
+
+class ReadVariable : public OpKernel {
+public:
+    explicit ReadVariable(const Operator&) {}
+
+    Status prepare(KernelContext& ctx) override {
+        if (Status s = ctx.requireInputs(1, 1); !s) return s;
+        if (Status s = ctx.requireOutputs(1); !s) return s;
+        if (ctx.input(0)->type != TensorType::RESOURCE) return ctx.error("input 0 must be a resource tensor");
+        if (elementSize(ctx.output(0).type) == 0) return ctx.error("a variable of type " + typeText(ctx.output(0).type) + " is not supported");
+        return {};
+    }
+
+    Status eval(KernelContext& ctx) override {
+        auto v = resourceOf(ctx, ctx.input(0));
+        if (!v) return v.error();
+        const ResourceVariable& var = **v;
+        if (!var.assigned) return ctx.error("reads a variable that was never assigned");
+        RtTensor& out = ctx.output(0);
+        if (var.type != out.type) return ctx.error("the variable holds " + typeText(var.type) + ", but the output is " + typeText(out.type));
+        if (Status s = ctx.resizeOutputNow(0, var.shape); !s) return s;
+        if (out.bytes < var.bytes.size()) return ctx.error("output storage is smaller than the variable");
+        if (!var.bytes.empty()) std::memcpy(out.data, var.bytes.data(), var.bytes.size());
+        return {};
+    }
+};
+
 } // namespace
 
 void registerControlFlowKernels(KernelRegistry& r) {
+    r.add(BuiltinOp::VAR_HANDLE, 1, 1, factoryOf<VarHandle>());
+    r.add(BuiltinOp::ASSIGN_VARIABLE, 1, 1, factoryOf<AssignVariable>());
+    r.add(BuiltinOp::READ_VARIABLE, 1, 1, factoryOf<ReadVariable>());
     r.add(BuiltinOp::WHILE, 1, 1, factoryOf<While>());
     r.add(BuiltinOp::IF, 1, 1, factoryOf<If>());
     r.add(BuiltinOp::CALL_ONCE, 1, 1, factoryOf<CallOnce>());
