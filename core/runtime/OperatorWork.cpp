@@ -64,6 +64,16 @@ OperatorWork estimateOperatorWork(const KernelContext& ctx) {
                 "output " + shapeText(out->shape) + " x " + std::to_string(dimOf(filter, 1)) +
                     "x" + std::to_string(dimOf(filter, 2)) + "x" +
                     std::to_string(dimOf(filter, 3)) + " taps"};
+    case BuiltinOp::CONV_3D: // filter [KD, KH, KW, IC, OC]
+        if (!filter || filter->rank() != 5) return {};
+        return {product({outElements, dimOf(filter, 0), dimOf(filter, 1), dimOf(filter, 2), dimOf(filter, 3)}),
+                "output " + shapeText(out->shape) + " x " + std::to_string(dimOf(filter, 0)) + "x" + std::to_string(dimOf(filter, 1)) + "x" +
+                    std::to_string(dimOf(filter, 2)) + "x" + std::to_string(dimOf(filter, 3)) + " taps"};
+    case BuiltinOp::LOCAL_RESPONSE_NORMALIZATION: { // each output sums a window of 2 radius + 1 channels
+        const auto* o = ctx.options<tflite::LocalResponseNormalizationOptionsT>();
+        const uint64_t window = std::min(o && o->radius > 0 ? 2 * uint64_t(o->radius) + 1 : 1, dimOf(ctx.input(0), 3));
+        return {product({outElements, window}), "output " + shapeText(out->shape) + " x a window of " + std::to_string(window) + " channels"};
+    }
     case BuiltinOp::DEPTHWISE_CONV_2D: // filter [1, KH, KW, OC]
         if (!filter || filter->rank() != 4) return {};
         return {product({outElements, dimOf(filter, 1), dimOf(filter, 2)}),

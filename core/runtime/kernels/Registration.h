@@ -9,7 +9,7 @@ class KernelRegistry;
 void registerElementwiseKernels(KernelRegistry& r);   // ADD SUB MUL DIV SQUARED_DIFFERENCE MAXIMUM MINIMUM ...
 void registerActivationKernels(KernelRegistry& r);    // RELU ... SOFTMAX LOG_SOFTMAX, unary math
 void registerQuantizeKernels(KernelRegistry& r);      // QUANTIZE DEQUANTIZE CAST DENSIFY
-void registerConvKernels(KernelRegistry& r);          // CONV_2D DEPTHWISE_CONV_2D TRANSPOSE_CONV, Convolution2DTransposeBias
+void registerConvKernels(KernelRegistry& r);          // CONV_2D DEPTHWISE_CONV_2D TRANSPOSE_CONV CONV_3D, Convolution2DTransposeBias
 void registerMatmulKernels(KernelRegistry& r);        // FULLY_CONNECTED BATCH_MATMUL
 void registerSequenceKernels(KernelRegistry& r);      // UNIDIRECTIONAL_SEQUENCE_LSTM SVDF
 void registerPoolReduceKernels(KernelRegistry& r);    // pooling, L2_NORMALIZATION, MEAN SUM REDUCE_MAX

@@ -9,6 +9,7 @@ namespace ql::rt {
 void registerPoolReduceKernels(KernelRegistry& r) {
     poolreduce::registerPoolingKernels(r);
     poolreduce::registerL2NormKernels(r);
+    poolreduce::registerLrnKernels(r);
     poolreduce::registerReduceKernels(r);
 }
 
