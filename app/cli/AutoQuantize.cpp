@@ -27,12 +27,15 @@ std::vector<OptionSpec> autoQuantizeOptions() {
                     "with --auto and --labels: largest top-1 accuracy drop, e.g. 1%"),
         valueOption("--data", "SRC", "with --auto: the samples the target is measured on")
             .defaultIs("--calib"),
-        valueOption("--labels", "SRC", "with --auto: class labels for --data (rank by accuracy)")};
+        valueOption("--labels", "SRC", "with --auto: class labels for --data (rank by accuracy)"),
+        valueOption("--max-mac-share", "P%",
+                    "with --auto: the largest share of multiply-accumulates left out of int8 (float or int16)")
+            .defaultIs("100%")};
 }
 
 void checkAutoQuantizeArgs(const Args& args) {
     const bool autoOn = args.flag("--auto");
-    for (const char* flag : {"--target-sqnr", "--target-drop", "--data", "--labels"})
+    for (const char* flag : {"--target-sqnr", "--target-drop", "--data", "--labels", "--max-mac-share"})
         if (!autoOn && args.has(flag)) throw UsageError(std::string(flag) + ": only with --auto");
     if (!autoOn) return;
     if (args.has("--target-sqnr") && args.has("--target-drop"))
@@ -54,6 +57,7 @@ AutoChoice autoChoose(const Args& args, std::shared_ptr<const Model> model,
     o.quantize.keepFloat.clear();
     o.quantize.int16.clear();
     const bool accuracy = args.has("--target-drop");
+    if (args.has("--max-mac-share")) o.maxMacShare = parsePercentOf("--max-mac-share", args.value("--max-mac-share"));
     o.metric = accuracy ? analysis::SensitivityMetric::Accuracy : analysis::SensitivityMetric::Sqnr;
     if (accuracy)
         o.targetDrop = parsePercent(args.value("--target-drop"));

@@ -1,7 +1,7 @@
 // quantlab-cli quantize MODEL --mode MODE [--calib SRC] [--calibrator C] [--calibrator-for T=C,...]
 //     [--per-tensor] [--keep-float OP_OR_TENSOR,...] [--int16 OP_OR_TENSOR,...] [--io int8|uint8|float] [--skip-nonfinite]
 //     [--max-samples N] [--equalize] [--bias-correction [--target TARGET]]
-//     [--auto [--target-sqnr DB | --target-drop P%] [--data SRC] [--labels SRC]] --out OUT
+//     [--auto [--target-sqnr DB | --target-drop P%] [--data SRC] [--labels SRC] [--max-mac-share P%]] --out OUT
 #include "AutoQuantize.h"
 #include "CliCommon.h"
 #include "Commands.h"
@@ -155,7 +155,7 @@ const CommandRegistration registration({
     "quantize",
     "quantize MODEL --mode MODE [--calib SRC] [--pixel-range LO,HI] [--calibrator C] [--calibrator-for TENSOR=C,...] [--per-tensor] [--keep-float OP_OR_TENSOR,...] "
     "[--int16 OP_OR_TENSOR,...] [--io int8|uint8|float] [--skip-nonfinite] [--max-samples N] [--equalize] [--bias-correction [--target TARGET]] "
-    "[--auto [--target-sqnr DB | --target-drop P%] [--data SRC] [--labels SRC]] --out OUT",
+    "[--auto [--target-sqnr DB | --target-drop P%] [--data SRC] [--labels SRC] [--max-mac-share P%]] --out OUT",
     "Post-training quantization of a float model; writes a model the TensorFlow Lite runtime runs.",
     {{"MODEL", "the float .tflite file to quantize"}},
     withTargetOptions(withAutoOptions({modeOption().mandatory(),

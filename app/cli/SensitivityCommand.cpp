@@ -1,6 +1,6 @@
 // quantlab-cli sensitivity MODEL --mode MODE --calib SRC --data SRC [--labels SRC]
 //     [--target-drop P% | --target-sqnr DB] [--samples N] [--calibrator C] [--per-tensor]
-//     [--greedy-width N] [--max-float N] [--threads T] [--target TARGET] [--json FILE|-] [--csv FILE]
+//     [--greedy-width N] [--max-float N] [--max-mac-share P%] [--no-int16] [--threads T] [--target TARGET] [--json FILE|-] [--csv FILE]
 //     [--report FILE.html]
 // Ranks the quantizable layers (analysis/Sensitivity.h) and prints the smallest greedy
 // --keep-float list that meets the target, ready to paste into `quantlab-cli quantize`.
@@ -223,6 +223,8 @@ int sensitivityCommand(const Args& args) {
     else o.targetSqnrDb = args.has("--target-sqnr") ? parseDb(args.value("--target-sqnr")) : 30.0;
     o.greedyWidth = size_t(args.integer("--greedy-width"));
     o.maxFloatLayers = size_t(args.integer("--max-float"));
+    if (args.has("--max-mac-share")) o.maxMacShare = parsePercentOf("--max-mac-share", args.value("--max-mac-share"));
+    o.int16Moves = !args.flag("--no-int16");
     o.threads = int(args.integer("--threads"));
     o.runtimeTarget = targetOf(args, "sensitivity");
     data::DataOptions dataOptions;
@@ -354,7 +356,7 @@ const analysis::SensitivityOptions kDefaults{};
 const CommandRegistration registration({
     "sensitivity",
     "sensitivity MODEL --mode MODE --calib SRC --data SRC [--pixel-range LO,HI] [--labels SRC] [--target-drop P% | --target-sqnr DB] "
-    "[--samples N] [--calibrator C] [--per-tensor] [--greedy-width N] [--max-float N] [--threads T] [--target TARGET] "
+    "[--samples N] [--calibrator C] [--per-tensor] [--greedy-width N] [--max-float N] [--max-mac-share P%] [--no-int16] [--threads T] [--target TARGET] "
     "[--json FILE|-] [--csv FILE] [--report FILE.html]",
     "Ranks the quantizable layers by the error each costs and suggests the smallest --keep-float list that meets the "
     "target, ready for quantize.",
@@ -374,6 +376,10 @@ const CommandRegistration registration({
                    static_cast<long long>(kDefaults.greedyWidth), 0, 1'000'000),
      integerOption("--max-float", "N", "stop after keeping this many layers float (0: no limit)",
                    static_cast<long long>(kDefaults.maxFloatLayers), 0, 1'000'000),
+     valueOption("--max-mac-share", "P%", "the largest share of the model's multiply-accumulates the list may leave out of "
+                                          "int8 (float or int16 operators)")
+         .defaultIs("100%"),
+     flagOption("--no-int16", "mode int8: keep-float moves only (no operator moved to int16 activations)"),
      integerOption("--threads", "T", "measurements run in parallel (one single-threaded interpreter each)", kDefaults.threads, 1, 256),
      valueOption("--json", "FILE|-", "also write the ranking and the search as JSON to FILE, or to standard output with -"),
      valueOption("--csv", "FILE", "also write the ranking as CSV"),

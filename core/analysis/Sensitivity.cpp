@@ -4,6 +4,7 @@
 #include "calib/Calibrate.h"
 #include "model/ModelStats.h"
 #include "data/Convert.h"
+#include "quantize/BiasCorrection.h"
 #include "quantize/GraphCleanup.h"
 #include "quantize/GraphEdit.h"
 #include "quantize/LstmRules.h"
@@ -125,6 +126,7 @@ private:
     const Progress& m_progress;
     std::shared_ptr<Model> m_work;  // folded float model, ambiguous output names made unique
     std::shared_ptr<const calib::CalibrationStats> m_stats;
+    const data::DataSource* m_calibration = nullptr; // bias correction's samples (runSensitivity's caller keeps it)
     std::vector<data::Sample> m_samples;
     std::vector<int> m_labels;                         // empty without labels
     std::vector<std::vector<std::vector<float>>> m_ref; // [sample][output] float model outputs
@@ -368,6 +370,7 @@ Status Study::prepare(std::shared_ptr<const Model> model, const data::DataSource
     if (!model || model->subgraphs.empty()) return makeError("the model has no subgraph");
     m_work = std::make_shared<Model>(quantize::prepareFloatModel(*model));
     m_work->rebuildIndex();
+    m_calibration = &calibration;
     Status st = calibrate(calibration, out);
     if (!st) return st;
     if (m_progress.cancelled()) return makeError("cancelled");
@@ -382,6 +385,12 @@ Result<Measurement> Study::measure(const std::vector<size_t>& moves) const {
     for (size_t id : moves) (isWide(id) ? qo.int16 : qo.keepFloat).push_back(m_keepName.at(opOf(id)));
     auto q = quantize::quantizeModel(*m_work, m_stats.get(), qo);
     if (!q) return q.error();
+    if (qo.biasCorrection && quantize::needsCalibration(qo.mode)) {
+        // As quantize --bias-correction writes it (QuantizeJob): each measurement is the model the
+        // list would give.
+        auto bc = quantize::correctBias(m_work, q->model, *m_calibration, {}, m_opt.runtimeTarget);
+        if (!bc) return makeError("bias correction: " + bc.message());
+    }
     ++m_measurements;
     auto qm = std::make_shared<const Model>(std::move(q->model));
     rt::InterpreterOptions io;
@@ -538,14 +547,23 @@ Result<SensitivityResult> runSensitivity(std::shared_ptr<const Model> model, con
             if (ops.insert(study.opOf(id)).second) c += std::max(floorMacs, double(study.macs(study.opOf(id))));
         return c;
     };
+    // Within the MAC budget: the list so far plus the move.
+    const auto affordable = [&](const std::vector<size_t>& move) {
+        if (options.maxMacShare >= 1.0) return true;
+        std::vector<size_t> all = keep;
+        all.insert(all.end(), move.begin(), move.end());
+        return double(study.macsOf(all)) <= options.maxMacShare * double(study.totalMacs());
+    };
     std::vector<size_t> singles; // step 1: the (b) and (c) measurements are already in `last`
-    for (const auto& [id, m] : last) singles.push_back(id);
+    for (const auto& [id, m] : last)
+        if (affordable({id})) singles.push_back(id);
     bool measured = true;
     while (out.hasTarget && !out.targetMet && !last.empty()) {
         const size_t room = options.maxFloatLayers ? options.maxFloatLayers - keep.size() : cands.size();
         if (!measured) { // re-measure the best remaining single moves with the list so far
             std::vector<size_t> rest;
-            for (const auto& [id, m] : last) rest.push_back(id);
+            for (const auto& [id, m] : last)
+                if (affordable({id})) rest.push_back(id);
             std::stable_sort(rest.begin(), rest.end(), [&](size_t a, size_t b) { return better(options.metric, last[a], last[b]); });
             if (options.greedyWidth && rest.size() > options.greedyWidth) rest.resize(options.greedyWidth);
             std::vector<std::vector<size_t>> next;
@@ -578,7 +596,7 @@ Result<SensitivityResult> runSensitivity(std::shared_ptr<const Model> model, con
                 ++tried;
                 for (std::vector<size_t> g : study.tensorGroups(l.op.index())) {
                     std::erase_if(g, [&](size_t n) { return kept.count(n) > 0; });
-                    if (g.size() < 2 || g.size() > room) continue;
+                    if (g.size() < 2 || g.size() > room || !affordable(g)) continue;
                     std::vector<size_t> key = g;
                     std::sort(key.begin(), key.end());
                     if (seen.insert(key).second) groups.push_back(g);

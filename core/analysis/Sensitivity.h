@@ -63,7 +63,8 @@ enum class SensitivityMetric { Sqnr, Accuracy };
 
 struct SensitivityOptions {
     // mode int8, int16x8 or dynamic (int8-only admits no float operator, float16/none have no
-    // per-layer choice); calibrator, perTensor and dynamicMinElements are honoured.
+    // per-layer choice); calibrator, perTensor, dynamicMinElements and biasCorrection (applied to
+    // every model measured, on the calibration samples) are honoured.
     // quantize.keepFloat must be empty (the search decides it).
     quantize::QuantizeOptions quantize;
     // Ranking and greedy metric. Accuracy needs a label for every sample of the data.
@@ -77,6 +78,9 @@ struct SensitivityOptions {
     // consumers of each of its activation tensors; scored by gain per operator. 0: singles only.
     size_t groupMoves = 4;
     bool int16Moves = true;               // mode int8: also try int16 activations per operator
+    // Largest share of the model's MACs the list may leave out of int8 (float or int16 operators);
+    // moves beyond it are not tried. 1: no limit.
+    double maxMacShare = 1.0;
     int threads = 2;                      // parallel measurements (each interpreter uses 1 thread)
     Target runtimeTarget = defaultTarget(); // the runtime the quantized models' results reproduce
 };

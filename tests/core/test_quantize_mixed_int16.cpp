@@ -282,3 +282,39 @@ TEST_CASE(
     CHECK(r->totalMacs == total);
     CHECK(std::fabs(r->macShareOutsideInt8 - double(macs) / double(total)) < 1e-12);
 }
+
+TEST_CASE("sensitivity with a MAC budget: the list never leaves more than the budget out of int8",
+          "[sensitivity][int16][shared][photos]") {
+    const auto s = setup();
+    if (!s) {
+        WARN("skipped: ../shared/models or the real photos absent");
+        return;
+    }
+    data::DataOptions calibOptions = s->calibOptions, evalOptions = s->evalOptions;
+    calibOptions.maxSamples = 4;
+    evalOptions.maxSamples = 2;
+    auto calib =
+        data::openDataSource(s->calib, data::ModelInputInfo::fromModel(*s->model), calibOptions);
+    auto eval =
+        data::openDataSource(s->eval, data::ModelInputInfo::fromModel(*s->model), evalOptions);
+    REQUIRE(calib.ok());
+    REQUIRE(eval.ok());
+    analysis::SensitivityOptions o;
+    o.quantize.mode = quantize::Mode::Int8;
+    o.targetSqnrDb = 60;
+    o.maxFloatLayers = 6;
+    o.greedyWidth = 4;
+    o.maxMacShare = 0.05;
+    auto r = analysis::runSensitivity(s->model, **calib, **eval, o);
+    REQUIRE(r.ok());
+    CHECK(r->macShareOutsideInt8 <= 0.05);
+    // The steps' operators together stay within the budget too.
+    std::set<size_t> ops;
+    for (const auto& step : r->steps)
+        for (OperatorIndex op : step.ops)
+            ops.insert(op.index());
+    uint64_t macs = 0;
+    for (const auto& l : r->layers)
+        if (ops.count(l.op.index())) macs += l.macs;
+    CHECK(double(macs) <= 0.05 * double(r->totalMacs));
+}
