@@ -336,6 +336,8 @@ int sensitivityCommand(const Args& args) {
                   << " % of MACs outside int8\n";
         std::cout << "  quantlab-cli quantize " << shellWord(path) << " --mode " << modeName;
         if (!calibSpec.empty()) std::cout << " --calib " << shellWord(calibSpec);
+        // The pixels as measured: without it quantize would normalise them otherwise.
+        if (args.has("--pixel-range")) std::cout << " --pixel-range " << shellWord(args.value("--pixel-range"));
         if (o.quantize.perTensor) std::cout << " --per-tensor";
         std::cout << " --calibrator " << o.quantize.calibrator.name();
         if (!r->keepFloat.empty()) std::cout << " --keep-float " << shellWord(joined(r->keepFloat));
