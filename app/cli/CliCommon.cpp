@@ -66,13 +66,15 @@ OptionSpec calibratorForOption() {
 }
 
 // "1%", "1", "0.5 %" -> 0.01, 0.01, 0.005 (percentage points).
-double parsePercent(const std::string& text) {
+double parsePercent(const std::string& text) { return parsePercentOf("--target-drop", text); }
+
+double parsePercentOf(const std::string& flag, const std::string& text) {
     std::string t = text;
     while (!t.empty() && (t.back() == '%' || t.back() == ' ')) t.pop_back();
     char* end = nullptr;
     const double v = std::strtod(t.c_str(), &end);
     if (t.empty() || *end != '\0' || !std::isfinite(v) || v < 0 || v > 100)
-        throw UsageError("--target-drop: '" + text + "' is not a percentage from 0 to 100 (e.g. 1%)");
+        throw UsageError(flag + ": '" + text + "' is not a percentage from 0 to 100 (e.g. 1%)");
     return v / 100.0;
 }
 

@@ -84,6 +84,8 @@ std::optional<data::Normalization> pixelRangeOf(const Args& args);
 // Search targets: "1%", "1", "0.5 %" -> 0.01, 0.01, 0.005 (--target-drop, percentage points);
 // "30" -> 30 (--target-sqnr, dB). A UsageError names the flag.
 double parsePercent(const std::string& text);
+// The same for another flag: "10%" or "10" -> 0.1; exit 2 naming `flag` for anything else.
+double parsePercentOf(const std::string& flag, const std::string& text);
 double parseDb(const std::string& text);
 
 // Real data first: `spec` of option `flag` ("--calib") may be random noise ("random:N[:SEED]"),

@@ -1,5 +1,6 @@
 // quantlab-cli compare FLOAT_MODEL QUANT_MODEL --data SRC [--samples N] [--json FILE|-]
 //     [--csv FILE|-] [--report FILE.html] [--per-layer off] [--threads T] [--target TARGET]
+//     [--calib SRC]
 #include "CliCommon.h"
 #include "Commands.h"
 
@@ -10,6 +11,7 @@
 #include "util/Limits.h"
 
 #include <atomic>
+#include <optional>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -44,6 +46,8 @@ int compareCommand(const Args& args) {
     if (args.has("--csv") && csvOut != "-") checkOutput("--csv", csvOut, inputs);
     if (args.has("--report")) checkOutput("--report", htmlOut, inputs);
     if (jsonOut == "-" && csvOut == "-") throw UsageError("--json and --csv cannot both write to standard output");
+    if (args.has("--calib") && (jsonOut == "-" || csvOut == "-"))
+        throw UsageError("--calib: the measured advice goes to the text summary, which --json - / --csv - replace");
 
     auto floatModel = readModelFile(floatPath);
     if (!floatModel) throw UsageError(floatModel.message());
@@ -82,7 +86,42 @@ int compareCommand(const Args& args) {
     std::cout << "Matched    " << r->matching.operators.size() << " operators, " << r->tensors.size() << " tensors";
     const size_t unmatched = r->matching.unmatchedQuant.size() + r->matching.unmatchedFloat.size();
     std::cout << (unmatched ? ", " + std::to_string(unmatched) + " unmatched (listed below)" : "") << "\n\n";
-    std::cout << analysis::compareToText(*r, worst, isatty(STDOUT_FILENO));
+    // --calib: the changes the worst layers' advice names, each measured by quantizing the float
+    // model again with it (calibrated on --calib, evaluated on the same --data samples).
+    std::optional<analysis::AdviceMeasurement> advice;
+    analysis::MeasuredAdvice measured;
+    if (args.has("--calib")) {
+        std::vector<analysis::AdviceChange> changes;
+        std::vector<size_t> owner; // change -> layer index
+        const Subgraph& fsg = (*floatModel)->subgraphs[0];
+        const Subgraph& qsg = (*quantModel)->subgraphs[0];
+        for (size_t i : analysis::worstLayers(*r, worst)) {
+            for (analysis::AdviceChange c : analysis::adviceChanges(*r, r->layers[i])) {
+                if (c.kind == analysis::AdviceChange::Kind::CalibratorFor) {
+                    // The operator's first input, by the name of its float counterpart.
+                    const OperatorIndex q = r->layers[i].quantOp;
+                    if (!q.valid() || qsg.op(q).inputs.empty() || !qsg.op(q).inputs[0].valid()) continue;
+                    const TensorIndex in = qsg.op(q).inputs[0];
+                    const TensorIndex ref = in.index() < r->matching.refOfTensor.size() ? r->matching.refOfTensor[in.index()] : TensorIndex{};
+                    if (!ref.valid()) continue;
+                    c.name = fsg.tensor(ref).name;
+                }
+                owner.push_back(i);
+                changes.push_back(std::move(c));
+            }
+        }
+        auto m = analysis::measureAdvice(*floatModel, **quantModel, args.value("--calib"), data, opts.data, changes, opts.target,
+                                         progress);
+        if (tty) std::cerr << "\r                    \r";
+        if (!m) {
+            if (g_cancel.load()) { std::cerr << "quantlab-cli: cancelled\n"; return 130; }
+            throw UsageError("--calib: " + m.message());
+        }
+        for (const analysis::AdviceEffect& e : m->effects) measured[owner[e.index]].push_back(e);
+        advice = std::move(*m);
+    }
+    std::cout << analysis::compareToText(*r, worst, isatty(STDOUT_FILENO), advice ? &measured : nullptr,
+                                         advice ? advice->baselineSqnrDb : 0.0);
     for (size_t k = 0; k < r->outputs.size(); ++k) {
         if (r->outputs[k] < 0) continue;
         const auto& o = r->tensors[size_t(r->outputs[k])];
@@ -93,13 +132,14 @@ int compareCommand(const Args& args) {
     std::cout << "\nTime       " << r->seconds << " s (float runs " << r->floatSeconds << " s, quantized runs " << r->quantSeconds
               << " s)\n";
     warnIfRandomData("--data", data);
+    if (args.has("--calib")) warnIfRandomData("--calib", args.value("--calib"));
     return 0;
 }
 
 const CommandRegistration registration({
     "compare",
     "compare FLOAT_MODEL QUANT_MODEL --data SRC [--pixel-range LO,HI] [--samples N] [--json FILE|-] [--csv FILE|-] [--report FILE.html] "
-    "[--per-layer on|off] [--threads T] [--worst K] [--target TARGET]",
+    "[--per-layer on|off] [--threads T] [--worst K] [--target TARGET] [--calib SRC]",
     "Per-layer error of a quantized model against its float model on the same samples (SQNR, cosine, MSE, max error), "
     "with the layers matched by tensor name.",
     {{"FLOAT_MODEL", "the float reference .tflite"}, {"QUANT_MODEL", "the quantized .tflite made from it"}},
@@ -115,7 +155,11 @@ const CommandRegistration registration({
          .defaultIs("on")
          .oneOf({"on", "off"}),
      integerOption("--threads", "T", "threads of each interpreter", 1, 1, 64),
-     integerOption("--worst", "K", "layers marked as the worst in the text summary and the report", 5, 0, 1000)}),
+     integerOption("--worst", "K", "layers marked as the worst in the text summary and the report", 5, 0, 1000),
+     valueOption("--calib", "SRC",
+                 "the calibration data: each change the worst layers' advice names (int16 activations, keep float, "
+                 "per-channel, an mse input range) is measured by quantizing FLOAT_MODEL again with it "
+                 "(QUANT_MODEL's recipe from its metadata) and evaluating on --data")}),
     &compareCommand,
     50});
 

@@ -1,7 +1,7 @@
 // quantlab-cli quantize MODEL --mode MODE [--calib SRC] [--calibrator C] [--calibrator-for T=C,...]
-//     [--per-tensor] [--keep-float OP_OR_TENSOR,...] [--io int8|uint8|float] [--skip-nonfinite]
+//     [--per-tensor] [--keep-float OP_OR_TENSOR,...] [--int16 OP_OR_TENSOR,...] [--io int8|uint8|float] [--skip-nonfinite]
 //     [--max-samples N] [--equalize] [--bias-correction [--target TARGET]]
-//     [--auto [--target-sqnr DB | --target-drop P%] [--data SRC] [--labels SRC]] --out OUT
+//     [--auto [--target-sqnr DB | --target-drop P%] [--data SRC] [--labels SRC] [--max-mac-share P%]] --out OUT
 #include "AutoQuantize.h"
 #include "CliCommon.h"
 #include "Commands.h"
@@ -51,6 +51,12 @@ int quantizeCommand(const Args& args) {
     if (args.has("--calibrator-for")) job.quantize.calibratorFor = parseCalibratorFor(args.value("--calibrator-for"));
     job.quantize.perTensor = args.flag("--per-tensor");
     if (args.has("--keep-float")) job.quantize.keepFloat = splitList(args.value("--keep-float"));
+    if (args.has("--int16")) {
+        if (job.quantize.mode != quantize::Mode::Int8)
+            throw UsageError("--int16: int16 operators inside an int8 model need --mode int8 (int16x8 makes every operator int16), not " +
+                             std::string(quantize::modeName(job.quantize.mode)));
+        job.quantize.int16 = splitList(args.value("--int16"));
+    }
     if (args.has("--io")) {
         auto io = quantize::parseIoType(args.value("--io"));
         if (!io) throw UsageError("--io: " + io.message());
@@ -87,7 +93,11 @@ int quantizeCommand(const Args& args) {
     Progress progress;
     progress.cancel = &g_cancel;
     std::ostringstream autoLog;
-    if (args.flag("--auto")) job.quantize.keepFloat = autoKeepFloat(args, *model, job, autoLog);
+    if (args.flag("--auto")) {
+        AutoChoice choice = autoChoose(args, *model, job, autoLog);
+        job.quantize.keepFloat = std::move(choice.keepFloat);
+        job.quantize.int16 = std::move(choice.int16);
+    }
     auto r = quantize::runQuantize(*model, job, progress);
     if (!r) {
         if (g_cancel.load()) { std::cerr << "quantlab-cli: cancelled\n"; return 130; }
@@ -116,6 +126,8 @@ int quantizeCommand(const Args& args) {
     std::cout << "Operators  " << rep.quantizedOps << " quantized, " << rep.floatOps.size() << " left float, "
               << rep.insertedQuantize << " QUANTIZE and " << rep.insertedDequantize << " DEQUANTIZE inserted\n";
     for (const std::string& f : rep.floatOps) std::cout << "  float: " << f << "\n";
+    for (const std::string& f : rep.int16Ops) std::cout << "  int16: " << f << "\n";
+    for (const std::string& f : rep.int16Refused) std::cerr << "quantlab-cli: warning: --int16: " << f << " stays int8\n";
     if (job.quantize.equalize)
         std::cout << "Equalized  " << rep.equalizedPairs << " layer pairs (" << rep.equalizationSkipped
                   << " skipped: RELU6 or another clamp between them)\n";
@@ -142,8 +154,8 @@ std::vector<OptionSpec> withAutoOptions(std::vector<OptionSpec> options) {
 const CommandRegistration registration({
     "quantize",
     "quantize MODEL --mode MODE [--calib SRC] [--pixel-range LO,HI] [--calibrator C] [--calibrator-for TENSOR=C,...] [--per-tensor] [--keep-float OP_OR_TENSOR,...] "
-    "[--io int8|uint8|float] [--skip-nonfinite] [--max-samples N] [--equalize] [--bias-correction [--target TARGET]] "
-    "[--auto [--target-sqnr DB | --target-drop P%] [--data SRC] [--labels SRC]] --out OUT",
+    "[--int16 OP_OR_TENSOR,...] [--io int8|uint8|float] [--skip-nonfinite] [--max-samples N] [--equalize] [--bias-correction [--target TARGET]] "
+    "[--auto [--target-sqnr DB | --target-drop P%] [--data SRC] [--labels SRC] [--max-mac-share P%]] --out OUT",
     "Post-training quantization of a float model; writes a model the TensorFlow Lite runtime runs.",
     {{"MODEL", "the float .tflite file to quantize"}},
     withTargetOptions(withAutoOptions({modeOption().mandatory(),
@@ -153,6 +165,8 @@ const CommandRegistration registration({
      calibratorForOption(),
      flagOption("--per-tensor", "one weight scale per tensor instead of per channel (CONV_2D dim 0, DEPTHWISE_CONV_2D dim 3)"),
      valueOption("--keep-float", "OP_OR_TENSOR,...", "leave these operator types (e.g. SOFTMAX) or tensor names in float"),
+     valueOption("--int16", "OP_OR_TENSOR,...", "with --mode int8: run these operator types or tensor names with int16 activations "
+                                                "(TFLite's int16x8 kernels) inside the int8 model"),
      valueOption("--io", "TYPE", "type of the graph's inputs and outputs")
          .defaultIs("float; int8 with int8-only")
          .oneOf({"int8", "uint8", "float"}),

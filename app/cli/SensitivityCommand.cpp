@@ -1,6 +1,6 @@
 // quantlab-cli sensitivity MODEL --mode MODE --calib SRC --data SRC [--labels SRC]
 //     [--target-drop P% | --target-sqnr DB] [--samples N] [--calibrator C] [--per-tensor]
-//     [--greedy-width N] [--max-float N] [--threads T] [--target TARGET] [--json FILE|-] [--csv FILE]
+//     [--greedy-width N] [--max-float N] [--max-mac-share P%] [--no-int16] [--threads T] [--target TARGET] [--json FILE|-] [--csv FILE]
 //     [--report FILE.html]
 // Ranks the quantizable layers (analysis/Sensitivity.h) and prints the smallest greedy
 // --keep-float list that meets the target, ready to paste into `quantlab-cli quantize`.
@@ -93,18 +93,24 @@ std::string toJson(const SensitivityResult& r, const std::string& model, const s
         measurementJson(j, l.onlyThis);
         j.key("allButThisQuantized");
         measurementJson(j, l.allButThis);
+        j.field("macs", uint64_t(l.macs));
+        if (l.int16Capable) {
+            j.key("thisInt16");
+            measurementJson(j, l.int16This);
+        }
         j.endObject();
     }
     j.endArray().key("greedy").beginArray();
     for (const auto& s : r.steps) {
         j.beginObject().key("operators").beginArray();
         for (OperatorIndex op : s.ops) j.value(int64_t(op.index()));
-        j.endArray().array("names", s.names);
+        j.endArray().array("names", s.names).field("move", s.int16 ? "int16" : "float");
         j.field("candidatesMeasured", uint64_t(s.candidatesMeasured)).field("targetMet", s.targetMet).key("after");
         measurementJson(j, s.after);
         j.endObject();
     }
-    j.endArray().array("keepFloat", r.keepFloat).field("measurements", uint64_t(r.measurements));
+    j.endArray().array("keepFloat", r.keepFloat).array("int16", r.int16);
+    j.field("macShareOutsideInt8", r.macShareOutsideInt8).field("measurements", uint64_t(r.measurements));
     j.key("seconds").beginObject().field("calibration", r.calibrationSeconds).field("reference", r.referenceSeconds);
     j.field("total", r.seconds).endObject().endObject();
     return j.str() + "\n";
@@ -217,6 +223,8 @@ int sensitivityCommand(const Args& args) {
     else o.targetSqnrDb = args.has("--target-sqnr") ? parseDb(args.value("--target-sqnr")) : 30.0;
     o.greedyWidth = size_t(args.integer("--greedy-width"));
     o.maxFloatLayers = size_t(args.integer("--max-float"));
+    if (args.has("--max-mac-share")) o.maxMacShare = parsePercentOf("--max-mac-share", args.value("--max-mac-share"));
+    o.int16Moves = !args.flag("--no-int16");
     o.threads = int(args.integer("--threads"));
     o.runtimeTarget = targetOf(args, "sensitivity");
     data::DataOptions dataOptions;
@@ -304,30 +312,37 @@ int sensitivityCommand(const Args& args) {
                       l.type.c_str(), figure(l.onlyThis, accuracy).c_str(), figure(l.allButThis, accuracy).c_str());
         std::cout << line << l.name << (l.nameAmbiguous ? "  (name not unique in the model)" : "") << "\n";
     }
-    std::cout << "\nGreedy keep-float search, target " << target << "\n";
+    std::cout << "\nGreedy search (keep float" << (o.int16Moves && o.quantize.mode == quantize::Mode::Int8 ? " or int16" : "")
+              << "), target " << target << "\n";
     for (size_t k = 0; k < r->steps.size(); ++k) {
         const auto& s = r->steps[k];
         std::string what;
         for (size_t i = 0; i < s.ops.size(); ++i)
             what += (i ? ", #" : "#") + std::to_string(s.ops[i].index()) + " " + s.names[i];
-        std::cout << "  " << k + 1 << ". keep float " << what << " -> " << figure(s.after, accuracy)
+        std::cout << "  " << k + 1 << (s.int16 ? ". int16 " : ". keep float ") << what << " -> " << figure(s.after, accuracy)
                   << " (" << s.candidatesMeasured << " candidates measured)" << (s.targetMet ? "  target met" : "") << "\n";
     }
     if (r->steps.empty() && r->targetMet) std::cout << "  the fully quantized model meets the target: no layer needs to stay float\n";
     if (!r->targetMet)
-        std::cout << "  target not met with " << r->keepFloat.size() << " layers kept float"
-                  << (o.maxFloatLayers && r->keepFloat.size() >= o.maxFloatLayers ? " (--max-float " + std::to_string(o.maxFloatLayers) + ")" : "")
+        std::cout << "  target not met with " << r->keepFloat.size() << " layers kept float and " << r->int16.size() << " int16"
+                  << (o.maxFloatLayers && r->keepFloat.size() + r->int16.size() >= o.maxFloatLayers ? " (--max-float " + std::to_string(o.maxFloatLayers) + ")" : "")
                   << ": try int16x8, another --calibrator, or more calibration data\n";
     std::cout << "Measured " << r->measurements << " quantized models in " << num(r->seconds) << " s\n";
-    if (!r->keepFloat.empty()) {
-        std::cout << "\n" << (r->targetMet ? "Suggested" : "Best measured (target not met)") << " --keep-float "
-                  << shellWord(joined(r->keepFloat)) << "\n";
-        std::cout << "  measured: " << figure(r->suggested, accuracy) << "\n";
+    if (!r->keepFloat.empty() || !r->int16.empty()) {
+        std::cout << "\n" << (r->targetMet ? "Suggested" : "Best measured (target not met)");
+        if (!r->keepFloat.empty()) std::cout << " --keep-float " << shellWord(joined(r->keepFloat));
+        if (!r->int16.empty()) std::cout << " --int16 " << shellWord(joined(r->int16));
+        std::cout << "\n  measured: " << figure(r->suggested, accuracy) << ", " << num(r->macShareOutsideInt8 * 100.0)
+                  << " % of MACs outside int8\n";
         std::cout << "  quantlab-cli quantize " << shellWord(path) << " --mode " << modeName;
         if (!calibSpec.empty()) std::cout << " --calib " << shellWord(calibSpec);
+        // The pixels as measured: without it quantize would normalise them otherwise.
+        if (args.has("--pixel-range")) std::cout << " --pixel-range " << shellWord(args.value("--pixel-range"));
         if (o.quantize.perTensor) std::cout << " --per-tensor";
-        std::cout << " --calibrator " << o.quantize.calibrator.name() << " --keep-float " << shellWord(joined(r->keepFloat))
-                  << " --out OUT.tflite\n";
+        std::cout << " --calibrator " << o.quantize.calibrator.name();
+        if (!r->keepFloat.empty()) std::cout << " --keep-float " << shellWord(joined(r->keepFloat));
+        if (!r->int16.empty()) std::cout << " --int16 " << shellWord(joined(r->int16));
+        std::cout << " --out OUT.tflite\n";
         for (const auto& l : r->layers)
             for (const auto& s : r->steps)
                 if (keptAt(s, l.op) && (l.nameAmbiguous || l.name.find(',') != std::string::npos))
@@ -343,7 +358,7 @@ const analysis::SensitivityOptions kDefaults{};
 const CommandRegistration registration({
     "sensitivity",
     "sensitivity MODEL --mode MODE --calib SRC --data SRC [--pixel-range LO,HI] [--labels SRC] [--target-drop P% | --target-sqnr DB] "
-    "[--samples N] [--calibrator C] [--per-tensor] [--greedy-width N] [--max-float N] [--threads T] [--target TARGET] "
+    "[--samples N] [--calibrator C] [--per-tensor] [--greedy-width N] [--max-float N] [--max-mac-share P%] [--no-int16] [--threads T] [--target TARGET] "
     "[--json FILE|-] [--csv FILE] [--report FILE.html]",
     "Ranks the quantizable layers by the error each costs and suggests the smallest --keep-float list that meets the "
     "target, ready for quantize.",
@@ -363,6 +378,10 @@ const CommandRegistration registration({
                    static_cast<long long>(kDefaults.greedyWidth), 0, 1'000'000),
      integerOption("--max-float", "N", "stop after keeping this many layers float (0: no limit)",
                    static_cast<long long>(kDefaults.maxFloatLayers), 0, 1'000'000),
+     valueOption("--max-mac-share", "P%", "the largest share of the model's multiply-accumulates the list may leave out of "
+                                          "int8 (float or int16 operators)")
+         .defaultIs("100%"),
+     flagOption("--no-int16", "mode int8: keep-float moves only (no operator moved to int16 activations)"),
      integerOption("--threads", "T", "measurements run in parallel (one single-threaded interpreter each)", kDefaults.threads, 1, 256),
      valueOption("--json", "FILE|-", "also write the ranking and the search as JSON to FILE, or to standard output with -"),
      valueOption("--csv", "FILE", "also write the ranking as CSV"),

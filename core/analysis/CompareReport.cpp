@@ -136,8 +136,10 @@ std::string explainLayer(const CompareResult& r, const LayerComparison& l) {
         return why;
     }
     if (own.clipRate > 0.001) {
+        // Values outside the range calibrated: minmax already takes the widest range its data
+        // shows, percentile / mse narrow it; what widens it is data that reaches these values.
         why = "clips " + pct(own.clipRate) + " of the float values (RMSE/scale " + fixed(steps, 2) +
-              ", rounding alone gives 0.289): a wider range (percentile or mse calibrator) or int16 activations";
+              ", rounding alone gives 0.289): calibration data that reaches these values, or int16 activations";
     } else if (steps <= 0.35) {
         why = "rounding noise only (RMSE/scale " + fixed(steps, 3) +
               " ~ 0.289): the grid itself is too coarse for this signal; int16 activations or keeping it in float";
@@ -158,6 +160,37 @@ std::string explainLayer(const CompareResult& r, const LayerComparison& l) {
     if (l.hasPerLayer && l.accumulated.mse > 4 * l.perLayer.mse && std::isfinite(l.accumulated.sqnrDb))
         why += "; most of its accumulated error (" + formatDb(l.accumulated.sqnrDb) + ") comes from upstream";
     return why;
+}
+
+std::vector<AdviceChange> adviceChanges(const CompareResult& r, const LayerComparison& l) {
+    std::vector<AdviceChange> out;
+    if (l.output < 0 || l.conversion || l.name.empty()) return out;
+    const TensorComparison& t = r.tensors[size_t(l.output)];
+    if (!t.quantized) return out;
+    const ErrorStats& own = l.hasPerLayer ? l.perLayer : l.accumulated;
+    if (t.type == TensorType::INT8) out.push_back({AdviceChange::Kind::Int16, l.name, {}});
+    out.push_back({AdviceChange::Kind::KeepFloat, l.name, {}});
+    bool perTensor = false;
+    for (int w : l.weights) perTensor = perTensor || perChannelApplies(l, r.tensors[size_t(w)]);
+    if (perTensor) out.push_back({AdviceChange::Kind::PerChannel, {}, {}});
+    // "check its input's range" (an error far above rounding, no clipping): the input calibrated
+    // for the least squared error instead (the operator's first input, named as in the float
+    // model, which the caller fills in: the comparison does not keep operator inputs).
+    if (t.type == TensorType::INT8 && own.clipRate <= 0.001 && own.rmseOverScale > 1.5)
+        out.push_back({AdviceChange::Kind::CalibratorFor, {}, "mse"});
+    return out;
+}
+
+std::string measuredText(const std::vector<AdviceEffect>& effects, double baselineDb) {
+    if (effects.empty()) return {};
+    std::string s = "measured (worst output, now " + formatDb(baselineDb) + "): ";
+    for (size_t i = 0; i < effects.size(); ++i) {
+        const double g = effects[i].gainDb;
+        char tmp[32];
+        std::snprintf(tmp, sizeof tmp, "%+.1f dB", std::isfinite(g) ? g : 0.0);
+        s += (i ? ", " : "") + effects[i].change.label() + " " + (std::isfinite(g) ? std::string(tmp) : std::string("-> no error"));
+    }
+    return s;
 }
 
 std::string compareToJson(const CompareResult& r, const CompareLabels& labels) {
@@ -237,7 +270,8 @@ std::string compareToCsv(const CompareResult& r) {
     return out;
 }
 
-std::string compareToText(const CompareResult& r, size_t worst, bool colour) {
+std::string compareToText(const CompareResult& r, size_t worst, bool colour, const MeasuredAdvice* measured,
+                          double baselineDb) {
     const auto bad = worstSet(r, worst);
     std::string out;
     char line[512];
@@ -267,6 +301,9 @@ std::string compareToText(const CompareResult& r, size_t worst, bool colour) {
         const auto& l = r.layers[i];
         out += "  #" + std::to_string(l.quantOp.value) + " " + l.opType + " (" + shortName(l.name, 48) + "): " +
                (l.hasPerLayer ? formatDb(l.perLayer.sqnrDb) : formatDb(l.accumulated.sqnrDb)) + ", " + explainLayer(r, l) + "\n";
+        if (measured)
+            if (auto it = measured->find(i); it != measured->end() && !it->second.empty())
+                out += "      " + measuredText(it->second, baselineDb) + "\n";
     }
     out += "\nSQNR layer: the error this operator adds on its own (fed the quantized float input); SQNR accum: the\n"
            "error so far, quantized model run end to end. RMSE/scale: per-layer error in quantization steps of the\n"

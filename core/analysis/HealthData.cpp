@@ -47,6 +47,26 @@ template <class F> bool allValueInputs(const Subgraph& sg, const Operator& op, T
     return any;
 }
 
+// What widens a clipped activation's range, for this tensor: calibration data that reaches the
+// values; minmax when the model records a narrowing calibrator (percentile, mse, kl clip on
+// purpose; minmax already takes the widest range its data shows); int16 activations only for
+// an int8 tensor.
+std::string clippedAdvice(const Model& m, const Tensor& x) {
+    const auto bytes = m.metadataBytes("quantlab");
+    const std::string meta(bytes.begin(), bytes.end());
+    const size_t at = meta.find("\"calibrator\":\"");
+    std::string calibrator;
+    if (at != std::string::npos) {
+        const size_t b = at + 14, e = meta.find('"', b);
+        if (e != std::string::npos) calibrator = meta.substr(b, e - b);
+    }
+    std::string s = "these values were clipped: the calibrated range is too narrow for this data (calibration data that "
+                    "reaches these values";
+    if (!calibrator.empty() && calibrator != "minmax") s += ", or minmax instead of " + calibrator;
+    if (x.type == TensorType::INT8) s += ", or int16 activations for its producer";
+    return s + ")";
+}
+
 bool nonNegative(const Model& m, const Subgraph& sg, TensorIndex t, int depth) {
     if (depth > 64) return false;
     const OperatorIndex p = sg.producer[t.index()];
@@ -202,10 +222,8 @@ Result<HealthReport> checkHealthWithData(std::shared_ptr<const Model> model, con
                         return std::string(tmp);
                     }() + ") over " + std::to_string(total) + " samples",
                 design ? "the producer's activation function clamps at this value by design"
-                       : sg.producer[t].valid()
-                             ? "these values were clipped: the calibrated range is too narrow for this data (another "
-                               "calibrator, more representative calibration data, or int16 activations)"
-                             : "the data lies outside the input's representable range and is clipped on the way in",
+                       : sg.producer[t].valid() ? clippedAdvice(*model, x)
+                                                : "the data lies outside the input's representable range and is clipped on the way in",
                 share));
         }
     }

@@ -2,7 +2,9 @@
 
 #include "analysis/ErrorMetrics.h"
 #include "calib/Calibrate.h"
+#include "model/ModelStats.h"
 #include "data/Convert.h"
+#include "quantize/BiasCorrection.h"
 #include "quantize/GraphCleanup.h"
 #include "quantize/GraphEdit.h"
 #include "quantize/LstmRules.h"
@@ -84,12 +86,28 @@ public:
 
     Status prepare(std::shared_ptr<const Model> model, const data::DataSource& calibration, const data::DataSource& data,
                    SensitivityResult& out);
-    Result<Measurement> measure(const std::vector<size_t>& keepOps) const;
+    // A configuration is a list of move ids: an operator index o keeps o float, wide(o) gives it
+    // int16 activations.
+    Result<Measurement> measure(const std::vector<size_t>& moves) const;
     // Measures every configuration in parallel; `stage` names the progress stage.
     Result<std::vector<Measurement>> measureAll(const std::vector<std::vector<size_t>>& configs, std::string_view stage);
 
     const std::vector<size_t>& candidates() const { return m_candidates; }
     const std::vector<size_t>& passive() const { return m_passive; }
+    size_t wide(size_t o) const { return o + m_wideBase; }
+    bool isWide(size_t id) const { return id >= m_wideBase; }
+    size_t opOf(size_t id) const { return isWide(id) ? id - m_wideBase : id; }
+    bool int16Capable(size_t o) const { return m_int16Capable.count(o) > 0; }
+    uint64_t macs(size_t o) const { return o < m_macs.size() ? m_macs[o] : 0; }
+    uint64_t totalMacs() const { return m_totalMacs; }
+    // MACs the moves leave out of int8 (each operator once).
+    uint64_t macsOf(const std::vector<size_t>& ids) const {
+        std::set<size_t> ops;
+        for (size_t id : ids) ops.insert(opOf(id));
+        uint64_t n = 0;
+        for (size_t o : ops) n += macs(o);
+        return n;
+    }
     const Operator& op(size_t o) const { return m_work->subgraphs[0].operators[o]; }
     const std::string& originalName(size_t o) const { return m_originalName.at(o); }
     bool ambiguous(size_t o) const { return m_ambiguous.count(o) > 0; }
@@ -108,11 +126,16 @@ private:
     const Progress& m_progress;
     std::shared_ptr<Model> m_work;  // folded float model, ambiguous output names made unique
     std::shared_ptr<const calib::CalibrationStats> m_stats;
+    const data::DataSource* m_calibration = nullptr; // bias correction's samples (runSensitivity's caller keeps it)
     std::vector<data::Sample> m_samples;
     std::vector<int> m_labels;                         // empty without labels
     std::vector<std::vector<std::vector<float>>> m_ref; // [sample][output] float model outputs
     std::vector<size_t> m_candidates;                  // operator indices
     std::vector<size_t> m_passive;                     // quantized value movers, not candidates
+    std::set<size_t> m_int16Capable;                   // candidates with an int16x8 kernel (mode int8)
+    std::vector<uint64_t> m_macs;                      // per operator of m_work
+    uint64_t m_totalMacs = 0;
+    size_t m_wideBase = 0;                             // move id of "operator 0 int16"
     std::map<size_t, std::string> m_keepName;          // name given to keepFloat (in m_work)
     std::map<size_t, std::string> m_originalName;      // the name in the user's model
     std::set<size_t> m_ambiguous;
@@ -260,7 +283,15 @@ Status Study::findCandidates() {
             for (TensorIndex t : sg.operators[o].outputs)
                 floatOut = floatOut || (t.valid() && sg.tensor(t).type == TensorType::FLOAT32);
             if (floatOut) m_candidates.push_back(o);
+            if (floatOut && rule->int16 && m_opt.int16Moves && m_opt.quantize.mode == quantize::Mode::Int8)
+                m_int16Capable.insert(o);
         }
+    }
+    m_wideBase = sg.operators.size();
+    m_macs.assign(sg.operators.size(), 0);
+    for (size_t o = 0; o < sg.operators.size(); ++o) {
+        m_macs[o] = operatorMacs(sg, sg.operators[o]);
+        m_totalMacs += m_macs[o];
     }
     if (m_candidates.empty())
         return makeError("no operator of the model is quantized in mode " + std::string(quantize::modeName(m_opt.quantize.mode)));
@@ -334,10 +365,12 @@ Status Study::prepare(std::shared_ptr<const Model> model, const data::DataSource
         return makeError("mode int8-only admits no float operator; measure sensitivity with --mode int8");
     if (mode == Mode::None || mode == Mode::Float16)
         return makeError("mode " + std::string(quantize::modeName(mode)) + " has no per-layer choice (int8, int16x8 or dynamic)");
-    if (!m_opt.quantize.keepFloat.empty()) return makeError("keepFloat must be empty: the search chooses it");
+    if (!m_opt.quantize.keepFloat.empty() || !m_opt.quantize.int16.empty())
+        return makeError("keepFloat and int16 must be empty: the search chooses them");
     if (!model || model->subgraphs.empty()) return makeError("the model has no subgraph");
     m_work = std::make_shared<Model>(quantize::prepareFloatModel(*model));
     m_work->rebuildIndex();
+    m_calibration = &calibration;
     Status st = calibrate(calibration, out);
     if (!st) return st;
     if (m_progress.cancelled()) return makeError("cancelled");
@@ -347,11 +380,17 @@ Status Study::prepare(std::shared_ptr<const Model> model, const data::DataSource
     return loadReference(data, out);
 }
 
-Result<Measurement> Study::measure(const std::vector<size_t>& keepOps) const {
+Result<Measurement> Study::measure(const std::vector<size_t>& moves) const {
     quantize::QuantizeOptions qo = m_opt.quantize;
-    for (size_t o : keepOps) qo.keepFloat.push_back(m_keepName.at(o));
+    for (size_t id : moves) (isWide(id) ? qo.int16 : qo.keepFloat).push_back(m_keepName.at(opOf(id)));
     auto q = quantize::quantizeModel(*m_work, m_stats.get(), qo);
     if (!q) return q.error();
+    if (qo.biasCorrection && quantize::needsCalibration(qo.mode)) {
+        // As quantize --bias-correction writes it (QuantizeJob): each measurement is the model the
+        // list would give.
+        auto bc = quantize::correctBias(m_work, q->model, *m_calibration, {}, m_opt.runtimeTarget);
+        if (!bc) return makeError("bias correction: " + bc.message());
+    }
     ++m_measurements;
     auto qm = std::make_shared<const Model>(std::move(q->model));
     rt::InterpreterOptions io;
@@ -442,7 +481,7 @@ Result<SensitivityResult> runSensitivity(std::shared_ptr<const Model> model, con
     if (!st) return st.error();
     const std::vector<size_t>& cands = study.candidates();
 
-    // Round 1: nothing float, then (a) and (b) for every candidate.
+    // Round 1: nothing float, then (a) and (b) for every candidate, and (c) for the int16-capable.
     std::vector<std::vector<size_t>> configs{{}};
     for (size_t c : cands) {
         std::vector<size_t> others = study.passive(); // value movers float too: nothing else is int8
@@ -450,20 +489,28 @@ Result<SensitivityResult> runSensitivity(std::shared_ptr<const Model> model, con
             if (d != c) others.push_back(d);
         configs.push_back(std::move(others)); // (a): only c quantized
         configs.push_back({c});               // (b): only c float
+        if (study.int16Capable(c)) configs.push_back({study.wide(c)}); // (c): only c int16
     }
     auto round = study.measureAll(configs, "measuring layers");
     if (!round) return round.error();
     out.allQuantized = (*round)[0];
-    std::map<size_t, Measurement> last; // candidate -> metric with (list so far + candidate) float
-    for (size_t i = 0; i < cands.size(); ++i) {
+    out.totalMacs = study.totalMacs();
+    std::map<size_t, Measurement> last; // move id -> metric with (list so far + that move)
+    for (size_t i = 0, k = 1; i < cands.size(); ++i) {
         LayerSensitivity l;
         l.op = OperatorIndex{cands[i]};
         l.type = study.op(cands[i]).typeName();
         l.name = study.originalName(cands[i]);
         l.nameAmbiguous = study.ambiguous(cands[i]);
-        l.onlyThis = (*round)[1 + 2 * i];
-        l.allButThis = (*round)[2 + 2 * i];
+        l.macs = study.macs(cands[i]);
+        l.onlyThis = (*round)[k++];
+        l.allButThis = (*round)[k++];
         last[cands[i]] = l.allButThis;
+        if (study.int16Capable(cands[i])) {
+            l.int16Capable = true;
+            l.int16This = (*round)[k++];
+            last[study.wide(cands[i])] = l.int16This;
+        }
         out.layers.push_back(std::move(l));
     }
     // Most sensitive first: worst (a), then best recovery (b), then graph order.
@@ -474,35 +521,55 @@ Result<SensitivityResult> runSensitivity(std::shared_ptr<const Model> model, con
     });
 
     // Greedy forward selection, re-measured after every choice. A move keeps one more operator
-    // float, or (group moves) one of the most sensitive operators by (a) together with the
-    // producer and consumers of one of its activation tensors: a tensor stays int8 while its
-    // producer or any consumer is quantized, so the damage of quantizing a tensor disappears
-    // only with both sides float.
+    // float or gives it int16 activations, or (group moves) does either to one of the most
+    // sensitive operators by (a) together with the producer and consumers of one of its
+    // activation tensors: a tensor stays int8 while its producer or any consumer is int8, so
+    // the damage of quantizing a tensor to int8 disappears only with both sides moved.
     out.targetMet = meetsTarget(options, out.allQuantized, out.floatAccuracy);
-    std::vector<size_t> keep;
-    std::set<size_t> kept;
+    std::vector<size_t> keep; // move ids chosen so far
+    std::set<size_t> kept;    // their operators
     Measurement current = out.allQuantized;
     // The best list measured so far (any move of any round, not only the kept steps): what
-    // keepFloat reports when the target is not met.
+    // keepFloat / int16 report when the target is not met.
     std::vector<size_t> bestList;
     Measurement bestMeasured = out.allQuantized;
     // Strictly better on the target's own figure (accuracy with that metric, else SQNR).
     const auto improvesOn = [&](const Measurement& a, const Measurement& b) {
         return options.metric == SensitivityMetric::Accuracy ? a.accuracy > b.accuracy : a.sqnrDb > b.sqnrDb;
     };
-    std::vector<size_t> singles = cands; // step 1: the (b) measurements are already in `last`
+    // Cost of a move: the MACs it leaves out of int8, at least 0.1 % of the model's (operators
+    // without MACs still add conversions and a float or int16 kernel).
+    const double floorMacs = std::max(1.0, 0.001 * double(study.totalMacs()));
+    const auto cost = [&](const std::vector<size_t>& ids) {
+        double c = 0;
+        std::set<size_t> ops;
+        for (size_t id : ids)
+            if (ops.insert(study.opOf(id)).second) c += std::max(floorMacs, double(study.macs(study.opOf(id))));
+        return c;
+    };
+    // Within the MAC budget: the list so far plus the move.
+    const auto affordable = [&](const std::vector<size_t>& move) {
+        if (options.maxMacShare >= 1.0) return true;
+        std::vector<size_t> all = keep;
+        all.insert(all.end(), move.begin(), move.end());
+        return double(study.macsOf(all)) <= options.maxMacShare * double(study.totalMacs());
+    };
+    std::vector<size_t> singles; // step 1: the (b) and (c) measurements are already in `last`
+    for (const auto& [id, m] : last)
+        if (affordable({id})) singles.push_back(id);
     bool measured = true;
     while (out.hasTarget && !out.targetMet && !last.empty()) {
         const size_t room = options.maxFloatLayers ? options.maxFloatLayers - keep.size() : cands.size();
-        if (!measured) { // re-measure the best remaining singles with the list so far
+        if (!measured) { // re-measure the best remaining single moves with the list so far
             std::vector<size_t> rest;
-            for (const auto& [c, m] : last) rest.push_back(c);
+            for (const auto& [id, m] : last)
+                if (affordable({id})) rest.push_back(id);
             std::stable_sort(rest.begin(), rest.end(), [&](size_t a, size_t b) { return better(options.metric, last[a], last[b]); });
             if (options.greedyWidth && rest.size() > options.greedyWidth) rest.resize(options.greedyWidth);
             std::vector<std::vector<size_t>> next;
-            for (size_t c : rest) {
+            for (size_t id : rest) {
                 next.push_back(keep);
-                next.back().push_back(c);
+                next.back().push_back(id);
             }
             auto r = study.measureAll(next, "choosing layers to keep float");
             if (!r) return r.error();
@@ -512,11 +579,11 @@ Result<SensitivityResult> runSensitivity(std::shared_ptr<const Model> model, con
         measured = false;
         std::vector<std::vector<size_t>> moves;
         std::vector<Measurement> results;
-        for (size_t c : singles) {
-            moves.push_back({c});
-            results.push_back(last[c]);
+        for (size_t id : singles) {
+            moves.push_back({id});
+            results.push_back(last[id]);
         }
-        // Group moves only when no single operator reaches the target (fewest float layers).
+        // Group moves only when no single move reaches the target.
         bool singleMeets = false;
         for (const Measurement& m : results) singleMeets = singleMeets || meetsTarget(options, m, out.floatAccuracy);
         if (!singleMeets && options.groupMoves && room >= 2) {
@@ -529,10 +596,18 @@ Result<SensitivityResult> runSensitivity(std::shared_ptr<const Model> model, con
                 ++tried;
                 for (std::vector<size_t> g : study.tensorGroups(l.op.index())) {
                     std::erase_if(g, [&](size_t n) { return kept.count(n) > 0; });
-                    if (g.size() < 2 || g.size() > room) continue;
+                    if (g.size() < 2 || g.size() > room || !affordable(g)) continue;
                     std::vector<size_t> key = g;
                     std::sort(key.begin(), key.end());
-                    if (seen.insert(key).second) groups.push_back(std::move(g));
+                    if (seen.insert(key).second) groups.push_back(g);
+                    // The same group with int16 activations, when every operator has an int16x8 kernel.
+                    if (std::all_of(g.begin(), g.end(), [&](size_t n) { return study.int16Capable(n); })) {
+                        std::vector<size_t> w;
+                        for (size_t n : g) w.push_back(study.wide(n));
+                        std::vector<size_t> wkey = w;
+                        std::sort(wkey.begin(), wkey.end());
+                        if (seen.insert(wkey).second) groups.push_back(std::move(w));
+                    }
                 }
             }
             std::vector<std::vector<size_t>> configs;
@@ -554,21 +629,21 @@ Result<SensitivityResult> runSensitivity(std::shared_ptr<const Model> model, con
                 bestList = keep;
                 bestList.insert(bestList.end(), moves[i].begin(), moves[i].end());
             }
-        // A move that meets the target with the fewest operators wins; otherwise the best gain
-        // per operator kept float (accuracy first with that metric, then SQNR).
+        // A move that meets the target with the fewest MACs outside int8 wins; otherwise the best
+        // gain per MAC left out of int8 (accuracy first with that metric, then SQNR).
         auto gain = [&](size_t i, bool accuracy) {
             const double now = accuracy ? current.accuracy : current.sqnrDb;
             const double then = accuracy ? results[i].accuracy : results[i].sqnrDb;
             if (std::isinf(then) && then > 0) return std::numeric_limits<double>::infinity();
             if (std::isinf(now)) return 0.0;
-            return (then - now) / double(moves[i].size());
+            return (then - now) / cost(moves[i]);
         };
         size_t best = 0;
         for (size_t i = 1; i < moves.size(); ++i) {
             const bool mi = meetsTarget(options, results[i], out.floatAccuracy);
             const bool mb = meetsTarget(options, results[best], out.floatAccuracy);
             if (mi != mb) { if (mi) best = i; continue; }
-            if (mi && moves[i].size() != moves[best].size()) { if (moves[i].size() < moves[best].size()) best = i; continue; }
+            if (mi && cost(moves[i]) != cost(moves[best])) { if (cost(moves[i]) < cost(moves[best])) best = i; continue; }
             if (mi) { if (better(options.metric, results[i], results[best])) best = i; continue; }
             const bool acc = options.metric == SensitivityMetric::Accuracy;
             const double gi = acc ? gain(i, true) : gain(i, false), gb = acc ? gain(best, true) : gain(best, false);
@@ -580,14 +655,17 @@ Result<SensitivityResult> runSensitivity(std::shared_ptr<const Model> model, con
         const bool meets = meetsTarget(options, results[best], out.floatAccuracy);
         if (!meets && !improvesOn(results[best], current)) break;
         GreedyStep step;
-        step.op = OperatorIndex{moves[best][0]};
-        step.name = study.originalName(moves[best][0]);
-        for (size_t o : moves[best]) {
+        step.op = OperatorIndex{study.opOf(moves[best][0])};
+        step.name = study.originalName(study.opOf(moves[best][0]));
+        step.int16 = study.isWide(moves[best][0]);
+        for (size_t id : moves[best]) {
+            const size_t o = study.opOf(id);
             step.ops.push_back(OperatorIndex{o});
             step.names.push_back(study.originalName(o));
-            keep.push_back(o);
+            keep.push_back(id);
             kept.insert(o);
             last.erase(o);
+            last.erase(study.wide(o));
         }
         step.after = results[best];
         step.candidatesMeasured = moves.size();
@@ -604,7 +682,9 @@ Result<SensitivityResult> runSensitivity(std::shared_ptr<const Model> model, con
         if (done.targetMet) break;
     }
     out.suggested = bestMeasured;
-    for (size_t o : bestList) out.keepFloat.push_back(study.originalName(o));
+    for (size_t id : bestList)
+        (study.isWide(id) ? out.int16 : out.keepFloat).push_back(study.originalName(study.opOf(id)));
+    out.macShareOutsideInt8 = study.totalMacs() ? double(study.macsOf(bestList)) / double(study.totalMacs()) : 0.0;
     out.targetMet = meetsTarget(options, bestMeasured, out.floatAccuracy);
     out.measurements = study.measurements();
     out.seconds = secondsSince(t0);

@@ -21,6 +21,16 @@
 // labels; ties do not count); stop as soon as the target is met or no move improves. With SQNR the target is a floor in dB; with accuracy it is the largest
 // allowed drop below the float model's accuracy.
 //
+// Mode int8 with int16Moves: every move exists twice, the operator(s) kept float or given int16
+// activations (QuantizeOptions::int16: TFLite's int16x8 kernels inside the int8 model), for the
+// operators with an int16x8 kernel. Both leave the operator's multiply-accumulates out of int8,
+// so moves are compared by gain per MAC left out of int8 (operators without MACs cost a floor
+// of 0.1 % of the model's MACs): a move that meets the target with the fewest MACs outside int8
+// wins, else the best gain per MAC. Round 1 also measures "all int8 but this layer int16" (c).
+// Groups of int16 moves (an operator with the producer and consumers of one of its activation
+// tensors, all int16) are tried with the float groups: an int8 tensor between two int16
+// operators keeps the int8 grid's error.
+//
 // Cost: calibration runs once (its statistics feed every quantizeModel call), the float model
 // runs once per sample (outputs cached), and the measurements of one round run in parallel,
 // one single-threaded interpreter each (threads workers).
@@ -53,7 +63,8 @@ enum class SensitivityMetric { Sqnr, Accuracy };
 
 struct SensitivityOptions {
     // mode int8, int16x8 or dynamic (int8-only admits no float operator, float16/none have no
-    // per-layer choice); calibrator, perTensor and dynamicMinElements are honoured.
+    // per-layer choice); calibrator, perTensor, dynamicMinElements and biasCorrection (applied to
+    // every model measured, on the calibration samples) are honoured.
     // quantize.keepFloat must be empty (the search decides it).
     quantize::QuantizeOptions quantize;
     // Ranking and greedy metric. Accuracy needs a label for every sample of the data.
@@ -66,6 +77,10 @@ struct SensitivityOptions {
     // the most sensitive operators by (a) not yet float, the operator with the producer and
     // consumers of each of its activation tensors; scored by gain per operator. 0: singles only.
     size_t groupMoves = 4;
+    bool int16Moves = true;               // mode int8: also try int16 activations per operator
+    // Largest share of the model's MACs the list may leave out of int8 (float or int16 operators);
+    // moves beyond it are not tried. 1: no limit.
+    double maxMacShare = 1.0;
     int threads = 2;                      // parallel measurements (each interpreter uses 1 thread)
     Target runtimeTarget = defaultTarget(); // the runtime the quantized models' results reproduce
 };
@@ -84,6 +99,9 @@ struct LayerSensitivity {
     bool nameAmbiguous = false;
     Measurement onlyThis;      // (a)
     Measurement allButThis;    // (b)
+    bool int16Capable = false; // has an int16x8 kernel and the search may move it to int16
+    Measurement int16This;     // (c): all int8 but this layer int16 (when int16Capable)
+    uint64_t macs = 0;
 };
 
 struct GreedyStep {
@@ -91,6 +109,7 @@ struct GreedyStep {
     std::string name;
     std::vector<OperatorIndex> ops;   // every operator kept float at this step (group moves: > 1)
     std::vector<std::string> names;
+    bool int16 = false;        // the step's operators got int16 activations (else: kept float)
     Measurement after;         // the model with the list so far kept float
     size_t candidatesMeasured = 0;
     bool targetMet = false;
@@ -107,7 +126,10 @@ struct SensitivityResult {
     // The suggestion: the list of the first step that meets the target, else the best list
     // measured (highest accuracy with that metric, else SQNR), which may be a move not kept.
     std::vector<std::string> keepFloat;
-    Measurement suggested;                  // keepFloat's measurement
+    std::vector<std::string> int16;         // operators given int16 activations (QuantizeOptions::int16)
+    Measurement suggested;                  // the measurement of keepFloat + int16
+    uint64_t totalMacs = 0;                 // of the model's operators
+    double macShareOutsideInt8 = 0;         // of the suggestion: MACs of keepFloat + int16 / totalMacs
     size_t samples = 0, calibrationSamples = 0;
     size_t measurements = 0;                // quantized models built and run
     double calibrationSeconds = 0, referenceSeconds = 0, seconds = 0;

@@ -260,6 +260,7 @@ Result<std::vector<LeafRow>> sweepLeaves(std::shared_ptr<const Model> floatModel
         so.quantize.perTensor = options.perTensor;
         so.targetSqnrDb = options.autoTargetSqnrDb;
         so.maxFloatLayers = options.autoMaxFloatLayers;
+        so.int16Moves = false; // the leaf table's "keep float" row: a keep-float list
         const auto info = data::ModelInputInfo::fromModel(*floatModel);
         auto calib = data::openDataSource(options.calibSpec, info,
                                           dataOptions(options, options.maxCalibSamples));

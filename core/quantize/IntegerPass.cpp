@@ -8,6 +8,12 @@
 // a quantized op writes t in place (t becomes int8) and a float consumer reads a DEQUANTIZE'd
 // copy; a float producer writes t and a quantized consumer reads a QUANTIZE'd copy. Graph
 // inputs and outputs keep their indices (and so the signature) with the I/O type asked for.
+//
+// Mixed int8 / int16x8 (QuantizeOptions::int16 in mode int8): the named operators run TFLite's
+// int16x8 kernels (int16 activations, symmetric, zero point 0; int8 weights; int64 bias), the
+// others int8. A tensor then may need a copy of the other integer type: int16 -> int8 is one
+// QUANTIZE (the runtime's requantize: int16 input, int8 output), int8 -> int16 goes through
+// float (DEQUANTIZE + QUANTIZE), as TFLite's QUANTIZE has no int8 -> int16 requantize.
 #include "quantize/GraphEdit.h"
 #include "quantize/LstmRules.h"
 #include "quantize/OpRules.h"
@@ -28,6 +34,8 @@ struct Rep {
     TensorIndex floatIdx, quantIdx;
     QuantParams params; // of quantIdx
     bool hasParams = false;
+    TensorIndex otherIdx;    // mixed int8 / int16: the copy of the other integer type
+    QuantParams otherParams; // of otherIdx
 };
 
 class IntegerQuantizer {
@@ -35,6 +43,7 @@ public:
     IntegerQuantizer(const Model& m, const calib::CalibrationStats& stats, const QuantizeOptions& o)
         : m_model(m), m_stats(stats), m_opt(o) {
         m_act = o.mode == Mode::Int16x8 ? TensorType::INT16 : TensorType::INT8;
+        m_modeAct = m_act;
         m_io = o.io;
         if (m_io == IoType::Default) m_io = o.mode == Mode::Int8Only ? IoType::Int8 : IoType::Float;
         m_lstmTaps = lstmCalibrationTaps(m);
@@ -56,13 +65,18 @@ private:
         return s && !s->empty() ? s : nullptr;
     }
     bool keptFloat(const Operator& op);
+    // The activation type of `op`: the mode's, or int16 for an operator named in int16 that has
+    // an int16x8 kernel (mode int8).
+    TensorType activationType(const Operator& op, const OpRule* rule, size_t number);
     bool canQuantize(const Operator& op, const OpRule& rule, std::string* why);
     bool emitLstm(const Operator& op, size_t index, std::string* why);
     void emitWithOutputs(Operator op, const Operator& original, const std::vector<QuantParams>& params);
     QuantParams calibrated(TensorIndex t);
     // --calibrator-for's choice for the tensor, else the default calibrator.
     const calib::Calibrator& calibratorOf(TensorIndex t);
-    TensorIndex quantOf(TensorIndex t);
+    // The integer copy of t of the current activation type, and its parameters.
+    TensorIndex quantOf(TensorIndex t, QuantParams* params = nullptr);
+    TensorIndex otherOf(TensorIndex t, QuantParams* params);
     TensorIndex floatOf(TensorIndex t);
     TensorIndex quantizedConstant(TensorIndex t, const QuantParams* forced, QuantParams* used);
     void emitQuantized(Operator op, const OpRule& rule);
@@ -82,7 +96,8 @@ private:
     Model m_model;
     const calib::CalibrationStats& m_stats;
     QuantizeOptions m_opt;
-    TensorType m_act;
+    TensorType m_act;     // of the operator being emitted
+    TensorType m_modeAct; // the mode's
     IoType m_io;
     size_t m_originalCount = 0;
     std::vector<Rep> m_rep;
@@ -122,8 +137,15 @@ QuantParams IntegerQuantizer::calibrated(TensorIndex t) {
     return q;
 }
 
-TensorIndex IntegerQuantizer::quantOf(TensorIndex t) {
+TensorIndex IntegerQuantizer::quantOf(TensorIndex t, QuantParams* params) {
     Rep& r = m_rep[t.index()];
+    if (r.quantIdx.valid() && sg().tensor(r.quantIdx).type != m_act) {
+        QuantParams p;
+        const TensorIndex o = otherOf(t, &p);
+        if (params) *params = p;
+        return o;
+    }
+    if (params && r.quantIdx.valid()) *params = r.params;
     if (r.quantIdx.valid()) return r.quantIdx;
     if (!r.hasParams) {
         r.params = calibrated(t);
@@ -134,6 +156,39 @@ TensorIndex IntegerQuantizer::quantOf(TensorIndex t) {
     m_rep.resize(sg().tensors.size());
     m_rep[t.index()].quantIdx = q;
     emit(convert(BuiltinOp::QUANTIZE, m_rep[t.index()].floatIdx, q));
+    if (params) *params = m_rep[t.index()].params;
+    return q;
+}
+
+// The copy of t of the current activation type when t's integer form has the other one. Its
+// parameters come from t's calibration statistics with the current type's rule (int16
+// symmetric, int8 asymmetric), else from the representable range of t's integer form.
+TensorIndex IntegerQuantizer::otherOf(TensorIndex t, QuantParams* params) {
+    Rep& r = m_rep[t.index()];
+    if (r.otherIdx.valid()) {
+        *params = r.otherParams;
+        return r.otherIdx;
+    }
+    QuantParams p;
+    if (stats(t)) {
+        p = calibrated(t);
+    } else {
+        const auto [qmin, qmax] = quantizedRange(sg().tensor(r.quantIdx).type);
+        const float s = r.params.scale[0];
+        const float z = float(r.params.zeroPoint[0]);
+        p = calib::paramsFromRange(calib::Range{s * (float(qmin) - z), s * (float(qmax) - z)}, m_act,
+                                   m_act == TensorType::INT16);
+    }
+    const bool toInt16 = m_act == TensorType::INT16;
+    // int16 -> int8 requantizes directly; int8 -> int16 has no requantize kernel: via float.
+    const TensorIndex from = toInt16 ? floatOf(t) : m_rep[t.index()].quantIdx;
+    const Tensor& src = sg().tensor(t);
+    const TensorIndex q = addTensor(sg(), src.name + (toInt16 ? "_int16" : "_int8"), m_act, src.shape, p);
+    m_rep.resize(sg().tensors.size());
+    m_rep[t.index()].otherIdx = q;
+    m_rep[t.index()].otherParams = p;
+    emit(convert(BuiltinOp::QUANTIZE, from, q));
+    *params = p;
     return q;
 }
 
@@ -189,6 +244,22 @@ bool IntegerQuantizer::keptFloat(const Operator& op) {
     return false;
 }
 
+TensorType IntegerQuantizer::activationType(const Operator& op, const OpRule* rule, size_t number) {
+    if (m_modeAct != TensorType::INT8 || m_opt.int16.empty()) return m_modeAct;
+    const std::string type(op.typeName());
+    bool named = false;
+    for (const std::string& k : m_opt.int16) {
+        named = named || k == type;
+        for (TensorIndex t : op.outputs) named = named || (t.valid() && sg().tensor(t).name == k);
+    }
+    if (!named) return m_modeAct;
+    if (!rule || !rule->int16) {
+        m_report.int16Refused.push_back("#" + std::to_string(number) + " " + type + " (no int16x8 kernel)");
+        return m_modeAct;
+    }
+    return TensorType::INT16;
+}
+
 // UNIDIRECTIONAL_SEQUENCE_LSTM: TFLite's 8x8->16 integer LSTM (LstmRules.h). Every check
 // comes before the first edit, so a refusal leaves the graph as it was.
 bool IntegerQuantizer::emitLstm(const Operator& op, size_t index, std::string* why) {
@@ -215,8 +286,8 @@ bool IntegerQuantizer::emitLstm(const Operator& op, size_t index, std::string* w
     QuantizeReport rangeReport;
     if (!lstmRanges(m_model, op, *taps, m_stats, m_opt.calibrator, &ranges, why, &rangeReport)) return false;
     for (TensorRangeReport& r : rangeReport.tensors) m_report.tensors.push_back(std::move(r));
-    const TensorIndex qin = quantOf(in);
-    const QuantParams inParams = m_rep[in.index()].params;
+    QuantParams inParams;
+    const TensorIndex qin = quantOf(in, &inParams);
     // The output (and so the output state, restrict_scale {18, 0} in TFLite): calibrated; the
     // output state's own values are the output's earlier steps and the initial zeros, which the
     // output's range widened to include 0 already covers.
@@ -307,8 +378,7 @@ void IntegerQuantizer::emitQuantized(Operator op, const OpRule& rule) {
         if (m_model.isConstant(sg().tensor(t))) {
             q = quantizedConstant(t, rule.output == OutputRule::Shared ? &shared : nullptr, &p);
         } else {
-            q = quantOf(t);
-            p = m_rep[t.index()].params;
+            q = quantOf(t, &p);
             if (rule.output == OutputRule::Shared && !(p.scale == shared.scale && p.zeroPoint == shared.zeroPoint)) {
                 // TFLite's integer CONCATENATION / MAXIMUM / PACK need one scale: requantize.
                 const TensorIndex rq = addTensor(sg(), sg().tensor(t).name + "_requant", m_act, sg().tensor(t).shape, shared);
@@ -485,6 +555,8 @@ Result<QuantizeResult> IntegerQuantizer::run() {
     if (m_model.subgraphs.empty()) return makeError("the model has no subgraph");
     if (m_act == TensorType::INT16 && m_io != IoType::Float)
         return makeError("int16x8 keeps float inputs and outputs (--io float)");
+    if (!m_opt.int16.empty() && (m_opt.mode != Mode::Int8 || m_io != IoType::Float))
+        return makeError("int16 operators (mixed int8 / int16x8) need mode int8 with float inputs and outputs");
     m_originalCount = sg().tensors.size();
     m_rep.resize(m_originalCount);
     for (size_t i = 0; i < m_originalCount; ++i) m_rep[i].floatIdx = TensorIndex{i};
@@ -527,13 +599,15 @@ Result<QuantizeResult> IntegerQuantizer::run() {
         for (TensorIndex t : op.outputs)
             if (t.valid() && m_origType[t.index()] == TensorType::FLOAT32) touchesFloat = true;
         const auto rule = opRule(op.op);
+        const size_t number = o < m_opt.operatorNumbers.size() ? m_opt.operatorNumbers[o] : o; // as in the file
+        m_act = touchesFloat ? activationType(op, rule ? &*rule : nullptr, number) : m_modeAct;
         std::string why = "no integer kernel";
         if (op.op == BuiltinOp::UNIDIRECTIONAL_SEQUENCE_LSTM && emitLstm(op, o, &why)) continue;
         if (rule && canQuantize(op, *rule, &why)) {
             emitQuantized(op, *rule);
+            if (m_act != m_modeAct) m_report.int16Ops.push_back("#" + std::to_string(number) + " " + op.typeName());
         } else {
             if (touchesFloat) {
-                const size_t number = o < m_opt.operatorNumbers.size() ? m_opt.operatorNumbers[o] : o; // as in the file
                 const std::string line = "#" + std::to_string(number) + " " + op.typeName() + " (" + why + ")";
                 m_report.floatOps.push_back(line);
             }

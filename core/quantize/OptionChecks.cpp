@@ -25,7 +25,10 @@ Status checkOptions(const Model& model, const QuantizeOptions& options) {
     if (!needsCalibration(options.mode) && !options.calibratorFor.empty())
         return makeError("calibrator-for: mode " + std::string(modeName(options.mode)) +
                          " calibrates no activation; it needs int8, int8-only or int16x8");
-    if (!options.keepFloat.empty()) {
+    if (!options.int16.empty() && (options.mode != Mode::Int8 || (options.io != IoType::Default && options.io != IoType::Float)))
+        return makeError("int16: mixed int8 / int16x8 operators need --mode int8 with float inputs and outputs (mode " +
+                         std::string(modeName(options.mode)) + ")");
+    if (!options.keepFloat.empty() || !options.int16.empty()) {
         // Valid names: operator types present and names of operator outputs (IntegerPass and
         // WeightPasses match exactly these).
         std::set<std::string> valid;
@@ -39,11 +42,12 @@ Status checkOptions(const Model& model, const QuantizeOptions& options) {
                 for (TensorIndex t : op.outputs)
                     if (t.valid() && t.index() < sg.tensors.size()) add(sg.tensor(t).name);
             }
-        for (const std::string& k : options.keepFloat)
-            if (!valid.count(k))
-                return makeError("keep-float '" + k +
-                                 "': no operator type or operator output tensor of that name" +
-                                 nearestList(k, ordered));
+        for (const auto* list : {&options.keepFloat, &options.int16})
+            for (const std::string& k : *list)
+                if (!valid.count(k))
+                    return makeError(std::string(list == &options.int16 ? "int16 '" : "keep-float '") + k +
+                                     "': no operator type or operator output tensor of that name" +
+                                     nearestList(k, ordered));
     }
     if (!options.calibratorFor.empty()) {
         std::set<std::string> valid;

@@ -31,6 +31,10 @@ struct QuantizeOptions {
     std::vector<std::pair<std::string, calib::Calibrator>> calibratorFor;
     bool perTensor = false;          // weights per tensor instead of TFLite's per-channel axes
     std::vector<std::string> keepFloat; // operator type names (e.g. "SOFTMAX") or tensor names
+    // Mode int8 only: operators (type names or output tensor names, as keepFloat) that run
+    // TFLite's int16x8 kernels (int16 activations, int8 weights, int64 bias) inside the int8
+    // model; an operator without an int16x8 kernel stays int8 (QuantizeReport::int16Refused).
+    std::vector<std::string> int16;
     IoType io = IoType::Default;
     // How messages number subgraph 0's operators: entry k is the number of the quantizer's input
     // operator k in the file the user opened (foldConstantDequantize's origins). Empty: as is.
@@ -59,6 +63,8 @@ struct TensorRangeReport {
 struct QuantizeReport {
     std::vector<TensorRangeReport> tensors;
     std::vector<std::string> floatOps;   // "#12 LSTM (no integer kernel)" for ops left float
+    std::vector<std::string> int16Ops;   // "#12 CONV_2D": ops given int16 activations (int16)
+    std::vector<std::string> int16Refused; // "#12 PRELU (no int16x8 kernel)": named, left int8
     size_t quantizedOps = 0;
     size_t insertedQuantize = 0, insertedDequantize = 0;
     size_t calibrationSamples = 0;

@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 using namespace ql;
@@ -122,4 +123,83 @@ TEST_CASE("quantlab-cli compare: bad input exits 2 with one line", "[cli][compar
     size_t files = 0;
     for (const auto& e : std::filesystem::directory_iterator(dir.path())) files += e.is_regular_file();
     CHECK(files == 4);
+}
+
+namespace {
+
+// The worst output's SQNR of a compare log ("Output k '...': SQNR 9.9 dB, ...").
+double worstOutputDb(const std::string& log) {
+    double worst = 1e9;
+    for (size_t at = log.find("\nOutput "); at != std::string::npos; at = log.find("\nOutput ", at + 1)) {
+        const size_t s = log.find("SQNR ", at);
+        if (s != std::string::npos) worst = std::min(worst, std::stod(log.substr(s + 5)));
+    }
+    return worst;
+}
+
+} // namespace
+
+TEST_CASE("quantlab-cli compare --calib: the advice's changes carry their measured effect, reproducible by quantize",
+          "[cli][compare][photos]") {
+    const auto model = sharedModel("face_detection_short_range.tflite");
+    const auto calib = photosDir("calib");
+    const auto eval = photosDir("eval");
+    if (!model || !calib || !eval) {
+        WARN("skipped: ../shared/models or the real photos absent");
+        return;
+    }
+    TempDir dir;
+    const std::string common = " --pixel-range -1,1";
+    const std::string calibArgs = " --calib " + shellQuote(calib->string()) + " --max-samples 4";
+    const std::string q = dir.file("face_int8.tflite");
+    std::string log;
+    REQUIRE(cli("quantize " + shellQuote(*model) + " --mode int8" + calibArgs + common + " --out " + shellQuote(q), &log) == 0);
+    // compare measures with the calibration data it is given: the same 4 photos.
+    const std::string four = dir.file("calib4");
+    std::filesystem::create_directories(four);
+    std::vector<std::filesystem::path> photos;
+    for (const auto& e : std::filesystem::directory_iterator(*calib)) photos.push_back(e.path());
+    std::sort(photos.begin(), photos.end());
+    for (size_t i = 0; i < 4 && i < photos.size(); ++i)
+        std::filesystem::copy_file(photos[i], four + "/" + photos[i].filename().string());
+    std::string cmp;
+    REQUIRE(cli("compare " + shellQuote(*model) + " " + shellQuote(q) + " --data " + shellQuote(eval->string()) +
+                    " --samples 4 --worst 3 --calib " + shellQuote(four) + common,
+                &cmp) == 0);
+    INFO(cmp);
+    const size_t m = cmp.find("measured (worst output, now ");
+    REQUIRE(m != std::string::npos);
+    const double baseline = std::stod(cmp.substr(m + std::string("measured (worst output, now ").size()));
+    // The layer the measurement belongs to and its int16 effect.
+    const size_t layerStart = cmp.rfind("\n  #", m);
+    const size_t nameOpen = cmp.find('(', layerStart), nameClose = cmp.find(')', nameOpen);
+    const std::string name = cmp.substr(nameOpen + 1, nameClose - nameOpen - 1);
+    const size_t i16 = cmp.find("int16 activations ", m);
+    REQUIRE(i16 != std::string::npos);
+    REQUIRE(i16 < cmp.find('\n', m));
+    const double gain = std::stod(cmp.substr(i16 + std::string("int16 activations ").size()));
+
+    // The same change made by hand: quantize --int16 NAME, then compare on the same samples.
+    const std::string q16 = dir.file("face_mixed.tflite");
+    REQUIRE(cli("quantize " + shellQuote(*model) + " --mode int8 --calib " + shellQuote(four) + common + " --int16 " +
+                    shellQuote(name) + " --out " + shellQuote(q16),
+                &log) == 0);
+    std::string base, mixed;
+    const std::string q4 = dir.file("face_int8_4.tflite");
+    REQUIRE(cli("quantize " + shellQuote(*model) + " --mode int8 --calib " + shellQuote(four) + common + " --out " +
+                    shellQuote(q4),
+                &log) == 0);
+    REQUIRE(cli("compare " + shellQuote(*model) + " " + shellQuote(q4) + " --data " + shellQuote(eval->string()) +
+                    " --samples 4 --per-layer off" + common,
+                &base) == 0);
+    REQUIRE(cli("compare " + shellQuote(*model) + " " + shellQuote(q16) + " --data " + shellQuote(eval->string()) +
+                    " --samples 4 --per-layer off" + common,
+                &mixed) == 0);
+    CHECK(std::fabs(worstOutputDb(base) - baseline) <= 0.051);
+    CHECK(std::fabs(worstOutputDb(mixed) - worstOutputDb(base) - gain) <= 0.11); // each figure rounded to 0.1 dB
+
+    // Nonsense: the measured advice has nowhere to go with --json -.
+    CHECK(cli("compare " + shellQuote(*model) + " " + shellQuote(q) + " --data " + shellQuote(eval->string()) +
+                  " --json - --calib " + shellQuote(four) + common,
+              &log) == 2);
 }

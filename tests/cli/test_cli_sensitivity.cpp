@@ -204,7 +204,18 @@ TEST_CASE("quantlab-cli sensitivity: a shared model", "[cli][sensitivity][shared
     INFO(log);
     CHECK(log.find("quantizable layers, 2 samples, calibrated on 4") != std::string::npos);
     CHECK(log.find("CONV_2D") != std::string::npos);
-    CHECK(log.find("Greedy keep-float search, target output SQNR >= 30") != std::string::npos);
+    CHECK(log.find("Greedy search (keep float or int16), target output SQNR >= 30") != std::string::npos);
+    std::string bad;
+    CHECK(cli("sensitivity " + shellQuote(*model) + " --mode int8 --calib random:2:1 --data random:1:2 --max-mac-share 150%",
+              &bad) == 2);
+    // The suggested quantize command normalises the pixels as they were measured.
+    std::string ranged;
+    REQUIRE(cli("sensitivity " + shellQuote(*model) + " --mode int8 --calib random:2:1 --data random:1:2 --greedy-width 1 "
+                "--max-float 1 --pixel-range -1,1",
+                &ranged) == 0);
+    INFO(ranged);
+    if (ranged.find("quantlab-cli quantize ") != std::string::npos) CHECK(ranged.find(" --pixel-range -1,1 ") != std::string::npos);
+    CHECK(bad.find("--max-mac-share") != std::string::npos);
     const auto cb = readBytes(csv);
     CHECK(lineCount(std::string(cb.begin(), cb.end())) > 20);
 }

@@ -6,6 +6,7 @@
 #include "analysis/HealthCheck.h"
 #include "data/DataSource.h"
 #include "model/ModelBuilder.h"
+#include "quantize/GraphEdit.h"
 #include "quantize/QuantizeJob.h"
 #include "tflite/ModelReader.h"
 
@@ -301,6 +302,18 @@ TEST_CASE("health: activations saturating on data", "[health]") {
     CHECK(f[0].tensorName == "output");
     CHECK(f[0].value > 0.2);
     CHECK(f[0].figures.find("over 32 samples") != std::string::npos);
+    // Advice for this tensor: an int8 output may go int16; without a recorded calibrator no
+    // other calibrator is named (minmax is the widest).
+    CHECK(f[0].why.find("int16 activations") != std::string::npos);
+    CHECK(f[0].why.find("minmax instead") == std::string::npos);
+    // A model that records a narrowing calibrator: minmax widens the range.
+    Model recorded = *model;
+    quantize::setMetadata(recorded, "quantlab", "{\"mode\":\"int8\",\"calibrator\":\"percentile:99\"}");
+    r = checkHealthWithData(std::make_shared<const Model>(std::move(recorded)), **src);
+    REQUIRE(r.ok());
+    f = findingsOf(*r, "saturation");
+    REQUIRE_FALSE(f.empty());
+    CHECK(f[0].why.find("minmax instead of percentile:99") != std::string::npos);
 }
 
 TEST_CASE("health: shared quantized models", "[health][shared]") {

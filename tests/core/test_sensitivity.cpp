@@ -151,11 +151,16 @@ TEST_CASE("sensitivity: the layer int8 destroys ranks first and is the one kept 
     CHECK(r->targetMet);
     REQUIRE(r->steps.size() == 1);
     CHECK(r->keepFloat == std::vector<std::string>{kSensitiveName});
-    CHECK(r->steps[0].candidatesMeasured == 4);
+    // Mode int8: every FULLY_CONNECTED has an int16x8 kernel, so each is a keep-float and an
+    // int16 move.
+    for (const auto& l : r->layers) CHECK(l.int16Capable);
+    CHECK(r->steps[0].candidatesMeasured == 8);
+    CHECK_FALSE(r->steps[0].int16); // int16 activations keep fc1's ruined int8 weights
+    CHECK(r->int16.empty());
     CHECK(r->samples == 24);
     CHECK(r->calibrationSamples == 24);
-    // 1 all-quantized + 4 x (a, b); no greedy round after the target was met.
-    CHECK(r->measurements == 9);
+    // 1 all-quantized + 4 x (a, b, c); no greedy round after the target was met.
+    CHECK(r->measurements == 13);
 }
 
 TEST_CASE("sensitivity: the greedy loop stops as soon as the target is met", "[analysis][sensitivity]") {
@@ -203,12 +208,12 @@ TEST_CASE("sensitivity: the greedy loop stops as soon as the target is met", "[a
         REQUIRE(r.ok());
         // At most maxFloatLayers steps; fewer when a step no longer improves the SQNR (such a
         // step is measured, not kept). After the first step only greedyWidth candidates are
-        // re-measured, so at most 9 + 2 measurements.
+        // re-measured, so at most 13 (1 + 4 x (a, b, c)) + 2 measurements.
         REQUIRE(r->steps.size() >= 1);
         REQUIRE(r->steps.size() <= 3);
         for (size_t i = 1; i < r->steps.size(); ++i) CHECK(r->steps[i].candidatesMeasured == 1);
-        CHECK(r->measurements >= 9);
-        CHECK(r->measurements <= 9 + 2);
+        CHECK(r->measurements >= 13);
+        CHECK(r->measurements <= 13 + 2);
     }
 }
 
@@ -383,7 +388,9 @@ TEST_CASE("sensitivity: every kept step improves the measured target; the sugges
     auto data = randomSource(*model, "random:16:1");
     SensitivityOptions o;
     o.targetSqnrDb = 1000.0; // out of reach: the search runs until no move improves
-    o.maxFloatLayers = 0;
+    // 3 of the 4 layers at most: with all 4 float the model is the float one (SQNR +inf), which
+    // meets any target.
+    o.maxFloatLayers = 3;
     auto r = runSensitivity(model, *calib, *data, o);
     REQUIRE(r.ok());
     CHECK_FALSE(r->targetMet);
@@ -394,5 +401,5 @@ TEST_CASE("sensitivity: every kept step improves the measured target; the sugges
         CHECK(r->suggested.sqnrDb >= st.after.sqnrDb);
     }
     CHECK(r->suggested.sqnrDb >= r->allQuantized.sqnrDb);
-    if (!r->steps.empty()) CHECK_FALSE(r->keepFloat.empty());
+    if (!r->steps.empty()) CHECK_FALSE((r->keepFloat.empty() && r->int16.empty()));
 }

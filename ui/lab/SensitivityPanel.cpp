@@ -204,6 +204,7 @@ QString SensitivityPanel::buildRequest(SensitivityRequest* r) const {
     o.quantize.perTensor = m_quantize->perTensor();
     o.metric = analysis::SensitivityMetric::Sqnr;
     o.targetSqnrDb = m_target->value();
+    o.int16Moves = false; // the panel's list is a keep-float list (the Quantize tab's field)
     o.threads = 2;
     const QString data = m_quantize->dataSource();
     if (data.isEmpty())
