@@ -17,6 +17,7 @@ void registerShapeKernels(KernelRegistry& r) {
     shape::registerResizeKernels(r);
     shape::registerSelectKernels(r);
     shape::registerIndexKernels(r);
+    shape::registerEmbeddingLookupKernels(r);
 }
 
 } // namespace ql::rt

@@ -17,5 +17,6 @@ void registerSpaceKernels(KernelRegistry& r);      // DEPTH_TO_SPACE SPACE_TO_DE
 void registerResizeKernels(KernelRegistry& r);     // RESIZE_BILINEAR RESIZE_NEAREST_NEIGHBOR
 void registerSelectKernels(KernelRegistry& r);     // SELECT SELECT_V2
 void registerIndexKernels(KernelRegistry& r);      // ARG_MAX ARG_MIN CUMSUM RANGE
+void registerEmbeddingLookupKernels(KernelRegistry& r); // EMBEDDING_LOOKUP
 
 } // namespace ql::rt::shape
