@@ -61,7 +61,7 @@ Status loadBlockwiseScales(const KernelContext& ctx, const RtTensor& w, FcShape 
         std::memcpy(&h, bytes.data() + 2 * i, 2);
         const float v = halfToFloat(h);
         if (!std::isfinite(v) || v <= 0.0f)
-            return ctx.error(who + ": block scale " + std::to_string(i) + " (unit " +
+            return ctx.error(who + ": blockwise scale[" + std::to_string(i) + "] (unit " +
                              std::to_string(i / blocks) + ", block " + std::to_string(i % blocks) +
                              ") of '" + scales.name + "' is " + std::to_string(v) +
                              ", expected a positive finite number");
