@@ -71,7 +71,16 @@ std::shared_ptr<const TensorSnapshot> makeTensorSnapshot(std::shared_ptr<const M
         if (values) {
             out->hasValues = true;
             out->raw = std::move(values.value());
-            out->real = dequantizeValues(t, out->raw);
+            // Blockwise tensors dequantize with their block scales (model/Blockwise.h).
+            auto real = dequantizeValues(*model, sg, t, out->raw);
+            if (real) {
+                out->real = std::move(real.value());
+            } else {
+                out->real = out->raw;
+                out->valueNote = real.message();
+            }
+            out->blocks = blockScaleTable(*model, sg, t);
+            out->blockTable = blockQuantizationTable(*model, sg, t, out->real);
         } else {
             out->valueNote = values.message();
         }

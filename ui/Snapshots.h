@@ -8,11 +8,13 @@
 #include "analysis/OperatorQuant.h"
 #include "analysis/TensorStats.h"
 #include "layout/GraphScene.h"
+#include "model/Blockwise.h"
 #include "model/ModelStats.h"
 #include "model/OptionsInfo.h"
 #include "util/Progress.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +61,10 @@ struct TensorSnapshot {
     int channelAxis = -1;    // quantized_dimension for per-channel tensors, else -1
     std::vector<ValueStats> channelStats; // of `real`, along channelAxis
     std::vector<ChannelQuant> quant;
+    // Blockwise constants: the block scales and zero points (row-major, rows x blocks), and one
+    // row per block with its float range and the range of its dequantized values.
+    std::optional<BlockScaleTable> blocks;
+    std::vector<BlockQuant> blockTable;
     bool hasChosenRange = false;
     double chosenMin = 0, chosenMax = 0;
     std::string calibrator;

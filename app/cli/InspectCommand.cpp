@@ -5,6 +5,7 @@
 #include "analysis/HealthCheck.h"
 #include "data/DataSource.h"
 #include "tflite/ModelJson.h"
+#include "model/Blockwise.h"
 #include "model/ModelStats.h"
 #include "model/OptionsInfo.h"
 #include "tflite/Metadata.h"
@@ -74,6 +75,35 @@ void printTensors(std::ostream& os, const Subgraph& sg, const std::vector<Tensor
         t.add({std::to_string(i), std::to_string(list[i].value), x.name, shapeString(x.shape), std::string(typeName(x.type)),
                q.empty() ? "-" : q});
     }
+    t.print(os);
+}
+
+// Tensors of the sub-byte and float8 types and blockwise-quantized tensors, with their
+// scheme: block size, blocks per row and the range of the block scales.
+void printLowBitTensors(std::ostream& os, const Model& m) {
+    Table t({"subgraph", "tensor", "name", "shape", "dtype", "quantization", "block scales"});
+    bool any = false;
+    for (size_t si = 0; si < m.subgraphs.size(); ++si) {
+        const Subgraph& sg = m.subgraphs[si];
+        for (size_t ti = 0; ti < sg.tensors.size(); ++ti) {
+            const Tensor& x = sg.tensors[ti];
+            if (!subByteBits(x.type) && !isFloat8Type(x.type) && !x.quant.blockwise) continue;
+            any = true;
+            std::string blocks = "-";
+            if (const auto table = blockScaleTable(m, sg, x); table && !table->scales.empty()) {
+                const auto [lo, hi] = std::minmax_element(table->scales.begin(), table->scales.end());
+                char tmp[160];
+                std::snprintf(tmp, sizeof tmp, "%zu x %zu %s, %.4g..%.4g", table->rows, table->blocksPerRow,
+                              std::string(typeName(table->scaleType)).c_str(), *lo, *hi);
+                blocks = tmp;
+            }
+            const std::string q = quantSummary(x.quant);
+            t.add({std::to_string(si), std::to_string(ti), x.name, shapeString(x.shape), std::string(typeName(x.type)),
+                   q.empty() ? "-" : q, blocks});
+        }
+    }
+    if (!any) return;
+    os << "\nLow-bit and blockwise tensors\n";
     t.print(os);
 }
 
@@ -163,6 +193,7 @@ void printHuman(std::ostream& os, const Model& m) {
     for (const auto& [name, count] : ops) ot.add({name, std::to_string(count)});
     ot.print(os);
     printCustomOperators(os, m);
+    printLowBitTensors(os, m);
     os << "\nParameters by dtype\n";
     Table pt({"dtype", "elements", "bytes"});
     for (const auto& [name, d] : s.constantsByType) pt.add({name, humanCount(d.elements), humanBytes(d.bytes)});

@@ -1,6 +1,7 @@
 // quantlab-cli quantize MODEL --mode MODE [--calib SRC] [--calibrator C] [--calibrator-for T=C,...]
 //     [--per-tensor] [--keep-float OP_OR_TENSOR,...] [--int16 OP_OR_TENSOR,...] [--io int8|uint8|float] [--skip-nonfinite]
 //     [--max-samples N] [--equalize] [--bias-correction [--target TARGET]]
+//     [--weights int4|int8] [--block-size 32|64|128|256] [--weights-for OP_OR_TENSOR=int4|int8|float,...]
 //     [--auto [--target-sqnr DB | --target-drop P%] [--data SRC] [--labels SRC] [--max-mac-share P%]] --out OUT
 #include "AutoQuantize.h"
 #include "CliCommon.h"
@@ -27,6 +28,20 @@ std::atomic<bool> g_cancel{false};
 extern "C" void onQuantizeInterrupt(int) {
     g_cancel.store(true);
     ql::requestInterrupt();
+}
+
+// --weights-for NAME=TYPE,...: operator types, operator outputs or weight tensors.
+std::vector<std::pair<std::string, quantize::WeightType>> parseWeightsFor(const std::string& text) {
+    std::vector<std::pair<std::string, quantize::WeightType>> out;
+    for (const std::string& item : splitList(text)) {
+        const size_t eq = item.rfind('=');
+        if (eq == std::string::npos || eq == 0)
+            throw UsageError("--weights-for: '" + item + "': expected OP_OR_TENSOR=int4|int8|float");
+        auto type = quantize::parseWeightType(item.substr(eq + 1));
+        if (!type) throw UsageError("--weights-for: '" + item + "': " + type.message());
+        out.emplace_back(item.substr(0, eq), *type);
+    }
+    return out;
 }
 
 std::string kib(uint64_t bytes) {
@@ -62,6 +77,13 @@ int quantizeCommand(const Args& args) {
         if (!io) throw UsageError("--io: " + io.message());
         job.quantize.io = *io;
     }
+    if (args.has("--weights")) {
+        auto w = quantize::parseWeightType(args.value("--weights"));
+        if (!w) throw UsageError("--weights: " + w.message());
+        job.quantize.weights = *w;
+    }
+    job.quantize.blockSize = int(args.integer("--block-size"));
+    if (args.has("--weights-for")) job.quantize.weightsFor = parseWeightsFor(args.value("--weights-for"));
     job.quantize.equalize = args.flag("--equalize");
     job.quantize.biasCorrection = args.flag("--bias-correction");
     job.target = targetOf(args, "quantize"); // the runtime the bias correction measures
@@ -128,6 +150,11 @@ int quantizeCommand(const Args& args) {
     for (const std::string& f : rep.floatOps) std::cout << "  float: " << f << "\n";
     for (const std::string& f : rep.int16Ops) std::cout << "  int16: " << f << "\n";
     for (const std::string& f : rep.int16Refused) std::cerr << "quantlab-cli: warning: --int16: " << f << " stays int8\n";
+    if (rep.int4Ops)
+        std::cout << "int4       " << rep.int4Ops << " FULLY_CONNECTED with int4 weights"
+                  << (rep.int4BlockOps ? " (" + std::to_string(rep.int4BlockOps) + " in blocks of " + std::to_string(job.quantize.blockSize) + ")" : "")
+                  << "; other layers keep int8 weights\n";
+    for (const std::string& n : rep.weightNotes) std::cout << "  note: " << n << "\n";
     if (job.quantize.equalize)
         std::cout << "Equalized  " << rep.equalizedPairs << " layer pairs (" << rep.equalizationSkipped
                   << " skipped: RELU6 or another clamp between them)\n";
@@ -154,7 +181,8 @@ std::vector<OptionSpec> withAutoOptions(std::vector<OptionSpec> options) {
 const CommandRegistration registration({
     "quantize",
     "quantize MODEL --mode MODE [--calib SRC] [--pixel-range LO,HI] [--calibrator C] [--calibrator-for TENSOR=C,...] [--per-tensor] [--keep-float OP_OR_TENSOR,...] "
-    "[--int16 OP_OR_TENSOR,...] [--io int8|uint8|float] [--skip-nonfinite] [--max-samples N] [--equalize] [--bias-correction [--target TARGET]] "
+    "[--int16 OP_OR_TENSOR,...] [--io int8|uint8|float] [--weights int4|int8] [--block-size 32|64|128|256] "
+    "[--weights-for OP_OR_TENSOR=int4|int8|float,...] [--skip-nonfinite] [--max-samples N] [--equalize] [--bias-correction [--target TARGET]] "
     "[--auto [--target-sqnr DB | --target-drop P%] [--data SRC] [--labels SRC] [--max-mac-share P%]] --out OUT",
     "Post-training quantization of a float model; writes a model the TensorFlow Lite runtime runs.",
     {{"MODEL", "the float .tflite file to quantize"}},
@@ -170,6 +198,15 @@ const CommandRegistration registration({
      valueOption("--io", "TYPE", "type of the graph's inputs and outputs")
          .defaultIs("float; int8 with int8-only")
          .oneOf({"int8", "uint8", "float"}),
+     valueOption("--weights", "TYPE", "int4: FULLY_CONNECTED weights in 4 bits (per channel; the runtime runs them with modes "
+                                      "dynamic, int8 and int8-only); other layers keep int8")
+         .defaultIs("int8")
+         .oneOf({"int8", "int4"}),
+     integerOption("--block-size", "N", "int4 weights in blocks of N along the depth, one float16 scale each (--mode dynamic; 32, 64, "
+                                       "128 or 256)", 0, 0, 1 << 20)
+         .defaultIs("0: per channel"),
+     valueOption("--weights-for", "OP_OR_TENSOR=TYPE,...", "weights of these operator types, outputs or weight tensors: int4, int8 "
+                                                          "or float (left in float)"),
      flagOption("--skip-nonfinite", "leave out calibration samples whose inputs hold NaN or inf (else refused)"),
      integerOption("--max-samples", "N", "calibrate on at most N samples of --calib", 0, 0, 1'000'000'000).defaultIs("0: all"),
      flagOption("--equalize", "cross-layer equalization of CONV -> (RELU) -> CONV pairs before calibration"),

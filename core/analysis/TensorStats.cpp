@@ -1,6 +1,8 @@
 #include "analysis/TensorStats.h"
 
+#include "model/Blockwise.h"
 #include "quant/FixedPoint.h"
+#include "quant/SubByte.h"
 
 #include <algorithm>
 #include <cmath>
@@ -29,6 +31,20 @@ double halfToDouble(uint16_t h) {
     return sign ? -v : v;
 }
 
+// OCP 8-bit floats: E4M3FN (bias 7, no infinities, S.1111.111 is NaN) and E5M2 (bias 15,
+// IEEE-like infinities and NaNs).
+double float8ToDouble(uint8_t v, bool e4m3) {
+    const int sign = v >> 7;
+    const int expBits = e4m3 ? 4 : 5, manBits = e4m3 ? 3 : 2, bias = e4m3 ? 7 : 15;
+    const int exponent = (v >> manBits) & ((1 << expBits) - 1), mantissa = v & ((1 << manBits) - 1);
+    double out;
+    if (e4m3 && exponent == 15 && mantissa == 7) out = std::numeric_limits<double>::quiet_NaN();
+    else if (!e4m3 && exponent == 31) out = mantissa ? std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::infinity();
+    else if (exponent == 0) out = std::ldexp(double(mantissa), 1 - bias - manBits);
+    else out = std::ldexp(double(mantissa | (1 << manBits)), exponent - bias - manBits);
+    return sign ? -out : out;
+}
+
 // Slice index along `axis` of flat element i, for a row-major shape.
 struct AxisWalker {
     size_t inner = 1; // product of dims after axis
@@ -50,12 +66,23 @@ Result<std::vector<double>> decodeTensorValues(const Model& model, const Tensor&
     const auto count = static_cast<size_t>(t.elementCount());
     std::vector<double> out;
     if (t.type == TensorType::INT4) {
-        if (bytes.size() < (count + 1) / 2) return makeError("tensor '" + t.name + "': buffer too small for int4 data");
+        // Packed (low nibble first) or, as some converters wrote it, one value per byte.
+        const std::vector<int8_t> values = int4ConstantValues(bytes, count);
+        if (values.size() != count) return makeError("tensor '" + t.name + "': buffer too small for int4 data");
+        out.assign(values.begin(), values.end());
+        return out;
+    }
+    if (subByteBits(t.type)) {
+        if (bytes.size() < *byteCount(t.type, count))
+            return makeError("tensor '" + t.name + "': buffer too small for " + std::string(typeName(t.type)) + " data");
         out.resize(count);
-        for (size_t i = 0; i < count; ++i) {
-            const int nibble = (bytes[i / 2] >> ((i % 2) * 4)) & 0xF;
-            out[i] = nibble >= 8 ? nibble - 16 : nibble;
-        }
+        for (size_t i = 0; i < count; ++i) out[i] = packedElement(bytes, t.type, i);
+        return out;
+    }
+    if (isFloat8Type(t.type)) {
+        if (bytes.size() < count) return makeError("tensor '" + t.name + "': buffer too small for " + std::string(typeName(t.type)) + " data");
+        out.resize(count);
+        for (size_t i = 0; i < count; ++i) out[i] = float8ToDouble(bytes[i], t.type == TensorType::FLOAT8_E4M3FN);
         return out;
     }
     const size_t es = elementSize(t.type);
@@ -99,6 +126,21 @@ std::vector<double> dequantizeValues(const Tensor& t, std::span<const double> ra
         const size_t c = q.isPerChannel() ? std::min(walk.channelOf(i), q.scale.size() - 1) : 0;
         const double zp = c < q.zeroPoint.size() ? double(q.zeroPoint[c]) : 0.0;
         out[i] = double(q.scale[c]) * (raw[i] - zp);
+    }
+    return out;
+}
+
+Result<std::vector<double>> dequantizeValues(const Model& model, const Subgraph& sg, const Tensor& t, std::span<const double> raw) {
+    if (!t.quant.blockwise) return dequantizeValues(t, raw);
+    const auto table = blockScaleTable(model, sg, t);
+    if (!table) return makeError("tensor '" + t.name + "': its block scales do not match its shape");
+    std::vector<double> out(raw.size());
+    const size_t rowLength = table->blocksPerRow * size_t(table->blockSize);
+    for (size_t i = 0; i < raw.size(); ++i) {
+        const size_t row = rowLength ? i / rowLength : 0;
+        const size_t block = rowLength ? (i % rowLength) / size_t(table->blockSize) : 0;
+        if (row >= table->rows) return makeError("tensor '" + t.name + "': more values than its block scales cover");
+        out[i] = double(table->scale(row, block)) * (raw[i] - double(table->zeroPoint(row, block)));
     }
     return out;
 }
@@ -189,6 +231,35 @@ std::vector<ChannelQuant> quantizationTable(const Tensor& t) {
         r.maxFloat = r.scale * double(qmax - r.zeroPoint);
         rows.push_back(r);
     }
+    return rows;
+}
+
+std::vector<BlockQuant> blockQuantizationTable(const Model& model, const Subgraph& sg, const Tensor& t, std::span<const double> real) {
+    std::vector<BlockQuant> rows;
+    const auto table = blockScaleTable(model, sg, t);
+    if (!table) return rows;
+    const auto [qmin, qmax] = t.type == TensorType::UINT4  ? std::pair<int32_t, int32_t>{0, 15}
+                              : t.type == TensorType::INT2 ? std::pair<int32_t, int32_t>{-2, 1}
+                                                           : quantizedRange(t.type);
+    const size_t bl = size_t(table->blockSize);
+    rows.reserve(table->rows * table->blocksPerRow);
+    for (size_t r = 0; r < table->rows; ++r)
+        for (size_t b = 0; b < table->blocksPerRow; ++b) {
+            BlockQuant q;
+            q.row = int(r);
+            q.block = int(b);
+            q.scale = table->scale(r, b);
+            q.zeroPoint = table->zeroPoint(r, b);
+            q.minFloat = q.scale * double(qmin - q.zeroPoint);
+            q.maxFloat = q.scale * double(qmax - q.zeroPoint);
+            const size_t first = (r * table->blocksPerRow + b) * bl;
+            if (first + bl <= real.size()) {
+                const auto [lo, hi] = std::minmax_element(real.begin() + long(first), real.begin() + long(first + bl));
+                q.observedMin = *lo;
+                q.observedMax = *hi;
+            }
+            rows.push_back(q);
+        }
     return rows;
 }
 

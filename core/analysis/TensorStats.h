@@ -14,13 +14,18 @@
 namespace ql {
 
 // The raw values of a constant tensor, as doubles (integers exactly up to 2^53; float16
-// decoded; INT4 unpacked low nibble first, sign-extended). Errors for tensors without data
+// decoded; INT4, UINT4 and INT2 unpacked lowest bits first, sign-extended where signed;
+// float8 E4M3FN / E5M2 decoded). Errors for tensors without data
 // and for STRING / RESOURCE / VARIANT / COMPLEX types.
 Result<std::vector<double>> decodeTensorValues(const Model& model, const Tensor& tensor);
 
 // r = scale * (q - zero_point) with the tensor's own parameters: one pair, or one per slice
 // along quantizedDimension. Returns `raw` unchanged for an unquantized tensor.
 std::vector<double> dequantizeValues(const Tensor& tensor, std::span<const double> raw);
+// The same for a tensor of `subgraph` that may be blockwise: scale[i, b] * (q - zp[i, b]) for
+// block b of row i (model/Blockwise.h); the other schemes as above.
+Result<std::vector<double>> dequantizeValues(const Model& model, const Subgraph& subgraph, const Tensor& tensor,
+                                             std::span<const double> raw);
 
 struct ValueStats {
     size_t count = 0;
@@ -64,5 +69,19 @@ struct ChannelQuant {
 // One row per (scale, zero_point) pair; qmin/qmax from the tensor's dtype. Empty when the
 // tensor is not quantized.
 std::vector<ChannelQuant> quantizationTable(const Tensor& tensor);
+
+// One row per block of a blockwise tensor (row-major: row 0's blocks first): its scale and zero
+// point, the float range it can hold, and the range of the dequantized values `real` in it.
+// Empty when the tensor is not blockwise.
+struct BlockQuant {
+    int row = 0;
+    int block = 0;
+    double scale = 0;
+    int64_t zeroPoint = 0;
+    double minFloat = 0, maxFloat = 0;
+    double observedMin = 0, observedMax = 0;
+};
+std::vector<BlockQuant> blockQuantizationTable(const Model& model, const Subgraph& subgraph, const Tensor& tensor,
+                                               std::span<const double> real);
 
 } // namespace ql

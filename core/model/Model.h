@@ -19,8 +19,20 @@
 
 namespace ql {
 
+// Blockwise quantization (the schema's BlockwiseQuantization details): the tensor is split
+// along its last dimension into blocks of `blockSize` values; block b of row i has the scale
+// scales[i, b] (a constant tensor of the same subgraph, float32 or float16) and the zero point
+// zeroPoints[i, b] (another tensor, or none: all zero). r = scale[i, b] * (q - zp[i, b]).
+struct BlockwiseParams {
+    TensorIndex scales;
+    TensorIndex zeroPoints; // invalid (-1): all zero points are 0
+    int32_t blockSize = 0;
+    bool operator==(const BlockwiseParams&) const = default;
+};
+
 // r = scale * (q - zero_point). One (scale, zero_point) pair per tensor, or one per slice
-// along quantizedDimension ("per channel").
+// along quantizedDimension ("per channel"), or blockwise (then `scale` is empty and the
+// scales live in another tensor, see BlockwiseParams).
 struct QuantParams {
     std::vector<float> scale;
     std::vector<int64_t> zeroPoint;
@@ -28,10 +40,14 @@ struct QuantParams {
     std::vector<float> max;
     int32_t quantizedDimension = 0;
     std::vector<uint8_t> customDetails; // CustomQuantization payload, kept verbatim
+    std::optional<BlockwiseParams> blockwise;
 
     bool isQuantized() const { return !scale.empty(); }
     bool isPerChannel() const { return scale.size() > 1; }
-    bool empty() const { return scale.empty() && zeroPoint.empty() && min.empty() && max.empty() && customDetails.empty(); }
+    bool isBlockwise() const { return blockwise.has_value(); }
+    bool empty() const {
+        return scale.empty() && zeroPoint.empty() && min.empty() && max.empty() && customDetails.empty() && !blockwise;
+    }
     bool operator==(const QuantParams&) const = default;
 };
 

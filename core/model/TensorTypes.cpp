@@ -22,7 +22,11 @@ size_t elementSize(TensorType type) {
     case TensorType::BOOL: return 1;
     case TensorType::COMPLEX64: return 8;
     case TensorType::COMPLEX128: return 16;
-    case TensorType::INT4: return 0;
+    case TensorType::FLOAT8_E4M3FN: return 1;
+    case TensorType::FLOAT8_E5M2: return 1;
+    case TensorType::INT4:
+    case TensorType::UINT4:
+    case TensorType::INT2: return 0;
     case TensorType::STRING:
     case TensorType::RESOURCE:
     case TensorType::VARIANT: return 0;
@@ -30,8 +34,17 @@ size_t elementSize(TensorType type) {
     return 0;
 }
 
+int subByteBits(TensorType type) {
+    switch (type) {
+    case TensorType::INT4:
+    case TensorType::UINT4: return 4;
+    case TensorType::INT2: return 2;
+    default: return 0;
+    }
+}
+
 std::optional<uint64_t> byteCount(TensorType type, uint64_t count) {
-    if (type == TensorType::INT4) return (count + 1) / 2;
+    if (const int bits = subByteBits(type)) return count / uint64_t(8 / bits) + (count % uint64_t(8 / bits) != 0);
     const size_t size = elementSize(type);
     if (size == 0) return std::nullopt;
     if (count > UINT64_MAX / size) return std::nullopt;
@@ -56,6 +69,10 @@ std::string_view typeName(TensorType type) {
     case TensorType::COMPLEX64: return "complex64";
     case TensorType::COMPLEX128: return "complex128";
     case TensorType::INT4: return "int4";
+    case TensorType::UINT4: return "uint4";
+    case TensorType::INT2: return "int2";
+    case TensorType::FLOAT8_E4M3FN: return "float8_e4m3fn";
+    case TensorType::FLOAT8_E5M2: return "float8_e5m2";
     case TensorType::STRING: return "string";
     case TensorType::RESOURCE: return "resource";
     case TensorType::VARIANT: return "variant";

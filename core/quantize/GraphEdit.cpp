@@ -126,6 +126,13 @@ void removeUnused(Model& m) {
                 for (const auto& st : sig.inputs) mark(st.tensor);
                 for (const auto& st : sig.outputs) mark(st.tensor);
             }
+        // A blockwise tensor's scales and zero points are referenced from its quantization
+        // parameters only: they live as long as the tensor does.
+        for (size_t i = 0; i < sg.tensors.size(); ++i)
+            if (used[i] && sg.tensors[i].quant.blockwise) {
+                mark(sg.tensors[i].quant.blockwise->scales);
+                mark(sg.tensors[i].quant.blockwise->zeroPoints);
+            }
         std::vector<int32_t> remap(sg.tensors.size(), -1);
         std::vector<Tensor> kept;
         for (size_t i = 0; i < sg.tensors.size(); ++i)
@@ -142,6 +149,11 @@ void removeUnused(Model& m) {
         }
         for (TensorIndex& t : sg.inputs) fix(t);
         for (TensorIndex& t : sg.outputs) fix(t);
+        for (Tensor& t : sg.tensors)
+            if (t.quant.blockwise) {
+                fix(t.quant.blockwise->scales);
+                fix(t.quant.blockwise->zeroPoints);
+            }
         for (SignatureDef& sig : m.signatures)
             if (sig.subgraph.index() == s) {
                 for (auto& st : sig.inputs) fix(st.tensor);

@@ -15,6 +15,7 @@
 // QUANTIZE (the runtime's requantize: int16 input, int8 output), int8 -> int16 goes through
 // float (DEQUANTIZE + QUANTIZE), as TFLite's QUANTIZE has no int8 -> int16 requantize.
 #include "quantize/GraphEdit.h"
+#include "quantize/LowBitWeights.h"
 #include "quantize/LstmRules.h"
 #include "quantize/OpRules.h"
 #include "quantize/Quantizer.h"
@@ -419,12 +420,22 @@ void IntegerQuantizer::emitQuantized(Operator op, const OpRule& rule) {
                 minScale = {mx};
             }
         }
-        QuantizedWeights qw = quantizeWeightsInt8(constantFloats(m_model, w), w.shape, axis, minScale);
-        weightParams = qw.params;
-        std::vector<uint8_t> bytes(qw.values.size());
-        if (!bytes.empty()) std::memcpy(bytes.data(), qw.values.data(), bytes.size());
-        op.inputs[size_t(rule.weightInput)] =
-            addTensor(sg(), w.name + "_int8", TensorType::INT8, w.shape, std::move(qw.params), m_model.addBuffer(std::move(bytes)));
+        // int4 weights (--weights int4): int8 activations with int4 weights per channel, which
+        // the runtime runs for FULLY_CONNECTED (the option checks refuse int16x8 and blocks).
+        const bool int4 = m_act == TensorType::INT8 && runsInt4Weights(op.op) && weightTypeFor(sg(), original, m_opt) == WeightType::Int4;
+        if (int4) {
+            QuantizedWeights qw = quantizeWeightsInt4(constantFloats(m_model, w), w.shape, axis, minScale);
+            weightParams = qw.params;
+            op.inputs[size_t(rule.weightInput)] = addInt4Tensor(m_model, sg(), w.name, w.shape, qw.values, std::move(qw.params));
+            ++m_report.int4Ops;
+        } else {
+            QuantizedWeights qw = quantizeWeightsInt8(constantFloats(m_model, w), w.shape, axis, minScale);
+            weightParams = qw.params;
+            std::vector<uint8_t> bytes(qw.values.size());
+            if (!bytes.empty()) std::memcpy(bytes.data(), qw.values.data(), bytes.size());
+            op.inputs[size_t(rule.weightInput)] =
+                addTensor(sg(), w.name + "_int8", TensorType::INT8, w.shape, std::move(qw.params), m_model.addBuffer(std::move(bytes)));
+        }
         m_rep.resize(sg().tensors.size());
     }
     if (!bias.empty()) {

@@ -115,6 +115,8 @@ int quantizedOpVersion(const Subgraph& sg, const Operator& op) {
         if (op.inputs.size() == 2) return 6; // an omitted bias (-1) still counts as an input
         const auto* o = op.options.AsFullyConnectedOptions();
         if (o && o->keep_num_dims) return 5;
+        // int8 input and output with int4 weights: version 10 (op_version.cc).
+        if (inType(sg, op, 1) == TensorType::INT4) return 10;
         return 4;
     }
     case BuiltinOp::TRANSPOSE_CONV: {

@@ -1,5 +1,6 @@
 #include "quantize/OptionChecks.h"
 
+#include "quantize/LowBitWeights.h"
 #include "util/EditDistance.h"
 
 #include <cstdio>
@@ -60,7 +61,7 @@ Status checkOptions(const Model& model, const QuantizeOptions& options) {
                 return makeError("calibrator-for '" + name + "=" + c.name() +
                                  "': no tensor of that name" + nearestList(name, ordered));
     }
-    return {};
+    return checkWeightOptions(model, options);
 }
 
 std::vector<std::string> clippingWarnings(const QuantizeReport& report) {

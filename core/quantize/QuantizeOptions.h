@@ -17,7 +17,13 @@ enum class Mode { None, Float16, Dynamic, Int8, Int8Only, Int16x8 };
 // Type of the graph's inputs and outputs. Default: float for int8 / int16x8, int8 for int8-only.
 enum class IoType { Default, Float, Int8, UInt8 };
 
+// The weights of the layers that get quantized weights (--weights, --weights-for): int8, int4
+// (FULLY_CONNECTED only; LowBitWeights.h), or float (the layer is left in float).
+enum class WeightType { Int8, Int4, Float };
+
 Result<Mode> parseMode(std::string_view text);
+Result<WeightType> parseWeightType(std::string_view text);
+std::string_view weightTypeName(WeightType type);
 std::string_view modeName(Mode mode);
 Result<IoType> parseIoType(std::string_view text);
 // Modes that need calibration data (int8, int8-only, int16x8).
@@ -48,6 +54,12 @@ struct QuantizeOptions {
     // (int8, int8-only, int16x8; measured on the calibration samples).
     bool equalize = false;
     bool biasCorrection = false;
+    // --weights int4|int8, --block-size N (int4 blocks along the last dimension; 0: per
+    // channel or per tensor), --weights-for NAME=int4|int8|float (operator type, operator
+    // output tensor or weight tensor; later entries win).
+    WeightType weights = WeightType::Int8;
+    int blockSize = 0;
+    std::vector<std::pair<std::string, WeightType>> weightsFor;
 };
 
 // One activation tensor's calibration outcome, for the CLI's table and the UI.
@@ -73,6 +85,10 @@ struct QuantizeReport {
     // --bias-correction: ops and channels whose bias moved, mean |shift| in bias LSB.
     size_t biasCorrectedOps = 0, biasCorrectedChannels = 0;
     double biasMeanAbsShift = 0;
+    // int4: operators written with int4 weights (of them, with blocks), and notes such as a
+    // layer kept per channel because its depth is not a multiple of the block size.
+    size_t int4Ops = 0, int4BlockOps = 0;
+    std::vector<std::string> weightNotes;
 };
 
 } // namespace ql::quantize

@@ -1,6 +1,7 @@
 #include "quantize/Quantizer.h"
 
 #include "quantize/GraphEdit.h"
+#include "quantize/LowBitWeights.h"
 #include "tflite/Validate.h"
 #include "quantize/OptionChecks.h"
 
@@ -118,9 +119,16 @@ Result<QuantizeResult> quantizeModel(const Model& floatModel, const calib::Calib
     case Mode::Dynamic: return quantizeDynamic(floatModel, options);
     case Mode::Int8:
     case Mode::Int8Only:
-    case Mode::Int16x8:
+    case Mode::Int16x8: {
         if (!stats) return makeError("mode " + std::string(modeName(options.mode)) + " needs calibration data");
-        return quantizeInteger(floatModel, *stats, options);
+        // --weights-for NAME=float keeps those operators in float (by their first output).
+        QuantizeOptions o = options;
+        for (const Subgraph& sg : floatModel.subgraphs)
+            for (const Operator& op : sg.operators)
+                if (weightTypeFor(sg, op, options) == WeightType::Float && !op.outputs.empty() && op.outputs[0].valid())
+                    o.keepFloat.push_back(sg.tensor(op.outputs[0]).name);
+        return quantizeInteger(floatModel, *stats, o);
+    }
     }
     return makeError("unknown mode");
 }

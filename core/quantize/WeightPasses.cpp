@@ -1,6 +1,7 @@
 // The weight-only modes: float16 (float16 constants + DEQUANTIZE, as TFLite's converter
 // writes them) and dynamic range (int8 weights read by hybrid kernels).
 #include "quantize/GraphEdit.h"
+#include "quantize/LowBitWeights.h"
 #include "quantize/LstmRules.h"
 #include "quantize/OpRules.h"
 #include "quantize/Quantizer.h"
@@ -9,6 +10,7 @@
 
 #include <cstring>
 #include <map>
+#include <optional>
 
 namespace ql::quantize {
 
@@ -64,7 +66,8 @@ Result<QuantizeResult> quantizeDynamic(const Model& floatModel, const QuantizeOp
                 for (TensorIndex t : op.outputs)
                     if (t.valid() && sg.tensor(t).name == k) kept = true;
             }
-            if (kept) rule.reset();
+            const WeightType wtype = weightTypeFor(sg, op, options);
+            if (kept || wtype == WeightType::Float) rule.reset();
             if (op.op == BuiltinOp::UNIDIRECTIONAL_SEQUENCE_LSTM) {
                 // All weights int8 or none (the hybrid kernel's rule; LstmRules.h).
                 if (!kept && quantizeLstmHybrid(m, sg, op, options.dynamicMinElements)) ++r.report.quantizedOps;
@@ -72,6 +75,39 @@ Result<QuantizeResult> quantizeDynamic(const Model& floatModel, const QuantizeOp
             }
             bool changed = false;
             bool perChannel = false;
+            if (rule && wtype == WeightType::Int4 && runsInt4Weights(op.op)) {
+                // int4 FULLY_CONNECTED weights: per channel (axis 0) by default, per tensor with
+                // --per-tensor, or blocks along the depth with --block-size (a layer whose depth
+                // is not a multiple of the block size stays per channel, and the report says so).
+                const int wi = rule->weightInputs.front();
+                const TensorIndex wt = op.inputs[size_t(wi)];
+                const Tensor& w = sg.tensor(wt);
+                if (w.type == TensorType::FLOAT32 && m.isConstant(w) && size_t(w.elementCount()) >= options.dynamicMinElements) {
+                    const std::vector<float> values = constantFloats(m, w);
+                    const std::string name = w.name;
+                    const std::vector<int32_t> shape = w.shape;
+                    std::optional<BlockQuantizedWeights> blocks;
+                    if (options.blockSize > 0) {
+                        blocks = quantizeWeightsInt4Blocks(values, shape, options.blockSize);
+                        if (!blocks)
+                            r.report.weightNotes.push_back("operator " + std::to_string(o < options.operatorNumbers.size() ? options.operatorNumbers[o] : o) + " (" + op.typeName() + "): depth " +
+                                                           std::to_string(shape.empty() ? 0 : shape.back()) +
+                                                           " is not a multiple of block size " + std::to_string(options.blockSize) +
+                                                           "; int4 per channel");
+                    }
+                    if (blocks) {
+                        op.inputs[size_t(wi)] = addInt4BlockTensor(m, sg, name, shape, *blocks, options.blockSize);
+                        ++r.report.int4BlockOps;
+                    } else {
+                        QuantizedWeights qw = quantizeWeightsInt4(values, shape, options.perTensor ? -1 : 0);
+                        perChannel = qw.params.isPerChannel();
+                        op.inputs[size_t(wi)] = addInt4Tensor(m, sg, name, shape, qw.values, std::move(qw.params));
+                    }
+                    ++r.report.int4Ops;
+                    changed = true;
+                }
+                rule.reset();
+            }
             if (rule) {
                 for (int wi : rule->weightInputs) {
                     if (size_t(wi) >= op.inputs.size() || !op.inputs[size_t(wi)].valid()) continue;

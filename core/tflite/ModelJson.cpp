@@ -1,5 +1,6 @@
 #include "tflite/ModelJson.h"
 
+#include "model/Blockwise.h"
 #include "model/ModelStats.h"
 #include "model/OptionsInfo.h"
 #include "tflite/Metadata.h"
@@ -23,6 +24,35 @@ void writeQuant(JsonWriter& j, const QuantParams& q) {
     j.field("quantized_dimension", q.quantizedDimension);
     j.array("min", q.min);
     j.array("max", q.max);
+    if (q.blockwise) {
+        j.key("blockwise").beginObject();
+        j.field("scales", q.blockwise->scales.value);
+        j.field("zero_points", q.blockwise->zeroPoints.value);
+        j.field("block_size", q.blockwise->blockSize);
+        j.endObject();
+    }
+    j.endObject();
+}
+
+// Blockwise details of a tensor of the tensor list: the side tensors, the block size and the
+// range of the block scales (their values are in the scales tensor).
+void writeBlockwise(JsonWriter& j, const Model& m, const Subgraph& sg, const Tensor& t) {
+    if (!t.quant.blockwise) return;
+    const BlockwiseParams& b = *t.quant.blockwise;
+    j.key("blockwise").beginObject();
+    j.field("scales", b.scales.value);
+    j.field("zero_points", b.zeroPoints.value);
+    j.field("block_size", b.blockSize);
+    if (const auto table = blockScaleTable(m, sg, t)) {
+        j.field("rows", static_cast<uint64_t>(table->rows));
+        j.field("blocks_per_row", static_cast<uint64_t>(table->blocksPerRow));
+        j.field("scale_dtype", typeName(table->scaleType));
+        if (!table->scales.empty()) {
+            const auto [lo, hi] = std::minmax_element(table->scales.begin(), table->scales.end());
+            j.field("scale_min", *lo);
+            j.field("scale_max", *hi);
+        }
+    }
     j.endObject();
 }
 
@@ -48,8 +78,14 @@ std::string shapeString(const std::vector<int32_t>& shape) {
 }
 
 std::string quantSummary(const QuantParams& q) {
-    if (!q.isQuantized()) return {};
     char tmp[160];
+    if (q.blockwise) {
+        std::snprintf(tmp, sizeof tmp, "blockwise: block_size %d, scales tensor %d, zero points %s", q.blockwise->blockSize,
+                      q.blockwise->scales.value,
+                      q.blockwise->zeroPoints.value == -1 ? "0" : ("tensor " + std::to_string(q.blockwise->zeroPoints.value)).c_str());
+        return tmp;
+    }
+    if (!q.isQuantized()) return {};
     if (!q.isPerChannel()) {
         std::snprintf(tmp, sizeof tmp, "scale=%.6g zero_point=%lld", q.scale[0],
                       static_cast<long long>(q.zeroPoint.empty() ? 0 : q.zeroPoint[0]));
@@ -204,6 +240,7 @@ std::string modelToJson(const Model& m) {
             j.field("quantized_dimension", t.quant.quantizedDimension);
             j.array("min", t.quant.min);
             j.array("max", t.quant.max);
+            writeBlockwise(j, m, sg, t);
             j.endObject();
         }
         j.endArray();

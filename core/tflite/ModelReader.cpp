@@ -45,6 +45,8 @@ QuantParams readQuant(const tflite::QuantizationParameters* q) {
     p.quantizedDimension = q->quantized_dimension();
     if (const auto* custom = q->details_as_CustomQuantization(); custom && custom->custom())
         p.customDetails.assign(custom->custom()->begin(), custom->custom()->end());
+    if (const auto* block = q->details_as_BlockwiseQuantization())
+        p.blockwise = BlockwiseParams{TensorIndex{block->scales()}, TensorIndex{block->zero_points()}, block->block_size()};
     return p;
 }
 

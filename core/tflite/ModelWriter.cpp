@@ -28,9 +28,16 @@ fb::Offset<tflite::QuantizationParameters> writeQuant(fb::FlatBufferBuilder& b, 
     auto scale = q.scale.empty() ? 0 : b.CreateVector(q.scale);
     auto zp = q.zeroPoint.empty() ? 0 : b.CreateVector(q.zeroPoint);
     fb::Offset<void> details = 0;
-    if (!q.customDetails.empty()) {
+    auto detailsType = tflite::QuantizationDetails::NONE;
+    if (q.blockwise) {
+        details = tflite::CreateBlockwiseQuantization(b, q.blockwise->scales.value, q.blockwise->zeroPoints.value,
+                                                      q.blockwise->blockSize)
+                      .Union();
+        detailsType = tflite::QuantizationDetails::BlockwiseQuantization;
+    } else if (!q.customDetails.empty()) {
         b.ForceVectorAlignment(q.customDetails.size(), 1, 16);
         details = tflite::CreateCustomQuantization(b, b.CreateVector(q.customDetails)).Union();
+        detailsType = tflite::QuantizationDetails::CustomQuantization;
     }
     tflite::QuantizationParametersBuilder qb(b);
     if (!q.min.empty()) qb.add_min(min);
@@ -38,7 +45,7 @@ fb::Offset<tflite::QuantizationParameters> writeQuant(fb::FlatBufferBuilder& b, 
     if (!q.scale.empty()) qb.add_scale(scale);
     if (!q.zeroPoint.empty()) qb.add_zero_point(zp);
     if (!details.IsNull()) {
-        qb.add_details_type(tflite::QuantizationDetails::CustomQuantization);
+        qb.add_details_type(detailsType);
         qb.add_details(details);
     }
     qb.add_quantized_dimension(q.quantizedDimension);

@@ -2,6 +2,9 @@
 
 #include "tflite/ValidateGraph.h"
 #include "util/CheckedMath.h"
+#include "util/Float16.h"
+
+#include <cstring>
 
 #include <cmath>
 #include <optional>
@@ -25,6 +28,7 @@ public:
 private:
     Status checkTensor(size_t sg, size_t t);
     Status checkQuantization(size_t sg, size_t t);
+    Status checkBlockwise(size_t sg, size_t t, const std::string& who);
     Status checkOperators(size_t sg);
     std::string usedBy(size_t sg, size_t t) const;
     void diag(Severity s, std::string msg) { m.diagnostics.push_back({s, std::move(msg)}); }
@@ -154,6 +158,8 @@ Status Validator::checkTensor(size_t sg, size_t ti) {
 std::optional<std::pair<int64_t, int64_t>> zeroPointRange(TensorType type) {
     switch (type) {
     case TensorType::INT4: return std::pair<int64_t, int64_t>{-8, 7};
+    case TensorType::UINT4: return std::pair<int64_t, int64_t>{0, 15};
+    case TensorType::INT2: return std::pair<int64_t, int64_t>{-2, 1};
     case TensorType::INT8: return std::pair<int64_t, int64_t>{-128, 127};
     case TensorType::UINT8: return std::pair<int64_t, int64_t>{0, 255};
     case TensorType::INT16: return std::pair<int64_t, int64_t>{-32768, 32767};
@@ -165,6 +171,7 @@ std::optional<std::pair<int64_t, int64_t>> zeroPointRange(TensorType type) {
 Status Validator::checkQuantization(size_t sg, size_t ti) {
     Tensor& t = m.subgraphs[sg].tensors[ti];
     const QuantParams& q = t.quant;
+    if (q.blockwise) return checkBlockwise(sg, ti, describeTensor(m, sg, TensorIndex{ti}) + usedBy(sg, ti));
     if (q.scale.empty() && q.zeroPoint.empty()) return {};
     const std::string who = describeTensor(m, sg, TensorIndex{ti}) + usedBy(sg, ti);
     const size_t ns = q.scale.size();
@@ -202,6 +209,81 @@ Status Validator::checkQuantization(size_t sg, size_t ti) {
                                       std::to_string(t.shape[q.quantizedDimension]));
         }
     }
+    return {};
+}
+
+// Blockwise quantization: the tensor's last dimension is cut into blocks of block_size values;
+// the scales tensor has the tensor's shape with the last dimension divided by block_size
+// (weights [units, depth] -> scales [units, depth / block_size]), and so has the optional
+// zero-point tensor. Everything a kernel would index is checked here, so that no read leaves
+// the buffers; scale values that are not positive and finite are errors the interpreter refuses.
+Status Validator::checkBlockwise(size_t sg, size_t ti, const std::string& who) {
+    const Subgraph& g = m.subgraphs[sg];
+    const Tensor& t = g.tensors[ti];
+    const BlockwiseParams& b = *t.quant.blockwise;
+    const auto typeOk = t.type == TensorType::INT4 || t.type == TensorType::UINT4 || t.type == TensorType::INT2 ||
+                        t.type == TensorType::INT8 || t.type == TensorType::UINT8;
+    if (!typeOk)
+        return makeError(who + ": blockwise quantization of a " + std::string(typeName(t.type)) +
+                         " tensor; expected int4, uint4, int2, int8 or uint8 values");
+    if (t.shape.empty()) return makeError(who + ": blockwise quantization of a scalar; blocks run along the last dimension");
+    const int32_t last = t.shape.back();
+    if (b.blockSize <= 0 || last % b.blockSize != 0)
+        return makeError(who + ": block_size is " + std::to_string(b.blockSize) + ", expected a positive divisor of the last dimension " +
+                         std::to_string(last));
+    std::vector<int32_t> expected = t.shape;
+    expected.back() = last / b.blockSize;
+    auto shapeText = [](const std::vector<int32_t>& shape) {
+        std::string out = "[";
+        for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
+        return out + "]";
+    };
+    auto checkSide = [&](TensorIndex side, const char* role, bool isScale) -> Status {
+        if (!side.valid() || side.index() >= g.tensors.size() || side.index() == ti)
+            return makeError(who + ": its blockwise " + role + " tensor is " + std::to_string(side.value) + ", expected another of the " +
+                             std::to_string(g.tensors.size()) + " tensors of the subgraph");
+        const Tensor& s = g.tensors[side.index()];
+        const std::string sideWho = std::string("blockwise ") + role + " tensor " + std::to_string(side.value) + " '" + s.name + "'";
+        if (isScale && s.type != TensorType::FLOAT32 && s.type != TensorType::FLOAT16)
+            return makeError(who + ": " + sideWho + " is " + std::string(typeName(s.type)) + ", expected float32 or float16");
+        if (!isScale && s.type != TensorType::INT8 && s.type != TensorType::INT32 && s.type != TensorType::INT16 &&
+            s.type != TensorType::INT64)
+            return makeError(who + ": " + sideWho + " is " + std::string(typeName(s.type)) + ", expected an integer type");
+        if (s.shape != expected)
+            return makeError(who + ": " + sideWho + " has shape " + shapeText(s.shape) + ", expected " + shapeText(expected) +
+                             " (the tensor's shape " + shapeText(t.shape) + " with the last dimension / block_size " +
+                             std::to_string(b.blockSize) + ")");
+        if (!s.buffer.valid() || s.buffer.index() >= m.buffers.size() || m.buffers[s.buffer.index()].empty())
+            return makeError(who + ": " + sideWho + " has no constant data");
+        uint64_t count = 1;
+        for (int32_t d : s.shape) count *= uint64_t(std::max(d, 0));
+        const Buffer& buf = m.buffers[s.buffer.index()];
+        const auto bytes = byteCount(s.type, count);
+        if (!bytes || buf.size != *bytes)
+            return makeError(who + ": " + sideWho + " holds " + std::to_string(buf.size) + " bytes, expected " +
+                             std::to_string(bytes.value_or(0)));
+        if (isScale) {
+            for (uint64_t i = 0; i < count; ++i) {
+                float v;
+                if (s.type == TensorType::FLOAT16) {
+                    uint16_t h;
+                    std::memcpy(&h, buf.data + 2 * i, 2);
+                    v = halfToFloat(h);
+                } else {
+                    std::memcpy(&v, buf.data + 4 * i, 4);
+                }
+                if (!std::isfinite(v) || v <= 0.0f) {
+                    diag(Severity::Error, who + ": blockwise scale[" + std::to_string(i) + "] is " + std::to_string(v) +
+                                              ", expected a positive finite number");
+                    break;
+                }
+            }
+        }
+        return {};
+    };
+    if (Status s = checkSide(b.scales, "scales", true); !s) return s;
+    if (b.zeroPoints.value != -1)
+        if (Status s = checkSide(b.zeroPoints, "zero-points", false); !s) return s;
     return {};
 }
 

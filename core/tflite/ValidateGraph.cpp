@@ -145,7 +145,7 @@ Status checkDeclaredMemory(const Model& m, uint64_t maxMemoryBytes) {
             const Tensor& tensor = g.tensors[t];
             if (!tensor.isVariable && !m.buffers[tensor.buffer.index()].empty())
                 continue; // in the file already
-            if (tensor.type != TensorType::INT4 && elementSize(tensor.type) == 0)
+            if (!subByteBits(tensor.type) && elementSize(tensor.type) == 0)
                 continue; // STRING / RESOURCE / VARIANT: sized at run time, bounded by the interpreter
             const auto count = checkedElementCount(std::span<const int32_t>(tensor.shape));
             const auto bytes = count ? byteCount(tensor.type, uint64_t(*count)) : std::nullopt;

@@ -541,6 +541,7 @@ std::vector<HostileCase> hostileModels() {
         {"tensor 1 'weights'", "inf"});
     cases[cases.size() - 2].refusedBeforeQuantize = false;
     cases[cases.size() - 1].refusedBeforeQuantize = false;
+    addLowBitCases(cases);
     return cases;
 }
 

@@ -27,6 +27,8 @@ struct HostileCase {
 
 // All crafted files.
 std::vector<HostileCase> hostileModels();
+// The int4 and blockwise ones (HostileLowBitModels.cpp), part of hostileModels().
+void addLowBitCases(std::vector<HostileCase>& cases);
 
 // Writes every case to DIR/<name>.tflite (for the fuzzer's seed corpus and the CLI tests).
 void writeHostileModels(const std::string& dir);

@@ -1,13 +1,20 @@
 // The inspectors' item models under QAbstractItemModelTester, with their contents checked.
 #include "Snapshots.h"
 #include "TestModels.h"
+#include "inspect/BlockTableModel.h"
 #include "inspect/DiagnosticsModel.h"
 #include "inspect/ModelInfoModel.h"
 #include "inspect/OperatorModel.h"
 #include "inspect/TensorModel.h"
 
+#include "model/ModelBuilder.h"
+#include "quant/SubByte.h"
+#include "util/Float16.h"
+
 #include <QAbstractItemModelTester>
 #include <catch2/catch.hpp>
+
+#include <cstring>
 
 using namespace ql;
 using namespace ql::ui;
@@ -126,4 +133,44 @@ TEST_CASE("diagnostics and model info models", "[ui][models]") {
     CHECK(valueOf(info, "CONV_2D") == "1");
     info.resetData(nullptr);
     CHECK(info.rowCount() == 0);
+}
+
+TEST_CASE("block table model of a blockwise int4 tensor", "[ui][models][int4]") {
+    // weights [2, 64] int4, blocks of 32 with float16 scales {0.5, 0.25 | 0.125, 1}; every value 3
+    // except the last of row 1 (-8).
+    ModelBuilder b;
+    std::vector<uint16_t> half;
+    for (float s : {0.5f, 0.25f, 0.125f, 1.0f}) half.push_back(floatToHalf(s));
+    std::vector<uint8_t> scaleBytes(8);
+    std::memcpy(scaleBytes.data(), half.data(), 8);
+    const TensorIndex scales = b.addConstantBytes("w_scales", TensorType::FLOAT16, {2, 2}, scaleBytes);
+    std::vector<int8_t> q(128, 3);
+    q.back() = -8;
+    QuantParams wq;
+    wq.blockwise = BlockwiseParams{scales, TensorIndex{}, 32};
+    const TensorIndex w = b.addConstantBytes("w", TensorType::INT4, {2, 64}, packInt4(q), wq);
+    const TensorIndex in = b.addTensor("x", TensorType::FLOAT32, {1, 64});
+    const TensorIndex out = b.addTensor("y", TensorType::FLOAT32, {1, 2});
+    b.addOperator(BuiltinOp::FULLY_CONNECTED, {in, w}, {out});
+    b.setInputs({in});
+    b.setOutputs({out});
+    const auto m = std::make_shared<const Model>(b.build());
+    const auto snap = makeTensorSnapshot(m, SubgraphIndex{0}, w);
+    REQUIRE(snap->hasValues);
+    REQUIRE(snap->blocks);
+    BlockTableModel blocks;
+    QAbstractItemModelTester t(&blocks, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    blocks.resetData(snap);
+    REQUIRE(blocks.rowCount() == 4);
+    CHECK(blocks.index(1, BlockTableModel::ScaleColumn).data(BlockTableModel::ValueRole).toDouble() == 0.25);
+    CHECK(blocks.index(2, BlockTableModel::RowColumn).data(BlockTableModel::ValueRole).toInt() == 1);
+    CHECK(blocks.index(3, BlockTableModel::MinFloatColumn).data(BlockTableModel::ValueRole).toDouble() == -8.0); // 1 * (-8 - 0)
+    CHECK(blocks.index(3, BlockTableModel::ObservedMinColumn).data(BlockTableModel::ValueRole).toDouble() == -8.0);
+    CHECK(blocks.index(0, BlockTableModel::ObservedMaxColumn).data(BlockTableModel::ValueRole).toDouble() == 1.5); // 0.5 * 3
+    // The dequantized values use each block's scale.
+    CHECK(snap->real[0] == 1.5);
+    CHECK(snap->real[40] == 0.75);
+    CHECK(snap->real[127] == -8.0);
+    blocks.resetData(nullptr);
+    CHECK(blocks.rowCount() == 0);
 }

@@ -7,6 +7,7 @@
 #include <QPainter>
 #include <QToolTip>
 
+#include <algorithm>
 #include <cmath>
 
 namespace ql::ui {
@@ -19,24 +20,42 @@ HeatMapWidget::HeatMapWidget(QWidget* parent) : QWidget(parent) {
 void HeatMapWidget::resetData(std::shared_ptr<const TensorSnapshot> snapshot, TensorValuesModel::Mode mode) {
     m_snapshot = std::move(snapshot);
     m_mode = mode;
-    m_image = QImage();
-    m_rows = m_cols = 0;
     if (m_snapshot && m_snapshot->hasValues && !m_snapshot->raw.empty()) {
         const auto& values = mode == TensorValuesModel::Mode::Raw ? m_snapshot->raw : m_snapshot->real;
         const auto& shape = m_snapshot->info().shape;
-        m_cols = shape.empty() || m_snapshot->fromSamples ? int(std::min<size_t>(values.size(), 64)) : std::max(1, shape.back());
-        m_rows = int((values.size() + size_t(m_cols) - 1) / size_t(m_cols));
-        m_rowStride = std::max(1, (m_rows + 511) / 512);
-        m_colStride = std::max(1, (m_cols + 511) / 512);
+        const int cols = shape.empty() || m_snapshot->fromSamples ? int(std::min<size_t>(values.size(), 64)) : std::max(1, shape.back());
         const ValueStats s = mode == TensorValuesModel::Mode::Raw ? m_snapshot->rawStats : m_snapshot->realStats;
         // symmetric around zero when the values have both signs (weights), else min..max
-        if (s.min < 0 && s.max > 0) {
-            m_lo = -s.absMax;
-            m_hi = s.absMax;
-        } else {
-            m_lo = s.min;
-            m_hi = s.max;
-        }
+        if (s.min < 0 && s.max > 0) build(values, cols, -s.absMax, s.absMax);
+        else build(values, cols, s.min, s.max);
+    } else {
+        build({}, 0, 0, 0);
+    }
+}
+
+void HeatMapWidget::resetBlockScales(std::shared_ptr<const TensorSnapshot> snapshot) {
+    m_snapshot = std::move(snapshot);
+    if (m_snapshot && m_snapshot->blocks && !m_snapshot->blocks->scales.empty()) {
+        const BlockScaleTable& t = *m_snapshot->blocks;
+        std::vector<double> values(t.scales.begin(), t.scales.end());
+        const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+        build(values, int(t.blocksPerRow), *lo, *hi);
+    } else {
+        build({}, 0, 0, 0);
+    }
+}
+
+void HeatMapWidget::build(std::vector<double> values, int cols, double lo, double hi) {
+    m_shown = std::move(values);
+    m_image = QImage();
+    m_rows = m_cols = 0;
+    m_lo = lo;
+    m_hi = hi;
+    if (!m_shown.empty() && cols > 0) {
+        m_cols = cols;
+        m_rows = int((m_shown.size() + size_t(m_cols) - 1) / size_t(m_cols));
+        m_rowStride = std::max(1, (m_rows + 511) / 512);
+        m_colStride = std::max(1, (m_cols + 511) / 512);
         const int h = (m_rows + m_rowStride - 1) / m_rowStride, w = (m_cols + m_colStride - 1) / m_colStride;
         m_image = QImage(w, h, QImage::Format_RGB32);
         const double span = m_hi > m_lo ? m_hi - m_lo : 1.0;
@@ -44,7 +63,7 @@ void HeatMapWidget::resetData(std::shared_ptr<const TensorSnapshot> snapshot, Te
             auto* line = reinterpret_cast<QRgb*>(m_image.scanLine(y));
             for (int x = 0; x < w; ++x) {
                 const size_t i = size_t(y) * size_t(m_rowStride) * size_t(m_cols) + size_t(x) * size_t(m_colStride);
-                line[x] = i < values.size() ? Theme::ramp((values[i] - m_lo) / span).rgb() : qRgb(128, 128, 128);
+                line[x] = i < m_shown.size() ? Theme::ramp((m_shown[i] - m_lo) / span).rgb() : qRgb(128, 128, 128);
             }
         }
     }
@@ -101,9 +120,8 @@ void HeatMapWidget::mouseMoveEvent(QMouseEvent* e) {
     const int y = int((e->position().y() - r.y()) / r.height() * m_image.height());
     const int row = y * m_rowStride, col = x * m_colStride;
     const size_t i = size_t(row) * size_t(m_cols) + size_t(col);
-    const auto& values = m_mode == TensorValuesModel::Mode::Raw ? m_snapshot->raw : m_snapshot->real;
-    if (i < values.size())
-        QToolTip::showText(e->globalPosition().toPoint(), tr("row %1, column %2: %3").arg(row).arg(col).arg(formatNumber(values[i])), this);
+    if (i < m_shown.size())
+        QToolTip::showText(e->globalPosition().toPoint(), tr("row %1, column %2: %3").arg(row).arg(col).arg(formatNumber(m_shown[i])), this);
 }
 
 } // namespace ql::ui

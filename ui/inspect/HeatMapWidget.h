@@ -16,6 +16,8 @@ class HeatMapWidget : public QWidget {
 public:
     explicit HeatMapWidget(QWidget* parent = nullptr);
     void resetData(std::shared_ptr<const TensorSnapshot> snapshot, TensorValuesModel::Mode mode);
+    // The block scales of a blockwise tensor: rows x blocks per row, min..max of the scales.
+    void resetBlockScales(std::shared_ptr<const TensorSnapshot> snapshot);
 
 protected:
     void paintEvent(QPaintEvent*) override;
@@ -23,10 +25,13 @@ protected:
 
 private:
     QRectF imageRect() const;
+    // Fills the image from `values` laid out `cols` wide, coloured over [lo, hi].
+    void build(std::vector<double> values, int cols, double lo, double hi);
 
     std::shared_ptr<const TensorSnapshot> m_snapshot;
     TensorValuesModel::Mode m_mode = TensorValuesModel::Mode::Dequantized;
     QImage m_image;
+    std::vector<double> m_shown; // the values the image shows (for the tooltip)
     int m_rows = 0, m_cols = 0, m_rowStride = 1, m_colStride = 1;
     double m_lo = 0, m_hi = 0;
 };

@@ -1,5 +1,6 @@
 #include "inspect/TensorPanel.h"
 
+#include "inspect/BlockTableModel.h"
 #include "inspect/HeatMapWidget.h"
 #include "inspect/TensorModel.h"
 
@@ -17,7 +18,8 @@
 namespace ql::ui {
 
 TensorPanel::TensorPanel(QWidget* parent)
-    : QWidget(parent), m_model(new TensorModel(this)), m_quant(new QuantTableModel(this)), m_values(new TensorValuesModel(this)) {
+    : QWidget(parent), m_model(new TensorModel(this)), m_quant(new QuantTableModel(this)), m_values(new TensorValuesModel(this)),
+      m_blocks(new BlockTableModel(this)) {
     auto* box = new QVBoxLayout(this);
     box->setContentsMargins(2, 2, 2, 2);
     auto* split = new QSplitter(Qt::Vertical, this);
@@ -62,6 +64,15 @@ TensorPanel::TensorPanel(QWidget* parent)
     mono.setPointSizeF(mono.pointSizeF() * 1.15);
     m_formula->setFont(mono);
     m_tabs->addTab(m_formula, tr("q = round(r / scale) + zp"));
+    // Blockwise tensors: one row per block, and the block scales as a heat map.
+    m_blockView = new QTableView(m_tabs);
+    m_blockView->setModel(m_blocks);
+    m_blockView->verticalHeader()->hide();
+    m_blockView->verticalHeader()->setDefaultSectionSize(20);
+    m_blockView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_blockScales = new HeatMapWidget(m_tabs);
+    m_tabs->addTab(m_blockView, tr("Blocks"));
+    m_tabs->addTab(m_blockScales, tr("Block scales"));
     lowerBox->addWidget(m_tabs, 1);
     split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 1);
@@ -74,8 +85,13 @@ void TensorPanel::resetData(std::shared_ptr<const TensorSnapshot> snapshot) {
     m_snapshot = std::move(snapshot);
     m_model->resetData(m_snapshot);
     m_quant->resetData(m_snapshot);
+    m_blocks->resetData(m_snapshot);
+    m_blockScales->resetBlockScales(m_snapshot);
+    const bool blockwise = m_snapshot && m_snapshot->blocks;
+    m_tabs->setTabVisible(int(BlocksTab), blockwise);
+    m_tabs->setTabVisible(int(BlockScalesTab), blockwise);
     m_tree->expandAll();
-    const bool quantized = m_snapshot && m_snapshot->info().quant.isQuantized() && !m_snapshot->fromSamples;
+    const bool quantized = m_snapshot && (m_snapshot->info().quant.isQuantized() || blockwise) && !m_snapshot->fromSamples;
     m_mode->setEnabled(quantized);
     if (!quantized) m_mode->setCurrentIndex(0);
     if (m_snapshot && m_snapshot->example)

@@ -21,6 +21,7 @@ void registerShapeKernels(KernelRegistry& r) {
     shape::registerScatterKernels(r);
     shape::registerSegmentKernels(r);
     shape::registerDiagKernels(r);
+    shape::registerEmbeddingLookupKernels(r);
 }
 
 } // namespace ql::rt

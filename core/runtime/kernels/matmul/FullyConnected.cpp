@@ -1,10 +1,12 @@
 // FULLY_CONNECTED: float, int8 (per-tensor and per-channel weights), uint8 (legacy), int16x8
-// and hybrid (float input, int8 weights). Prepare follows TFLite's kernels/fully_connected.cc
+// and hybrid (float input, int8 weights); int4 weights on the int8 and hybrid paths, and int4
+// blocks on the hybrid path (FullyConnectedInt4.h). Prepare follows TFLite's kernels/fully_connected.cc
 // (CheckTypes, PrepareImpl): output [batches, units], or the input shape with the last
 // dimension replaced when keep_num_dims; multipliers from s_in * s_w / s_out.
 #include "runtime/kernels/matmul/FullyConnectedKernels.h"
 
 #include "runtime/ThreadPool.h"
+#include "runtime/kernels/matmul/FullyConnectedInt4.h"
 #include "runtime/kernels/matmul/FullyConnectedOpt.h"
 #include "runtime/kernels/matmul/MatmulCommon.h"
 
@@ -15,7 +17,9 @@ namespace {
 
 using namespace fc;
 
-enum class FcPath { Float, Int8, Uint8, Int16, Hybrid };
+// HybridQd8 / HybridBlockwise: float input with int4 weights under Target::TfliteCpu, as LiteRT's
+// XNNPACK delegate runs them (the input quantized per row on the fly, quant/XnnpackDynamic.h).
+enum class FcPath { Float, Int8, Uint8, Int16, Hybrid, HybridQd8, HybridBlockwise };
 
 class FullyConnectedKernel final : public OpKernel {
 public:
@@ -79,9 +83,9 @@ public:
         case FcPath::Int8:
             if (!w.constant) prepareInt8Plan(w.as<int8_t>(), bias ? bias->as<int32_t>() : nullptr, m_shape, m_params.inputOffset, m_plan);
             if (m_params.weightsOffset == 0)
-                fullyConnectedInt8Opt(in.as<int8_t>(), w.as<int8_t>(), m_plan, out.as<int8_t>(), m_shape, m_params, m_acc.data(), pool);
+                fullyConnectedInt8Opt(in.as<int8_t>(), weights8(w), m_plan, out.as<int8_t>(), m_shape, m_params, m_acc.data(), pool);
             else
-                fullyConnectedQuantRef(in.as<int8_t>(), w.as<int8_t>(), bias ? bias->as<int32_t>() : nullptr, out.as<int8_t>(), m_shape, m_params);
+                fullyConnectedQuantRef(in.as<int8_t>(), weights8(w), bias ? bias->as<int32_t>() : nullptr, out.as<int8_t>(), m_shape, m_params);
             break;
         case FcPath::Uint8:
             fullyConnectedQuantRef(in.as<uint8_t>(), w.as<uint8_t>(), bias ? bias->as<int32_t>() : nullptr, out.as<uint8_t>(), m_shape,
@@ -97,16 +101,32 @@ public:
         case FcPath::Hybrid: {
             if (!w.constant) prepareInt8Plan(w.as<int8_t>(), nullptr, m_shape, 0, m_plan);
             const HybridScratch scratch{m_quantized, m_scalingFactors, m_inputOffsets, m_plan.rowSums};
-            fullyConnectedHybridOpt(in.as<float>(), w.as<int8_t>(), w.quant->scale, m_plan.rowSums.data(),
+            fullyConnectedHybridOpt(in.as<float>(), weights8(w), w.quant->scale, m_plan.rowSums.data(),
                                     bias ? bias->as<float>() : nullptr, out.as<float>(), m_shape, m_asymmetric, m_act, scratch,
                                     m_acc.data(), pool);
             break;
         }
+        case FcPath::HybridQd8:
+            fullyConnectedQd8(in.as<float>(), weights8(w), w.quant->scale, bias ? bias->as<float>() : nullptr, out.as<float>(), m_shape,
+                              m_floatMin, m_floatMax, m_quantized.data());
+            break;
+        case FcPath::HybridBlockwise:
+            fullyConnectedQd8Blockwise(in.as<float>(), weights8(w), m_blocks, bias ? bias->as<float>() : nullptr, out.as<float>(),
+                                       m_shape, m_floatMin, m_floatMax, m_quantized.data());
+            break;
         }
         return {};
     }
 
 private:
+    // LiteRT's XNNPACK delegate takes int4 weights only with an even depth (measured with the
+    // LiteRT oracle: an odd number of input channels leaves the node to TFLite's builtin kernel,
+    // which unpacks the weights and runs its int8 or hybrid arithmetic).
+    bool xnnpackTakesInt4(const KernelContext& ctx) const { return ctx.options().xnnpack() && m_shape.depth % 2 == 0; }
+
+    // int8 weights as stored, or the int4 weights unpacked at prepare.
+    const int8_t* weights8(const RtTensor& w) const { return m_unpacked.empty() ? w.as<int8_t>() : m_unpacked.data(); }
+
     Status choosePath(const KernelContext& ctx, const RtTensor& in, const RtTensor& w, const RtTensor* bias, const RtTensor& out) {
         auto biasIs = [&](std::initializer_list<TensorType> types) {
             if (!bias) return true;
@@ -117,13 +137,14 @@ private:
         const std::string combo = "input " + std::string(typeName(in.type)) + ", weights " + std::string(typeName(w.type)) +
                                   ", bias " + (bias ? std::string(typeName(bias->type)) : std::string("none")) + ", output " +
                                   std::string(typeName(out.type));
+        const bool int4 = w.type == TensorType::INT4;
+        const bool int8Weights = w.type == TensorType::INT8 || int4;
         if (in.type == TensorType::FLOAT32 && w.type == TensorType::FLOAT32 && out.type == TensorType::FLOAT32 &&
             biasIs({TensorType::FLOAT32}))
             m_path = FcPath::Float;
-        else if (in.type == TensorType::FLOAT32 && w.type == TensorType::INT8 && out.type == TensorType::FLOAT32 &&
-                 biasIs({TensorType::FLOAT32}))
+        else if (in.type == TensorType::FLOAT32 && int8Weights && out.type == TensorType::FLOAT32 && biasIs({TensorType::FLOAT32}))
             m_path = FcPath::Hybrid;
-        else if (in.type == TensorType::INT8 && w.type == TensorType::INT8 && out.type == TensorType::INT8 && biasIs({TensorType::INT32}))
+        else if (in.type == TensorType::INT8 && int8Weights && out.type == TensorType::INT8 && biasIs({TensorType::INT32}))
             m_path = FcPath::Int8;
         else if (in.type == TensorType::UINT8 && w.type == TensorType::UINT8 && out.type == TensorType::UINT8 &&
                  biasIs({TensorType::INT32}))
@@ -133,9 +154,30 @@ private:
             m_path = FcPath::Int16;
         else
             return ctx.error("unsupported type combination (" + combo +
-                             "); QuantLab runs float32, int8, uint8, int16x8 and hybrid (float input, int8 weights)");
+                             "); QuantLab runs float32, int8, uint8, int16x8, hybrid (float input, int8 weights) and int4 weights "
+                             "with int8 or float input");
+        m_unpacked.clear();
+        if (int4)
+            if (Status s = unpackInt4Weights(ctx, w, m_unpacked); !s) return s;
+        if (w.quant->blockwise) {
+            // Blocks run only dynamically quantized, in XNNPACK (TFLite's builtin kernel has no
+            // blockwise FULLY_CONNECTED).
+            if (m_path != FcPath::Hybrid)
+                return ctx.error(mm::label(w, "weights") + " is quantized in blocks; the runtime runs blockwise weights only with "
+                                                         "float input and output (dynamic range)");
+            if (!ctx.options().xnnpack())
+                return ctx.error(mm::label(w, "weights") + " is quantized in blocks, which only the XNNPACK delegate runs (target " +
+                                 std::string(targetName(ctx.options().target)) + " has no blockwise kernel)");
+            m_path = FcPath::HybridBlockwise;
+        } else if (m_path == FcPath::Hybrid && int4 && xnnpackTakesInt4(ctx) &&
+                   (m_act == Activation::NONE || m_act == Activation::RELU || m_act == Activation::RELU6 ||
+                    m_act == Activation::RELU_N1_TO_1)) {
+            // LiteRT's delegate takes the dynamic-range layer with int4 weights (clamping
+            // activations only; the others stay on TFLite's builtin hybrid kernel).
+            m_path = FcPath::HybridQd8;
+        }
         // TFLite allows only clamping activations except on the hybrid path.
-        if (m_path != FcPath::Hybrid && m_act != Activation::NONE && m_act != Activation::RELU && m_act != Activation::RELU6 &&
+        if (m_path != FcPath::Hybrid && m_path != FcPath::HybridQd8 && m_path != FcPath::HybridBlockwise && m_act != Activation::NONE && m_act != Activation::RELU && m_act != Activation::RELU6 &&
             m_act != Activation::RELU_N1_TO_1)
             return ctx.error("fused activation " + std::string(activationName(m_act)) + " is only supported on the hybrid path");
         return {};
@@ -164,7 +206,27 @@ private:
             m_scalingFactors.assign(size_t(m_shape.batches), 0.0f);
             m_inputOffsets.assign(size_t(m_shape.batches), 0);
             m_acc.assign(outCount, 0);
-            if (w.constant) prepareInt8Plan(w.as<int8_t>(), nullptr, m_shape, 0, m_plan);
+            if (w.constant) prepareInt8Plan(weights8(w), nullptr, m_shape, 0, m_plan);
+            return {};
+        }
+        case FcPath::HybridQd8: {
+            if (Status s = mm::requireQuantized(ctx, w, "weights"); !s) return s;
+            if (Status s = mm::requireScaleCount(ctx, w, "weights", size_t(m_shape.units)); !s) return s;
+            if (Status s = mm::requireZeroPoints(ctx, w, "weights", 0); !s) return s;
+            if (w.quant->scale.size() > 1 && w.quant->quantizedDimension != 0)
+                return ctx.error(mm::label(w, "weights") + " is quantized per channel along dimension " +
+                                 std::to_string(w.quant->quantizedDimension) + ", expected 0 (the units)");
+            std::tie(m_floatMin, m_floatMax) = activationRangeFloat(m_act);
+            m_quantized.assign(size_t(m_shape.depth), 0);
+            return {};
+        }
+        case FcPath::HybridBlockwise: {
+            if (Status s = loadBlockwiseScales(ctx, w, m_shape, m_blocks); !s) return s;
+            if (m_act != Activation::NONE && m_act != Activation::RELU && m_act != Activation::RELU6 && m_act != Activation::RELU_N1_TO_1)
+                return ctx.error("fused activation " + std::string(activationName(m_act)) +
+                                 " with blockwise weights: the runtime fuses clamping activations only");
+            std::tie(m_floatMin, m_floatMax) = activationRangeFloat(m_act);
+            m_quantized.assign(size_t(m_shape.depth), 0);
             return {};
         }
         default: break;
@@ -207,7 +269,8 @@ private:
         }
         m_fpScales.clear();
         m_params.fpScales = {};
-        if ((m_path == FcPath::Int8 || m_path == FcPath::Uint8) && ctx.options().xnnpack()) {
+        const bool xnnpack = w.type == TensorType::INT4 ? xnnpackTakesInt4(ctx) : ctx.options().xnnpack();
+        if ((m_path == FcPath::Int8 || m_path == FcPath::Uint8) && xnnpack) {
             // XNNPACK's fully connected operator (qs8 / qc8 / qu8): float scales and
             // float-quantized activation bounds.
             for (float ws : w.quant->scale) m_fpScales.push_back(xnn::convScale(inScale, ws, outScale));
@@ -216,7 +279,7 @@ private:
         }
         if (m_path == FcPath::Int8) {
             m_acc.assign(outCount, 0);
-            if (w.constant) prepareInt8Plan(w.as<int8_t>(), bias ? bias->as<int32_t>() : nullptr, m_shape, m_params.inputOffset, m_plan);
+            if (w.constant) prepareInt8Plan(weights8(w), bias ? bias->as<int32_t>() : nullptr, m_shape, m_params.inputOffset, m_plan);
         }
         return {};
     }
@@ -234,6 +297,8 @@ private:
     std::vector<int8_t> m_quantized;
     std::vector<float> m_scalingFactors;
     std::vector<int32_t> m_inputOffsets;
+    std::vector<int8_t> m_unpacked; // int4 weights as int8
+    BlockwiseWeights m_blocks;
 };
 
 } // namespace

@@ -21,5 +21,6 @@ void registerSearchKernels(KernelRegistry& r);     // TOPK_V2 NON_MAX_SUPPRESSIO
 void registerScatterKernels(KernelRegistry& r);    // DYNAMIC_UPDATE_SLICE SCATTER_ND ONE_HOT BROADCAST_ARGS
 void registerSegmentKernels(KernelRegistry& r);    // SEGMENT_SUM UNSORTED_SEGMENT_* SPARSE_TO_DENSE BUCKETIZE
 void registerDiagKernels(KernelRegistry& r);       // MATRIX_DIAG MATRIX_SET_DIAG REVERSE_SEQUENCE
+void registerEmbeddingLookupKernels(KernelRegistry& r); // EMBEDDING_LOOKUP
 
 } // namespace ql::rt::shape
