@@ -185,6 +185,20 @@ TEST_CASE("LOGISTIC / TANH int8 use TFLite's float-populated table", "[kernels][
     CHECK(differing <= 2);
 }
 
+TEST_CASE("an 8-bit table saturates values beyond int32 instead of converting them", "[kernels][activation]") {
+    // Output scale 1e-9: f(127) = 127 is 1.27e11 output steps, beyond int32; inf and NaN too.
+    const auto lut = rt::act::makeLut8(TensorType::INT8, 1.0f, 0, 1e-9f, 0, [](float v) {
+        if (v == 5) return std::numeric_limits<float>::infinity();
+        if (v == 6) return std::nanf("");
+        return v;
+    });
+    CHECK(int8_t(lut[uint8_t(int8_t(127))]) == 127);
+    CHECK(int8_t(lut[uint8_t(int8_t(-128))]) == -128);
+    CHECK(int8_t(lut[uint8_t(int8_t(5))]) == 127);
+    CHECK(int8_t(lut[uint8_t(int8_t(6))]) == 0);
+    CHECK(int8_t(lut[uint8_t(int8_t(0))]) == 0);
+}
+
 TEST_CASE("HARD_SWISH int8 fixed point stays within one LSB of the real function", "[kernels][activation]") {
     rt::act::HardSwishParams p;
     REQUIRE(rt::act::makeHardSwishParams(0.05f, 10, 0.04f, -20, &p));

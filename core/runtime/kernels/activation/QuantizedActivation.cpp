@@ -6,8 +6,8 @@
 
 namespace ql::rt::act {
 
-Lut8 makeLut8(TensorType type, float inputScale, int32_t inputZeroPoint, float outputScale, int32_t outputZeroPoint,
-              const std::function<float(float)>& f, bool halfToEven) {
+Lut8 makeLut8(TensorType type, float inputScale, int32_t inputZeroPoint, float outputScale,
+              int32_t outputZeroPoint, const std::function<float(float)>& f, bool halfToEven) {
     Lut8 lut{};
     const bool isSigned = type == TensorType::INT8;
     const int32_t minval = isSigned ? -128 : 0, maxval = isSigned ? 127 : 255;
@@ -16,19 +16,29 @@ Lut8 makeLut8(TensorType type, float inputScale, int32_t inputZeroPoint, float o
         const float dequantized = inputScale * static_cast<float>(val - inputZeroPoint);
         const float transformed = f(dequantized);
         // TfLiteRound: half away from 0; XNNPACK's lrintf: half to even (default rounding mode).
-        const float rescaled = halfToEven ? std::nearbyint(transformed * inverseScale) : std::round(transformed * inverseScale);
-        const auto quantized = static_cast<int32_t>(rescaled + static_cast<float>(outputZeroPoint));
-        lut[static_cast<uint8_t>(val)] = static_cast<uint8_t>(std::clamp(quantized, minval, maxval));
+        const float rescaled = halfToEven ? std::nearbyint(transformed * inverseScale)
+                                          : std::round(transformed * inverseScale);
+        // The float-to-int conversion saturates (NaN gives 0), as the WebAssembly runtime's
+        // i32.trunc_sat does; a tiny output scale or a function value of inf/NaN would
+        // otherwise convert an out-of-range float, which C++ leaves undefined.
+        const float shifted = rescaled + static_cast<float>(outputZeroPoint);
+        const int32_t quantized = std::isnan(shifted)        ? 0
+                                  : shifted >= 2147483648.0f ? std::numeric_limits<int32_t>::max()
+                                  : shifted < -2147483648.0f ? std::numeric_limits<int32_t>::min()
+                                                             : static_cast<int32_t>(shifted);
+        lut[static_cast<uint8_t>(val)] =
+            static_cast<uint8_t>(std::clamp(quantized, minval, maxval));
     }
     return lut;
 }
 
-bool makeXnnLeakyReluParams(float inputScale, int32_t inputZeroPoint, float outputScale, int32_t outputZeroPoint, float alpha,
-                            XnnLeakyReluParams* p) {
+bool makeXnnLeakyReluParams(float inputScale, int32_t inputZeroPoint, float outputScale,
+                            int32_t outputZeroPoint, float alpha, XnnLeakyReluParams* p) {
     // xnn_create_leaky_relu_nc_qs8: the positive ratio first, the slope applied to it in float.
     const float positive = inputScale / outputScale;
     const float negative = positive * alpha;
-    if (!(positive >= 0x1.0p-8f && positive < 0x1.0p+7f) || !(std::abs(negative) <= 0x1.0p+7f)) return false;
+    if (!(positive >= 0x1.0p-8f && positive < 0x1.0p+7f) || !(std::abs(negative) <= 0x1.0p+7f))
+        return false;
     p->inputZeroPoint = inputZeroPoint;
     p->positiveMultiplier = static_cast<int32_t>(std::lrint(256.0f * positive));
     p->negativeMultiplier = static_cast<int32_t>(std::lrint(256.0f * negative));
@@ -38,12 +48,13 @@ bool makeXnnLeakyReluParams(float inputScale, int32_t inputZeroPoint, float outp
 
 int16_t downScaleInt32ToInt16Multiplier(int32_t m) {
     constexpr int32_t kRoundingOffset = 1 << 15;
-    if (m >= std::numeric_limits<int32_t>::max() - kRoundingOffset) return std::numeric_limits<int16_t>::max();
+    if (m >= std::numeric_limits<int32_t>::max() - kRoundingOffset)
+        return std::numeric_limits<int16_t>::max();
     return static_cast<int16_t>((m + kRoundingOffset) >> 16);
 }
 
-bool makeHardSwishParams(float inputScale, int32_t inputZeroPoint, float outputScale, int32_t outputZeroPoint,
-                         HardSwishParams* p) {
+bool makeHardSwishParams(float inputScale, int32_t inputZeroPoint, float outputScale,
+                         int32_t outputZeroPoint, HardSwishParams* p) {
     p->inputZeroPoint = static_cast<int16_t>(inputZeroPoint);
     p->outputZeroPoint = static_cast<int16_t>(outputZeroPoint);
     // All in float, as activations.cc HardSwishPrepare.
@@ -63,20 +74,23 @@ bool makeHardSwishParams(float inputScale, int32_t inputZeroPoint, float outputS
 namespace {
 
 int16_t srdhm16(int16_t a, int16_t b) { // gemmlowp SaturatingRoundingDoublingHighMul<int16>
-    if (a == b && a == std::numeric_limits<int16_t>::min()) return std::numeric_limits<int16_t>::max();
+    if (a == b && a == std::numeric_limits<int16_t>::min())
+        return std::numeric_limits<int16_t>::max();
     const int32_t ab = int32_t(a) * int32_t(b);
     const int32_t nudge = ab >= 0 ? (1 << 14) : (1 - (1 << 14));
     return static_cast<int16_t>((ab + nudge) / (1 << 15));
 }
 
 int16_t sdhm16(int16_t a, int16_t b) { // TFLite's SaturatingDoublingHighMul: truncating
-    if (a == b && a == std::numeric_limits<int16_t>::min()) return std::numeric_limits<int16_t>::max();
+    if (a == b && a == std::numeric_limits<int16_t>::min())
+        return std::numeric_limits<int16_t>::max();
     return static_cast<int16_t>((int32_t(a) * int32_t(b)) / (1 << 15));
 }
 
 int16_t saturatingLeftShift16(int16_t v, int amount) {
     const int64_t r = int64_t(v) * (int64_t(1) << amount);
-    return static_cast<int16_t>(std::clamp<int64_t>(r, std::numeric_limits<int16_t>::min(), std::numeric_limits<int16_t>::max()));
+    return static_cast<int16_t>(std::clamp<int64_t>(r, std::numeric_limits<int16_t>::min(),
+                                                    std::numeric_limits<int16_t>::max()));
 }
 
 int16_t roundingDivideByPOT16(int16_t x, int exponent) {
