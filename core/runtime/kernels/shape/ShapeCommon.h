@@ -9,7 +9,9 @@
 
 #include "runtime/Kernel.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <vector>
@@ -58,6 +60,29 @@ Status requireIndexOutput(const KernelContext& ctx, const RtTensor& out);
 bool sameQuantization(const RtTensor& a, const RtTensor& b);
 Status requireSameType(const KernelContext& ctx, const RtTensor& in, const RtTensor& out, const char* inName = "input");
 Status requireSameQuantization(const KernelContext& ctx, const RtTensor& in, const RtTensor& out, const char* inName = "input");
+
+// Calls f(T{}) with the C++ element type of `t` when `t` is one of `allowed`; else the error
+// "<what> type X is not supported (float32, int8, ...)". f is instantiated for every type
+// below, so it must compile for each (BOOL is bool, FLOAT64 double).
+template <class F>
+Status dispatchType(const KernelContext& ctx, TensorType t, std::initializer_list<TensorType> allowed, const char* what, F&& f) {
+    if (std::find(allowed.begin(), allowed.end(), t) != allowed.end()) {
+        switch (t) {
+        case TensorType::FLOAT32: f(float{}); return {};
+        case TensorType::FLOAT64: f(double{}); return {};
+        case TensorType::INT8: f(int8_t{}); return {};
+        case TensorType::UINT8: f(uint8_t{}); return {};
+        case TensorType::INT16: f(int16_t{}); return {};
+        case TensorType::INT32: f(int32_t{}); return {};
+        case TensorType::INT64: f(int64_t{}); return {};
+        case TensorType::BOOL: f(bool{}); return {};
+        default: break;
+        }
+    }
+    std::string names;
+    for (TensorType a : allowed) names += (names.empty() ? "" : ", ") + std::string(typeName(a));
+    return ctx.error(std::string(what) + " type " + std::string(typeName(t)) + " is not supported (" + names + ")");
+}
 
 // Row-major strides (in elements) of a shape.
 std::vector<int64_t> stridesOf(std::span<const int32_t> shape);

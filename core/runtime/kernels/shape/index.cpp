@@ -10,19 +10,8 @@ namespace ql::rt::shape {
 namespace {
 
 constexpr int kMaxVersion = 8;
-
-template <class F> Status dispatchValue(const KernelContext& ctx, TensorType t, F&& f) {
-    switch (t) {
-    case TensorType::FLOAT32: f(float{}); return {};
-    case TensorType::INT8: f(int8_t{}); return {};
-    case TensorType::UINT8: f(uint8_t{}); return {};
-    case TensorType::INT16: f(int16_t{}); return {};
-    case TensorType::INT32: f(int32_t{}); return {};
-    case TensorType::INT64: f(int64_t{}); return {};
-    case TensorType::BOOL: f(bool{}); return {};
-    default: return ctx.error("input type " + std::string(typeName(t)) + " is not supported");
-    }
-}
+constexpr std::initializer_list<TensorType> kArgTypes = {TensorType::FLOAT32, TensorType::INT8,  TensorType::UINT8, TensorType::INT16,
+                                                         TensorType::INT32,   TensorType::INT64, TensorType::BOOL};
 
 class ArgMinMax : public PlannedKernel {
 public:
@@ -34,7 +23,7 @@ protected:
         if (Status s = ctx.requireOutputs(1); !s) return s;
         const RtTensor& in = *ctx.input(0);
         if (Status s = requireIndexOutput(ctx, ctx.output(0)); !s) return s;
-        if (Status s = dispatchValue(ctx, in.type, [](auto) {}); !s) return s;
+        if (Status s = dispatchType(ctx, in.type, kArgTypes, "input", [](auto) {}); !s) return s;
         if (in.rank() == 0) return ctx.error("input must have rank >= 1");
         if (!readableOrDefer(ctx.input(1), atEval)) return {};
         auto a = readAxis(ctx, *ctx.input(1), in);
@@ -52,7 +41,7 @@ protected:
         const int64_t outer = product(in.shape, 0, static_cast<size_t>(m_axis));
         const int64_t inner = product(in.shape, static_cast<size_t>(m_axis) + 1, in.shape.size());
         const int64_t n = in.dim(m_axis);
-        return dispatchValue(ctx, in.type, [&](auto tag) {
+        return dispatchType(ctx, in.type, kArgTypes, "input", [&](auto tag) {
             using T = decltype(tag);
             const T* src = in.as<T>();
             for (int64_t o = 0; o < outer; ++o)

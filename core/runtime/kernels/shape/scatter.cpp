@@ -20,6 +20,10 @@
 namespace ql::rt::shape {
 namespace {
 
+constexpr std::initializer_list<TensorType> kScatterTypes = {TensorType::FLOAT32, TensorType::INT8,
+                                                             TensorType::UINT8,   TensorType::INT32,
+                                                             TensorType::INT64,   TensorType::BOOL};
+
 class DynamicUpdateSlice : public PlannedKernel {
 public:
     explicit DynamicUpdateSlice(const Operator&) {}
@@ -87,32 +91,6 @@ protected:
     }
 };
 
-template <class F> Status dispatchScatter(const KernelContext& ctx, TensorType t, F&& f) {
-    switch (t) {
-    case TensorType::FLOAT32:
-        f(float{});
-        return {};
-    case TensorType::INT8:
-        f(int8_t{});
-        return {};
-    case TensorType::UINT8:
-        f(uint8_t{});
-        return {};
-    case TensorType::INT32:
-        f(int32_t{});
-        return {};
-    case TensorType::INT64:
-        f(int64_t{});
-        return {};
-    case TensorType::BOOL:
-        f(bool{});
-        return {};
-    default:
-        return ctx.error("type " + std::string(typeName(t)) +
-                         " is not supported (float32, int8, uint8, int32, int64, bool)");
-    }
-}
-
 class ScatterNd : public PlannedKernel {
 public:
     explicit ScatterNd(const Operator&) {}
@@ -125,7 +103,8 @@ protected:
         const RtTensor& updates = *ctx.input(1);
         if (indices.type != TensorType::INT32 && indices.type != TensorType::INT64)
             return ctx.error("indices must be int32 or int64");
-        if (Status s = dispatchScatter(ctx, updates.type, [](auto) {}); !s) return s;
+        if (Status s = dispatchType(ctx, updates.type, kScatterTypes, "updates", [](auto) {}); !s)
+            return s;
         if (Status s = requireSameType(ctx, updates, ctx.output(0), "updates"); !s) return s;
         if (indices.rank() < 1)
             return ctx.error("indices " + tensorName(indices) + " must have rank >= 1");
@@ -176,7 +155,7 @@ protected:
                                      ") for output " + shapeText(out.shape));
                 at[size_t(r)] += v * strides[size_t(d)];
             }
-        return dispatchScatter(ctx, updates.type, [&](auto tag) {
+        return dispatchType(ctx, updates.type, kScatterTypes, "updates", [&](auto tag) {
             using T = decltype(tag);
             T* dst = out.as<T>();
             const T* src = updates.as<T>();

@@ -27,31 +27,9 @@
 namespace ql::rt::shape {
 namespace {
 
-template <class F> Status dispatchTopK(const KernelContext& ctx, TensorType t, F&& f) {
-    switch (t) {
-    case TensorType::FLOAT32:
-        f(float{});
-        return {};
-    case TensorType::INT8:
-        f(int8_t{});
-        return {};
-    case TensorType::UINT8:
-        f(uint8_t{});
-        return {};
-    case TensorType::INT16:
-        f(int16_t{});
-        return {};
-    case TensorType::INT32:
-        f(int32_t{});
-        return {};
-    case TensorType::INT64:
-        f(int64_t{});
-        return {};
-    default:
-        return ctx.error("input type " + std::string(typeName(t)) +
-                         " is not supported (float32, int8, uint8, int16, int32, int64)");
-    }
-}
+constexpr std::initializer_list<TensorType> kTopKTypes = {TensorType::FLOAT32, TensorType::INT8,
+                                                          TensorType::UINT8,   TensorType::INT16,
+                                                          TensorType::INT32,   TensorType::INT64};
 
 class TopK : public PlannedKernel {
 public:
@@ -62,7 +40,7 @@ protected:
         if (Status s = ctx.requireInputs(2, 2); !s) return s;
         if (Status s = ctx.requireOutputs(2); !s) return s;
         const RtTensor& in = *ctx.input(0);
-        if (Status s = dispatchTopK(ctx, in.type, [](auto) {}); !s) return s;
+        if (Status s = dispatchType(ctx, in.type, kTopKTypes, "input", [](auto) {}); !s) return s;
         if (Status s = requireSameType(ctx, in, ctx.output(0)); !s) return s;
         if (Status s = requireSameQuantization(ctx, in, ctx.output(0)); !s) return s;
         if (ctx.output(1).type != TensorType::INT32)
@@ -92,7 +70,7 @@ protected:
         const int64_t n = in.dim(in.rank() - 1);
         const int64_t rows = n == 0 ? 0 : in.elementCount() / n;
         int32_t* indices = ctx.output(1).as<int32_t>();
-        return dispatchTopK(ctx, in.type, [&](auto tag) {
+        return dispatchType(ctx, in.type, kTopKTypes, "input", [&](auto tag) {
             using T = decltype(tag);
             const T* src = in.as<T>();
             T* values = ctx.output(0).as<T>();

@@ -281,21 +281,10 @@ public:
                     m_boundaries.begin());
             }
         };
-        switch (in.type) {
-        case TensorType::FLOAT32:
-            run(float{});
-            break;
-        case TensorType::FLOAT64:
-            run(double{});
-            break;
-        case TensorType::INT32:
-            run(int32_t{});
-            break;
-        default:
-            run(int64_t{});
-            break;
-        }
-        return {};
+        return dispatchType(
+            ctx, in.type,
+            {TensorType::FLOAT32, TensorType::FLOAT64, TensorType::INT32, TensorType::INT64},
+            "input", run);
     }
 
 private:
