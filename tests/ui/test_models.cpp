@@ -167,6 +167,13 @@ TEST_CASE("block table model of a blockwise int4 tensor", "[ui][models][int4]") 
     CHECK(blocks.index(3, BlockTableModel::MinFloatColumn).data(BlockTableModel::ValueRole).toDouble() == -8.0); // 1 * (-8 - 0)
     CHECK(blocks.index(3, BlockTableModel::ObservedMinColumn).data(BlockTableModel::ValueRole).toDouble() == -8.0);
     CHECK(blocks.index(0, BlockTableModel::ObservedMaxColumn).data(BlockTableModel::ValueRole).toDouble() == 1.5); // 0.5 * 3
+    // The properties name the scheme, not "not quantized".
+    TensorModel props;
+    QAbstractItemModelTester tp(&props, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    props.resetData(snap);
+    CHECK(valueOf(props, "scheme") == "blockwise, 32 values per block");
+    CHECK(valueOf(props, "blocks") == "2 rows x 2 blocks");
+    CHECK(valueOf(props, "zero points") == "all 0");
     // The dequantized values use each block's scale.
     CHECK(snap->real[0] == 1.5);
     CHECK(snap->real[40] == 0.75);

@@ -2,6 +2,8 @@
 
 #include "inspect/Format.h"
 
+#include <algorithm>
+
 namespace ql::ui {
 
 void TensorModel::resetData(std::shared_ptr<const TensorSnapshot> snapshot) {
@@ -16,16 +18,45 @@ void TensorModel::resetData(std::shared_ptr<const TensorSnapshot> snapshot) {
         addRow(general, tr("index"), QString::number(m_snapshot->tensor.value));
         addRow(general, tr("dtype"), QString::fromLatin1(typeName(t.type).data()));
         addRow(general, tr("shape"), formatShape(t.shape));
-        if (!t.shapeSignature.empty()) addRow(general, tr("shape_signature"), formatShape(t.shapeSignature));
+        if (!t.shapeSignature.empty())
+            addRow(general, tr("shape_signature"), formatShape(t.shapeSignature));
         addRow(general, tr("elements"), formatCount(uint64_t(t.elementCount())));
-        if (auto bytes = byteCount(t.type, uint64_t(t.elementCount()))) addRow(general, tr("bytes"), formatBytes(*bytes));
-        addRow(general, tr("buffer"), m_snapshot->constant ? tr("%1 (%2)").arg(t.buffer.value).arg(formatBytes(m.buffer(t.buffer).size))
-                                                          : tr("%1 (no data: activation)").arg(t.buffer.value));
-        addRow(general, tr("kind"), m_snapshot->constant ? tr("constant") : t.isVariable ? tr("variable") : tr("activation"));
-        if (t.sparsity) addRow(general, tr("sparsity"), tr("sparse encoding (TFLite SparsityParameters)"));
+        if (auto bytes = byteCount(t.type, uint64_t(t.elementCount())))
+            addRow(general, tr("bytes"), formatBytes(*bytes));
+        addRow(general, tr("buffer"),
+               m_snapshot->constant
+                   ? tr("%1 (%2)").arg(t.buffer.value).arg(formatBytes(m.buffer(t.buffer).size))
+                   : tr("%1 (no data: activation)").arg(t.buffer.value));
+        addRow(general, tr("kind"),
+               m_snapshot->constant ? tr("constant")
+               : t.isVariable       ? tr("variable")
+                                    : tr("activation"));
+        if (t.sparsity)
+            addRow(general, tr("sparsity"), tr("sparse encoding (TFLite SparsityParameters)"));
 
         const int quant = addSection(tr("Quantization"));
-        if (!t.quant.isQuantized()) {
+        if (t.quant.isBlockwise()) {
+            // The scales live in another tensor, one per block of blockSize values along the
+            // last dimension (the Blocks and Block scales tabs list them).
+            const BlockwiseParams& b = *t.quant.blockwise;
+            addRow(quant, tr("scheme"), tr("blockwise, %1 values per block").arg(b.blockSize));
+            if (m_snapshot->blocks) {
+                const BlockScaleTable& table = *m_snapshot->blocks;
+                addRow(quant, tr("blocks"),
+                       tr("%1 rows x %2 blocks").arg(table.rows).arg(table.blocksPerRow));
+                if (!table.scales.empty()) {
+                    const auto [lo, hi] =
+                        std::minmax_element(table.scales.begin(), table.scales.end());
+                    addRow(quant, tr("block scales"),
+                           QStringLiteral("[%1, %2] (%3)")
+                               .arg(formatNumber(*lo), formatNumber(*hi),
+                                    QString::fromLatin1(typeName(table.scaleType).data())));
+                }
+            }
+            addRow(quant, tr("scales tensor"), QString::number(b.scales.value));
+            addRow(quant, tr("zero points"),
+                   b.zeroPoints.valid() ? tr("tensor %1").arg(b.zeroPoints.value) : tr("all 0"));
+        } else if (!t.quant.isQuantized()) {
             addRow(quant, tr("scheme"), tr("not quantized"));
         } else if (t.quant.isPerChannel()) {
             addRow(quant, tr("scheme"), tr("per-channel, %1 channels").arg(t.quant.scale.size()));
@@ -35,10 +66,14 @@ void TensorModel::resetData(std::shared_ptr<const TensorSnapshot> snapshot) {
             addRow(quant, tr("scheme"), tr("per-tensor"));
             addRow(quant, tr("scale"), formatNumber(q.scale));
             addRow(quant, tr("zero_point"), QString::number(q.zeroPoint));
-            addRow(quant, tr("float range"), QStringLiteral("[%1, %2]").arg(formatNumber(q.minFloat), formatNumber(q.maxFloat)));
+            addRow(
+                quant, tr("float range"),
+                QStringLiteral("[%1, %2]").arg(formatNumber(q.minFloat), formatNumber(q.maxFloat)));
         }
         if (!t.quant.min.empty() && !t.quant.max.empty())
-            addRow(quant, tr("recorded min/max"), QStringLiteral("[%1, %2]").arg(formatNumber(t.quant.min[0]), formatNumber(t.quant.max[0])));
+            addRow(quant, tr("recorded min/max"),
+                   QStringLiteral("[%1, %2]")
+                       .arg(formatNumber(t.quant.min[0]), formatNumber(t.quant.max[0])));
 
         auto stats = [&](const QString& title, const ValueStats& s) {
             const int sec = addSection(title);
@@ -46,16 +81,21 @@ void TensorModel::resetData(std::shared_ptr<const TensorSnapshot> snapshot) {
             addRow(sec, tr("max"), formatNumber(s.max));
             addRow(sec, tr("mean"), formatNumber(s.mean));
             addRow(sec, tr("std"), formatNumber(s.stddev));
-            addRow(sec, tr("sparsity"), tr("%1 % (%2 zeros)").arg(s.sparsity * 100.0, 0, 'f', 2).arg(formatCount(s.zeros)));
+            addRow(
+                sec, tr("sparsity"),
+                tr("%1 % (%2 zeros)").arg(s.sparsity * 100.0, 0, 'f', 2).arg(formatCount(s.zeros)));
             if (s.nonFinite) addRow(sec, tr("non-finite"), formatCount(s.nonFinite));
         };
         if (!m_snapshot->hasValues) {
-            addRow(addSection(tr("Values")), tr("note"), QString::fromStdString(m_snapshot->valueNote));
-        } else if (t.quant.isQuantized() && !m_snapshot->fromSamples) {
+            addRow(addSection(tr("Values")), tr("note"),
+                   QString::fromStdString(m_snapshot->valueNote));
+        } else if ((t.quant.isQuantized() || t.quant.isBlockwise()) && !m_snapshot->fromSamples) {
             stats(tr("Statistics (raw, as stored)"), m_snapshot->rawStats);
             stats(tr("Statistics (dequantized)"), m_snapshot->realStats);
         } else {
-            stats(m_snapshot->fromSamples ? tr("Statistics (calibration samples)") : tr("Statistics"), m_snapshot->realStats);
+            stats(m_snapshot->fromSamples ? tr("Statistics (calibration samples)")
+                                          : tr("Statistics"),
+                  m_snapshot->realStats);
         }
     }
     endResetModel();
@@ -71,7 +111,9 @@ int QuantTableModel::rowCount(const QModelIndex& parent) const {
     return parent.isValid() || !m_snapshot ? 0 : int(m_snapshot->quant.size());
 }
 
-int QuantTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+int QuantTableModel::columnCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : ColumnCount;
+}
 
 QVariant QuantTableModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid() || !m_snapshot) return {};
@@ -80,20 +122,35 @@ QVariant QuantTableModel::data(const QModelIndex& index, int role) const {
     const bool whole = m_snapshot->quant.size() == 1 && m_snapshot->hasValues;
     QVariant v;
     switch (index.column()) {
-    case ChannelColumn: v = q.channel; break;
-    case ScaleColumn: v = q.scale; break;
-    case ZeroPointColumn: v = qlonglong(q.zeroPoint); break;
-    case MinFloatColumn: v = q.minFloat; break;
-    case MaxFloatColumn: v = q.maxFloat; break;
+    case ChannelColumn:
+        v = q.channel;
+        break;
+    case ScaleColumn:
+        v = q.scale;
+        break;
+    case ZeroPointColumn:
+        v = qlonglong(q.zeroPoint);
+        break;
+    case MinFloatColumn:
+        v = q.minFloat;
+        break;
+    case MaxFloatColumn:
+        v = q.maxFloat;
+        break;
     case ObservedMinColumn:
-        if (observed) v = m_snapshot->channelStats[size_t(index.row())].min;
-        else if (whole) v = m_snapshot->realStats.min;
+        if (observed)
+            v = m_snapshot->channelStats[size_t(index.row())].min;
+        else if (whole)
+            v = m_snapshot->realStats.min;
         break;
     case ObservedMaxColumn:
-        if (observed) v = m_snapshot->channelStats[size_t(index.row())].max;
-        else if (whole) v = m_snapshot->realStats.max;
+        if (observed)
+            v = m_snapshot->channelStats[size_t(index.row())].max;
+        else if (whole)
+            v = m_snapshot->realStats.max;
         break;
-    default: return {};
+    default:
+        return {};
     }
     if (role == ValueRole) return v;
     if (role == Qt::TextAlignmentRole) return int(Qt::AlignRight | Qt::AlignVCenter);
@@ -103,7 +160,8 @@ QVariant QuantTableModel::data(const QModelIndex& index, int role) const {
 
 QVariant QuantTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
-    static const char* names[] = {"channel", "scale", "zero_point", "min float", "max float", "observed min", "observed max"};
+    static const char* names[] = {"channel",   "scale",        "zero_point",  "min float",
+                                  "max float", "observed min", "observed max"};
     return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
 }
 
@@ -122,8 +180,12 @@ void TensorValuesModel::resetData(std::shared_ptr<const TensorSnapshot> snapshot
     endResetModel();
 }
 
-int TensorValuesModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : m_rows; }
-int TensorValuesModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : m_cols; }
+int TensorValuesModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : m_rows;
+}
+int TensorValuesModel::columnCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : m_cols;
+}
 
 QVariant TensorValuesModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid() || !m_snapshot) return {};
@@ -150,7 +212,8 @@ QVariant TensorValuesModel::headerData(int section, Qt::Orientation orientation,
         idx[d] = rest % dim;
         rest /= dim;
     }
-    for (auto v : idx) parts << QString::number(v);
+    for (auto v : idx)
+        parts << QString::number(v);
     return parts.join(QLatin1Char(','));
 }
 
