@@ -36,10 +36,12 @@ Storage allocateAligned(size_t bytes) {
 // Bytes for the tensor's current shape; 0 for unknown (negative) dimensions and for types
 // without a fixed element size. A shape whose element count or byte size overflows gives
 // SIZE_MAX, so that every limit check refuses it.
-// Bytes of `count` elements at run time: byteCount, plus RESOURCE, whose tensors hold the
-// int32 id of their variable (runtime/Resources.h).
+// Bytes of `count` elements at run time: byteCount, plus RESOURCE, whose tensors hold one
+// int32, the id of their variable (runtime/Resources.h), whatever shape the file declares
+// (TFLite's are [] or [1]; the loader's memory check does not size resource tensors, so a
+// declared [2^30] must not become 4 GiB here).
 std::optional<uint64_t> runtimeByteCount(TensorType type, uint64_t count) {
-    if (type == TensorType::RESOURCE) return checkedMulU(count, sizeof(int32_t));
+    if (type == TensorType::RESOURCE) return count == 0 ? 0 : sizeof(int32_t);
     return byteCount(type, count);
 }
 

@@ -1,5 +1,5 @@
-// WHILE, IF, CALL_ONCE and resource variables on models with 2-3 subgraphs built by ModelBuilder, written and
-// read back like a user's file.
+// WHILE, IF, CALL_ONCE and resource variables on models with 2-3 subgraphs built by ModelBuilder,
+// written and read back like a user's file.
 #include "InterpreterTest.h"
 #include "SingleOp.h"
 #include "io/MappedFile.h"
@@ -9,7 +9,6 @@
 #include "tflite/ModelWriter.h"
 
 #include <catch2/catch.hpp>
-
 #include <cstring>
 #include <filesystem>
 
@@ -73,20 +72,24 @@ Model accumulatorModel() {
     b.addOperator(BuiltinOp::VAR_HANDLE, {}, {h}, optionsOf(vh));
     b.addOperator(BuiltinOp::READ_VARIABLE, {h}, {v}, optionsOf(tflite::ReadVariableOptionsT{}));
     b.addOperator(BuiltinOp::ADD, {v, x}, {y}, addOptions());
-    b.addOperator(BuiltinOp::ASSIGN_VARIABLE, {h, y}, {}, optionsOf(tflite::AssignVariableOptionsT{}));
+    b.addOperator(BuiltinOp::ASSIGN_VARIABLE, {h, y}, {},
+                  optionsOf(tflite::AssignVariableOptionsT{}));
     b.setInputs({x});
     b.setOutputs({y});
     b.addSubgraph("init");
     const auto h1 = b.addTensor("init_handle", TensorType::RESOURCE, {});
-    const auto start = b.addConstant("start", TensorType::FLOAT32, {2, 3}, std::vector<float>{0.5f, -1, 2, 0, 3.25f, -0.75f});
+    const auto start = b.addConstant("start", TensorType::FLOAT32, {2, 3},
+                                     std::vector<float>{0.5f, -1, 2, 0, 3.25f, -0.75f});
     b.addOperator(BuiltinOp::VAR_HANDLE, {}, {h1}, optionsOf(vh));
-    b.addOperator(BuiltinOp::ASSIGN_VARIABLE, {h1, start}, {}, optionsOf(tflite::AssignVariableOptionsT{}));
+    b.addOperator(BuiltinOp::ASSIGN_VARIABLE, {h1, start}, {},
+                  optionsOf(tflite::AssignVariableOptionsT{}));
     return b.build();
 }
 
 } // namespace
 
-TEST_CASE("resource variables keep their value across invokes and subgraphs", "[interpreter][control_flow]") {
+TEST_CASE("resource variables keep their value across invokes and subgraphs",
+          "[interpreter][control_flow]") {
     auto made = Interpreter::create(roundTrip(accumulatorModel()));
     REQUIRE(made);
     Interpreter& it = *made.value();
@@ -97,14 +100,16 @@ TEST_CASE("resource variables keep their value across invokes and subgraphs", "[
     REQUIRE(it.invoke());
     CHECK(valuesOf<float>(it.output(0)) == std::vector<float>{2.5f, 3, 8, 8, 13.25f, 11.25f});
     // The same value computed by the TFLite runtime for the first invoke (oracle golden).
-    const std::string dir = std::string(QUANTLAB_SOURCE_DIR) + "/tests/fixtures/control_flow/resource_accumulator";
+    const std::string dir =
+        std::string(QUANTLAB_SOURCE_DIR) + "/tests/fixtures/control_flow/resource_accumulator";
     GoldenComparison c = compareWithGoldens(dir + "/model.tflite", dir);
     INFO(c.error);
     REQUIRE(c.error.empty());
     CHECK(c.differing == 0);
 }
 
-TEST_CASE("a variable read before any assignment is an error naming the operator", "[interpreter][control_flow]") {
+TEST_CASE("a variable read before any assignment is an error naming the operator",
+          "[interpreter][control_flow]") {
     Model m = accumulatorModel();
     m.subgraphs[1].operators.pop_back(); // the init subgraph no longer assigns
     auto made = Interpreter::create(roundTrip(m));
@@ -112,11 +117,28 @@ TEST_CASE("a variable read before any assignment is an error naming the operator
     REQUIRE(made.value()->setInput(0, TensorType::FLOAT32, asBytes(std::vector<float>(6, 1.f))));
     const Status s = made.value()->invoke();
     REQUIRE_FALSE(s);
-    CHECK(s.message().find("operator 2 (READ_VARIABLE): reads a variable that was never assigned") != std::string::npos);
+    CHECK(
+        s.message().find("operator 2 (READ_VARIABLE): reads a variable that was never assigned") !=
+        std::string::npos);
+}
+
+TEST_CASE("a resource tensor holds one id whatever shape the file declares",
+          "[interpreter][control_flow]") {
+    // A variable resource tensor declared [2^30]: 4 bytes of storage, not 4 GiB (the fuzzer's
+    // out-of-memory input).
+    Model m = accumulatorModel();
+    Tensor& handle = m.subgraphs[0].tensors[1];
+    REQUIRE(handle.type == TensorType::RESOURCE);
+    handle.shape = {1 << 30};
+    handle.isVariable = true;
+    auto made = Interpreter::create(roundTrip(m));
+    REQUIRE(made);
+    CHECK(made.value()->memoryStats().variableBytes == 4);
 }
 
 TEST_CASE("write the control-flow fixture models", "[.generate]") {
-    const std::string dir = std::string(QUANTLAB_SOURCE_DIR) + "/tests/fixtures/control_flow/resource_accumulator";
+    const std::string dir =
+        std::string(QUANTLAB_SOURCE_DIR) + "/tests/fixtures/control_flow/resource_accumulator";
     std::filesystem::create_directories(dir);
     REQUIRE(writeModelFile(accumulatorModel(), dir + "/model.tflite"));
 }
@@ -142,7 +164,8 @@ TEST_CASE("WHILE loops the body while cond holds", "[interpreter][control_flow]"
     CHECK(it.memoryStats().arenaBytes > 0);
 }
 
-TEST_CASE("WHILE with a bad or recursive subgraph index is refused", "[interpreter][control_flow]") {
+TEST_CASE("WHILE with a bad or recursive subgraph index is refused",
+          "[interpreter][control_flow]") {
     // A missing subgraph and a WHILE calling its own subgraph are refused when the file is read
     // (the load-time validation), before any kernel sees them.
     auto readError = [](const Model& model) {
@@ -174,7 +197,8 @@ TEST_CASE("IF runs the then or the else subgraph", "[interpreter][control_flow]"
     b.addOperator(BuiltinOp::IF, {c, x}, {y}, optionsOf(o));
     b.setInputs({c, x});
     b.setOutputs({y});
-    for (auto [name, op] : {std::pair{"then_add", BuiltinOp::ADD}, std::pair{"else_mul", BuiltinOp::MUL}}) {
+    for (auto [name, op] :
+         {std::pair{"then_add", BuiltinOp::ADD}, std::pair{"else_mul", BuiltinOp::MUL}}) {
         b.addSubgraph(name);
         const auto in = b.addTensor("in", TensorType::FLOAT32, {3});
         const auto k = b.addConstant("k", TensorType::FLOAT32, {1}, std::vector<float>{10.0f});
@@ -196,7 +220,8 @@ TEST_CASE("IF runs the then or the else subgraph", "[interpreter][control_flow]"
     CHECK(valuesOf<float>(it.output(0)) == std::vector<float>{10, 20, 30});
 }
 
-TEST_CASE("CALL_ONCE runs its init subgraph on the first invoke only", "[interpreter][control_flow]") {
+TEST_CASE("CALL_ONCE runs its init subgraph on the first invoke only",
+          "[interpreter][control_flow]") {
     ModelBuilder b;
     const auto x = b.addTensor("x", TensorType::FLOAT32, {2});
     const auto y = b.addTensor("y", TensorType::FLOAT32, {2});
