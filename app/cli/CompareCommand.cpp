@@ -46,8 +46,6 @@ int compareCommand(const Args& args) {
     if (args.has("--csv") && csvOut != "-") checkOutput("--csv", csvOut, inputs);
     if (args.has("--report")) checkOutput("--report", htmlOut, inputs);
     if (jsonOut == "-" && csvOut == "-") throw UsageError("--json and --csv cannot both write to standard output");
-    if (args.has("--calib") && (jsonOut == "-" || csvOut == "-"))
-        throw UsageError("--calib: the measured advice goes to the text summary, which --json - / --csv - replace");
 
     auto floatModel = readModelFile(floatPath);
     if (!floatModel) throw UsageError(floatModel.message());
@@ -69,14 +67,31 @@ int compareCommand(const Args& args) {
         throw UsageError(floatPath + " vs " + quantPath + ": " + r.message());
     }
 
+    // --calib: the changes the worst layers' advice names, each measured by quantizing the float
+    // model again with it (calibrated on --calib, evaluated on the same --data samples).
+    std::optional<analysis::MeasuredAdvice> measured;
+    if (args.has("--calib")) {
+        auto m = analysis::measureWorstLayerAdvice(*r, *floatModel, **quantModel, worst, args.value("--calib"), data, opts.data,
+                                                   opts.target, progress);
+        if (tty) std::cerr << "\r                    \r";
+        if (!m) {
+            if (g_cancel.load()) { std::cerr << "quantlab-cli: cancelled\n"; return 130; }
+            throw UsageError("--calib: " + m.message());
+        }
+        measured = std::move(*m);
+    }
+    const analysis::MeasuredAdvice* advice = measured ? &*measured : nullptr;
+
     const analysis::CompareLabels labels{floatPath, quantPath};
     const bool stdoutTaken = jsonOut == "-" || csvOut == "-";
-    if (args.has("--json")) writeText("--json", jsonOut, analysis::compareToJson(*r, labels), inputs);
+    if (args.has("--json")) writeText("--json", jsonOut, analysis::compareToJson(*r, labels, advice), inputs);
     if (args.has("--csv")) writeText("--csv", csvOut, analysis::compareToCsv(*r), inputs);
     if (args.has("--report"))
-        if (Status s = analysis::compareToHtml(*r, labels, worst).write(htmlOut, inputs); !s) throw UsageError("--report: " + s.message());
+        if (Status s = analysis::compareToHtml(*r, labels, worst, advice).write(htmlOut, inputs); !s)
+            throw UsageError("--report: " + s.message());
     if (stdoutTaken) {
         warnIfRandomData("--data", data); // on stderr, after the output: an error stays one line
+        if (args.has("--calib")) warnIfRandomData("--calib", args.value("--calib"));
         return 0;
     }
 
@@ -86,42 +101,7 @@ int compareCommand(const Args& args) {
     std::cout << "Matched    " << r->matching.operators.size() << " operators, " << r->tensors.size() << " tensors";
     const size_t unmatched = r->matching.unmatchedQuant.size() + r->matching.unmatchedFloat.size();
     std::cout << (unmatched ? ", " + std::to_string(unmatched) + " unmatched (listed below)" : "") << "\n\n";
-    // --calib: the changes the worst layers' advice names, each measured by quantizing the float
-    // model again with it (calibrated on --calib, evaluated on the same --data samples).
-    std::optional<analysis::AdviceMeasurement> advice;
-    analysis::MeasuredAdvice measured;
-    if (args.has("--calib")) {
-        std::vector<analysis::AdviceChange> changes;
-        std::vector<size_t> owner; // change -> layer index
-        const Subgraph& fsg = (*floatModel)->subgraphs[0];
-        const Subgraph& qsg = (*quantModel)->subgraphs[0];
-        for (size_t i : analysis::worstLayers(*r, worst)) {
-            for (analysis::AdviceChange c : analysis::adviceChanges(*r, r->layers[i])) {
-                if (c.kind == analysis::AdviceChange::Kind::CalibratorFor) {
-                    // The operator's first input, by the name of its float counterpart.
-                    const OperatorIndex q = r->layers[i].quantOp;
-                    if (!q.valid() || qsg.op(q).inputs.empty() || !qsg.op(q).inputs[0].valid()) continue;
-                    const TensorIndex in = qsg.op(q).inputs[0];
-                    const TensorIndex ref = in.index() < r->matching.refOfTensor.size() ? r->matching.refOfTensor[in.index()] : TensorIndex{};
-                    if (!ref.valid()) continue;
-                    c.name = fsg.tensor(ref).name;
-                }
-                owner.push_back(i);
-                changes.push_back(std::move(c));
-            }
-        }
-        auto m = analysis::measureAdvice(*floatModel, **quantModel, args.value("--calib"), data, opts.data, changes, opts.target,
-                                         progress);
-        if (tty) std::cerr << "\r                    \r";
-        if (!m) {
-            if (g_cancel.load()) { std::cerr << "quantlab-cli: cancelled\n"; return 130; }
-            throw UsageError("--calib: " + m.message());
-        }
-        for (const analysis::AdviceEffect& e : m->effects) measured[owner[e.index]].push_back(e);
-        advice = std::move(*m);
-    }
-    std::cout << analysis::compareToText(*r, worst, isatty(STDOUT_FILENO), advice ? &measured : nullptr,
-                                         advice ? advice->baselineSqnrDb : 0.0);
+    std::cout << analysis::compareToText(*r, worst, isatty(STDOUT_FILENO), advice);
     for (size_t k = 0; k < r->outputs.size(); ++k) {
         if (r->outputs[k] < 0) continue;
         const auto& o = r->tensors[size_t(r->outputs[k])];
@@ -159,7 +139,8 @@ const CommandRegistration registration({
      valueOption("--calib", "SRC",
                  "the calibration data: each change the worst layers' advice names (int16 activations, keep float, "
                  "per-channel, an mse input range) is measured by quantizing FLOAT_MODEL again with it "
-                 "(QUANT_MODEL's recipe from its metadata) and evaluating on --data")}),
+                 "(QUANT_MODEL's recipe from its metadata) and evaluating on --data; the effects go to the summary, --json and "
+                 "--report")}),
     &compareCommand,
     50});
 

@@ -113,6 +113,20 @@ std::string AdviceChange::label() const {
     return {};
 }
 
+std::string_view AdviceChange::kindName() const {
+    switch (kind) {
+    case Kind::Int16:
+        return "int16";
+    case Kind::KeepFloat:
+        return "keep_float";
+    case Kind::PerChannel:
+        return "per_channel";
+    case Kind::CalibratorFor:
+        return "calibrator_for";
+    }
+    return {};
+}
+
 quantize::QuantizeOptions recipeOf(const Model& quantModel) {
     quantize::QuantizeOptions o;
     const auto bytes = quantModel.metadataBytes("quantlab");
@@ -126,6 +140,7 @@ quantize::QuantizeOptions recipeOf(const Model& quantModel) {
     if (auto c = calib::Calibrator::parse(jsonField(json, "calibrator")); c) o.calibrator = *c;
     o.perTensor = jsonField(json, "perChannel") == "false";
     o.equalize = jsonField(json, "equalize") == "true";
+    o.biasCorrection = jsonField(json, "biasCorrection") == "true";
     return o;
 }
 

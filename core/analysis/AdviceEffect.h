@@ -6,7 +6,7 @@
 // the recipe's own (re-quantized the same way without the change): "+6.1 dB measured".
 //
 // The recipe comes from the quantized model's "quantlab" metadata (mode, calibrator,
-// per-channel; QuantizeJob.cpp writes it); without it: int16x8 when the model has int16
+// per-channel, equalization, bias correction; QuantizeJob.cpp writes it); without it: int16x8 when the model has int16
 // activations, else int8, minmax, per-channel. int8-only is measured as int8 (the same integer
 // operators with float inputs and outputs, so that float samples feed both models).
 
@@ -19,6 +19,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ql::analysis {
@@ -30,6 +31,7 @@ struct AdviceChange {
     std::string calibrator; // CalibratorFor: "mse", "percentile:99.99"
     std::string
     label() const; // "int16 activations", "keep float", "per-channel", "mse range for 'x'"
+    std::string_view kindName() const; // "int16", "keep_float", "per_channel", "calibrator_for"
 };
 
 struct AdviceEffect {

@@ -181,6 +181,43 @@ std::vector<AdviceChange> adviceChanges(const CompareResult& r, const LayerCompa
     return out;
 }
 
+const std::vector<AdviceEffect>* MeasuredAdvice::of(size_t layer) const {
+    const auto it = byLayer.find(layer);
+    return it == byLayer.end() || it->second.empty() ? nullptr : &it->second;
+}
+
+Result<MeasuredAdvice> measureWorstLayerAdvice(const CompareResult& r, std::shared_ptr<const Model> floatModel,
+                                               const Model& quantModel, size_t worst, const std::string& calibSpec,
+                                               const std::string& evalSpec, const data::DataOptions& dataOptions,
+                                               Target target, const Progress& progress) {
+    std::vector<AdviceChange> changes;
+    std::vector<size_t> owner; // change -> layer index
+    const Subgraph& fsg = floatModel->subgraphs[0];
+    const Subgraph& qsg = quantModel.subgraphs[0];
+    for (size_t i : worstLayers(r, worst)) {
+        for (AdviceChange c : adviceChanges(r, r.layers[i])) {
+            if (c.kind == AdviceChange::Kind::CalibratorFor) {
+                // The operator's first input, by the name of its float counterpart.
+                const OperatorIndex q = r.layers[i].quantOp;
+                if (!q.valid() || q.index() >= qsg.operators.size() || qsg.op(q).inputs.empty() || !qsg.op(q).inputs[0].valid())
+                    continue;
+                const TensorIndex in = qsg.op(q).inputs[0];
+                const TensorIndex ref = in.index() < r.matching.refOfTensor.size() ? r.matching.refOfTensor[in.index()] : TensorIndex{};
+                if (!ref.valid() || ref.index() >= fsg.tensors.size()) continue;
+                c.name = fsg.tensor(ref).name;
+            }
+            owner.push_back(i);
+            changes.push_back(std::move(c));
+        }
+    }
+    auto m = measureAdvice(std::move(floatModel), quantModel, calibSpec, evalSpec, dataOptions, changes, target, progress);
+    if (!m) return m.error();
+    MeasuredAdvice out;
+    out.baselineDb = m->baselineSqnrDb;
+    for (const AdviceEffect& e : m->effects) out.byLayer[owner[e.index]].push_back(e);
+    return out;
+}
+
 std::string measuredText(const std::vector<AdviceEffect>& effects, double baselineDb) {
     if (effects.empty()) return {};
     std::string s = "measured (worst output, now " + formatDb(baselineDb) + "): ";
@@ -193,15 +230,17 @@ std::string measuredText(const std::vector<AdviceEffect>& effects, double baseli
     return s;
 }
 
-std::string compareToJson(const CompareResult& r, const CompareLabels& labels) {
+std::string compareToJson(const CompareResult& r, const CompareLabels& labels, const MeasuredAdvice* measured) {
     JsonWriter j;
     j.beginObject();
     j.field("float_model", labels.floatModel).field("quant_model", labels.quantModel);
     j.field("target", std::string(targetName(r.target)));
     j.field("samples", uint64_t(r.samples)).field("data", r.dataDescription);
     j.field("rounding_noise_rmse_over_scale", kRoundingNoiseRmseOverScale);
+    if (measured) j.field("advice_baseline_sqnr_db", measured->baselineDb);
     j.key("layers").beginArray();
-    for (const auto& l : r.layers) {
+    for (size_t li = 0; li < r.layers.size(); ++li) {
+        const LayerComparison& l = r.layers[li];
         j.beginObject().field("op_index", int64_t(l.quantOp.value)).field("op", l.opType).field("name", l.name);
         j.field("float_op_index", int64_t(l.refOp.value)).field("conversion", l.conversion);
         if (l.output >= 0) {
@@ -213,6 +252,16 @@ std::string compareToJson(const CompareResult& r, const CompareLabels& labels) {
             }
         }
         if (!l.note.empty()) j.field("note", l.note);
+        if (const std::string advice = explainLayer(r, l); !advice.empty()) j.field("advice", advice);
+        if (const auto* effects = measured ? measured->of(li) : nullptr) {
+            j.key("measured_advice").beginArray();
+            for (const AdviceEffect& e : *effects) {
+                j.beginObject().field("change", e.change.label()).field("kind", std::string(e.change.kindName()));
+                if (!e.change.name.empty()) j.field("name", e.change.name);
+                j.field("sqnr_db", e.sqnrDb).field("gain_db", e.gainDb).endObject();
+            }
+            j.endArray();
+        }
         j.endObject();
     }
     j.endArray();
@@ -270,8 +319,7 @@ std::string compareToCsv(const CompareResult& r) {
     return out;
 }
 
-std::string compareToText(const CompareResult& r, size_t worst, bool colour, const MeasuredAdvice* measured,
-                          double baselineDb) {
+std::string compareToText(const CompareResult& r, size_t worst, bool colour, const MeasuredAdvice* measured) {
     const auto bad = worstSet(r, worst);
     std::string out;
     char line[512];
@@ -301,9 +349,8 @@ std::string compareToText(const CompareResult& r, size_t worst, bool colour, con
         const auto& l = r.layers[i];
         out += "  #" + std::to_string(l.quantOp.value) + " " + l.opType + " (" + shortName(l.name, 48) + "): " +
                (l.hasPerLayer ? formatDb(l.perLayer.sqnrDb) : formatDb(l.accumulated.sqnrDb)) + ", " + explainLayer(r, l) + "\n";
-        if (measured)
-            if (auto it = measured->find(i); it != measured->end() && !it->second.empty())
-                out += "      " + measuredText(it->second, baselineDb) + "\n";
+        if (const auto* effects = measured ? measured->of(i) : nullptr)
+            out += "      " + measuredText(*effects, measured->baselineDb) + "\n";
     }
     out += "\nSQNR layer: the error this operator adds on its own (fed the quantized float input); SQNR accum: the\n"
            "error so far, quantized model run end to end. RMSE/scale: per-layer error in quantization steps of the\n"
@@ -313,7 +360,7 @@ std::string compareToText(const CompareResult& r, size_t worst, bool colour, con
     return out;
 }
 
-report::HtmlReport compareToHtml(const CompareResult& r, const CompareLabels& labels, size_t worst) {
+report::HtmlReport compareToHtml(const CompareResult& r, const CompareLabels& labels, size_t worst, const MeasuredAdvice* measured) {
     report::HtmlReport h("Quantization error: " + labels.quantModel);
     const auto bad = worstSet(r, worst);
     h.keyValues({{"Float model", labels.floatModel},
@@ -400,6 +447,7 @@ report::HtmlReport compareToHtml(const CompareResult& r, const CompareLabels& la
         const auto& tc = r.tensors[size_t(l.output)];
         h.heading("#" + std::to_string(l.quantOp.value) + " " + l.opType + " → " + shortName(l.name), 3);
         h.paragraph(explainLayer(r, l));
+        if (const auto* effects = measured ? measured->of(i) : nullptr) h.paragraph(measuredText(*effects, measured->baselineDb));
         std::string row = "<div>" + report::histogramSvg(valueChart(tc));
         if (tc.perLayer) row += report::histogramSvg(errorChart(tc.perLayerError, "error, per layer"));
         row += report::histogramSvg(errorChart(tc.accumulatedError, "error, accumulated")) + "</div>";

@@ -18,10 +18,15 @@ struct CompareLabels {
     std::string quantModel;
 };
 
+struct MeasuredAdvice;
+
 // {"float_model", "quant_model", "samples", "data", "layers":[...], "tensors":[...],
-//  "unmatched":[...], "timing":{...}}. Non-finite numbers are null (an SQNR of null with
-// mse 0 means no error at all).
-std::string compareToJson(const CompareResult& result, const CompareLabels& labels);
+//  "unmatched":[...], "timing":{...}}. Each layer with figures carries its "advice" text; with
+// `measured`, the measured layers carry "measured_advice":[{"change", "kind", "name",
+// "sqnr_db", "gain_db"}] and the object "advice_baseline_sqnr_db". Non-finite numbers are null
+// (an SQNR of null with mse 0 means no error at all).
+std::string compareToJson(const CompareResult& result, const CompareLabels& labels,
+                          const MeasuredAdvice* measured = nullptr);
 
 // One row per layer: index, op, name, per-layer and accumulated SQNR / MSE / RMSE/scale /
 // clip rate / cosine / max error / bias. Comma-separated, names quoted.
@@ -39,8 +44,24 @@ std::string explainLayer(const CompareResult& result, const LayerComparison& lay
 // conversions and float layers.
 std::vector<AdviceChange> adviceChanges(const CompareResult& result, const LayerComparison& layer);
 
-// Measured effects per layer (index into CompareResult::layers), shown after the advice.
-using MeasuredAdvice = std::map<size_t, std::vector<AdviceEffect>>;
+// The measured effects of the worst layers' advice: per layer (index into
+// CompareResult::layers), each against the worst-output SQNR of the quantized model's recipe
+// re-quantized without a change (`baselineDb`).
+struct MeasuredAdvice {
+    std::map<size_t, std::vector<AdviceEffect>> byLayer;
+    double baselineDb = 0;
+    const std::vector<AdviceEffect>* of(size_t layer) const; // null when none was measured
+};
+
+// Measures the changes the advice of the `worst` layers names (adviceChanges; an mse range is
+// asked for the operator's first input, named as in the float model): the float model is
+// quantized again with each change, calibrated on `calibSpec`, and evaluated on the samples of
+// `evalSpec` that `dataOptions` selects (AdviceEffect.h). Errors as measureAdvice's.
+Result<MeasuredAdvice> measureWorstLayerAdvice(const CompareResult& result, std::shared_ptr<const Model> floatModel,
+                                               const Model& quantModel, size_t worst, const std::string& calibSpec,
+                                               const std::string& evalSpec, const data::DataOptions& dataOptions,
+                                               Target target = defaultTarget(), const Progress& progress = {});
+
 // "measured: int16 activations +4.9 dB, keep float +5.2 dB (worst output, from 9.9 dB)".
 std::string measuredText(const std::vector<AdviceEffect>& effects, double baselineDb);
 
@@ -48,11 +69,13 @@ std::string measuredText(const std::vector<AdviceEffect>& effects, double baseli
 // `worst` layers marked with '!' (and, with `colour`, in red), and the legend. With `measured`,
 // each worst layer's advice carries the measured effect of the changes it names.
 std::string compareToText(const CompareResult& result, size_t worst = 5, bool colour = false,
-                          const MeasuredAdvice* measured = nullptr, double baselineDb = 0);
+                          const MeasuredAdvice* measured = nullptr);
 
 // Title, models, data, the per-layer SQNR bar chart (both views), the layer table, the worst
 // layers' histograms (float values with grid and clip limits; error), weight errors per
-// channel, graph outputs and what was not matched.
-report::HtmlReport compareToHtml(const CompareResult& result, const CompareLabels& labels, size_t worst = 5);
+// channel, graph outputs and what was not matched; with `measured`, each worst layer's advice
+// carries its measured effects.
+report::HtmlReport compareToHtml(const CompareResult& result, const CompareLabels& labels, size_t worst = 5,
+                                 const MeasuredAdvice* measured = nullptr);
 
 } // namespace ql::analysis

@@ -163,8 +163,9 @@ TEST_CASE("quantlab-cli compare --calib: the advice's changes carry their measur
     for (size_t i = 0; i < 4 && i < photos.size(); ++i)
         std::filesystem::copy_file(photos[i], four + "/" + photos[i].filename().string());
     std::string cmp;
+    const std::string json = dir.file("compare.json");
     REQUIRE(cli("compare " + shellQuote(*model) + " " + shellQuote(q) + " --data " + shellQuote(eval->string()) +
-                    " --samples 4 --worst 3 --calib " + shellQuote(four) + common,
+                    " --samples 4 --worst 3 --calib " + shellQuote(four) + common + " --json " + shellQuote(json),
                 &cmp) == 0);
     INFO(cmp);
     const size_t m = cmp.find("measured (worst output, now ");
@@ -198,8 +199,22 @@ TEST_CASE("quantlab-cli compare --calib: the advice's changes carry their measur
     CHECK(std::fabs(worstOutputDb(base) - baseline) <= 0.051);
     CHECK(std::fabs(worstOutputDb(mixed) - worstOutputDb(base) - gain) <= 0.11); // each figure rounded to 0.1 dB
 
-    // Nonsense: the measured advice has nowhere to go with --json -.
-    CHECK(cli("compare " + shellQuote(*model) + " " + shellQuote(q) + " --data " + shellQuote(eval->string()) +
-                  " --json - --calib " + shellQuote(four) + common,
-              &log) == 2);
+    // The JSON carries the same measurement: the baseline, and the layer's int16 effect.
+    const std::string js = compactJson(readText(json));
+    INFO(js.substr(0, 2000));
+    const auto number = [&](size_t at, const std::string& key) {
+        const size_t k = js.find("\"" + key + "\":", at);
+        REQUIRE(k != std::string::npos);
+        return std::stod(js.substr(k + key.size() + 3));
+    };
+    CHECK(std::fabs(number(0, "advice_baseline_sqnr_db") - baseline) <= 0.051);
+    const size_t layer = js.find("\"name\":\"" + name + "\"");
+    REQUIRE(layer != std::string::npos);
+    const size_t effects = js.find("\"measured_advice\":[", layer);
+    REQUIRE(effects != std::string::npos);
+    CHECK(effects < js.find("\"op_index\":", layer)); // the same layer's object
+    const size_t kind = js.find("\"kind\":\"int16\"", effects);
+    REQUIRE(kind != std::string::npos);
+    CHECK(std::fabs(number(kind, "gain_db") - gain) <= 0.051);
+    CHECK(js.find("\"advice\":\"") != std::string::npos);
 }

@@ -202,6 +202,30 @@ TEST_CASE("compare: a tensor that clips a known share of values", "[compare]") {
     const std::string csv = compareToCsv(*r);
     CHECK(csv.find("1,RELU,\"yq\",0,per_layer,") != std::string::npos);
     CHECK(csv.find(",0.3,tflite-cpu\n") != std::string::npos); // clip rate, then the target (last column)
+
+    // Measured advice (compare --calib) reaches the text, the JSON and the HTML report of the
+    // layer it belongs to, and nothing of it appears without a measurement.
+    MeasuredAdvice measured;
+    measured.baselineDb = 9.5;
+    measured.byLayer[1] = {{{AdviceChange::Kind::Int16, "yq", {}}, 12.25, 2.75, 0},
+                           {{AdviceChange::Kind::KeepFloat, "yq", {}}, 15.0, 5.5, 1}};
+    const std::string measuredLine = "measured (worst output, now 9.5 dB): int16 activations +2.8 dB, keep float +5.5 dB";
+    CHECK(compareToText(*r, 1, false, &measured).find(measuredLine) != std::string::npos);
+    CHECK(compareToText(*r, 1).find("measured (") == std::string::npos);
+    const std::string json = test::compactJson(compareToJson(*r, {"f.tflite", "q.tflite"}, &measured));
+    CHECK(json.find("\"advice_baseline_sqnr_db\":9.5") != std::string::npos);
+    const size_t relu = json.find("\"op\":\"RELU\"");
+    REQUIRE(relu != std::string::npos);
+    const size_t list = json.find("\"measured_advice\":[{\"change\":\"int16 activations\",\"kind\":\"int16\",\"name\":\"yq\","
+                                  "\"sqnr_db\":12.25,\"gain_db\":2.75}");
+    CHECK(list != std::string::npos);
+    CHECK(list > relu);
+    CHECK(json.find("\"kind\":\"keep_float\"") != std::string::npos);
+    CHECK(json.find("\"advice\":\"clips 30.00%") != std::string::npos);
+    const std::string plain = compareToJson(*r, {"f.tflite", "q.tflite"});
+    CHECK(plain.find("measured_advice") == std::string::npos);
+    CHECK(plain.find("advice_baseline_sqnr_db") == std::string::npos);
+    CHECK(compareToHtml(*r, {"f.tflite", "q.tflite"}, 1, &measured).html().find(measuredLine) != std::string::npos);
 }
 
 TEST_CASE("compare: our quantizer's int8 CNN, both views, weights per channel", "[compare][quantize]") {

@@ -208,4 +208,17 @@ std::string compareModels(const Model& a, const Model& b) {
     return {};
 }
 
+std::string compactJson(const std::string& pretty) {
+    std::string out;
+    for (size_t i = 0; i < pretty.size(); ++i) {
+        if (pretty[i] == '\n') {
+            while (i + 1 < pretty.size() && pretty[i + 1] == ' ') ++i;
+            continue;
+        }
+        if (pretty[i] == ' ' && i > 1 && pretty[i - 1] == ':' && pretty[i - 2] == '"') continue;
+        out += pretty[i];
+    }
+    return out;
+}
+
 } // namespace ql::test

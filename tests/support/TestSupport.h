@@ -56,4 +56,8 @@ void writeBytes(const std::string& path, const std::vector<uint8_t>& bytes);
 // signatures, metadata); otherwise the first difference.
 std::string compareModels(const Model& a, const Model& b);
 
+// JsonWriter's pretty output made compact for substring checks: no line breaks and their
+// indentation, no space after a key ("\"k\": 1" -> "\"k\":1").
+std::string compactJson(const std::string& pretty);
+
 } // namespace ql::test
