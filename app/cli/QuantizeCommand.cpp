@@ -1,6 +1,6 @@
 // quantlab-cli quantize MODEL --mode MODE [--calib SRC] [--calibrator C] [--calibrator-for T=C,...]
 //     [--per-tensor] [--keep-float OP_OR_TENSOR,...] [--int16 OP_OR_TENSOR,...] [--io int8|uint8|float] [--skip-nonfinite]
-//     [--max-samples N] [--equalize] [--bias-correction [--target TARGET]]
+//     [--max-samples N] [--equalize] [--bias-correction [--target TARGET]] [--rounding nearest|gptq]
 //     [--weights int4|int8] [--block-size 32|64|128|256] [--weights-for OP_OR_TENSOR=int4|int8|float,...]
 //     [--auto [--target-sqnr DB | --target-drop P%] [--data SRC] [--labels SRC] [--max-mac-share P%]] --out OUT
 #include "AutoQuantize.h"
@@ -86,6 +86,17 @@ int quantizeCommand(const Args& args) {
     if (args.has("--weights-for")) job.quantize.weightsFor = parseWeightsFor(args.value("--weights-for"));
     job.quantize.equalize = args.flag("--equalize");
     job.quantize.biasCorrection = args.flag("--bias-correction");
+    if (args.has("--rounding")) {
+        auto rounding = quantize::parseRounding(args.value("--rounding"));
+        if (!rounding) throw UsageError("--rounding: " + rounding.message());
+        job.quantize.rounding = *rounding;
+    }
+    const bool gptq = job.quantize.rounding == quantize::WeightRounding::Gptq;
+    if (gptq && job.quantize.mode != quantize::Mode::Dynamic && !quantize::needsCalibration(job.quantize.mode))
+        throw UsageError("--rounding gptq: needs integer weights (modes dynamic, int8, int8-only, int16x8), not " +
+                         std::string(quantize::modeName(job.quantize.mode)));
+    if (gptq && !args.has("--calib"))
+        throw UsageError("--rounding gptq: needs calibration data (--calib): each layer's inputs choose its weights' rounding");
     job.target = targetOf(args, "quantize"); // the runtime the bias correction measures
     if (job.quantize.biasCorrection && !quantize::needsCalibration(job.quantize.mode))
         throw UsageError("--bias-correction: needs an integer mode (int8, int8-only, int16x8), not " +
@@ -158,6 +169,20 @@ int quantizeCommand(const Args& args) {
     if (job.quantize.equalize)
         std::cout << "Equalized  " << rep.equalizedPairs << " layer pairs (" << rep.equalizationSkipped
                   << " skipped: RELU6 or another clamp between them)\n";
+    if (gptq) {
+        size_t applied = 0;
+        for (const auto& l : rep.rounded) applied += l.applied ? 1 : 0;
+        std::cout << "Rounding   gptq: " << applied << " of " << rep.rounded.size()
+                  << " layers re-rounded (layer output SQNR, nearest -> gptq, fitted on half the calibration samples and measured on "
+                     "the other half; kept only when better on both halves)\n";
+        for (const auto& l : rep.rounded) {
+            char line[96];
+            std::snprintf(line, sizeof line, "  #%-5zu %-16s %-5s %7.2f -> %7.2f dB  %s", l.op, l.opType.c_str(), l.weightType.c_str(),
+                          l.nearestDb, l.gptqDb, l.applied ? "" : "(kept nearest) ");
+            std::cout << line << l.name << "\n";
+        }
+        for (const std::string& n : rep.roundingSkipped) std::cout << "  not re-rounded: " << n << "\n";
+    }
     if (job.quantize.biasCorrection)
         std::cout << "Bias       corrected " << rep.biasCorrectedChannels << " channels in " << rep.biasCorrectedOps
                   << " ops (mean |shift| " << rep.biasMeanAbsShift << " LSB)\n";
@@ -182,7 +207,7 @@ const CommandRegistration registration({
     "quantize",
     "quantize MODEL --mode MODE [--calib SRC] [--pixel-range LO,HI] [--calibrator C] [--calibrator-for TENSOR=C,...] [--per-tensor] [--keep-float OP_OR_TENSOR,...] "
     "[--int16 OP_OR_TENSOR,...] [--io int8|uint8|float] [--weights int4|int8] [--block-size 32|64|128|256] "
-    "[--weights-for OP_OR_TENSOR=int4|int8|float,...] [--skip-nonfinite] [--max-samples N] [--equalize] [--bias-correction [--target TARGET]] "
+    "[--weights-for OP_OR_TENSOR=int4|int8|float,...] [--skip-nonfinite] [--max-samples N] [--equalize] [--bias-correction [--target TARGET]] [--rounding nearest|gptq] "
     "[--auto [--target-sqnr DB | --target-drop P%] [--data SRC] [--labels SRC] [--max-mac-share P%]] --out OUT",
     "Post-training quantization of a float model; writes a model the TensorFlow Lite runtime runs.",
     {{"MODEL", "the float .tflite file to quantize"}},
@@ -209,6 +234,12 @@ const CommandRegistration registration({
                                                           "or float (left in float)"),
      flagOption("--skip-nonfinite", "leave out calibration samples whose inputs hold NaN or inf (else refused)"),
      integerOption("--max-samples", "N", "calibrate on at most N samples of --calib", 0, 0, 1'000'000'000).defaultIs("0: all"),
+     valueOption("--rounding", "nearest|gptq",
+                 "how weights are rounded to their grid: to nearest (as TFLite's converter), or gptq: each CONV_2D / "
+                 "FULLY_CONNECTED layer's int8 or int4 weights chosen from its inputs on --calib so that its output error is "
+                 "smallest (GPTQ), kept per layer only when better; dynamic mode reads --calib for it")
+         .defaultIs("nearest")
+         .oneOf({"nearest", "gptq"}),
      flagOption("--equalize", "cross-layer equalization of CONV -> (RELU) -> CONV pairs before calibration"),
      flagOption("--bias-correction", "correct each channel's bias by its mean output error on the calibration samples "
                                      "(int8, int8-only, int16x8)"),

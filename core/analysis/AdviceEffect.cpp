@@ -141,6 +141,7 @@ quantize::QuantizeOptions recipeOf(const Model& quantModel) {
     o.perTensor = jsonField(json, "perChannel") == "false";
     o.equalize = jsonField(json, "equalize") == "true";
     o.biasCorrection = jsonField(json, "biasCorrection") == "true";
+    if (jsonField(json, "rounding") == "gptq") o.rounding = quantize::WeightRounding::Gptq;
     return o;
 }
 

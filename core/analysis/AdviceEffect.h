@@ -6,7 +6,7 @@
 // the recipe's own (re-quantized the same way without the change): "+6.1 dB measured".
 //
 // The recipe comes from the quantized model's "quantlab" metadata (mode, calibrator,
-// per-channel, equalization, bias correction; QuantizeJob.cpp writes it); without it: int16x8 when the model has int16
+// per-channel, equalization, bias correction, rounding; QuantizeJob.cpp writes it); without it: int16x8 when the model has int16
 // activations, else int8, minmax, per-channel. int8-only is measured as int8 (the same integer
 // operators with float inputs and outputs, so that float samples feed both models).
 

@@ -3,6 +3,7 @@
 #include "calib/Calibrate.h"
 #include "quantize/BiasCorrection.h"
 #include "quantize/Equalization.h"
+#include "quantize/GptqRounding.h"
 #include "quantize/GraphCleanup.h"
 #include "quantize/GraphEdit.h"
 #include "quantize/LstmRules.h"
@@ -28,6 +29,7 @@ std::string quantizationMetadataJson(const QuantizeOptions& o, size_t samples) {
     }
     if (o.equalize) s += ",\"equalize\":true";
     if (o.biasCorrection) s += ",\"biasCorrection\":true";
+    if (o.rounding == WeightRounding::Gptq) s += ",\"rounding\":\"gptq\"";
     s += ",\"version\":\"" QUANTLAB_VERSION "\"}";
     return s;
 }
@@ -63,6 +65,12 @@ Result<QuantizeJobResult> runQuantize(std::shared_ptr<const Model> model, const 
     if (options.quantize.biasCorrection && !needsCalibration(options.quantize.mode))
         return makeError("--bias-correction: needs an integer mode (int8, int8-only, int16x8), not " +
                          std::string(modeName(options.quantize.mode)));
+    const bool gptq = options.quantize.rounding == WeightRounding::Gptq;
+    if (gptq && options.quantize.mode != Mode::Dynamic && !needsCalibration(options.quantize.mode))
+        return makeError("--rounding gptq: needs integer weights (modes dynamic, int8, int8-only, int16x8), not " +
+                         std::string(modeName(options.quantize.mode)));
+    if (gptq && options.calibSpec.empty())
+        return makeError("--rounding gptq: needs calibration data (--calib): the layers' inputs choose the rounding");
     std::vector<size_t> origins;
     auto folded = std::make_shared<Model>(prepareFloatModel(*model, &origins));
     EqualizationReport equalization;
@@ -97,6 +105,12 @@ Result<QuantizeJobResult> runQuantize(std::shared_ptr<const Model> model, const 
         out.calibrationSeconds = std::chrono::duration<double>(Clock::now() - t0).count();
         calibSource = std::move(*source);
     }
+    if (gptq && !calibSource) { // dynamic range: no calibration, but GPTQ reads the layers' inputs
+        auto source = data::openDataSource(options.calibSpec, data::ModelInputInfo::fromModel(*folded), options.data);
+        if (!source) return makeError(options.calibSpec + ": " + source.message());
+        if ((*source)->size() == 0) return makeError(options.calibSpec + ": no samples");
+        calibSource = std::move(*source);
+    }
     if (progress.cancelled()) return makeError("cancelled");
     progress("quantizing", 0.0);
     const auto t1 = Clock::now();
@@ -107,6 +121,17 @@ Result<QuantizeJobResult> runQuantize(std::shared_ptr<const Model> model, const 
     out.result = std::move(r.value());
     out.result.report.equalizedPairs = equalization.pairs;
     out.result.report.equalizationSkipped = equalization.skippedRelu6;
+    if (gptq) { // before bias correction, which then measures the final weights
+        if (progress.cancelled()) return makeError("cancelled");
+        auto rounded = roundWeightsGptq(folded, out.result.model, *calibSource, progress);
+        if (!rounded) return makeError(rounded.message());
+        for (RoundedLayer& l : rounded->layers) {
+            if (l.op < origins.size()) l.op = origins[l.op]; // numbered as the input file
+            out.result.report.rounded.push_back(std::move(l));
+        }
+        for (const auto& [op, why] : rounded->skipped)
+            out.result.report.roundingSkipped.push_back("#" + std::to_string(op < origins.size() ? origins[op] : op) + " " + why);
+    }
     if (options.quantize.biasCorrection) {
         if (progress.cancelled()) return makeError("cancelled");
         auto bc = correctBias(folded, out.result.model, *calibSource, progress, options.target);
@@ -114,6 +139,7 @@ Result<QuantizeJobResult> runQuantize(std::shared_ptr<const Model> model, const 
         out.result.report.biasCorrectedOps = bc->ops;
         out.result.report.biasCorrectedChannels = bc->channels;
         out.result.report.biasMeanAbsShift = bc->meanAbsShift;
+        removeUnused(out.result.model); // the replaced bias buffers
     }
     out.quantizeSeconds = std::chrono::duration<double>(Clock::now() - t1).count();
     out.result.model.sourcePath.clear();

@@ -17,6 +17,12 @@ enum class Mode { None, Float16, Dynamic, Int8, Int8Only, Int16x8 };
 // Type of the graph's inputs and outputs. Default: float for int8 / int16x8, int8 for int8-only.
 enum class IoType { Default, Float, Int8, UInt8 };
 
+// How weights are rounded to their grid: to nearest (TFLite's converter), or GPTQ's data-aware
+// choice (GptqRounding.h; needs calibration data).
+enum class WeightRounding { Nearest, Gptq };
+Result<WeightRounding> parseRounding(std::string_view text);
+std::string_view roundingName(WeightRounding rounding);
+
 // The weights of the layers that get quantized weights (--weights, --weights-for): int8, int4
 // (FULLY_CONNECTED only; LowBitWeights.h), or float (the layer is left in float).
 enum class WeightType { Int8, Int4, Float };
@@ -54,12 +60,26 @@ struct QuantizeOptions {
     // (int8, int8-only, int16x8; measured on the calibration samples).
     bool equalize = false;
     bool biasCorrection = false;
+    // --rounding gptq: int8 / int4 CONV_2D and FULLY_CONNECTED weights re-rounded with GPTQ on
+    // the calibration samples (every mode with integer weights; dynamic reads --calib for it).
+    WeightRounding rounding = WeightRounding::Nearest;
     // --weights int4|int8, --block-size N (int4 blocks along the last dimension; 0: per
     // channel or per tensor), --weights-for NAME=int4|int8|float (operator type, operator
     // output tensor or weight tensor; later entries win).
     WeightType weights = WeightType::Int8;
     int blockSize = 0;
     std::vector<std::pair<std::string, WeightType>> weightsFor;
+};
+
+// One layer's weights re-rounded by GPTQ (GptqRounding.h): the layer's output SQNR on the
+// calibration data with nearest rounding and with GPTQ's; GPTQ's values are kept only when better.
+struct RoundedLayer {
+    size_t op = 0;          // operator number as QuantizeOptions::operatorNumbers gives it
+    std::string opType;     // "CONV_2D"
+    std::string name;       // the operator's output tensor
+    std::string weightType; // "int8", "int4"
+    double nearestDb = 0, gptqDb = 0;
+    bool applied = false;
 };
 
 // One activation tensor's calibration outcome, for the CLI's table and the UI.
@@ -89,6 +109,9 @@ struct QuantizeReport {
     // layer kept per channel because its depth is not a multiple of the block size.
     size_t int4Ops = 0, int4BlockOps = 0;
     std::vector<std::string> weightNotes;
+    // --rounding gptq: every layer measured, and those left alone ("#12 CONV_2D: depth 5120 ...").
+    std::vector<RoundedLayer> rounded;
+    std::vector<std::string> roundingSkipped;
 };
 
 } // namespace ql::quantize

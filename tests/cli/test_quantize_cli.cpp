@@ -138,6 +138,9 @@ TEST_CASE("quantlab-cli quantize: a failed quantize leaves nothing in the output
         "--mode dynamic --bias-correction",
         "--mode none --equalize",
         "--mode int8 --calib random:0",
+        "--mode float16 --rounding gptq --calib random:2",
+        "--mode dynamic --rounding gptq",
+        "--mode int8 --calib random:2 --rounding stochastic",
     };
     for (const std::string& args : bad) {
         std::string log;
@@ -168,6 +171,26 @@ TEST_CASE("quantlab-cli quantize: --equalize and --bias-correction report what t
     CHECK(json.find("\"equalize\":true") != std::string::npos);
     CHECK(json.find("\"biasCorrection\":true") != std::string::npos);
     CHECK_FALSE((*m)->metadataBytes("CONVERSION_METADATA").empty());
+}
+
+TEST_CASE("quantlab-cli quantize --rounding gptq: each layer's gain printed, recorded in the metadata", "[cli][quantize][gptq]") {
+    TempDir dir;
+    const std::string in = writeCnn(dir);
+    const std::string out = dir.file("q.tflite");
+    std::string log;
+    REQUIRE(cli("quantize " + shellQuote(in) + " --mode int8 --calib random:6:2 --rounding gptq --out " + shellQuote(out), &log) ==
+            0);
+    INFO(log);
+    const size_t at = log.find("Rounding   gptq: ");
+    REQUIRE(at != std::string::npos);
+    // One line per CONV_2D / FULLY_CONNECTED with both figures.
+    const size_t layers = std::stoul(log.substr(log.find(" of ", at) + 4));
+    CHECK(layers >= 1);
+    CHECK(log.find(" dB  ", at) != std::string::npos);
+    auto m = readModelFile(out);
+    REQUIRE(m.ok());
+    const auto meta = (*m)->metadataBytes("quantlab");
+    CHECK(std::string(meta.begin(), meta.end()).find("\"rounding\":\"gptq\"") != std::string::npos);
 }
 
 // Refusals of what would be silently ignored or meaningless (exit 2, one line), warnings about
