@@ -1,4 +1,5 @@
 #include "runtime/Interpreter.h"
+#include "model/ShapeText.h"
 
 #include "runtime/ArenaPlanner.h"
 #include "runtime/OperatorWork.h"
@@ -69,12 +70,6 @@ std::string describeOp(const Model& model, size_t subgraph, size_t o) {
     if (op.op != BuiltinOp::CUSTOM) return describeOperator(model, subgraph, OperatorIndex{o});
     return (model.subgraphs.size() > 1 ? "subgraph " + std::to_string(subgraph) + ", " : std::string()) + "operator " +
            std::to_string(o) + " (CUSTOM '" + op.customCode + "')";
-}
-
-std::string shapeText(const std::vector<int32_t>& s) {
-    std::string out = "[";
-    for (size_t i = 0; i < s.size(); ++i) out += (i ? "," : "") + std::to_string(s[i]);
-    return out + "]";
 }
 
 // Every operator of every subgraph without a kernel, in one message, so that a user sees at

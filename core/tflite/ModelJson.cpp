@@ -1,4 +1,5 @@
 #include "tflite/ModelJson.h"
+#include "model/ShapeText.h"
 
 #include "model/Blockwise.h"
 #include "model/ModelStats.h"
@@ -71,11 +72,7 @@ void writeTensorRef(JsonWriter& j, const Model& m, const Subgraph& sg, TensorInd
 
 } // namespace
 
-std::string shapeString(const std::vector<int32_t>& shape) {
-    std::string s = "[";
-    for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
-    return s + "]";
-}
+std::string shapeString(const std::vector<int32_t>& shape) { return shapeText(shape); }
 
 std::string quantSummary(const QuantParams& q) {
     char tmp[160];

@@ -8,18 +8,14 @@
 #include "runtime/kernels/conv/ConvCommon.h"
 #include "runtime/kernels/conv/Kernels.h"
 #include "util/Limits.h"
+#include "model/ShapeText.h"
 
 #include <algorithm>
 
 namespace ql::rt::conv {
 namespace {
 
-std::string dims(const RtTensor& t) {
-    std::string s = "[";
-    for (int i = 0; i < t.rank(); ++i)
-        s += (i ? "," : "") + std::to_string(t.dim(i));
-    return s + "]";
-}
+std::string dims(const RtTensor& t) { return shapeText(t.shape); }
 
 class Conv3D : public OpKernel {
 public:

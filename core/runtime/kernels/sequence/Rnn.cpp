@@ -10,6 +10,7 @@
 // [batch, time, input]).
 #include "runtime/kernels/matmul/FullyConnectedRef.h"
 #include "runtime/kernels/sequence/SequenceKernels.h"
+#include "model/ShapeText.h"
 
 #include <algorithm>
 #include <cstring>
@@ -17,12 +18,7 @@
 namespace ql::rt {
 namespace {
 
-std::string shapeOf(const RtTensor& t) {
-    std::string s = "[";
-    for (int i = 0; i < t.rank(); ++i)
-        s += (i ? "," : "") + std::to_string(t.dim(i));
-    return s + "]";
-}
+std::string shapeOf(const RtTensor& t) { return shapeText(t.shape); }
 
 // out[b][r] += sum_c m[r][c] * v[b][c], each sum formed on its own first.
 void matrixBatchVectorAccumulate(const float* m, int rows, int cols, const float* v, int batches,

@@ -5,12 +5,6 @@
 
 namespace ql::rt::shape {
 
-std::string shapeText(std::span<const int32_t> shape) {
-    std::string s = "[";
-    for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
-    return s + "]";
-}
-
 std::string valuesText(std::span<const int64_t> values) {
     std::string s = "[";
     for (size_t i = 0; i < values.size(); ++i) s += (i ? "," : "") + std::to_string(values[i]);

@@ -8,6 +8,7 @@
 // on bytes and never switches on the element type.
 
 #include "runtime/Kernel.h"
+#include "model/ShapeText.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -20,7 +21,7 @@ namespace ql::rt::shape {
 
 using Shape = std::vector<int32_t>;
 
-std::string shapeText(std::span<const int32_t> shape);    // "[1,2,3]"
+using ql::shapeText;                                      // "[1,2,3]" (model/ShapeText.h)
 std::string valuesText(std::span<const int64_t> values);  // "[1,-1]"
 int64_t elementCount(std::span<const int32_t> shape);
 // Product of shape[from, to): the outer / inner sizes around an axis.
