@@ -3,6 +3,7 @@
 // this CPU supports (forced through the plans' Isa argument), with 1 and 2 threads.
 #include "runtime/ThreadPool.h"
 #include "runtime/kernels/conv/Int16ConvVnni.h"
+#include "runtime/kernels/conv/Int16DepthwiseVnni.h"
 #include "runtime/kernels/conv/Optimized.h"
 #include "runtime/kernels/conv/Reference.h"
 
@@ -319,10 +320,17 @@ TEST_CASE("int8-opt: int16x8 CONV_2D and DEPTHWISE_CONV_2D plans are bit-exact w
             reference::convQuantized<int16_t, int8_t, int64_t, int64_t>(g, p, input, filter, b64.data(), expected);
         REQUIRE(optimized::Int16ConvPlan::handles(g, depthwise));
         const optimized::Int16ConvPlan plan(g, p, filter, bias32 ? nullptr : b64.data(), bias32 ? b32.data() : nullptr, depthwise);
-        // CONV_2D takes the VNNI pair-packed path where the CPU has it (Int16ConvVnni.h).
-        CHECK(plan.usesVnni() == (!depthwise && optimized::int16VnniAvailable()));
+        // The VNNI pair-packed paths where the CPU has them (Int16ConvVnni.h, Int16DepthwiseVnni.h).
+        CHECK(plan.usesVnni() == (depthwise ? optimized::int16DepthwiseVnniAvailable() : optimized::int16VnniAvailable()));
         plan.run(input.data(), got.data(), round % 2 ? &pool : nullptr);
         INFO("round " << round << (depthwise ? " depthwise" : " conv") << " K " << g.patchSize() << " out C " << g.outC);
+        REQUIRE(got == expected);
+        // The portable loops (no AVX-512 tap sums or requantization) give the same integers.
+        const optimized::Int16ConvPlan portable(g, p, filter, bias32 ? nullptr : b64.data(), bias32 ? b32.data() : nullptr, depthwise,
+                                                /*simd=*/false);
+        CHECK_FALSE(portable.usesVnni());
+        std::fill(got.begin(), got.end(), int16_t(0x5555));
+        portable.run(input.data(), got.data(), round % 2 ? nullptr : &pool);
         REQUIRE(got == expected);
     }
 }

@@ -14,12 +14,14 @@
 #include "runtime/kernels/activation/ActivationKernels.h"
 #include "runtime/kernels/activation/Int16RequantizeSimd.h"
 #include "runtime/kernels/activation/Lut8Simd.h"
+#include "runtime/kernels/activation/PreluSimd.h"
 #include "runtime/kernels/activation/QuantizedActivation.h"
 #include "runtime/kernels/elementwise/Broadcast.h"
 #include "runtime/kernels/elementwise/Common.h"
 
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 namespace ql::rt::act {
 namespace {
@@ -231,11 +233,12 @@ public:
         for (int i = 0; i < 2; ++i)
             if (Status s = requirePerTensorQuant(ctx, *ctx.input(size_t(i)), i ? "alpha" : "input 0"); !s) return s;
         if (Status s = requirePerTensorQuant(ctx, out, "output 0"); !s) return s;
-        m_multiplier1 = quantizeMultiplier(double(in.scale() / out.scale()));
-        m_multiplier2 = quantizeMultiplier(double(in.scale() * alpha.scale() / out.scale()));
-        m_inputOffset = -in.zeroPoint();
-        m_alphaOffset = -alpha.zeroPoint();
-        m_outputOffset = out.zeroPoint();
+        m_params.positive = quantizeMultiplier(double(in.scale() / out.scale()));
+        m_params.negative = quantizeMultiplier(double(in.scale() * alpha.scale() / out.scale()));
+        m_params.inputOffset = -in.zeroPoint();
+        m_params.alphaOffset = -alpha.zeroPoint();
+        m_params.outputOffset = out.zeroPoint();
+        std::tie(m_params.qmin, m_params.qmax) = quantizedRange(in.type);
         return {};
     }
 
@@ -249,24 +252,24 @@ public:
             return {};
         }
         const Rounding r = ctx.options().rounding;
+        const SimdIsa isa = detectSimdIsa();
+        const bool simd = preluSimdUsable(m_params, r, isa);
         dispatchInt(in.type, [&]<class T>(T) {
-            // Plain variables, not a structured binding: clang 14 cannot capture bindings.
-            const std::pair<int32_t, int32_t> range = quantizedRange(in.type);
-            const int32_t qmin = range.first, qmax = range.second;
-            broadcastBinary(m_plan, in.as<T>(), alpha.as<T>(), out.as<T>(), [&](T x, T a) {
-                const int32_t v = m_inputOffset + x;
-                const int32_t y = v >= 0 ? multiplyByQuantizedMultiplier(v, m_multiplier1, r)
-                                         : multiplyByQuantizedMultiplier(v * (m_alphaOffset + a), m_multiplier2, r);
-                return static_cast<T>(std::clamp(y + m_outputOffset, qmin, qmax));
-            });
+            if constexpr (sizeof(T) == 1) {
+                if (simd) {
+                    preluBroadcastSimd(m_plan, m_params, in.as<T>(), alpha.as<T>(), out.as<T>(), isa);
+                    return;
+                }
+            }
+            broadcastBinary(m_plan, in.as<T>(), alpha.as<T>(), out.as<T>(),
+                            [&](T x, T a) { return static_cast<T>(preluElement(m_params, x, a, r)); });
         });
         return {};
     }
 
 private:
     BroadcastPlan m_plan;
-    QuantizedMultiplier m_multiplier1, m_multiplier2;
-    int32_t m_inputOffset = 0, m_alphaOffset = 0, m_outputOffset = 0;
+    PreluParams m_params;
 };
 
 } // namespace

@@ -44,6 +44,46 @@ inline void gatherTaps(const ConvGeometry& g, const int8_t* input, const int8_t*
     for (; t < 2 * pairs; ++t) taps[t] = zpRow;
 }
 
+// The output columns [lo, hi] of a row whose taps all lie inside the image (empty: lo > hi).
+// Inside that run, moving one output column moves every tap by strideW pixels, so the pointers
+// gathered for one column are advanced instead of gathered again: the same pointers as
+// gatherTaps, without its bounds checks (which cost about as much as the arithmetic for
+// narrow layers).
+struct InteriorColumns {
+    int lo = 0, hi = -1;
+};
+inline InteriorColumns interiorColumns(const ConvGeometry& g, int oy) {
+    InteriorColumns r;
+    const int y0 = oy * g.strideH - g.padTop;
+    if (y0 < 0 || y0 + (g.filterH - 1) * g.dilationH >= g.inH) return r;
+    const int span = (g.filterW - 1) * g.dilationW;
+    // x0 = ox * strideW - padLeft >= 0 and x0 + span < inW.
+    r.lo = (g.padLeft + g.strideW - 1) / g.strideW;
+    const int last = g.inW - 1 - span + g.padLeft; // ox * strideW <= last
+    r.hi = last < 0 ? -1 : std::min(g.outW - 1, last / g.strideW);
+    return r;
+}
+
+// Fills taps for output pixel (b, oy, ox): advanced from column ox - 1's pointers (`valid`)
+// inside the interior run, gathered otherwise. `valid` tracks whether taps hold ox - 1's
+// interior pointers.
+inline void nextTaps(const ConvGeometry& g, const int8_t* input, const int8_t* zpRow, int b, int oy, int ox, int pairs,
+                     const InteriorColumns& in, const int8_t** taps, bool& valid) {
+    if (ox >= in.lo && ox <= in.hi) {
+        if (valid) {
+            const int64_t delta = int64_t(g.strideW) * g.inC;
+            const int count = g.filterH * g.filterW; // the padding tap keeps the zero-point row
+            for (int t = 0; t < count; ++t) taps[t] += delta;
+            return;
+        }
+        gatherTaps(g, input, zpRow, b, oy, ox, pairs, taps);
+        valid = true;
+        return;
+    }
+    gatherTaps(g, input, zpRow, b, oy, ox, pairs, taps);
+    valid = false;
+}
+
 // ---- AVX2: 8 channels per block ---------------------------------------------------------------
 
 struct PlanView {
@@ -181,8 +221,10 @@ void Int8DepthwisePlan::run(const int8_t* input, int8_t* output, ThreadPool* poo
         if (rawEpilogue) acc.resize(size_t(m_cPadded));
         for (int64_t r = r0; r < r1; ++r) {
             const int b = static_cast<int>(r / g.outH), oy = static_cast<int>(r % g.outH);
+            const InteriorColumns interior = interiorColumns(g, oy);
+            bool valid = false;
             for (int ox = 0; ox < g.outW; ++ox) {
-                gatherTaps(g, input, m_zpRow.data(), b, oy, ox, m_pairs, taps);
+                nextTaps(g, input, m_zpRow.data(), b, oy, ox, m_pairs, interior, taps, valid);
                 int8_t* out = output + (r * g.outW + ox) * g.outC;
                 int32_t* raw = rawEpilogue ? acc.data() : nullptr;
                 if (avx512) pixelAvx512(view, taps, out, raw);
@@ -221,8 +263,10 @@ void Int8DepthwisePlan::runHybrid(const int8_t* input, std::span<const float> in
                                 g.outC};
             const int8_t* zpRow = zpRows.data() + size_t(b) * (size_t(m_cPadded) + kLanes);
             const float batchScale = inputScale[size_t(b)];
+            const InteriorColumns interior = interiorColumns(g, oy);
+            bool valid = false;
             for (int ox = 0; ox < g.outW; ++ox) {
-                gatherTaps(g, input, zpRow, b, oy, ox, m_pairs, taps);
+                nextTaps(g, input, zpRow, b, oy, ox, m_pairs, interior, taps, valid);
                 if (avx512) pixelAvx512(view, taps, nullptr, acc.data());
                 else pixelAvx2(view, taps, nullptr, acc.data());
                 // TFLite's hybrid epilogue (reference::depthwiseHybrid), in baseline code (no FMA).

@@ -14,6 +14,8 @@
 #include "util/Vectorize.h"
 
 #include "runtime/kernels/conv/Int16ConvVnni.h"
+#include "runtime/kernels/conv/Int16DepthwiseVnni.h"
+#include "runtime/kernels/conv/Int16Requantize.h"
 #include "runtime/kernels/conv/Reference.h"
 
 #include <algorithm>
@@ -81,8 +83,11 @@ bool Int16ConvPlan::handles(const ConvGeometry& g, bool depthwise) {
 }
 
 Int16ConvPlan::Int16ConvPlan(const ConvGeometry& g, const RequantParams& p, std::span<const int8_t> filter, const int64_t* bias64,
-                             const int32_t* bias32, bool depthwise)
-    : m_g(g), m_p(p), m_depthwise(depthwise), m_acc32(bias32 != nullptr) {
+                             const int32_t* bias32, bool depthwise, bool simd)
+    : m_g(g), m_p(p), m_depthwise(depthwise), m_acc32(bias32 != nullptr), m_simd(simd) {
+    // The 64-bit accumulator's requantization, vectorised where the CPU allows (the 32-bit
+    // variant truncates first and keeps the scalar loop).
+    if (!m_acc32) m_requantizer = std::make_shared<const Int16Requantizer>(m_p, simd ? detectSimdIsa() : SimdIsa::Scalar);
     repack(filter, bias64, bias32);
 }
 
@@ -106,18 +111,24 @@ void Int16ConvPlan::repack(std::span<const int8_t> filter, const int64_t* bias64
     m_zpRow.assign(size_t(g.inC), static_cast<int16_t>(-m_p.inputOffset));
     // Where the CPU has AVX-512 VNNI, CONV_2D runs on the pair-packed filter (same integers).
     m_vnniWeights.clear();
-    if (!m_depthwise && int16VnniAvailable()) m_vnniWeights = packInt16Vnni(m_weights.data(), k, n);
+    if (!m_depthwise && m_simd && int16VnniAvailable()) m_vnniWeights = packInt16Vnni(m_weights.data(), k, n);
+    // Depthwise with AVX-512 VNNI: tap pairs interleaved per channel (Int16DepthwiseVnni.h).
+    if (m_depthwise && m_simd && int16DepthwiseVnniAvailable())
+        m_vnniWeights = packInt16DepthwisePairs(m_weights.data(), static_cast<int>(k), n);
 }
 
 void Int16ConvPlan::run(const int16_t* input, int16_t* output, ThreadPool* pool) const {
     const ConvGeometry& g = m_g;
     const int n = g.outC;
     if (m_depthwise) {
-        const int taps = g.filterH * g.filterW;
+        const int taps = g.filterH * g.filterW, pairs = (taps + 1) / 2;
+        const bool vnni = !m_vnniWeights.empty();
         parallelFor(pool, int64_t(g.batches) * g.outH, 1, [&](int64_t r0, int64_t r1) {
             const int16_t* tapPtr[64];
             thread_local std::vector<int32_t> acc;
+            thread_local std::vector<int64_t> sum;
             acc.resize(size_t(n));
+            sum.resize(size_t(n));
             for (int64_t r = r0; r < r1; ++r) {
                 const int b = static_cast<int>(r / g.outH), oy = static_cast<int>(r % g.outH);
                 for (int ox = 0; ox < g.outW; ++ox) {
@@ -129,9 +140,15 @@ void Int16ConvPlan::run(const int16_t* input, int16_t* output, ThreadPool* pool)
                                             ? input + ((int64_t(b) * g.inH + iy) * g.inW + ix) * g.inC
                                             : m_zpRow.data();
                         }
-                    depthwiseTaps(tapPtr, m_weights.data(), taps, n, acc.data());
+                    if (vnni) {
+                        if (taps % 2) tapPtr[taps] = m_zpRow.data(); // the zero-weight padding tap
+                        int16DepthwiseTapsVnni(tapPtr, m_vnniWeights.data(), pairs, n, acc.data());
+                    } else {
+                        depthwiseTaps(tapPtr, m_weights.data(), taps, n, acc.data());
+                    }
                     int16_t* out = output + (r * g.outW + ox) * n;
-                    for (int c = 0; c < n; ++c) out[c] = requantize16(m_fold[size_t(c)] + acc[size_t(c)], m_acc32, m_p, c);
+                    for (int c = 0; c < n; ++c) sum[size_t(c)] = m_fold[size_t(c)] + acc[size_t(c)];
+                    requantizeRow(sum.data(), out);
                 }
             }
         });
@@ -158,11 +175,18 @@ void Int16ConvPlan::run(const int16_t* input, int16_t* output, ThreadPool* pool)
                 std::copy(m_fold.begin(), m_fold.end(), acc.begin());
                 for (int64_t k0 = 0; k0 < k; k0 += kChunk)
                     dotChunk(a + k0, m_weights.data() + k0 * n, n, std::min(kChunk, k - k0), partial.data(), acc.data());
-                int16_t* out = output + mi * n;
-                for (int c = 0; c < n; ++c) out[c] = requantize16(acc[size_t(c)], m_acc32, m_p, c);
+                requantizeRow(acc.data(), output + mi * n);
             }
         }
     });
+}
+
+void Int16ConvPlan::requantizeRow(const int64_t* acc, int16_t* out) const {
+    if (m_requantizer) {
+        m_requantizer->run(acc, m_g.outC, out);
+        return;
+    }
+    for (int c = 0; c < m_g.outC; ++c) out[c] = requantize16(acc[c], m_acc32, m_p, c);
 }
 
 // CONV_2D on the VNNI-packed filter: blocks of output pixels, im2col rows padded with a zero
@@ -185,9 +209,7 @@ void Int16ConvPlan::runVnni(const int16_t* input, int16_t* output, ThreadPool* p
             for (int r = 0; r < rows; ++r) std::copy(m_fold.begin(), m_fold.end(), acc.begin() + int64_t(r) * n);
             int16GemmVnni(patches.data(), ld, rows, kPairs, m_vnniWeights.data(), n, acc.data());
             for (int r = 0; r < rows; ++r) {
-                int16_t* out = output + (m0 + r) * n;
-                const int64_t* a = acc.data() + int64_t(r) * n;
-                for (int c = 0; c < n; ++c) out[c] = requantize16(a[c], m_acc32, m_p, c);
+                requantizeRow(acc.data() + int64_t(r) * n, output + (m0 + r) * n);
             }
         }
     });

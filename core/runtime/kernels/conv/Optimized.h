@@ -144,6 +144,8 @@ private:
     std::vector<int32_t> m_bias;
 };
 
+class Int16Requantizer; // Int16Requantize.h
+
 // int16x8 CONV_2D or DEPTHWISE_CONV_2D (Int16Conv.cpp): int16 activations, int8 weights widened
 // at prepare, exact int32 partial sums added in int64, the reference's requantization. A 64-bit
 // bias selects the 64-bit accumulator and multiplyByQuantizedMultiplier (TFLite's int16x8), a
@@ -152,23 +154,28 @@ class Int16ConvPlan {
 public:
     // Depthwise: depth multiplier 1 and at most 64 taps; CONV_2D: any shape.
     static bool handles(const ConvGeometry& g, bool depthwise);
+    // simd false: the portable loops only (the tests' second reference).
     Int16ConvPlan(const ConvGeometry& g, const RequantParams& p, std::span<const int8_t> filter, const int64_t* bias64,
-                  const int32_t* bias32, bool depthwise);
+                  const int32_t* bias32, bool depthwise, bool simd = true);
     void repack(std::span<const int8_t> filter, const int64_t* bias64, const int32_t* bias32);
     void run(const int16_t* input, int16_t* output, ThreadPool* pool) const;
     bool usesVnni() const { return !m_vnniWeights.empty(); }
 
 private:
     void runVnni(const int16_t* input, int16_t* output, ThreadPool* pool) const;
+    // One output pixel's channels from their 64-bit sums (bias and fold included).
+    void requantizeRow(const int64_t* acc, int16_t* out) const;
 
     ConvGeometry m_g;
     RequantParams m_p;
     bool m_depthwise;
     bool m_acc32;                   // 32-bit bias: the sum is truncated to int32 before requantizing
+    bool m_simd = true;             // false: no AVX-512 paths (tests)
     std::vector<int16_t> m_weights; // the filter, int16, [k][n] (1HWO as given for depthwise)
     std::vector<int64_t> m_fold;    // bias + inputOffset * sum of the channel's weights
     std::vector<int16_t> m_zpRow;   // the input zero point, for depthwise taps outside the image
-    std::vector<int16_t> m_vnniWeights; // CONV_2D with AVX-512 VNNI: the filter packed (Int16ConvVnni.h)
+    std::vector<int16_t> m_vnniWeights; // AVX-512 VNNI: the filter packed (Int16ConvVnni.h, Int16DepthwiseVnni.h)
+    std::shared_ptr<const Int16Requantizer> m_requantizer; // 64-bit bias only (Int16Requantize.h)
 };
 
 // out[i] = clamp(multiplyByQuantizedMultiplier(acc[i], m[c], s[c]) + zp) for c = i % channels
