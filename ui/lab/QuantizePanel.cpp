@@ -126,6 +126,12 @@ QuantizePanel::QuantizePanel(QWidget* parent) : QWidget(parent), m_jobs(new JobR
     m_overrideList->setToolTip(tr("From the what-if panel (Histogram and what-if: \"Apply to the lab's quantization\")"));
     auto* overrideClear = new QPushButton(tr("Clear overrides"), this);
     overrideClear->setObjectName(QStringLiteral("clearOverrides"));
+    m_overrideClear = overrideClear;
+    m_overrideHint = new QLabel(tr("None. In the main window's \"Histogram and what-if\" panel, choose a clip range or bit width "
+                                   "for a tensor and press \"Apply to the lab's quantization\"."),
+                                this);
+    m_overrideHint->setWordWrap(true);
+    overrideBox->addWidget(m_overrideHint);
     overrideBox->addWidget(m_overrideList);
     overrideBox->addWidget(overrideClear, 0, Qt::AlignLeft);
     form->addRow(tr("Per-tensor overrides"), overrideBox);
@@ -287,6 +293,8 @@ void QuantizePanel::showOverrides() {
         item->setToolTip(o.tensor);
     }
     m_overrideList->setVisible(!m_overrides.isEmpty());
+    m_overrideClear->setVisible(!m_overrides.isEmpty());
+    m_overrideHint->setVisible(m_overrides.isEmpty());
 }
 
 void QuantizePanel::applyLeaf(const quantize::Leaf& leaf) {

@@ -138,6 +138,8 @@ private:
     QListWidget* m_keepFloat;
     QList<TensorOverride> m_overrides;
     QListWidget* m_overrideList;
+    QWidget* m_overrideClear;
+    QLabel* m_overrideHint; // shown while there is no override
     QPushButton* m_keepSelected;
     QLineEdit* m_output;
     QPushButton* m_quantize;
