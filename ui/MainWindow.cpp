@@ -14,6 +14,7 @@
 #include "inspect/OperatorPanel.h"
 #include "inspect/TensorPanel.h"
 #include "lab/LabWindow.h"
+#include "lab/QuantizePanel.h"
 #include "plots/HistogramPanel.h"
 #include "workshop/WorkshopPage.h"
 
@@ -88,6 +89,7 @@ MainWindow::MainWindow(QWidget* parent)
         m_histogram->resetData(nullptr);
     });
     connect(m_operator, &OperatorPanel::tensorActivated, this, &MainWindow::onTensorSelected);
+    connect(m_operator, &OperatorPanel::subgraphActivated, m_graph, &GraphPage::showSubgraph);
 }
 
 MainWindow::~MainWindow() = default;
@@ -111,6 +113,17 @@ void MainWindow::createDocks() {
     m_operator = new OperatorPanel(this);
     m_tensor = new TensorPanel(this);
     m_histogram = new HistogramPanel(this);
+    // The what-if's "apply": the clip range and bit width become an override of the lab's
+    // quantization of this model; the lab's Quantize tab shows it and writes the model.
+    connect(m_histogram, &HistogramPanel::applyRequested, this,
+            [this](const QString& tensor, double lo, double hi, int bits, bool constant) {
+                if (!m_loaded || !m_loaded->model) return;
+                openLab();
+                auto* lab = findChild<LabWindow*>();
+                if (!lab) return;
+                lab->quantizePanel()->setTensorOverride(TensorOverride{tensor, lo, hi, bits, constant});
+                lab->showPage(LabWindow::Page::Quantize);
+            });
     m_diagnostics = new DiagnosticsModel(this);
     m_problemsView = new QTableView(this);
     m_problemsView->setModel(m_diagnostics);

@@ -2,6 +2,9 @@
 
 #include "tflite/ModelReader.h"
 
+#include <cstdlib>
+#include <string_view>
+
 namespace ql::ui {
 
 std::shared_ptr<const LoadedModel> loadModel(const std::string& path, const Progress& progress) {
@@ -50,6 +53,16 @@ std::shared_ptr<const OperatorSnapshot> makeOperatorSnapshot(std::shared_ptr<con
     // tell an absent field from the default, so show the default as such.
     for (OptionField& f : out->options)
         if (f.name == "quantized_bias_type" && f.text == "FLOAT32") f.text = "(default)";
+    // Control flow names its subgraphs in options whose names end in "subgraph_index"
+    // (cond_subgraph_index, body_subgraph_index, then_..., else_..., init_...).
+    static constexpr std::string_view kSuffix = "subgraph_index";
+    for (const OptionField& f : out->options) {
+        if (f.name.size() < kSuffix.size() || f.name.compare(f.name.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) continue;
+        char* end = nullptr;
+        const long v = std::strtol(f.text.c_str(), &end, 10);
+        if (end && *end == '\0' && !f.text.empty() && v >= 0 && size_t(v) < model->subgraphs.size())
+            out->calledSubgraphs.emplace_back(f.name, SubgraphIndex{int32_t(v)});
+    }
     out->kind = classifyOperator(*model, sg, o);
     out->requant = operatorRequantization(sg, o);
     out->macs = operatorMacs(sg, o);

@@ -44,6 +44,9 @@ struct OperatorSnapshot {
     QuantKind kind = QuantKind::Float;
     Requantization requant;
     uint64_t macs = 0;
+    // Subgraphs the operator runs (WHILE cond/body, IF then/else, CALL_ONCE init): the option's
+    // name and the subgraph, valid indices only.
+    std::vector<std::pair<std::string, SubgraphIndex>> calledSubgraphs;
 };
 
 struct TensorSnapshot {

@@ -128,4 +128,15 @@ QColor Theme::ramp(double t) {
     return QColor::fromRgbF(1.0f, float(1.0 - 0.72 * u), float(1.0 - 0.78 * u));
 }
 
+QColor Theme::textOn(const QColor& fill) {
+    // WCAG relative luminance; the darker ink is chosen when it gives the larger contrast ratio
+    // (L1 + 0.05) / (L2 + 0.05).
+    auto lin = [](double c) { return c <= 0.03928 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4); };
+    const double l = 0.2126 * lin(fill.redF()) + 0.7152 * lin(fill.greenF()) + 0.0722 * lin(fill.blueF());
+    const QColor dark(20, 20, 20), light(250, 250, 250);
+    const double withDark = (l + 0.05) / (0.0070 + 0.05);   // luminance of (20, 20, 20) is about 0.0070
+    const double withLight = (0.9560 + 0.05) / (l + 0.05);  // luminance of (250, 250, 250) is about 0.9560
+    return withDark >= withLight ? dark : light;
+}
+
 } // namespace ql::ui

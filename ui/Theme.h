@@ -26,6 +26,9 @@ public:
     static QColor forDtype(TensorType t);
     // A blue-white-red ramp for t in [0, 1] (per-node values, heat maps).
     static QColor ramp(double t);
+    // Text colour readable on `fill` (near-black on light fills, near-white on dark ones):
+    // node titles on heat-map and dtype colours.
+    static QColor textOn(const QColor& fill);
 };
 
 } // namespace ql::ui

@@ -75,6 +75,7 @@ private:
     QuantParams calibrated(TensorIndex t);
     // --calibrator-for's choice for the tensor, else the default calibrator.
     const calib::Calibrator& calibratorOf(TensorIndex t);
+    const calib::Range* fixedRangeOf(TensorIndex t); // QuantizeOptions::rangeFor, else null
     // The integer copy of t of the current activation type, and its parameters.
     TensorIndex quantOf(TensorIndex t, QuantParams* params = nullptr);
     TensorIndex otherOf(TensorIndex t, QuantParams* params);
@@ -117,12 +118,24 @@ const calib::Calibrator& IntegerQuantizer::calibratorOf(TensorIndex t) {
     return m_opt.calibrator;
 }
 
+const calib::Range* IntegerQuantizer::fixedRangeOf(TensorIndex t) {
+    const std::string& name = sg().tensor(t).name;
+    for (const auto& [tensor, range] : m_opt.rangeFor)
+        if (tensor == name) return &range;
+    return nullptr;
+}
+
 QuantParams IntegerQuantizer::calibrated(TensorIndex t) {
     const calib::TensorStats* s = stats(t);
     const bool symmetric = m_act == TensorType::INT16;
     const int bits = m_act == TensorType::INT16 ? 16 : 8;
     const calib::Calibrator& calibrator = calibratorOf(t);
-    const calib::Range range = calib::chooseRange(*s, calibrator, bits, symmetric);
+    const calib::Range* fixed = fixedRangeOf(t);
+    calib::Range range = fixed ? *fixed : calib::chooseRange(*s, calibrator, bits, symmetric);
+    if (fixed && symmetric) {
+        const float a = std::max(std::fabs(range.min), std::fabs(range.max));
+        range = {-a, a};
+    }
     QuantParams q = calib::paramsFromRange(range, m_act, symmetric);
     if (m_reported.insert(t.value).second) {
         TensorRangeReport r;
@@ -132,7 +145,7 @@ QuantParams IntegerQuantizer::calibrated(TensorIndex t) {
         r.scale = q.scale[0];
         r.zeroPoint = q.zeroPoint[0];
         r.clipped = calib::clippingRate(*s, range);
-        r.calibrator = calibrator.name();
+        r.calibrator = fixed ? std::string("fixed range") : calibrator.name();
         m_report.tensors.push_back(std::move(r));
     }
     return q;

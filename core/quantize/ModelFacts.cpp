@@ -3,6 +3,7 @@
 #include "quantize/OpRules.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <iterator>
 #include <map>
 
@@ -146,6 +147,7 @@ ModelFacts modelFacts(const Model& model) {
         const size_t bytes = model.buffers[t.buffer.index()].size;
         f.constantBytes += bytes;
         if (t.type == TensorType::FLOAT32) f.floatWeightBytes += bytes;
+        if (t.type == TensorType::FLOAT16) f.float16WeightBytes += bytes;
     }
     for (TensorIndex i : sg.inputs)
         if (sg.tensor(i).type != TensorType::FLOAT32) f.floatInputs = false;
@@ -159,7 +161,13 @@ std::string joinList(const std::vector<std::string>& v, size_t max = 12) {
     if (v.size() > max) s += ", ... (" + std::to_string(v.size() - max) + " more)";
     return s;
 }
-std::string kib(size_t bytes) { return std::to_string((bytes + 512) / 1024) + " KiB"; }
+// Below 10 KiB with one decimal: a small model's weights must not read "0 KiB".
+std::string kib(size_t bytes) {
+    if (bytes >= 10 * 1024) return std::to_string((bytes + 512) / 1024) + " KiB";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f KiB", double(bytes) / 1024.0);
+    return buf;
+}
 std::vector<std::string> opsWithout(const ModelFacts& f, unsigned delegate) {
     std::vector<std::string> out;
     for (const auto& t : f.ops)
@@ -173,9 +181,16 @@ std::vector<std::string> factsForQuestion(const ModelFacts& f, Question q) {
     std::vector<std::string> out;
     switch (q) {
     case Question::Optimize:
-        out.push_back(std::to_string(f.operatorCount) + " operators, " + kib(f.constantBytes) + " of constant data, of which " +
-                      kib(f.floatWeightBytes) + " float32: int8 weights would need about " + kib(f.floatWeightBytes / 4) +
-                      ", float16 about " + kib(f.floatWeightBytes / 2) + ".");
+        // A float16 model's weights are float16 constants (DEQUANTIZE turns them into float32 at
+        // load): the sizes follow from those, 2 bytes per weight; int8 needs half of that.
+        if (f.float16WeightBytes > f.floatWeightBytes)
+            out.push_back(std::to_string(f.operatorCount) + " operators, " + kib(f.constantBytes) + " of constant data, of which " +
+                          kib(f.float16WeightBytes) + " float16 weights (already a float16 model): int8 weights would need about " +
+                          kib(f.float16WeightBytes / 2) + ", float32 " + kib(f.float16WeightBytes * 2) + ".");
+        else
+            out.push_back(std::to_string(f.operatorCount) + " operators, " + kib(f.constantBytes) + " of constant data, of which " +
+                          kib(f.floatWeightBytes) + " float32: int8 weights would need about " + kib(f.floatWeightBytes / 4) +
+                          ", float16 about " + kib(f.floatWeightBytes / 2) + ".");
         if (f.alreadyQuantized)
             out.push_back("This model is already quantized: the quantizer expects a float model.");
         break;

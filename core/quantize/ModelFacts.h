@@ -32,6 +32,7 @@ struct ModelFacts {
     std::vector<OpTypeFacts> ops;      // by type, most frequent first
     size_t operatorCount = 0;
     size_t floatWeightBytes = 0;       // float32 constant data
+    size_t float16WeightBytes = 0;     // float16 constant data (a float16 model's weights)
     size_t constantBytes = 0;          // all constant data
     bool alreadyQuantized = false;     // some activation or weight is integer with scales
     std::vector<std::string> noInt8;   // types without an int8 kernel ("LSTM x2")

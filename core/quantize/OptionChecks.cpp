@@ -3,6 +3,7 @@
 #include "quantize/LowBitWeights.h"
 #include "util/EditDistance.h"
 
+#include <cmath>
 #include <cstdio>
 #include <set>
 
@@ -26,6 +27,12 @@ Status checkOptions(const Model& model, const QuantizeOptions& options) {
     if (!needsCalibration(options.mode) && !options.calibratorFor.empty())
         return makeError("calibrator-for: mode " + std::string(modeName(options.mode)) +
                          " calibrates no activation; it needs int8, int8-only or int16x8");
+    if (!needsCalibration(options.mode) && !options.rangeFor.empty())
+        return makeError("range-for: mode " + std::string(modeName(options.mode)) +
+                         " quantizes no activation; it needs int8, int8-only or int16x8");
+    for (const auto& [name, r] : options.rangeFor)
+        if (!std::isfinite(r.min) || !std::isfinite(r.max) || !(r.min < r.max))
+            return makeError("range-for '" + name + "': the clip range needs finite min < max");
     if (!options.int16.empty() && (options.mode != Mode::Int8 || (options.io != IoType::Default && options.io != IoType::Float)))
         return makeError("int16: mixed int8 / int16x8 operators need --mode int8 with float inputs and outputs (mode " +
                          std::string(modeName(options.mode)) + ")");
@@ -60,6 +67,16 @@ Status checkOptions(const Model& model, const QuantizeOptions& options) {
             if (!valid.count(name))
                 return makeError("calibrator-for '" + name + "=" + c.name() +
                                  "': no tensor of that name" + nearestList(name, ordered));
+    }
+    if (!options.rangeFor.empty()) {
+        std::set<std::string> valid;
+        std::vector<std::string> ordered;
+        for (const Subgraph& sg : model.subgraphs)
+            for (const Tensor& t : sg.tensors)
+                if (!t.name.empty() && valid.insert(t.name).second) ordered.push_back(t.name);
+        for (const auto& [name, r] : options.rangeFor)
+            if (!valid.count(name))
+                return makeError("range-for '" + name + "': no tensor of that name" + nearestList(name, ordered));
     }
     return checkWeightOptions(model, options);
 }

@@ -41,6 +41,12 @@ struct QuantizeOptions {
     // Per-tensor exceptions (--calibrator-for TENSOR=C): activation tensors named here use their
     // own calibrator. Every name must be a tensor of the model (quantizeModel refuses others).
     std::vector<std::pair<std::string, calib::Calibrator>> calibratorFor;
+    // Per-tensor clip ranges (the what-if panel's "apply to the lab"): activation tensors named
+    // here are quantized over exactly this range (widened to include 0 as every range; int16
+    // uses [-a, a] with a = max(|min|, |max|)) instead of their calibrator's choice. Every name
+    // must be a tensor of the model, min < max. Operators with fixed or shared output parameters
+    // (SOFTMAX, RESHAPE, ...) keep them: the range applies where the quantizer calibrates.
+    std::vector<std::pair<std::string, calib::Range>> rangeFor;
     bool perTensor = false;          // weights per tensor instead of TFLite's per-channel axes
     std::vector<std::string> keepFloat; // operator type names (e.g. "SOFTMAX") or tensor names
     // Mode int8 only: operators (type names or output tensor names, as keepFloat) that run

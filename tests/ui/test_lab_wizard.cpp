@@ -8,6 +8,7 @@
 #include "lab/WizardPage.h"
 #include "TestModels.h"
 #include "TestSupport.h"
+#include "quantize/Quantizer.h"
 #include "tflite/ModelReader.h"
 
 #include <QAbstractItemModelTester>
@@ -139,6 +140,26 @@ TEST_CASE("lab wizard: the facts of the open model answer the questions", "[ui][
     CHECK(label->text().contains(QStringLiteral("int8 kernel")));
     CHECK(label->text().contains(QStringLiteral("CONV_2D")));
     CHECK(label->text().contains(QStringLiteral("Edge TPU")));
+}
+
+TEST_CASE("lab wizard: a float16 model's weight sizes are not 0 KiB", "[ui][lab]") {
+    quantize::QuantizeOptions o;
+    o.mode = quantize::Mode::Float16;
+    auto f16 = quantize::quantizeModel(test::makeSmallCnn(), nullptr, o);
+    REQUIRE(f16.ok());
+    const auto facts = std::make_shared<const quantize::ModelFacts>(quantize::modelFacts(f16->model));
+    CHECK(facts->floatWeightBytes == 0); // its weights are float16 constants
+    REQUIRE(facts->float16WeightBytes > 0);
+    WizardPage page;
+    page.setFacts(facts);
+    REQUIRE(page.currentQuestion() == Question::Optimize);
+    auto* label = page.findChild<QLabel*>(QStringLiteral("facts"));
+    REQUIRE(label);
+    const QString text = label->text();
+    INFO(text.toStdString());
+    CHECK(text.contains(QStringLiteral("float16 weights")));
+    CHECK_FALSE(text.contains(QStringLiteral(" 0 KiB")));
+    CHECK_FALSE(text.contains(QStringLiteral(" 0.0 KiB")));
 }
 
 TEST_CASE("lab item models pass QAbstractItemModelTester", "[ui][lab]") {

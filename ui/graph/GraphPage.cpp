@@ -11,6 +11,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFontMetricsF>
+#include <QEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
@@ -79,13 +80,7 @@ GraphPage::GraphPage(QWidget* parent) : QWidget(parent), m_jobs(new JobRunner(th
     m_view = new GraphView(this);
     layoutBox->addWidget(m_view, 1);
 
-    connect(m_subgraphBox, &QComboBox::activated, this, [this](int i) {
-        if (!m_model || i < 0) return;
-        m_subgraph = SubgraphIndex{i};
-        m_collapsed = layout::scopesToFit(*m_model, m_subgraph, m_expandedLimit);
-        relayout();
-        emit subgraphChanged(m_subgraph);
-    });
+    connect(m_subgraphBox, &QComboBox::activated, this, [this](int i) { showSubgraph(SubgraphIndex{int32_t(i)}); });
     connect(m_overlayBox, &QComboBox::activated, this, [this] {
         m_view->setOverlay(Overlay(m_overlayBox->currentData().toInt()));
         updateLegend();
@@ -288,6 +283,21 @@ void GraphPage::setOverlay(Overlay overlay) {
 
 Overlay GraphPage::overlay() const { return Overlay(m_overlayBox->currentData().toInt()); }
 QString GraphPage::legendText() const { return m_legend->text(); }
+
+void GraphPage::showSubgraph(SubgraphIndex subgraph) {
+    if (!m_model || !subgraph.valid() || subgraph.index() >= m_model->subgraphs.size()) return;
+    m_subgraph = subgraph;
+    if (m_subgraphBox->currentIndex() != subgraph.value) m_subgraphBox->setCurrentIndex(subgraph.value);
+    m_collapsed = layout::scopesToFit(*m_model, m_subgraph, m_expandedLimit);
+    relayout();
+    emit subgraphChanged(m_subgraph);
+}
+
+void GraphPage::changeEvent(QEvent* e) {
+    QWidget::changeEvent(e);
+    // Theme::apply sets the application palette: the chips take Theme's colours of the new theme
+    if (e->type() == QEvent::PaletteChange || e->type() == QEvent::ApplicationPaletteChange) updateLegend();
+}
 
 void GraphPage::updateLegend() {
     auto chip = [](const QColor& c, const QString& text) {

@@ -38,6 +38,8 @@ public:
     GraphView* view() const { return m_view; }
     JobRunner* jobs() const { return m_jobs; }
     SubgraphIndex subgraph() const { return m_subgraph; }
+    // Shows another subgraph (the subgraph box; a WHILE/IF link) and emits subgraphChanged.
+    void showSubgraph(SubgraphIndex subgraph);
     void focusSearch();
     void exportImage(const QString& path); // .png or .svg by suffix
     // Per-operator values of the current subgraph (NaN = none) shown by the "value" overlay.
@@ -48,6 +50,9 @@ public:
     QString legendText() const;
 
     static layout::ModelGraphOptions graphOptionsFor(const QWidget* w); // font metrics -> sizes
+
+protected:
+    void changeEvent(QEvent* e) override; // the legend's colours follow the theme
 
 signals:
     void operatorSelected(ql::SubgraphIndex subgraph, ql::OperatorIndex op);

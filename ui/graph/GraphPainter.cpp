@@ -33,6 +33,20 @@ QFont GraphPainter::detailFont() {
     return f;
 }
 
+QString GraphPainter::fittedTitle(const QString& name, double w, double h) {
+    if (h < kMinLabelPx + 2 || w < 4) return {};
+    static const QFont font = [] {
+        QFont f = titleFont();
+        f.setPixelSize(kMinLabelPx);
+        return f;
+    }();
+    static const QFontMetricsF fm(font);
+    const QString shown = fm.elidedText(name, Qt::ElideRight, w - 4);
+    // "C…" says nothing: an elided name keeps at least three characters
+    if (shown != name && shown.size() < 4) return {};
+    return shown;
+}
+
 GraphPainter::GraphPainter(std::shared_ptr<const GraphSnapshot> snapshot)
     : m_snapshot(std::move(snapshot)), m_title(titleFont()), m_detail(detailFont()), m_label(detailFont()) {
     const auto& g = m_snapshot->scene->graph;
@@ -150,7 +164,8 @@ void GraphPainter::paintNode(QPainter& p, int i, double scale, const PaintState&
     QPen border(selected ? c.selection : hit ? c.searchHit : c.nodeBorder, selected || hit ? 3.0 : 1.0);
     if (n.custom) border.setStyle(Qt::DashLine);
     p.setPen(border);
-    p.setBrush(nodeFill(i, state));
+    const QColor fill = nodeFill(i, state);
+    p.setBrush(fill);
     const double radius = n.kind == GraphNode::Kind::Input || n.kind == GraphNode::Kind::Output ? r.height() / 2 : 5;
     p.drawRoundedRect(r, radius, radius);
     if (n.kind == GraphNode::Kind::Group) p.drawRoundedRect(r.adjusted(3, 3, -3, -3), 4, 4);
@@ -159,12 +174,29 @@ void GraphPainter::paintNode(QPainter& p, int i, double scale, const PaintState&
         p.setBrush(c.customMark);
         p.drawPolygon(QPolygonF{r.topRight(), r.topRight() + QPointF(-12, 0), r.topRight() + QPointF(0, 12)});
     }
-    if (scale < kTextScale) return;
+    // Overlays colour nodes from light to dark (the heat map's blue and red ends): the text takes
+    // the ink that reads on this node's fill; the plain view keeps the theme's colours.
+    const bool coloured = state.overlay != Overlay::OperatorKind;
+    const QColor ink = coloured ? Theme::textOn(fill) : c.nodeText;
+    if (double(m_title.pixelSize()) * scale < kMinLabelPx) { // zoomed out: the name in screen pixels, if it fits
+        const QString shown = fittedTitle(QString::fromStdString(n.title), r.width() * scale, r.height() * scale);
+        if (shown.isEmpty()) return;
+        QFont f = m_title;
+        f.setPixelSize(kMinLabelPx);
+        p.save();
+        p.translate(r.topLeft());
+        p.scale(1.0 / scale, 1.0 / scale);
+        p.setFont(f);
+        p.setPen(ink);
+        p.drawText(QRectF(2, 0, r.width() * scale - 4, r.height() * scale), Qt::AlignCenter, shown);
+        p.restore();
+        return;
+    }
     const double pad = scene.options.padding;
     const double line = scene.options.lineHeight;
     double y = r.y() + pad - 1;
     p.setFont(m_title);
-    p.setPen(c.nodeText);
+    p.setPen(ink);
     // The layout sizes nodes from an average character width; a long upper-case title (bold
     // UNIDIRECTIONAL_SEQUENCE_LSTM) can be wider than its node: squeeze it to fit.
     const QStaticText& title = text(m_titleCache, m_titleBuilt, i, n.title);
@@ -185,11 +217,11 @@ void GraphPainter::paintNode(QPainter& p, int i, double scale, const PaintState&
     y += line;
     p.setFont(m_detail);
     if (!n.subtitle.empty()) {
-        p.setPen(n.custom ? c.customMark : n.activation != Activation::NONE ? c.activationText : c.subtleText);
+        p.setPen(coloured ? ink : n.custom ? c.customMark : n.activation != Activation::NONE ? c.activationText : c.subtleText);
         p.drawStaticText(QPointF(r.x() + pad, y + 1), text(m_subtitleCache, m_subtitleBuilt, i, n.subtitle));
         y += line;
     }
-    p.setPen(c.subtleText);
+    p.setPen(coloured ? ink : c.subtleText);
     for (const auto& d : n.details) { // details are drawn uncached: they are only shown close up
         p.drawText(QPointF(r.x() + pad, y + line - 4), QString::fromStdString(d));
         y += line;

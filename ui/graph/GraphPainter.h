@@ -1,7 +1,9 @@
 #pragma once
 // Draws a laid-out graph snapshot with a QPainter whose transform maps scene units to the
-// device. Shared by the view, the minimap and the PNG/SVG export. Level of detail: below
-// kTextScale only boxes and lines; below kDetailScale titles but no details or edge labels.
+// device. Shared by the view, the minimap and the PNG/SVG export. Level of detail: titles are
+// never drawn smaller than kMinLabelPx on screen: when the zoomed title would be, the name is
+// drawn at kMinLabelPx in screen space where it fits the node's box (elided, or left out when
+// not even a few characters fit); below kDetailScale no details or edge labels.
 // Text layouts are cached per node (QStaticText), built on first use.
 
 #include "Snapshots.h"
@@ -30,6 +32,11 @@ class GraphPainter {
 public:
     static constexpr double kTextScale = 0.28;
     static constexpr double kDetailScale = 0.6;
+    static constexpr int kMinLabelPx = 10;
+
+    // The name as drawn in a node box of w x h screen pixels at kMinLabelPx: whole, elided, or
+    // empty when the box cannot hold a line or three characters.
+    static QString fittedTitle(const QString& name, double w, double h);
 
     explicit GraphPainter(std::shared_ptr<const GraphSnapshot> snapshot);
     const GraphSnapshot& snapshot() const { return *m_snapshot; }

@@ -15,6 +15,16 @@ OperatorPanel::OperatorPanel(QWidget* parent)
     : QWidget(parent), m_model(new OperatorModel(this)), m_requant(new RequantModel(this)) {
     auto* box = new QVBoxLayout(this);
     box->setContentsMargins(2, 2, 2, 2);
+    m_subgraphLinks = new QLabel(this);
+    m_subgraphLinks->setObjectName(QStringLiteral("subgraphLinks"));
+    m_subgraphLinks->setTextFormat(Qt::RichText);
+    m_subgraphLinks->setWordWrap(true);
+    box->addWidget(m_subgraphLinks);
+    connect(m_subgraphLinks, &QLabel::linkActivated, this, [this](const QString& link) {
+        bool ok = false;
+        const int s = link.section(QLatin1Char(':'), 1).toInt(&ok); // "subgraph:N"
+        if (ok && s >= 0) emit subgraphActivated(SubgraphIndex{int32_t(s)});
+    });
     auto* split = new QSplitter(Qt::Vertical, this);
     m_tree = new QTreeView(split);
     m_tree->setModel(m_model);
@@ -57,6 +67,20 @@ void OperatorPanel::resetData(std::shared_ptr<const OperatorSnapshot> snapshot) 
                               "(quantizeMultiplier, TFLite's convention)")
                                .arg(QString::fromStdString(snapshot->requant.formula)));
     m_table->setVisible(snapshot && !snapshot->requant.rows.empty());
+    QStringList links;
+    if (snapshot)
+        for (const auto& [option, sub] : snapshot->calledSubgraphs) {
+            const std::string& name = snapshot->model->subgraphs[sub.index()].name;
+            const QString role = QString::fromStdString(option).remove(QStringLiteral("_subgraph_index"));
+            links << tr("%1: <a href=\"subgraph:%2\">subgraph %2%3</a>")
+                         .arg(role)
+                         .arg(sub.value)
+                         .arg(name.empty() ? QString() : QStringLiteral(" (%1)").arg(QString::fromStdString(name).toHtmlEscaped()));
+        }
+    m_subgraphLinks->setText(links.isEmpty() ? QString() : tr("Runs ") + links.join(QStringLiteral(" · ")));
+    m_subgraphLinks->setVisible(!links.isEmpty());
 }
+
+QString OperatorPanel::subgraphLinksText() const { return m_subgraphLinks->text(); }
 
 } // namespace ql::ui

@@ -2,6 +2,8 @@
 
 #include "lab/DataChoice.h"
 
+#include "Theme.h"
+
 #include "graph/GraphPage.h"
 #include "graph/GraphView.h"
 #include "lab/LayerErrorModel.h"
@@ -83,6 +85,12 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent), m_jobs(new JobRunne
     m_sync->setChecked(true);
     bar->addWidget(m_sync);
     top->addLayout(bar);
+    m_heatLegend = new QLabel(this);
+    m_heatLegend->setObjectName(QStringLiteral("heatLegend"));
+    m_heatLegend->setTextFormat(Qt::RichText);
+    m_heatLegend->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed); // new text: no relayout
+    m_heatLegend->setFixedHeight(fontMetrics().height() + 6);
+    top->addWidget(m_heatLegend);
 
     auto* vsplit = new QSplitter(Qt::Vertical, this);
     auto* hsplit = new QSplitter(Qt::Horizontal, vsplit);
@@ -230,6 +238,7 @@ void CompareView::startLayerErrors() {
     m_layerError.clear();
     m_layers->resetData(nullptr);
     m_hist->resetData(nullptr);
+    m_heatLegend->setText(tr("Heat map: colours the graphs once the per-layer error is measured."));
     auto a = m_floatModel, b = m_quantModel;
     const std::string spec = dataSource().toStdString();
     analysis::CompareOptions options;
@@ -267,12 +276,30 @@ void CompareView::startLayerErrors() {
             return;
         }
         m_layers->resetData(snap->result);
+        m_layerView->resizeColumnsToContents(); // headers and numbers in full (the last column stretches)
         m_hist->resetData(snap->result);
         showHistogramsFor(m_selectedQuantOp);
         m_left->setOperatorValues(snap->floatHeat);
         m_right->setOperatorValues(snap->quantHeat);
         m_left->setOverlay(Overlay::Value);
         m_right->setOverlay(Overlay::Value);
+        {
+            // The ramp spans the heat values present (GraphView's valueMin..valueMax); heat is
+            // 60 dB - per-layer SQNR, so its ends read back as SQNRs.
+            const auto& st = m_right->state();
+            auto chip = [](const QColor& c) {
+                return QStringLiteral("<span style='background-color:%1; color:%1'>&nbsp;&nbsp;&nbsp;&nbsp;</span>").arg(c.name());
+            };
+            auto sqnr = [](double heat) {
+                return heat <= 0 ? tr("≥ 60 dB") : heat >= 60 ? tr("≤ 0 dB") : QString::number(60.0 - heat, 'f', 1) + QStringLiteral(" dB");
+            };
+            QString key = tr("<b>Heat</b> (error each layer adds): ");
+            key += chip(Theme::ramp(0)) + tr("&nbsp;least, per-layer SQNR %1&nbsp;&nbsp;").arg(sqnr(st.valueMin));
+            for (double t : {0.25, 0.5, 0.75}) key += chip(Theme::ramp(t));
+            key += QStringLiteral("&nbsp;&nbsp;") + chip(Theme::ramp(1)) + tr("&nbsp;most, %1&nbsp;&nbsp;&nbsp;").arg(sqnr(st.valueMax));
+            key += chip(Theme::graph().constantFill) + tr("&nbsp;not compared (kept float, conversions)");
+            m_heatLegend->setText(key);
+        }
         emit floatLayerValues(snap->floatHeat, tr("heat = 60 dB - per-layer SQNR (lab)"));
         const auto worst = analysis::worstLayers(*snap->result, 1);
         QString text = tr("Target %1: ").arg(QString::fromUtf8(targetName(snap->result->target).data())) +
@@ -289,6 +316,8 @@ void CompareView::startLayerErrors() {
         emit layerErrorsFilled();
     });
 }
+
+QString CompareView::heatLegendText() const { return m_heatLegend->text(); }
 
 void CompareView::onLayerRow(const QModelIndex& index) {
     if (index.isValid()) selectLayer(index.data(LayerErrorModel::LayerRole).toInt());
@@ -382,6 +411,7 @@ void CompareView::showResult() {
     m_banner->setText(lab::isRandomSpec(spec) ? QString::fromStdString(lab::randomDataWarning(spec)) : QString());
     m_banner->setVisible(lab::isRandomSpec(spec));
     m_outputs->resetData(m_result, shownLabels());
+    m_outputView->resizeColumnsToContents();
     if (!m_result) {
         m_image->clear();
         m_summary->setText(QStringLiteral("<font color=#c0392b>%1</font>").arg(m_error.toHtmlEscaped()));

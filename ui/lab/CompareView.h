@@ -88,6 +88,8 @@ public:
     // Labels shown for output `output` (the user's, else the model's metadata), empty if none.
     std::vector<std::string> labelsFor(size_t output) const;
     QString summaryText() const;
+    // The heat map's colour key (blue: least error added ... red: most, in per-layer SQNR).
+    QString heatLegendText() const;
 
 signals:
     void filled();                                  // graphs and outputs are shown
@@ -131,6 +133,7 @@ private:
     QSpinBox* m_sample;
     QCheckBox* m_sync;
     QLabel* m_banner;
+    QLabel* m_heatLegend;
     QLabel* m_leftTitle;
     QLabel* m_rightTitle;
     GraphView* m_left;

@@ -119,6 +119,23 @@ QuantizePanel::QuantizePanel(QWidget* parent) : QWidget(parent), m_jobs(new JobR
     keepBox->addWidget(m_keepFloat);
     keepBox->addLayout(keepRow);
     form->addRow(tr("Keep in float"), keepBox);
+    auto* overrideBox = new QVBoxLayout;
+    m_overrideList = new QListWidget(this);
+    m_overrideList->setObjectName(QStringLiteral("overrides"));
+    m_overrideList->setMaximumHeight(80);
+    m_overrideList->setToolTip(tr("From the what-if panel (Histogram and what-if: \"Apply to the lab's quantization\")"));
+    auto* overrideClear = new QPushButton(tr("Clear overrides"), this);
+    overrideClear->setObjectName(QStringLiteral("clearOverrides"));
+    m_overrideClear = overrideClear;
+    m_overrideHint = new QLabel(tr("None. In the main window's \"Histogram and what-if\" panel, choose a clip range or bit width "
+                                   "for a tensor and press \"Apply to the lab's quantization\"."),
+                                this);
+    m_overrideHint->setWordWrap(true);
+    overrideBox->addWidget(m_overrideHint);
+    overrideBox->addWidget(m_overrideList);
+    overrideBox->addWidget(overrideClear, 0, Qt::AlignLeft);
+    form->addRow(tr("Per-tensor overrides"), overrideBox);
+    connect(overrideClear, &QPushButton::clicked, this, &QuantizePanel::clearOverrides);
     m_output = new QLineEdit(this);
     m_output->setObjectName(QStringLiteral("outputPath"));
     form->addRow(tr("Output file"), m_output);
@@ -183,6 +200,7 @@ QuantizePanel::QuantizePanel(QWidget* parent) : QWidget(parent), m_jobs(new JobR
     });
     connect(m_output, &QLineEdit::textEdited, this, [this](const QString& t) { m_outDir = t.isEmpty() ? QString() : QFileInfo(t).absolutePath(); });
     connect(keepClear, &QPushButton::clicked, this, &QuantizePanel::clearKeepFloat);
+    showOverrides();
     connect(m_random, &QCheckBox::toggled, this, [this](bool on) {
         if (on && !lab::isRandomSpec(dataSource().toStdString())) m_data->setText(QStringLiteral("random:100"));
         if (!on && lab::isRandomSpec(dataSource().toStdString())) m_data->clear();
@@ -198,6 +216,7 @@ QuantizePanel::QuantizePanel(QWidget* parent) : QWidget(parent), m_jobs(new JobR
 }
 
 void QuantizePanel::setFloatModel(std::shared_ptr<const Model> model, const QString& path) {
+    if (path != m_path) clearOverrides(); // they name tensors of the previous model
     m_model = std::move(model);
     m_path = path;
     m_selected = OperatorIndex();
@@ -245,10 +264,44 @@ void QuantizePanel::clearKeepFloat() {
     emit keepFloatChanged();
 }
 
+void QuantizePanel::setTensorOverride(const TensorOverride& o) {
+    if (o.tensor.isEmpty()) return;
+    bool replaced = false;
+    for (TensorOverride& e : m_overrides)
+        if (e.tensor == o.tensor) {
+            e = o;
+            replaced = true;
+        }
+    if (!replaced) m_overrides.push_back(o);
+    showOverrides();
+    emit overridesChanged();
+}
+
+void QuantizePanel::clearOverrides() {
+    if (m_overrides.isEmpty()) return;
+    m_overrides.clear();
+    showOverrides();
+    emit overridesChanged();
+}
+
+void QuantizePanel::showOverrides() {
+    m_overrideList->clear();
+    for (const TensorOverride& o : m_overrides) {
+        const QString what = o.constant ? tr("weights: %1 bits (scale from max |w|)").arg(o.bits)
+                                        : tr("clip [%1, %2], %3 bits").arg(o.min, 0, 'g', 6).arg(o.max, 0, 'g', 6).arg(o.bits);
+        auto* item = new QListWidgetItem(o.tensor + QStringLiteral("  →  ") + what, m_overrideList);
+        item->setToolTip(o.tensor);
+    }
+    m_overrideList->setVisible(!m_overrides.isEmpty());
+    m_overrideClear->setVisible(!m_overrides.isEmpty());
+    m_overrideHint->setVisible(m_overrides.isEmpty());
+}
+
 void QuantizePanel::applyLeaf(const quantize::Leaf& leaf) {
     setMode(leaf.mode);
     m_io->setCurrentIndex(m_io->findData(int(leaf.io)));
     clearKeepFloat();
+    clearOverrides();
     setCalibrator(QStringLiteral("minmax"));
     m_perTensor->setChecked(false);
     m_result->clear();
@@ -354,6 +407,24 @@ QString QuantizePanel::buildOptions(quantize::QuantizeJobOptions* o) const {
     if (!c) return tr("Calibrator: %1").arg(QString::fromStdString(c.message()));
     o->quantize.calibrator = *c;
     for (const QString& k : keepFloat()) o->quantize.keepFloat.push_back(k.toStdString());
+    // What-if overrides: the runtime has int8 and int16x8 activation kernels and int8 and int4
+    // (FULLY_CONNECTED) weights; other bit widths stay a what-if.
+    for (const TensorOverride& t : m_overrides) {
+        const std::string name = t.tensor.toStdString();
+        if (t.constant) {
+            if (t.bits != 8 && t.bits != 4)
+                return tr("Override of %1: weights can be written with 8 or 4 bits, not %2.").arg(t.tensor).arg(t.bits);
+            o->quantize.weightsFor.emplace_back(name, t.bits == 4 ? quantize::WeightType::Int4 : quantize::WeightType::Int8);
+            continue;
+        }
+        if (t.bits != 8 && t.bits != 16)
+            return tr("Override of %1: activations can be written with 8 or 16 bits, not %2.").arg(t.tensor).arg(t.bits);
+        if (!quantize::needsCalibration(o->quantize.mode))
+            return tr("Override of %1: mode %2 leaves activations in float; choose int8, int8-only or int16x8.")
+                .arg(t.tensor, qs(quantize::modeName(o->quantize.mode)));
+        o->quantize.rangeFor.emplace_back(name, calib::Range{float(t.min), float(t.max)});
+        if (t.bits == 16 && o->quantize.mode != Mode::Int16x8) o->quantize.int16.push_back(name);
+    }
     if (quantize::needsCalibration(o->quantize.mode)) {
         o->calibSpec = dataSource().toStdString();
         if (o->calibSpec.empty())

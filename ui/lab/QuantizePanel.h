@@ -39,6 +39,16 @@ struct QuantizeRun {
     std::string error;
 };
 
+// A tensor's what-if choice applied to the lab's quantization: activations are quantized over
+// [min, max] (16 bits: int16x8 kernels for the operator producing it, mode int8 only); weights
+// get the bit width (8 or 4; a weight's scale always follows its own max |w|).
+struct TensorOverride {
+    QString tensor;
+    double min = 0, max = 0;
+    int bits = 8;
+    bool constant = false; // a weight
+};
+
 class QuantizePanel : public QWidget {
     Q_OBJECT
 public:
@@ -68,6 +78,11 @@ public:
     // Shows the data row as the thing to fill in (a job that needs data has none).
     void askForData(const QString& why);
     void clearKeepFloat();
+    // Per-tensor overrides from the what-if panel (one per tensor: a later one replaces it).
+    // Kept while the same float model stays open; emptied by applyLeaf and another model.
+    void setTensorOverride(const TensorOverride& o);
+    void clearOverrides();
+    QList<TensorOverride> overrides() const { return m_overrides; }
     void setOutputPath(const QString& path);
     QString outputPath() const;
     void setCalibrator(const QString& text); // "minmax", "percentile:99.9", "mse", "kl"
@@ -95,11 +110,13 @@ signals:
     void quantized(std::shared_ptr<const ql::ui::QuantizeRun> run);
     void quantizeFailed(const QString& message);
     void keepFloatChanged(); // the keep-float list was edited (any way)
+    void overridesChanged();
 
 private:
     void onProgress(const QString& stage, double fraction, qint64 elapsedMs, qint64 remainingMs);
     void onFinished(std::shared_ptr<const QuantizeRun> run);
     void updateEnabled();
+    void showOverrides();
 
     std::shared_ptr<const Model> m_model;
     QString m_path;
@@ -119,6 +136,10 @@ private:
     QDoubleSpinBox* m_percentile;
     QCheckBox* m_perTensor;
     QListWidget* m_keepFloat;
+    QList<TensorOverride> m_overrides;
+    QListWidget* m_overrideList;
+    QWidget* m_overrideClear;
+    QLabel* m_overrideHint; // shown while there is no override
     QPushButton* m_keepSelected;
     QLineEdit* m_output;
     QPushButton* m_quantize;

@@ -46,9 +46,7 @@ TensorHistogramView::TensorHistogramView(QWidget* parent) : QWidget(parent) {
     box->setContentsMargins(2, 2, 2, 2);
     box->setSpacing(2);
     auto* bar = new QHBoxLayout;
-    m_title = new QLabel(tr("Select a layer in either graph or in the per-layer table: its float and quantized values appear here "
-                            "when the per-layer error has arrived."),
-                         this);
+    m_title = new QLabel(placeholder(), this);
     m_title->setObjectName(QStringLiteral("histogramTitle"));
     m_title->setWordWrap(true);
     m_title->setTextFormat(Qt::RichText);
@@ -139,6 +137,11 @@ void TensorHistogramView::showTensor(int tensor) {
 
 QString TensorHistogramView::titleText() const { return m_title->text(); }
 
+QString TensorHistogramView::placeholder() {
+    return tr("Select a layer in either graph or in the per-layer table: its float and quantized values appear here "
+              "when the per-layer error has arrived.");
+}
+
 void TensorHistogramView::rebuild() {
     for (QCustomPlot* p : {m_values, m_errors}) {
         p->clearGraphs();
@@ -151,6 +154,9 @@ void TensorHistogramView::rebuild() {
             m_title->setText(tr("Layer #%1 %2: its output has no float counterpart to compare with.")
                                  .arg(m_result->layers[size_t(m_layer)].quantOp.index())
                                  .arg(QString::fromStdString(m_result->layers[size_t(m_layer)].opType)));
+        else m_title->setText(placeholder()); // nothing of an earlier run's tensor stays
+        m_title->setToolTip(QString());
+        m_chooser->setEnabled(false);
         m_values->replot();
         m_errors->replot();
         return;

@@ -40,6 +40,7 @@ public:
     QCustomPlot* valuePlot() const { return m_values; }
     QCustomPlot* errorPlot() const { return m_errors; }
     QString titleText() const;
+    static QString placeholder(); // the title while no tensor is shown
     // Grid levels drawn on the value plot (0 when too many are in view to read).
     int gridLinesDrawn() const { return int(m_gridLines.size()); }
 

@@ -86,6 +86,10 @@ HistogramPanel::HistogramPanel(QWidget* parent) : QWidget(parent) {
     controls->addWidget(calibrated, 1, 4);
     controls->setColumnStretch(5, 1);
     box->addLayout(controls);
+    m_scopeNote = new QLabel(this);
+    m_scopeNote->setObjectName(QStringLiteral("whatIfScope"));
+    m_scopeNote->setWordWrap(true);
+    box->addWidget(m_scopeNote);
     m_resultLabel = new QLabel(this);
     m_resultLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     box->addWidget(m_resultLabel);
@@ -96,11 +100,19 @@ HistogramPanel::HistogramPanel(QWidget* parent) : QWidget(parent) {
     m_hist->yAxis->setLabel(tr("count"));
     m_channels = makePlot(split);
     m_channels->xAxis->setLabel(tr("channel"));
+    m_channels->legend->setVisible(true); // which band is observed, which is representable
+    m_channels->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
     m_channels->yAxis->setLabel(tr("range"));
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
     box->addWidget(split, 1);
     auto* exportRow = new QHBoxLayout;
+    auto* apply = new QPushButton(tr("Apply to the lab's quantization"), this);
+    apply->setObjectName(QStringLiteral("applyWhatIf"));
+    apply->setToolTip(tr("Quantize this tensor with this clip range and bit width in the lab (an override of its calibrator); "
+                         "the lab's Quantize writes the model"));
+    m_applyButton = apply;
+    exportRow->addWidget(apply);
     auto* exportHist = new QPushButton(tr("Export histogram..."), this);
     auto* exportChannels = new QPushButton(tr("Export channel ranges..."), this);
     m_exportChannels = exportChannels;
@@ -109,6 +121,7 @@ HistogramPanel::HistogramPanel(QWidget* parent) : QWidget(parent) {
     exportRow->addWidget(exportChannels);
     box->addLayout(exportRow);
 
+    connect(apply, &QPushButton::clicked, this, &HistogramPanel::applyToLab);
     connect(exportHist, &QPushButton::clicked, this, [this] { exportPlotInteractively(m_hist, QStringLiteral("histogram.svg")); });
     connect(exportChannels, &QPushButton::clicked, this,
             [this] { exportPlotInteractively(m_channels, QStringLiteral("channel-ranges.svg")); });
@@ -179,6 +192,7 @@ void HistogramPanel::resetData(std::shared_ptr<const TensorSnapshot> snapshot) {
                                   m_snapshot->fromSamples ? samplesNote(*m_snapshot) : QString()));
     m_title->setToolTip(m_snapshot ? QString::fromStdString(m_snapshot->info().name) : QString());
     m_calibratorButton->setEnabled(has && m_snapshot->hasChosenRange);
+    m_applyButton->setEnabled(has);
     // the per-channel range chart belongs to per-channel quantization only
     const bool perChannel = has && m_snapshot->quant.size() > 1 && !m_snapshot->channelStats.empty();
     m_channels->setVisible(perChannel);
@@ -232,6 +246,14 @@ void HistogramPanel::useCalibratorRange() {
     if (m_snapshot && m_snapshot->hasChosenRange) setClipRange(m_snapshot->chosenMin, m_snapshot->chosenMax);
 }
 
+void HistogramPanel::applyToLab() {
+    if (!m_snapshot || !m_snapshot->hasValues) return;
+    const auto [lo, hi] = displayedClip();
+    emit applyRequested(QString::fromStdString(m_snapshot->info().name), lo, hi, m_params.bits, m_snapshot->constant);
+}
+
+QString HistogramPanel::scopeNote() const { return m_scopeNote->text(); }
+
 void HistogramPanel::setSymmetric(bool symmetric) {
     m_params.symmetric = symmetric;
     m_updatingControls = true;
@@ -256,6 +278,7 @@ void HistogramPanel::rebuildHistogram() {
     m_hist->clearItems();
     m_loLine = m_hiLine = nullptr;
     m_gridLines.clear();
+    m_gridLabel = nullptr;
     if (m_values.empty()) {
         m_hist->replot();
         return;
@@ -354,6 +377,8 @@ void HistogramPanel::drawCalibratorRanges() {
 void HistogramPanel::drawGrid() {
     for (auto* l : m_gridLines) m_hist->removeItem(l);
     m_gridLines.clear();
+    if (m_gridLabel) m_hist->removeItem(m_gridLabel);
+    m_gridLabel = nullptr;
     if (m_values.empty() || m_result.scale <= 0) return;
     // Draw the levels q = qmin..qmax at r = s * (q - z) when few enough are visible to read.
     const QCPRange r = m_hist->xAxis->range();
@@ -361,8 +386,23 @@ void HistogramPanel::drawGrid() {
     const double qLo = std::max(first + double(m_result.zeroPoint), double(m_result.qmin));
     const double qHi = std::min(last + double(m_result.zeroPoint), double(m_result.qmax));
     if (qHi - qLo > 80) return;
-    const QPen pen(QColor(150, 150, 150, 150), 0, Qt::DotLine);
-    for (double q = qLo; q <= qHi; q += 1) m_gridLines.push_back(addVerticalLine(m_hist, m_result.scale * (q - double(m_result.zeroPoint)), pen));
+    for (double q = qLo; q <= qHi; q += 1)
+        m_gridLines.push_back(addVerticalLine(m_hist, m_result.scale * (q - double(m_result.zeroPoint)), quantGridPen()));
+    // name them: the axis grid is dotted grey, these are solid and coloured
+    auto* label = new QCPItemText(m_hist);
+    label->position->setType(QCPItemPosition::ptAxisRectRatio);
+    label->position->setCoords(0.01, 0.01);
+    label->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+    label->setText(tr("│ quantization levels q = %1..%2").arg(qint64(qLo)).arg(qint64(qHi)));
+    label->setColor(quantGridPen().color().darker(110));
+    label->setClipToAxisRect(true);
+    m_gridLabel = label;
+}
+
+QPen HistogramPanel::quantGridPen() {
+    // Solid orange, half transparent: distinct from the axis grid (dotted, the palette's Mid)
+    // and from the red clip lines and the green calibrator ranges.
+    return QPen(QColor(235, 140, 20, 150), 1.0, Qt::SolidLine);
 }
 
 void HistogramPanel::updateWhatIf() {
@@ -384,6 +424,17 @@ void HistogramPanel::updateWhatIf() {
         m_hiLine->point1->setCoords(m_result.gridMax, 0);
         m_hiLine->point2->setCoords(m_result.gridMax, 1);
     }
+    // Per-channel tensors: "all channels" simulates one scale over the whole tensor, which is
+    // not how the model quantizes it; say so, with the channel count.
+    const size_t channels = m_snapshot ? m_snapshot->quant.size() : 0;
+    if (m_values.empty()) m_scopeNote->clear();
+    else if (channels > 1 && m_channel < 0)
+        m_scopeNote->setText(tr("<font color=#b9770e>All channels: the what-if applies <b>one scale to the whole tensor</b>; the model "
+                                "quantizes it per channel (%1 scales). Choose a channel to see its own grid.</font>")
+                                 .arg(channels));
+    else if (channels > 1)
+        m_scopeNote->setText(tr("Channel %1 of %2: its own scale, as the model quantizes it.").arg(m_channel).arg(channels));
+    else m_scopeNote->clear();
     if (m_values.empty()) {
         m_resultLabel->clear();
     } else {
@@ -431,18 +482,22 @@ void HistogramPanel::rebuildChannelPlot() {
     gHi->setBrush(QColor(70, 130, 200, 70));
     gHi->setChannelFillGraph(gLo);
     gHi->setName(tr("observed [min, max]"));
+    gLo->removeFromLegend();
     if (m_snapshot->quant.size() == m_snapshot->channelStats.size() && !m_snapshot->fromSamples) {
         for (const auto& q : m_snapshot->quant) {
             qlo << q.minFloat;
             qhi << q.maxFloat;
         }
         const QPen qPen(QColor(30, 150, 60), 1.2, Qt::DashLine);
+        bool first = true;
         for (const auto& ys : {qlo, qhi}) {
             auto* g = m_channels->addGraph();
             g->setData(x, ys, true);
             g->setPen(qPen);
             g->setLineStyle(QCPGraph::lsStepCenter);
-            g->setName(tr("representable range"));
+            g->setName(tr("representable range (scale × [qmin − z, qmax − z])"));
+            if (!first) g->removeFromLegend();
+            first = false;
         }
     }
     if (m_channel >= 0) addVerticalLine(m_channels, m_channel, QPen(QColor(255, 150, 0), 2));

@@ -8,11 +8,13 @@
 #include "Snapshots.h"
 #include "analysis/WhatIf.h"
 
+#include <QPen>
 #include <QWidget>
 
 class QCheckBox;
 class QComboBox;
 class QCPItemStraightLine;
+class QCPItemText;
 class QCustomPlot;
 class QDoubleSpinBox;
 class QLabel;
@@ -42,12 +44,22 @@ public:
     void setSymmetric(bool symmetric);
     // Clips at the calibrator's chosen range (activation samples with a range only).
     void useCalibratorRange();
+    // Emits applyRequested for the current tensor and what-if state (no tensor: nothing).
+    void applyToLab();
+    QString scopeNote() const; // what the what-if quantizes (one scale, one channel, ...)
+    // The quantization levels drawn over the histogram (when few enough are visible) and their
+    // pen, which differs from the axis grid's.
+    const std::vector<QCPItemStraightLine*>& gridLines() const { return m_gridLines; }
+    static QPen quantGridPen();
 
 protected:
     void changeEvent(QEvent* e) override; // restyles the plots when the theme changes
 
 signals:
     void whatIfChanged(const ql::WhatIfResult& result);
+    // "Apply to the lab's quantization": the tensor's what-if clip range (as the Clip fields show
+    // it) and bit width, to become an override of the lab's quantization; `constant` for weights.
+    void applyRequested(const QString& tensor, double clipMin, double clipMax, int bits, bool constant);
 
 private:
     void selectValues();
@@ -77,12 +89,15 @@ private:
     QDoubleSpinBox* m_clipHi;
     QWidget* m_calibratorButton;
     QWidget* m_exportChannels;
+    QWidget* m_applyButton;
+    QLabel* m_scopeNote;
     QLabel* m_resultLabel;
     QCustomPlot* m_hist;
     QCustomPlot* m_channels;
     QCPItemStraightLine* m_loLine = nullptr;
     QCPItemStraightLine* m_hiLine = nullptr;
     std::vector<QCPItemStraightLine*> m_gridLines;
+    QCPItemText* m_gridLabel = nullptr;
 };
 
 } // namespace ql::ui
