@@ -115,6 +115,32 @@ std::vector<std::pair<std::string, calib::Calibrator>> parseCalibratorFor(const 
     return out;
 }
 
+std::vector<std::pair<std::string, calib::Range>> parseRangeFor(const std::string& value) {
+    std::vector<std::pair<std::string, calib::Range>> out;
+    for (const std::string& item : splitList(value)) {
+        const size_t eq = item.rfind('=');
+        const size_t colon = eq == std::string::npos ? std::string::npos : item.find(':', eq);
+        if (eq == std::string::npos || eq == 0 || colon == std::string::npos)
+            throw UsageError("--range-for: '" + item + "': expected TENSOR=LO:HI (e.g. conv1/out=-4:6)");
+        const std::string lo = item.substr(eq + 1, colon - eq - 1), hi = item.substr(colon + 1);
+        float v[2] = {0, 0};
+        const std::string parts[2] = {lo, hi};
+        for (int k = 0; k < 2; ++k) {
+            size_t used = 0;
+            try {
+                v[k] = std::stof(parts[k], &used);
+            } catch (const std::exception&) {
+                used = 0;
+            }
+            if (parts[k].empty() || used != parts[k].size() || !std::isfinite(v[k]))
+                throw UsageError("--range-for: '" + item + "': '" + parts[k] + "' is not a finite number");
+        }
+        if (!(v[0] < v[1])) throw UsageError("--range-for: '" + item + "': LO must be below HI");
+        out.emplace_back(item.substr(0, eq), calib::Range{v[0], v[1]});
+    }
+    return out;
+}
+
 OptionSpec pixelRangeOption() {
     return valueOption("--pixel-range", "LO,HI",
                        "image data: map pixel values 0..255 linearly onto [LO, HI] (e.g. 0,1 or -1,1; overrides the "

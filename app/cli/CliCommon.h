@@ -73,6 +73,8 @@ std::vector<OptionSpec> withTargetOptions(std::vector<OptionSpec> specs);
 OptionSpec calibratorForOption();
 // Parses --calibrator-for's value; a UsageError names the bad item.
 std::vector<std::pair<std::string, calib::Calibrator>> parseCalibratorFor(const std::string& value);
+// --range-for TENSOR=LO:HI,...: a fixed clip range per activation tensor (finite, LO < HI).
+std::vector<std::pair<std::string, calib::Range>> parseRangeFor(const std::string& value);
 
 // --pixel-range LO,HI: image pixels 0..255 map linearly onto [LO, HI] (e.g. -1,1 for models
 // trained on [-1, 1] input), overriding the model's metadata. pixelRangeOf returns nullopt

@@ -1,4 +1,4 @@
-// quantlab-cli quantize MODEL --mode MODE [--calib SRC] [--calibrator C] [--calibrator-for T=C,...]
+// quantlab-cli quantize MODEL --mode MODE [--calib SRC] [--calibrator C] [--calibrator-for T=C,...] [--range-for T=LO:HI,...]
 //     [--per-tensor] [--keep-float OP_OR_TENSOR,...] [--int16 OP_OR_TENSOR,...] [--io int8|uint8|float] [--skip-nonfinite]
 //     [--max-samples N] [--equalize] [--bias-correction [--target TARGET]] [--rounding nearest|gptq]
 //     [--weights int4|int8] [--block-size 32|64|128|256] [--weights-for OP_OR_TENSOR=int4|int8|float,...]
@@ -64,6 +64,7 @@ int quantizeCommand(const Args& args) {
         job.quantize.calibrator = *c;
     }
     if (args.has("--calibrator-for")) job.quantize.calibratorFor = parseCalibratorFor(args.value("--calibrator-for"));
+    if (args.has("--range-for")) job.quantize.rangeFor = parseRangeFor(args.value("--range-for"));
     job.quantize.perTensor = args.flag("--per-tensor");
     if (args.has("--keep-float")) job.quantize.keepFloat = splitList(args.value("--keep-float"));
     if (args.has("--int16")) {
@@ -205,7 +206,7 @@ std::vector<OptionSpec> withAutoOptions(std::vector<OptionSpec> options) {
 
 const CommandRegistration registration({
     "quantize",
-    "quantize MODEL --mode MODE [--calib SRC] [--pixel-range LO,HI] [--calibrator C] [--calibrator-for TENSOR=C,...] [--per-tensor] [--keep-float OP_OR_TENSOR,...] "
+    "quantize MODEL --mode MODE [--calib SRC] [--pixel-range LO,HI] [--calibrator C] [--calibrator-for TENSOR=C,...] [--range-for TENSOR=LO:HI,...] [--per-tensor] [--keep-float OP_OR_TENSOR,...] "
     "[--int16 OP_OR_TENSOR,...] [--io int8|uint8|float] [--weights int4|int8] [--block-size 32|64|128|256] "
     "[--weights-for OP_OR_TENSOR=int4|int8|float,...] [--skip-nonfinite] [--max-samples N] [--equalize] [--bias-correction [--target TARGET]] [--rounding nearest|gptq] "
     "[--auto [--target-sqnr DB | --target-drop P%] [--data SRC] [--labels SRC] [--max-mac-share P%]] --out OUT",
@@ -216,6 +217,10 @@ const CommandRegistration registration({
      pixelRangeOption(),
      calibratorOption(),
      calibratorForOption(),
+     valueOption("--range-for", "TENSOR=LO:HI,...",
+                 "give these activation tensors a fixed clip range instead of their calibrator's (repeatable), e.g. "
+                 "--range-for conv1/out=-4:6 (what the GUI's what-if panel applies)")
+         .repeats(),
      flagOption("--per-tensor", "one weight scale per tensor instead of per channel (CONV_2D dim 0, DEPTHWISE_CONV_2D dim 3)"),
      valueOption("--keep-float", "OP_OR_TENSOR,...", "leave these operator types (e.g. SOFTMAX) or tensor names in float"),
      valueOption("--int16", "OP_OR_TENSOR,...", "with --mode int8: run these operator types or tensor names with int16 activations "

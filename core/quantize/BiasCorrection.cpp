@@ -1,6 +1,7 @@
 #include "quantize/BiasCorrection.h"
 
 #include "data/Convert.h"
+#include "quantize/FloatCounterpart.h"
 #include "runtime/Interpreter.h"
 
 #include <algorithm>
@@ -29,11 +30,7 @@ bool correctable(BuiltinOp k) {
 std::vector<Target> findTargets(const Model& floatModel, const Model& quantModel) {
     const Subgraph& fs = floatModel.subgraphs[0];
     const Subgraph& qs = quantModel.subgraphs[0];
-    std::unordered_map<std::string, int> floatByName; // -1: the name is not unique
-    for (size_t t = 0; t < fs.tensors.size(); ++t) {
-        auto [it, fresh] = floatByName.emplace(fs.tensors[t].name, int(t));
-        if (!fresh) it->second = -1;
-    }
+    const FloatCounterpart counterpart(fs);
     std::vector<Target> out;
     for (size_t i = 0; i < qs.operators.size(); ++i) {
         const Operator& op = qs.operators[i];
@@ -48,17 +45,7 @@ std::vector<Target> findTargets(const Model& floatModel, const Model& quantModel
             continue;
         if ((bt.type != TensorType::INT32 && bt.type != TensorType::INT64) || !quantModel.isConstant(bt)) continue;
         if (!it.quant.isQuantized() || !wt.quant.isQuantized() || ot.shape.empty()) continue;
-        // The quantizer keeps names; a graph output keeps its float (or uint8) tensor and the op
-        // writes a copy named "<name>_int" (IntegerPass.cpp).
-        // A quantized copy of a float tensor (QUANTIZE inserted before an op) is "<name>_int8".
-        const auto lookup = [&](const std::string& name) {
-            auto f = floatByName.find(name);
-            for (std::string_view sx : {"_int", "_int8", "_int16"})
-                if (f == floatByName.end() && name.size() > sx.size() && name.ends_with(sx))
-                    f = floatByName.find(name.substr(0, name.size() - sx.size()));
-            return f == floatByName.end() ? -1 : f->second;
-        };
-        const int fo = lookup(ot.name), fin = lookup(it.name);
+        const int fo = counterpart.of(ot.name), fin = counterpart.of(it.name);
         if (fo < 0 || fin < 0) continue;
         if (fs.tensors[size_t(fin)].type != TensorType::FLOAT32 || fs.tensors[size_t(fin)].elementCount() != it.elementCount())
             continue;

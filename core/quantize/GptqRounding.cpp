@@ -1,6 +1,7 @@
 #include "quantize/GptqRounding.h"
 
 #include "quant/SubByte.h"
+#include "quantize/FloatCounterpart.h"
 #include "quantize/GraphEdit.h"
 #include "runtime/Interpreter.h"
 #include "util/Float16.h"
@@ -189,11 +190,7 @@ std::vector<Layer> findLayers(const Model& floatModel, const Model& quantModel,
                               RoundingReport& report) {
     const Subgraph& fs = floatModel.subgraphs[0];
     const Subgraph& qs = quantModel.subgraphs[0];
-    std::unordered_map<std::string, int> floatByName; // -1: not unique
-    for (size_t t = 0; t < fs.tensors.size(); ++t) {
-        auto [it, fresh] = floatByName.emplace(fs.tensors[t].name, int(t));
-        if (!fresh) it->second = -1;
-    }
+    const FloatCounterpart counterpart(fs);
     std::vector<int> producer(fs.tensors.size(), -1);
     for (size_t i = 0; i < fs.operators.size(); ++i)
         for (TensorIndex o : fs.operators[i].outputs)
@@ -202,14 +199,6 @@ std::vector<Layer> findLayers(const Model& floatModel, const Model& quantModel,
     for (const Operator& op : qs.operators)
         for (TensorIndex t : op.inputs)
             if (t.valid() && t.index() < readers.size()) ++readers[t.index()];
-    // The quantizer keeps names; a graph output's integer copy is "<name>_int".
-    const auto lookup = [&](const std::string& name) {
-        auto f = floatByName.find(name);
-        for (std::string_view sx : {"_int", "_int8", "_int16"})
-            if (f == floatByName.end() && name.size() > sx.size() && name.ends_with(sx))
-                f = floatByName.find(name.substr(0, name.size() - sx.size()));
-        return f == floatByName.end() ? -1 : f->second;
-    };
 
     std::vector<Layer> out;
     for (size_t i = 0; i < qs.operators.size(); ++i) {
@@ -257,7 +246,7 @@ std::vector<Layer> findLayers(const Model& floatModel, const Model& quantModel,
             positive = positive && std::isfinite(s) && s > 0;
         if (!positive) continue;
         // The float operator with the same output.
-        const int fo = lookup(qs.tensor(op.outputs[0]).name);
+        const int fo = counterpart.of(qs.tensor(op.outputs[0]).name);
         if (fo < 0 || producer[size_t(fo)] < 0) continue;
         const Operator& fop = fs.operators[size_t(producer[size_t(fo)])];
         if (fop.op != op.op || fop.inputs.size() < 2 || !fop.inputs[0].valid() ||

@@ -141,6 +141,10 @@ TEST_CASE("quantlab-cli quantize: a failed quantize leaves nothing in the output
         "--mode float16 --rounding gptq --calib random:2",
         "--mode dynamic --rounding gptq",
         "--mode int8 --calib random:2 --rounding stochastic",
+        "--mode int8 --calib random:2 --range-for image=1:-1",
+        "--mode int8 --calib random:2 --range-for image=0:nan",
+        "--mode int8 --calib random:2 --range-for image",
+        "--mode int8 --calib random:2 --range-for no_such_tensor=-1:1",
     };
     for (const std::string& args : bad) {
         std::string log;
@@ -191,6 +195,25 @@ TEST_CASE("quantlab-cli quantize --rounding gptq: each layer's gain printed, rec
     REQUIRE(m.ok());
     const auto meta = (*m)->metadataBytes("quantlab");
     CHECK(std::string(meta.begin(), meta.end()).find("\"rounding\":\"gptq\"") != std::string::npos);
+}
+
+TEST_CASE("quantlab-cli quantize --range-for: the named activation gets exactly that range", "[cli][quantize]") {
+    TempDir dir;
+    const std::string in = writeCnn(dir);
+    const std::string out = dir.file("q.tflite");
+    std::string log;
+    REQUIRE(cli("quantize " + shellQuote(in) + " --mode int8 --calib random:4:2 --range-for image=-2:2 --out " + shellQuote(out), &log) ==
+            0);
+    INFO(log);
+    auto m = readModelFile(out);
+    REQUIRE(m.ok());
+    bool found = false;
+    for (const Tensor& t : (*m)->subgraphs[0].tensors)
+        if (t.type == TensorType::INT8 && t.name.rfind("image", 0) == 0 && t.quant.scale.size() == 1) {
+            found = true;
+            CHECK(t.quant.scale[0] == Approx(4.0f / 255.0f)); // [-2, 2] over 255 steps
+        }
+    CHECK(found);
 }
 
 // Refusals of what would be silently ignored or meaningless (exit 2, one line), warnings about
