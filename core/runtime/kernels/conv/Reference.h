@@ -79,7 +79,10 @@ template <class Acc> inline int32_t requantize(Acc acc, const RequantParams& p, 
     if (!p.fpScale.empty())
         return xnn::requantizeFp32(static_cast<int32_t>(acc), p.fpScale[static_cast<size_t>(c)], p.outputOffset, p.actMin, p.actMax);
     int32_t v = multiplyByQuantizedMultiplier(acc, p.multiplier[static_cast<size_t>(c)], p.shift[static_cast<size_t>(c)], p.rounding);
-    v += p.outputOffset;
+    // TFLite adds the offset in int32 and, at the ends of the range (a saturated multiplier
+    // product), wraps as the hardware does; the vector paths wrap too. Unsigned arithmetic gives
+    // the same bits without signed overflow.
+    v = static_cast<int32_t>(static_cast<uint32_t>(v) + static_cast<uint32_t>(p.outputOffset));
     return std::min(std::max(v, p.actMin), p.actMax);
 }
 
