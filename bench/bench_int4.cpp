@@ -14,7 +14,6 @@
 // Data as bench_quantize_models (QualitySupport.h).
 // SQNR = 10 log10(sum x^2 / sum (x - y)^2) per output over every evaluation sample.
 #include "QualitySupport.h"
-
 #include "quantize/GraphCleanup.h"
 #include "quantize/QuantizeJob.h"
 #include "runtime/Interpreter.h"
@@ -91,55 +90,60 @@ int main(int argc, char** argv) {
         const double floatKiB = double(std::filesystem::file_size(path)) / 1024.0;
         std::vector<std::vector<double>> reference;
         std::string err;
-        if (!bench::realOutputs(std::make_shared<const Model>(quantize::prepareFloatModel(**model)), s,
-                         &reference, &err)) {
+        if (!bench::realOutputs(std::make_shared<const Model>(quantize::prepareFloatModel(**model)),
+                                s, &reference, &err)) {
             std::printf("%-24s float run: %s\n", name, err.c_str());
             continue;
         }
         for (const Scheme& sc : schemes)
-          for (const quantize::WeightRounding rounding : {quantize::WeightRounding::Nearest, quantize::WeightRounding::Gptq}) {
-            const bool gptq = rounding == quantize::WeightRounding::Gptq;
-            const std::string label = std::string(sc.name) + (gptq ? " +gptq" : "");
-            quantize::QuantizeJobOptions o;
-            o.quantize.rounding = rounding;
-            o.quantize.mode = sc.mode;
-            o.quantize.weights = sc.weights;
-            o.quantize.blockSize = sc.blockSize;
-            o.quantize.dynamicMinElements = 0;
-            o.calibSpec = s.calib;
-            o.data = s.calibOptions;
-            const auto t0 = Clock::now();
-            auto r = quantize::runQuantize(*model, o);
-            const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-            if (!r) {
-                std::printf("%-24s %-26s refused: %s\n", name, label.c_str(), r.message().c_str());
-                continue;
+            for (const quantize::WeightRounding rounding :
+                 {quantize::WeightRounding::Nearest, quantize::WeightRounding::Gptq}) {
+                const bool gptq = rounding == quantize::WeightRounding::Gptq;
+                const std::string label = std::string(sc.name) + (gptq ? " +gptq" : "");
+                quantize::QuantizeJobOptions o;
+                o.quantize.rounding = rounding;
+                o.quantize.mode = sc.mode;
+                o.quantize.weights = sc.weights;
+                o.quantize.blockSize = sc.blockSize;
+                o.quantize.dynamicMinElements = 0;
+                o.calibSpec = s.calib;
+                o.data = s.calibOptions;
+                const auto t0 = Clock::now();
+                auto r = quantize::runQuantize(*model, o);
+                const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+                if (!r) {
+                    std::printf("%-24s %-26s refused: %s\n", name, label.c_str(),
+                                r.message().c_str());
+                    continue;
+                }
+                const quantize::QuantizeReport report = r->result.report;
+                auto bytes = serializeModel(r->result.model);
+                auto qm = std::make_shared<const Model>(std::move(r->result.model));
+                std::vector<std::vector<double>> got;
+                const std::string sqnr = bench::realOutputs(qm, s, &got, &err)
+                                             ? bench::sqnrCells(reference, got)
+                                             : "runs not: " + err;
+                char fc[32];
+                std::snprintf(fc, sizeof fc, "%zu/%zu", report.int4BlockOps, report.int4Ops);
+                std::string rounded;
+                if (gptq) {
+                    size_t applied = 0;
+                    double gain = 0;
+                    for (const auto& l : report.rounded)
+                        if (l.applied) ++applied, gain += l.gptqDb - l.nearestDb;
+                    char cell[80];
+                    std::snprintf(cell, sizeof cell, "   (gptq: %zu of %zu layers, mean +%.2f dB)",
+                                  applied, report.rounded.size(),
+                                  applied ? gain / double(applied) : 0.0);
+                    rounded = cell;
+                }
+                std::printf("%-24s %-26s %9.1f %10.1f %7s %8.2f  %s%s\n", name, label.c_str(),
+                            floatKiB, bytes.ok() ? double(bytes->size()) / 1024.0 : 0.0, fc, secs,
+                            sqnr.c_str(), rounded.c_str());
+                for (const std::string& n : report.weightNotes)
+                    std::printf("%-24s   note: %s\n", "", n.c_str());
+                std::fflush(stdout);
             }
-            const quantize::QuantizeReport report = r->result.report;
-            auto bytes = serializeModel(r->result.model);
-            auto qm = std::make_shared<const Model>(std::move(r->result.model));
-            std::vector<std::vector<double>> got;
-            const std::string sqnr =
-                bench::realOutputs(qm, s, &got, &err) ? bench::sqnrCells(reference, got) : "runs not: " + err;
-            char fc[32];
-            std::snprintf(fc, sizeof fc, "%zu/%zu", report.int4BlockOps, report.int4Ops);
-            std::string rounded;
-            if (gptq) {
-                size_t applied = 0;
-                double gain = 0;
-                for (const auto& l : report.rounded)
-                    if (l.applied) ++applied, gain += l.gptqDb - l.nearestDb;
-                char cell[80];
-                std::snprintf(cell, sizeof cell, "   (gptq: %zu of %zu layers, mean +%.2f dB)", applied,
-                              report.rounded.size(), applied ? gain / double(applied) : 0.0);
-                rounded = cell;
-            }
-            std::printf("%-24s %-26s %9.1f %10.1f %7s %8.2f  %s%s\n", name, label.c_str(), floatKiB,
-                        bytes.ok() ? double(bytes->size()) / 1024.0 : 0.0, fc, secs, sqnr.c_str(), rounded.c_str());
-            for (const std::string& n : report.weightNotes)
-                std::printf("%-24s   note: %s\n", "", n.c_str());
-            std::fflush(stdout);
-        }
     }
     return 0;
 }

@@ -20,11 +20,11 @@
 // Whether GPTQ helps is measured on data it was not fitted to (two folds): H_even and H_odd come
 // from the even and the odd calibration samples; GPTQ fitted to each half is compared with
 // nearest rounding on the other half. A layer gets GPTQ's weights (fitted to all samples) only
-// when it wins on both halves. Fitted and measured on the same samples, GPTQ always "wins": a
-// FULLY_CONNECTED after global pooling sees one input row per sample, far fewer than its depth,
-// so its H is singular and GPTQ can hide the error in directions those samples never used, then
-// lose on other inputs (seen on hand_landmark_lite's presence output). The report gives the
-// held-out figures as the layer's output SQNR, 10 log10(sum w H w^T / E), averaged over the two
+// when it wins on both halves. Fitted and measured on the same samples, GPTQ nearly always
+// "wins": a FULLY_CONNECTED after global pooling sees one input row per sample, far fewer than
+// its depth, so its H is singular and GPTQ can put the error in directions those samples never
+// used, which other inputs may use. The report gives the held-out figures as the layer's
+// output SQNR, 10 log10(sum w H w^T / E), averaged over the two
 // halves; with a single sample there is no other half and the figures are in-sample.
 
 #include "data/DataSource.h"
